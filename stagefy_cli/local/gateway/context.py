@@ -1,0 +1,53 @@
+"""What every part of the gateway shares: the database, the keys and where blobs live."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import jwt
+
+from stagefy_cli.local.gateway.db import Database
+from stagefy_cli.local.keys import StackKeys
+
+JWT_LEEWAY_S = 30  # PostgREST accepts 30 s of clock skew on exp/iat/nbf
+
+
+class InvalidToken(Exception):
+    """The bearer token could not be decoded, has a bad signature, or has expired."""
+
+
+@dataclass
+class GatewayContext:
+    db: Database
+    keys: StackKeys
+    storage_root: Path
+    api_url: str
+
+    def decode_jwt(self, token: str) -> dict:
+        """Verify an HS256 token signed with the stack's secret and return its claims."""
+        try:
+            return jwt.decode(
+                token,
+                self.keys.jwt_secret,
+                algorithms=["HS256"],
+                options={"verify_aud": False},
+                leeway=JWT_LEEWAY_S,
+            )
+        except jwt.ExpiredSignatureError as exc:
+            raise InvalidToken("JWT expired") from exc
+        except jwt.PyJWTError as exc:
+            raise InvalidToken(str(exc) or "invalid JWT") from exc
+
+    def bearer_claims(self, headers) -> dict:
+        """The claims of the request's bearer token, mapped the way Supabase's API gateway does.
+
+        No `Authorization` header means the `apiKey` is used as the bearer (Kong's request
+        transformer does the same); with neither, the request is anonymous (`{"role": "anon"}`).
+        """
+        auth = headers.get("authorization", "")
+        token = auth[7:].strip() if auth[:7].lower() == "bearer " else ""
+        token = token or headers.get("apikey", "")
+        if not token:
+            return {"role": "anon"}
+        return self.decode_jwt(token)

@@ -1,0 +1,73 @@
+"""Database access for the gateway, one transaction per request, exactly as PostgREST sets it up.
+
+Each request runs `BEGIN` (READ ONLY for reads), then one `set_config(..., true)` statement that sets
+the role and the JWT claims transaction-locally, then its SQL, then COMMIT. Row level security is
+therefore PostgreSQL's own, evaluated for the JWT's role (`anon`, `authenticated`, `service_role`).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from typing import Any
+
+import psycopg
+from psycopg.rows import dict_row
+from psycopg_pool import ConnectionPool
+
+SEARCH_PATH = '"public", "extensions"'
+
+
+class Database:
+    def __init__(self, dsn: str, max_size: int = 16):
+        self.dsn = dsn
+        self.pool = ConnectionPool(
+            dsn, min_size=1, max_size=max_size, kwargs={"row_factory": dict_row}, open=True
+        )
+
+    def close(self) -> None:
+        self.pool.close()
+
+    @contextmanager
+    def transaction(
+        self,
+        claims: Mapping[str, Any],
+        *,
+        read_only: bool = False,
+        method: str = "GET",
+        path: str = "/",
+        headers: Mapping[str, str] | None = None,
+        search_path: str = SEARCH_PATH,
+    ) -> Iterator[psycopg.Connection]:
+        """A connection inside one transaction with the request's role and claims applied."""
+        role = str(claims.get("role") or "anon")
+        with self.pool.connection() as conn:
+            with conn.transaction():
+                if read_only:
+                    conn.execute("set transaction read only")
+                conn.execute(
+                    "select set_config('search_path', %s, true), set_config('role', %s, true),"
+                    " set_config('request.jwt.claims', %s, true),"
+                    " set_config('request.jwt.claim.role', %s, true),"
+                    " set_config('request.jwt.claim.sub', %s, true),"
+                    " set_config('request.method', %s, true), set_config('request.path', %s, true),"
+                    " set_config('request.headers', %s, true)",
+                    (
+                        search_path,
+                        role,
+                        json.dumps(dict(claims)),
+                        role,
+                        str(claims.get("sub") or ""),
+                        method,
+                        path,
+                        json.dumps({k.lower(): v for k, v in (headers or {}).items()}),
+                    ),
+                )
+                yield conn
+
+    @contextmanager
+    def superuser(self) -> Iterator[psycopg.Connection]:
+        """A plain transaction as the owner: for the gateway's own bookkeeping (auth tables, blobs)."""
+        with self.pool.connection() as conn, conn.transaction():
+            yield conn
