@@ -53,10 +53,9 @@ def bootstrap_platform(conn: psycopg.Connection) -> list[str]:
     applied = []
     sql_dir = resources.files("stagefy_cli.local") / "sql"
     checks = {
-        "bootstrap_roles.sql": lambda: conn.execute(
-            "select 1 from pg_roles where rolname = 'authenticated'"
-        ).fetchone()
-        is not None,
+        "bootstrap_roles.sql": lambda: (
+            conn.execute("select 1 from pg_roles where rolname = 'authenticated'").fetchone() is not None
+        ),
         "bootstrap_auth.sql": lambda: _schema_exists(conn, "auth"),
         "bootstrap_storage.sql": lambda: _schema_exists(conn, "storage"),
     }

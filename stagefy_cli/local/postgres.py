@@ -27,7 +27,6 @@ class EmbeddedPostgres:
         return self._server.get_uri(database)
 
 
-
 def stop_data_dir(data_dir: Path, timeout: float = 15.0) -> bool:
     """Stop the server running on `data_dir`, if any (fast shutdown). Returns True when one was running.
 

@@ -1,0 +1,103 @@
+"""Translate supabase-py's exceptions (PostgREST, GoTrue, Storage, transport) into StagefyErrors.
+
+The same mapping serves the hosted project and the embedded stack, because both answer in the
+documented PostgREST/GoTrue/Storage shapes.
+"""
+
+from __future__ import annotations
+
+import re
+
+from stagefy_cli.errors import (
+    AuthRequired,
+    InsufficientCredits,
+    NotFound,
+    PermissionDenied,
+    StagefyError,
+    UsageError,
+)
+
+INSUFFICIENT_CREDITS_SQLSTATE = "P0402"
+NOT_FOUND_SQLSTATE = "P0404"
+FORBIDDEN_SQLSTATE = "P0403"
+INVALID_INPUT_SQLSTATE = "P0422"
+
+_SIGN_IN = "Run: stagefy auth login"
+
+
+def _sentence(text: str) -> str:
+    text = (text or "").strip()
+    return text if text.endswith((".", "!", "?")) else text + "."
+
+
+def from_postgrest(exc) -> StagefyError:
+    code = str(getattr(exc, "code", "") or "")
+    message = str(getattr(exc, "message", "") or exc)
+    if code == INSUFFICIENT_CREDITS_SQLSTATE:
+        return InsufficientCredits(_sentence(message) + " Buy more with: stagefy credits packs")
+    if code == NOT_FOUND_SQLSTATE:
+        return NotFound(_sentence(message))
+    if code in (FORBIDDEN_SQLSTATE, "42501"):
+        return PermissionDenied(_sentence(f"permission denied: {message}"))
+    if code == INVALID_INPUT_SQLSTATE or code.startswith("22") or code in ("23514", "23502", "P0001"):
+        return UsageError(_sentence(message))
+    if code in ("PGRST301", "PGRST303", "401"):
+        return AuthRequired(f"your session has expired. {_SIGN_IN}")
+    if code == "PGRST116":
+        return NotFound("not found.")
+    if code in ("23505", "409"):
+        return StagefyError(_sentence(f"already exists: {message}"))
+    if code == "23503":
+        return UsageError(_sentence(f"a referenced record does not exist: {message}"))
+    return StagefyError(_sentence(f"the server refused the request: {message}"))
+
+
+def from_auth(exc) -> StagefyError:
+    code = getattr(exc, "code", None)
+    message = getattr(exc, "message", None) or str(exc)
+    if code == "invalid_credentials":
+        return AuthRequired("wrong email or password. Try again, or sign up with: stagefy auth signup")
+    if code in ("user_already_exists", "email_exists"):
+        return UsageError("an account with this email already exists. Sign in with: stagefy auth login")
+    if code == "weak_password":
+        return UsageError(_sentence(message))
+    if code in ("refresh_token_not_found", "refresh_token_already_used", "session_not_found", "bad_jwt"):
+        return AuthRequired(f"your session has expired. {_SIGN_IN}")
+    if code == "not_admin":
+        return PermissionDenied("permission denied: this needs the service role key.")
+    status = getattr(exc, "status", 0)
+    if status == 0:
+        return StagefyError(
+            f"cannot reach the auth server ({message}). Check your connection and profile URL."
+        )
+    return StagefyError(_sentence(message))
+
+
+def from_storage(exc) -> StagefyError:
+    status = str(getattr(exc, "status", "") or "")
+    message = getattr(exc, "message", None) or str(exc)
+    if status == "404":
+        return NotFound(_sentence(f"file not found in storage: {message}"))
+    if status in ("401", "403"):
+        return PermissionDenied(_sentence(f"storage refused access: {message}"))
+    if status == "413":
+        return UsageError("the file is larger than the storage limit.")
+    return StagefyError(_sentence(f"storage error: {message}"))
+
+
+def translate(exc: BaseException) -> StagefyError | None:
+    """A StagefyError for a known client exception, or None when `exc` is not one of them."""
+    if isinstance(exc, StagefyError):
+        return exc
+    module = type(exc).__module__ or ""
+    name = type(exc).__name__
+    if module.startswith("postgrest") and name == "APIError":
+        return from_postgrest(exc)
+    if module.startswith(("supabase_auth", "gotrue")):
+        return from_auth(exc)
+    if module.startswith("storage3"):
+        return from_storage(exc)
+    if module.startswith(("httpx", "httpcore")):
+        detail = re.sub(r"\s+", " ", str(exc)) or name
+        return StagefyError(f"cannot reach the server ({detail}). Check your connection and profile URL.")
+    return None

@@ -1,0 +1,123 @@
+"""Profiles: which Supabase project the CLI talks to.
+
+`config.toml` in the config dir holds named profiles and the active one:
+
+    active_profile = "prod"
+    [profiles.prod]
+    url = "https://abcd.supabase.co"
+    anon_key = "eyJ..."
+
+Precedence (Modal's order): the `--profile` flag > `STAGEFY_PROFILE` > `active_profile` > `local`.
+`SUPABASE_URL` + `SUPABASE_ANON_KEY` override the chosen profile's URL and key. The `local` profile
+needs no entry: it points at the embedded stack, which is started on first use.
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from dataclasses import dataclass
+from pathlib import Path
+
+from stagefy_cli.backend.paths import config_dir, write_private_file
+from stagefy_cli.errors import NotFound, UsageError
+
+LOCAL = "local"
+_selected_profile: str | None = None
+
+
+def select_profile(name: str | None) -> None:
+    """Record the global `--profile` flag for this process."""
+    global _selected_profile
+    _selected_profile = name
+
+
+@dataclass(frozen=True)
+class Profile:
+    name: str
+    url: str | None
+    anon_key: str | None
+
+    @property
+    def is_local(self) -> bool:
+        return self.name == LOCAL and self.url is None
+
+
+def config_path() -> Path:
+    return config_dir() / "config.toml"
+
+
+def load_config() -> dict:
+    path = config_path()
+    if not path.exists():
+        return {"profiles": {}}
+    with path.open("rb") as handle:
+        data = tomllib.load(handle)
+    data.setdefault("profiles", {})
+    return data
+
+
+def save_config(data: dict) -> None:
+    import tomli_w
+
+    write_private_file(config_path(), tomli_w.dumps(data))
+
+
+def active_profile_name() -> str:
+    return (
+        _selected_profile or os.environ.get("STAGEFY_PROFILE") or load_config().get("active_profile") or LOCAL
+    )
+
+
+def current_profile() -> Profile:
+    name = active_profile_name()
+    entry = load_config()["profiles"].get(name)
+    if entry is None and name != LOCAL:
+        raise NotFound(f"no profile named '{name}'. List them with: stagefy profiles list")
+    entry = entry or {}
+    url = os.environ.get("SUPABASE_URL") or entry.get("url")
+    key = os.environ.get("SUPABASE_ANON_KEY") or entry.get("anon_key")
+    if bool(url) != bool(key):
+        raise UsageError("set both SUPABASE_URL and SUPABASE_ANON_KEY, or neither.")
+    return Profile(name=name, url=url, anon_key=key)
+
+
+def add_profile(name: str, url: str, anon_key: str, activate: bool) -> None:
+    if not url.startswith(("http://", "https://")):
+        raise UsageError(f"'{url}' is not an http(s) URL. Example: https://abcd.supabase.co")
+    if name == LOCAL:
+        raise UsageError("'local' is the embedded stack's profile; choose another name.")
+    data = load_config()
+    data["profiles"][name] = {"url": url.rstrip("/"), "anon_key": anon_key}
+    if activate or "active_profile" not in data:
+        data["active_profile"] = name
+    save_config(data)
+
+
+def use_profile(name: str) -> None:
+    data = load_config()
+    if name != LOCAL and name not in data["profiles"]:
+        raise NotFound(f"no profile named '{name}'. List them with: stagefy profiles list")
+    data["active_profile"] = name
+    save_config(data)
+
+
+def remove_profile(name: str) -> None:
+    data = load_config()
+    if name not in data["profiles"]:
+        raise NotFound(f"no profile named '{name}'. List them with: stagefy profiles list")
+    del data["profiles"][name]
+    if data.get("active_profile") == name:
+        data.pop("active_profile")
+    save_config(data)
+
+
+def list_profiles() -> list[dict]:
+    data = load_config()
+    active = active_profile_name()
+    rows = [{"name": LOCAL, "url": "(embedded local stack)", "active": active == LOCAL}]
+    rows += [
+        {"name": name, "url": entry.get("url"), "active": name == active}
+        for name, entry in sorted(data["profiles"].items())
+    ]
+    return rows

@@ -1,0 +1,143 @@
+"""The `stagefy` root command: global options, lazily registered command groups, error handling.
+
+Command groups live in `stagefy_cli/commands/<group>.py` and are imported only when used, so
+`stagefy --help`, `--version` and tab completion stay fast (no supabase, replicate or PIL imported).
+The root's help lists each group from the short help in COMMANDS without importing it.
+"""
+
+from __future__ import annotations
+
+import importlib
+import os
+import sys
+
+import typer
+from typer import _click
+from typer.core import TyperCommand, TyperGroup
+
+from stagefy_cli import __version__
+from stagefy_cli.errors import EXIT_CODES, StagefyError
+
+# name -> (module, one-line help shown by `stagefy --help`)
+COMMANDS: dict[str, tuple[str, str]] = {
+    "auth": ("stagefy_cli.commands.auth", "Sign up, sign in and out, and see who you are."),
+    "profile": ("stagefy_cli.commands.profile", "Show and update your agent profile."),
+    "credits": ("stagefy_cli.commands.credits", "Your credit balance, history and prices."),
+    "profiles": ("stagefy_cli.commands.profiles", "Choose which Stagefy project (Supabase) to use."),
+    "local": ("stagefy_cli.commands.local", "Run the embedded local stack (database, API, worker)."),
+}
+
+EPILOG = "Exit codes: " + ", ".join(f"{code} {meaning}" for code, meaning in EXIT_CODES.items()) + "."
+
+
+class _Placeholder(TyperCommand):
+    """Stands in for a group in help listings and completion, so listing does not import it."""
+
+
+class LazyGroup(TyperGroup):
+    _listing = False
+
+    def list_commands(self, ctx):
+        return sorted(set(super().list_commands(ctx)) | set(COMMANDS))
+
+    def get_command(self, ctx, cmd_name):
+        command = super().get_command(ctx, cmd_name)
+        if command is not None or cmd_name not in COMMANDS:
+            return command
+        module_name, short_help = COMMANDS[cmd_name]
+        if self._listing:
+            return _Placeholder(cmd_name, help=short_help, short_help=short_help)
+        module = importlib.import_module(module_name)
+        command = typer.main.get_command(module.app)
+        command.name = cmd_name
+        self.commands[cmd_name] = command
+        return command
+
+    def format_help(self, ctx, formatter):
+        self._listing = True
+        try:
+            return super().format_help(ctx, formatter)
+        finally:
+            self._listing = False
+
+    def shell_complete(self, ctx, incomplete):
+        self._listing = True
+        try:
+            return super().shell_complete(ctx, incomplete)
+        finally:
+            self._listing = False
+
+    def invoke(self, ctx):
+        try:
+            return super().invoke(ctx)
+        except (_click.exceptions.Exit, _click.exceptions.ClickException, _click.exceptions.Abort):
+            raise
+        except KeyboardInterrupt:
+            typer.echo("\nCancelled.", err=True)
+            ctx.exit(3)
+        except Exception as exc:  # every error reaches the user as one line
+            error = _as_stagefy_error(exc)
+            if os.environ.get("STAGEFY_DEBUG") == "1":
+                import traceback
+
+                traceback.print_exc()
+            typer.echo(f"Error: {error.message}", err=True)
+            ctx.exit(error.exit_code)
+
+
+def _as_stagefy_error(exc: Exception) -> StagefyError:
+    from stagefy_cli.backend.api_errors import translate
+
+    error = translate(exc)
+    if error is not None:
+        return error
+    detail = str(exc) or type(exc).__name__
+    return StagefyError(f"unexpected error: {detail}. Re-run with STAGEFY_DEBUG=1 for details.")
+
+
+app = typer.Typer(
+    cls=LazyGroup,
+    name="stagefy",
+    help="Stagefy: AI photo edits, listing videos, marketing templates, CRM and credits for real-estate agents.",
+    epilog=EPILOG,
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    rich_markup_mode=None,
+    context_settings={"help_option_names": ["-h", "--help"]},
+)
+
+
+def _version(value: bool) -> None:
+    if value:
+        typer.echo(f"stagefy {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def root(
+    profile: str = typer.Option(
+        None,
+        "--profile",
+        "-p",
+        help="Profile to use for this command (see: stagefy profiles list).",
+        metavar="NAME",
+    ),
+    version: bool = typer.Option(
+        False, "--version", callback=_version, is_eager=True, help="Show the version and exit."
+    ),
+) -> None:
+    """Stagefy: AI photo edits, listing videos, marketing templates, CRM and credits for real-estate agents.
+
+    Example: stagefy edit living-room.jpg --type virtual_staging --style scandinavian
+    """
+    from stagefy_cli.backend.config import select_profile
+
+    select_profile(profile)
+
+
+def main() -> None:
+    app(prog_name="stagefy")
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,29 @@
+"""`stagefy credits`: balance (and, with billing, history, prices and packs)."""
+
+from __future__ import annotations
+
+import typer
+
+from stagefy_cli.commands.options import FIELDS, JSON
+
+app = typer.Typer(help="Your credit balance, history and prices.", no_args_is_help=True)
+
+
+@app.command()
+def balance(as_json: bool = JSON, fields: str = FIELDS) -> None:
+    """Show how many credits you have.
+
+    Example: stagefy credits balance --json
+    """
+    from stagefy_cli import render
+    from stagefy_cli.backend import client
+    from stagefy_cli.services import account
+
+    info = account.balance(client.signed_in())
+    if as_json:
+        render.emit_json(info, fields)
+        return
+    if render.stdout_is_tty():
+        render.console().print(f"[bold]{info['credits']}[/bold] credits ({info['subscription_tier']} plan)")
+    else:
+        typer.echo(info["credits"])

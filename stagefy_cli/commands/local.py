@@ -1,0 +1,97 @@
+"""`stagefy local`: the embedded local stack (PostgreSQL + API gateway + worker) on 127.0.0.1."""
+
+from __future__ import annotations
+
+import typer
+
+from stagefy_cli.commands.options import FIELDS, JSON, YES
+
+app = typer.Typer(help="Run the embedded local stack (database, API, worker).", no_args_is_help=True)
+
+PORT = typer.Option(
+    None, "--port", envvar="STAGEFY_LOCAL_PORT", help="Port of the API gateway (default 54321)."
+)
+
+
+@app.command()
+def start(port: int = PORT, as_json: bool = JSON, fields: str = FIELDS) -> None:
+    """Start PostgreSQL, apply migrations and serve the API in the background.
+
+    Example: stagefy local start --port 54321
+    """
+    from stagefy_cli import render
+    from stagefy_cli.local.stack import LocalStack
+
+    stack = LocalStack()
+    was_running = stack.is_running()
+    if not as_json and not was_running:
+        render.notice("Starting the local stack...")
+    state = stack.start(port)
+    if as_json:
+        render.emit_json(_status(stack), fields)
+        return
+    render.success(("Already running" if was_running else "Local stack running") + f" at {state.api_url}")
+
+
+def _status(stack) -> dict:
+    state = stack.state()
+    running = stack.is_running()
+    keys = stack.keys() if stack.keys_path.exists() else None
+    return {
+        "running": running,
+        "api_url": state.api_url if state and running else None,
+        "anon_key": keys.anon_key if keys else None,
+        "service_role_key": keys.service_role_key if keys else None,
+        "db_url": state.db_url if state and running else None,
+        "data_dir": str(stack.root),
+    }
+
+
+@app.command()
+def status(as_json: bool = JSON, fields: str = FIELDS) -> None:
+    """Show whether the stack runs, its URLs and keys (like `supabase status`).
+
+    Example: stagefy local status --json
+    """
+    from stagefy_cli import render
+    from stagefy_cli.local.stack import LocalStack
+
+    info = _status(LocalStack())
+    if as_json:
+        render.emit_json(info, fields)
+    else:
+        render.print_detail(info, [render.Column(k) for k in info])
+    if not info["running"]:
+        raise typer.Exit(1)
+
+
+@app.command()
+def stop() -> None:
+    """Stop the local stack (its data is kept).
+
+    Example: stagefy local stop
+    """
+    from stagefy_cli import render
+    from stagefy_cli.local.stack import LocalStack
+
+    if LocalStack().stop():
+        render.success("Local stack stopped.")
+    else:
+        render.notice("The local stack was not running.")
+
+
+@app.command()
+def reset(yes: bool = YES) -> None:
+    """Stop the stack and delete all of its data (database, files, keys).
+
+    Example: stagefy local reset --yes
+    """
+    from stagefy_cli import render
+    from stagefy_cli.errors import Cancelled
+    from stagefy_cli.local.stack import LocalStack
+
+    stack = LocalStack()
+    if not render.confirm(f"Delete everything under {stack.root}?", yes):
+        raise Cancelled("nothing deleted.")
+    stack.reset()
+    render.success("Local stack data deleted.")

@@ -1,0 +1,26 @@
+"""Options shared by many commands, defined once so every command spells them the same way."""
+
+from __future__ import annotations
+
+import typer
+
+JSON = typer.Option(False, "--json", help="Print JSON (the schema's column names) instead of a table.")
+FIELDS = typer.Option(None, "--fields", help="With --json, only these comma-separated fields.", metavar="A,B")
+YES = typer.Option(False, "--yes", "-y", help="Do not ask for confirmation.")
+LIMIT = typer.Option(30, "--limit", "-L", min=1, max=10000, help="Show at most this many rows.")
+
+
+def read_password(password_stdin: bool, *, confirm: bool = False) -> str:
+    """The password from stdin (`--password-stdin`) or a no-echo prompt on a terminal."""
+    import sys
+
+    from stagefy_cli.errors import UsageError
+
+    if password_stdin:
+        password = sys.stdin.readline().rstrip("\r\n")
+        if not password:
+            raise UsageError("no password on standard input.")
+        return password
+    if not sys.stdin.isatty():
+        raise UsageError("no terminal to ask for the password on; pipe it in with --password-stdin.")
+    return typer.prompt("Password", hide_input=True, confirmation_prompt=confirm, err=True)

@@ -1,0 +1,48 @@
+"""The `stagefy` console script.
+
+Importing Typer costs ~10x a bare `python -c pass` on these machines, so the two answers users ask
+for most often and expect instantly -- `stagefy --help` (or no arguments) and `stagefy --version` --
+are served without importing it: the root help is rendered from the Typer app into `root_help.txt`
+(`python -m stagefy_cli.entry --write-help`; a test fails when it is stale). Everything else goes
+through the Typer app in `cli.py`.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+HELP_FILE = Path(__file__).with_name("root_help.txt")
+
+
+def render_root_help() -> str:
+    """The root help exactly as the Typer app prints it (80 columns, plain text)."""
+    from typer.testing import CliRunner
+
+    from stagefy_cli.cli import app
+
+    result = CliRunner().invoke(app, ["--help"], prog_name="stagefy", env={"COLUMNS": "80", "TERM": "dumb"})
+    return result.output
+
+
+def main() -> None:
+    args = sys.argv[1:]
+    if args == ["--version"]:
+        from stagefy_cli import __version__
+
+        sys.stdout.write(f"stagefy {__version__}\n")
+        return
+    if args in ([], ["--help"], ["-h"]) and not os.environ.get("_STAGEFY_COMPLETE"):
+        sys.stdout.write(HELP_FILE.read_text(encoding="utf-8"))
+        return
+    if args == ["--write-help"]:
+        HELP_FILE.write_text(render_root_help(), encoding="utf-8")
+        return
+    from stagefy_cli.cli import main as typer_main
+
+    typer_main()
+
+
+if __name__ == "__main__":
+    main()

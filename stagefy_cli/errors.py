@@ -1,0 +1,60 @@
+"""Errors a user can act on, each with its documented exit code.
+
+Services raise these with a message that says what happened and what to do; the CLI prints
+`Error: <message>` on one line of stderr and exits with the code. Exit codes (README, `stagefy --help`):
+0 success, 1 failure, 2 usage, 3 cancelled, 4 sign-in required, 5 not found, 6 permission denied,
+7 not enough credits, 8 still pending.
+"""
+
+from __future__ import annotations
+
+
+class StagefyError(Exception):
+    exit_code = 1
+
+    def __init__(self, message: str, exit_code: int | None = None):
+        super().__init__(message)
+        self.message = message
+        if exit_code is not None:
+            self.exit_code = exit_code
+
+
+class UsageError(StagefyError):
+    exit_code = 2
+
+
+class Cancelled(StagefyError):
+    exit_code = 3
+
+
+class AuthRequired(StagefyError):
+    exit_code = 4
+
+
+class NotFound(StagefyError):
+    exit_code = 5
+
+
+class PermissionDenied(StagefyError):
+    exit_code = 6
+
+
+class InsufficientCredits(StagefyError):
+    exit_code = 7
+
+
+class StillPending(StagefyError):
+    exit_code = 8
+
+
+EXIT_CODES = {
+    0: "success",
+    1: "failure",
+    2: "usage error",
+    3: "cancelled by the user",
+    4: "sign-in required or expired",
+    5: "not found",
+    6: "permission denied",
+    7: "not enough credits",
+    8: "still pending (--no-wait or --timeout returned while the job runs)",
+}

@@ -1,0 +1,101 @@
+"""Sign-up, sign-in and the agent's own profile and balance, over supabase-py as the user."""
+
+from __future__ import annotations
+
+import time
+
+from stagefy_cli.backend import client as clients
+from stagefy_cli.backend.config import current_profile
+from stagefy_cli.errors import UsageError
+
+PROFILE_FIELDS = ("full_name", "brokerage", "market", "use_case", "phone", "avatar_url")
+USE_CASES = ("photos", "video", "templates", "all")
+
+
+def _check_email(email: str) -> str:
+    email = email.strip()
+    local, _, domain = email.partition("@")
+    if not local or "." not in domain or " " in email:
+        raise UsageError(f"'{email}' is not an email address.")
+    return email
+
+
+def sign_up(email: str, password: str, full_name: str, **metadata) -> dict:
+    if not full_name.strip():
+        raise UsageError("--name must not be empty.")
+    if metadata.get("use_case") and metadata["use_case"] not in USE_CASES:
+        raise UsageError(f"--use-case must be one of: {', '.join(USE_CASES)}.")
+    client = clients.create()
+    data = {"full_name": full_name.strip(), **{k: v for k, v in metadata.items() if v}}
+    response = client.auth.sign_up(
+        {"email": _check_email(email), "password": password, "options": {"data": data}}
+    )
+    if response.session is None:
+        return {"email": email, "confirmation_required": True}
+    return get_profile(clients.UserContext(client, response.user.id, response.user.email or email))
+
+
+def sign_in(email: str, password: str) -> dict:
+    client = clients.create()
+    response = client.auth.sign_in_with_password({"email": _check_email(email), "password": password})
+    return get_profile(clients.UserContext(client, response.user.id, response.user.email or email))
+
+
+def sign_out() -> bool:
+    """Revoke the session on the server (best effort) and forget it locally. True if one existed."""
+    from stagefy_cli.backend.session_store import SessionStore
+
+    profile = current_profile()
+    store = SessionStore(profile.name)
+    if not store.get_item("supabase.auth.token"):
+        return False
+    try:
+        client = clients.create(profile)
+        client.auth.sign_out()
+    except Exception:  # noqa: BLE001 - the local copy is removed whatever the server says
+        pass
+    store.clear()
+    return True
+
+
+def status() -> dict:
+    """Who is signed in on the active profile (refreshing the session if needed)."""
+    profile = current_profile()
+    ctx = clients.signed_in()
+    session = ctx.client.auth.get_session()
+    return {
+        "profile": profile.name,
+        "url": clients.resolve_endpoint(profile).url,
+        "user_id": ctx.user_id,
+        "email": ctx.email,
+        "expires_in": max(int((session.expires_at or 0) - time.time()), 0),
+    }
+
+
+def get_profile(ctx: clients.UserContext) -> dict:
+    return ctx.client.table("users").select("*").eq("id", ctx.user_id).single().execute().data
+
+
+def update_profile(ctx: clients.UserContext, changes: dict) -> dict:
+    changes = {k: v for k, v in changes.items() if v is not None}
+    if not changes:
+        raise UsageError("nothing to update; pass at least one option (see --help).")
+    unknown = set(changes) - set(PROFILE_FIELDS)
+    if unknown:
+        raise UsageError(f"cannot update: {', '.join(sorted(unknown))}.")
+    if "use_case" in changes and changes["use_case"] not in USE_CASES:
+        raise UsageError(f"--use-case must be one of: {', '.join(USE_CASES)}.")
+    rows = ctx.client.table("users").update(changes).eq("id", ctx.user_id).execute().data
+    return rows[0]
+
+
+def balance(ctx: clients.UserContext) -> dict:
+    row = (
+        ctx.client.table("users")
+        .select("credits,subscription_tier")
+        .eq("id", ctx.user_id)
+        .single()
+        .execute()
+        .data
+    )
+    return {"user_id": ctx.user_id, "email": ctx.email, **row}
