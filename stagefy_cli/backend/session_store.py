@@ -11,6 +11,7 @@ itself reads the session at start-up and writes the rotated refresh token after 
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import sys
@@ -151,9 +152,7 @@ def _delete_keyring_entry(profile: str) -> None:
     from keyring.errors import PasswordDeleteError
 
     def delete():
-        try:
+        with contextlib.suppress(PasswordDeleteError):
             keyring.delete_password(SERVICE, profile)
-        except PasswordDeleteError:
-            pass
 
     _bounded(delete)
