@@ -12,8 +12,8 @@ import os
 import sys
 
 import typer
-from typer import _click
 from typer.core import TyperCommand, TyperGroup
+from typer.exceptions import TyperException
 
 from stagefy_cli import __version__
 from stagefy_cli.errors import EXIT_CODES, StagefyError
@@ -70,7 +70,7 @@ class LazyGroup(TyperGroup):
     def invoke(self, ctx):
         try:
             return super().invoke(ctx)
-        except (_click.exceptions.Exit, _click.exceptions.ClickException, _click.exceptions.Abort):
+        except (typer.Exit, typer.Abort, TyperException):
             raise
         except KeyboardInterrupt:
             typer.echo("\nCancelled.", err=True)

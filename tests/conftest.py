@@ -11,18 +11,10 @@ import threading
 import time
 import uuid
 from dataclasses import dataclass
-from pathlib import Path
 
 import httpx
 import pytest
 import uvicorn
-
-from stagefy_cli.local.gateway.app import create_app
-from stagefy_cli.local.gateway.context import GatewayContext
-from stagefy_cli.local.gateway.db import Database
-from stagefy_cli.local.keys import generate
-from stagefy_cli.local.migrate import prepare_database
-from stagefy_cli.local.postgres import EmbeddedPostgres, stop_data_dir
 
 PASSWORD = "correct-horse-battery"
 
@@ -63,7 +55,7 @@ class Stack:
     anon_key: str
     service_role_key: str
     dsn: str
-    ctx: GatewayContext
+    ctx: object  # stagefy_cli.local.gateway.context.GatewayContext
 
     def client(self, key: str | None = None):
         """A fresh supabase-py client (anon key unless told), with in-memory session storage."""
@@ -77,6 +69,9 @@ class Stack:
 
 @pytest.fixture(scope="session")
 def pg_dsn(tmp_path_factory) -> str:
+    from stagefy_cli.local.migrate import prepare_database
+    from stagefy_cli.local.postgres import EmbeddedPostgres, stop_data_dir
+
     data_dir = tmp_path_factory.mktemp("pg") / "data"
     server = EmbeddedPostgres(data_dir)
     dsn = server.dsn()
@@ -87,6 +82,11 @@ def pg_dsn(tmp_path_factory) -> str:
 
 @pytest.fixture(scope="session")
 def stack(pg_dsn, tmp_path_factory) -> Stack:
+    from stagefy_cli.local.gateway.app import create_app
+    from stagefy_cli.local.gateway.context import GatewayContext
+    from stagefy_cli.local.gateway.db import Database
+    from stagefy_cli.local.keys import generate
+
     keys = generate()
     storage_root = tmp_path_factory.mktemp("storage")
     db = Database(pg_dsn)
@@ -124,10 +124,63 @@ def make_agent(stack):
 
 
 @pytest.fixture(autouse=True)
-def isolated_home(tmp_path, monkeypatch) -> Path:
+def isolated_home(tmp_path, monkeypatch):
     """No test touches a real config, session or keyring: STAGEFY_HOME points at a temp dir."""
     home = tmp_path / "stagefy-home"
     monkeypatch.setenv("STAGEFY_HOME", str(home))
     for name in ("STAGEFY_PROFILE", "SUPABASE_URL", "SUPABASE_ANON_KEY", "SUPABASE_SERVICE_ROLE_KEY"):
         monkeypatch.delenv(name, raising=False)
-    return home
+    # A headless machine: no OS keyring (tests that need one install a file-backed backend).
+    import keyring
+    from keyring.backends import fail
+
+    monkeypatch.setenv("PYTHON_KEYRING_BACKEND", "keyring.backends.fail.Keyring")
+    previous = keyring.get_keyring()
+    keyring.set_keyring(fail.Keyring())
+    yield home
+    keyring.set_keyring(previous)
+
+
+@dataclass
+class CliResult:
+    exit_code: int
+    stdout: str
+    stderr: str
+
+    def json(self):
+        import json
+
+        return json.loads(self.stdout)
+
+
+def run_cli(args: list[str], input: str | None = None, env: dict | None = None) -> CliResult:
+    """Run `stagefy ARGS` in-process through the real Typer app, stdout and stderr kept apart."""
+    from typer.testing import CliRunner
+
+    from stagefy_cli.backend import config
+    from stagefy_cli.cli import app
+
+    config.select_profile(None)
+    result = CliRunner().invoke(app, args, input=input, env=env, prog_name="stagefy")
+    if result.exception and not isinstance(result.exception, SystemExit):
+        raise result.exception
+    return CliResult(result.exit_code, result.stdout, result.stderr)
+
+
+@pytest.fixture
+def cli_stack(stack, monkeypatch) -> Stack:
+    """Point the CLI (profile resolution) at the test stack, as `SUPABASE_URL`/`SUPABASE_ANON_KEY` do."""
+    monkeypatch.setenv("SUPABASE_URL", stack.url)
+    monkeypatch.setenv("SUPABASE_ANON_KEY", stack.anon_key)
+    return stack
+
+
+@pytest.fixture
+def signed_in_agent(cli_stack, make_agent):
+    """A fresh agent signed in through the CLI (its session in the isolated STAGEFY_HOME)."""
+    agent = make_agent()
+    result = run_cli(
+        ["auth", "login", "--email", agent.email, "--password-stdin"], input=agent.password + "\n"
+    )
+    assert result.exit_code == 0, result.stderr
+    return agent

@@ -9,6 +9,11 @@ from stagefy_cli.commands.options import FIELDS, JSON
 app = typer.Typer(help="Your credit balance, history and prices.", no_args_is_help=True)
 
 
+@app.callback()
+def credits() -> None:
+    """Your credit balance, history and prices."""
+
+
 @app.command()
 def balance(as_json: bool = JSON, fields: str = FIELDS) -> None:
     """Show how many credits you have.

@@ -1,0 +1,107 @@
+"""Profiles, config precedence and where sessions are kept."""
+
+from __future__ import annotations
+
+import json
+import stat
+
+import keyring
+import pytest
+from conftest import run_cli
+from keyrings.alt.file import PlaintextKeyring
+
+from stagefy_cli.backend import config
+from stagefy_cli.backend.session_store import SERVICE, SessionStore, fallback_path
+
+
+def test_profiles_add_list_use_remove(isolated_home):
+    assert (
+        run_cli(
+            ["profiles", "add", "prod", "--url", "https://abcd.supabase.co", "--anon-key", "k1"]
+        ).exit_code
+        == 0
+    )
+    assert (
+        run_cli(
+            [
+                "profiles",
+                "add",
+                "staging",
+                "--url",
+                "https://efgh.supabase.co",
+                "--anon-key",
+                "k2",
+                "--no-use",
+            ]
+        ).exit_code
+        == 0
+    )
+    rows = run_cli(["profiles", "list", "--json"]).json()
+    assert [(r["name"], r["active"]) for r in rows] == [("local", False), ("prod", True), ("staging", False)]
+    assert run_cli(["profiles", "use", "staging"]).exit_code == 0
+    assert config.current_profile().url == "https://efgh.supabase.co"
+    mode = stat.S_IMODE((isolated_home / "config" / "config.toml").stat().st_mode)
+    assert mode == 0o600
+    assert run_cli(["profiles", "remove", "staging"]).exit_code == 0
+    assert config.active_profile_name() == "local"
+
+
+def test_profile_precedence_flag_env_active(monkeypatch):
+    config.add_profile("prod", "https://abcd.supabase.co", "k1", activate=True)
+    config.add_profile("dev", "https://dev.supabase.co", "k2", activate=False)
+    assert config.current_profile().name == "prod"
+    monkeypatch.setenv("STAGEFY_PROFILE", "dev")
+    assert config.current_profile().name == "dev"
+    config.select_profile("prod")
+    try:
+        assert config.current_profile().name == "prod"
+    finally:
+        config.select_profile(None)
+    monkeypatch.setenv("SUPABASE_URL", "https://override.supabase.co")
+    monkeypatch.setenv("SUPABASE_ANON_KEY", "k3")
+    assert config.current_profile().url == "https://override.supabase.co"
+
+
+def test_bad_profile_inputs_are_one_line_errors():
+    result = run_cli(["profiles", "add", "x", "--url", "ftp://nope", "--anon-key", "k"])
+    assert result.exit_code == 2
+    assert result.stderr.startswith("Error: 'ftp://nope' is not an http(s) URL")
+    result = run_cli(["profiles", "use", "missing"])
+    assert result.exit_code == 5
+    assert result.stderr.strip() == "Error: no profile named 'missing'. List them with: stagefy profiles list"
+    result = run_cli(["--profile", "missing", "credits", "balance"])
+    assert result.exit_code == 5
+
+
+def test_file_fallback_is_private_and_warns_once(capsys):
+    store = SessionStore("prod")
+    store.set_item("supabase.auth.token", '{"access_token": "a"}')
+    path = fallback_path("prod")
+    assert stat.S_IMODE(path.stat().st_mode) == 0o600
+    assert stat.S_IMODE(path.parent.stat().st_mode) == 0o700
+    assert "no OS keyring available" in capsys.readouterr().err
+    store.set_item("other", "x")
+    SessionStore("dev").set_item("k", "v")
+    assert "no OS keyring" not in capsys.readouterr().err
+    assert SessionStore("prod").get_item("supabase.auth.token") == '{"access_token": "a"}'
+    store.clear()
+    assert not path.exists()
+
+
+def test_require_keyring_refuses_the_file(monkeypatch):
+    monkeypatch.setenv("STAGEFY_REQUIRE_KEYRING", "1")
+    with pytest.raises(Exception, match="no OS keyring is available"):
+        SessionStore("prod")
+
+
+def test_keyring_backend_is_used_when_present(tmp_path, capsys):
+    backend = PlaintextKeyring()
+    backend.file_path = str(tmp_path / "keyring.cfg")
+    keyring.set_keyring(backend)
+    store = SessionStore("prod")
+    store.set_item("supabase.auth.token", "secret-session")
+    assert json.loads(keyring.get_password(SERVICE, "prod")) == {"supabase.auth.token": "secret-session"}
+    assert not fallback_path("prod").exists()
+    assert "no OS keyring" not in capsys.readouterr().err
+    store.clear()
+    assert keyring.get_password(SERVICE, "prod") is None
