@@ -87,3 +87,31 @@ def test_unknown_command_is_a_usage_error():
     result = run_cli(["frobnicate"])
     assert result.exit_code == 2
     assert "No such command" in result.stderr
+
+
+def test_completion_scripts_are_current():
+    from pathlib import Path
+
+    from stagefy_cli.completions import FILES, script
+
+    directory = Path(__file__).resolve().parents[1] / "completions"
+    for shell, name in FILES.items():
+        assert (directory / name).read_text(encoding="utf-8") == script(shell), (
+            f"completions/{name} is stale: run python -m stagefy_cli.completions"
+        )
+
+
+def test_bash_completion_lists_groups_without_heavy_imports():
+    env = {"_STAGEFY_COMPLETE": "complete_bash", "COMP_WORDS": "stagefy cr", "COMP_CWORD": "1"}
+    code = (
+        "import sys; sys.argv = ['stagefy']; from stagefy_cli.entry import main\n"
+        "try:\n    main()\nexcept SystemExit:\n    pass\n"
+        "print('HEAVY', [m for m in ('supabase', 'replicate', 'PIL') if m in sys.modules])"
+    )
+    import os
+
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, env={**os.environ, **env}
+    ).stdout
+    assert "credits" in out
+    assert "HEAVY []" in out, out

@@ -1,0 +1,1 @@
+complete --command stagefy --no-files --arguments "(env _STAGEFY_COMPLETE=complete_fish _TYPER_COMPLETE_FISH_ACTION=get-args _TYPER_COMPLETE_ARGS=(commandline -cp) stagefy)" --condition "env _STAGEFY_COMPLETE=complete_fish _TYPER_COMPLETE_FISH_ACTION=is-args _TYPER_COMPLETE_ARGS=(commandline -cp) stagefy"
