@@ -1,0 +1,252 @@
+-- Stagefy's data model: the seed's enums, tables and indexes (stagefy-schema.md), with the seed's
+-- defects fixed (DESIGN.md section 3). Every seed name is kept; additions are marked "added".
+-- Row level security, grants and triggers live in the migrations that follow.
+
+-- ---------------------------------------------------------------------------------------------
+-- Enums
+-- ---------------------------------------------------------------------------------------------
+create type public.user_role as enum ('agent', 'admin');
+create type public.subscription_tier as enum ('free', 'basic', 'pro', 'enterprise');
+create type public.credit_transaction_type as enum ('purchase', 'usage', 'refund', 'subscription');
+create type public.subscription_status as enum ('active', 'cancelled', 'paused', 'past_due');
+-- added: 'queued' (the seed's ai_jobs default, missing from the seed's enum) and 'cancelled'.
+create type public.job_status as enum ('pending', 'queued', 'processing', 'completed', 'failed', 'cancelled');
+create type public.project_type as enum ('photo_edit', 'video', 'template');
+-- added: 'local', the provider that runs on the worker's own machine.
+create type public.ai_service as enum ('replicate', 'qwen', 'nano_banana', 'local');
+create type public.contact_type as enum ('buyer', 'seller', 'investor', 'other');
+create type public.contact_status as enum ('lead', 'active', 'closed');
+create type public.listing_status as enum ('active', 'pending', 'sold', 'off_market');
+create type public.media_type as enum ('image', 'video', 'template');
+create type public.template_type as enum ('listing_promo', 'instagram_reel', 'open_house', 'custom');
+create type public.notification_type as enum (
+  'credit_low', 'job_completed', 'payment_success', 'payment_failed', 'subscription_renewal', 'system'
+);
+create type public.use_case as enum ('photos', 'video', 'templates', 'all');
+
+-- ---------------------------------------------------------------------------------------------
+-- Tables (1:N from users throughout; the seed's 1:1 diagram is wrong, its tables are right)
+-- ---------------------------------------------------------------------------------------------
+
+-- One row per auth.users row, created by the handle_new_user trigger. `credits` is a cache of
+-- sum(credit_transactions.amount); it changes only through the ledger functions.
+create table public.users (
+  id uuid primary key references auth.users (id) on delete cascade,
+  email text unique not null,
+  full_name text not null,
+  brokerage text,
+  market text,
+  use_case public.use_case default 'all',
+  role public.user_role default 'agent',
+  credits integer default 50 check (credits >= 0),
+  subscription_tier public.subscription_tier default 'free',
+  avatar_url text,
+  phone text,
+  created_at timestamptz default now(),
+  updated_at timestamptz default now()
+);
+
+create table public.subscriptions (
+  id uuid primary key default gen_random_uuid(),
+  user_id uuid references public.users (id) on delete cascade,
+  plan_id text not null,
+  status public.subscription_status not null,
+  payfast_subscription_id text unique,
+  payfast_customer_id text,
+  current_period_start timestamptz,
+  current_period_end timestamptz,
+  credits_remaining integer,
+  monthly_credits integer not null,
+  price_paid numeric(10, 2),
+  created_at timestamptz default now(),
+  updated_at timestamptz default now()
+);
+
+create table public.credit_transactions (
+  id uuid primary key default gen_random_uuid(),
+  user_id uuid references public.users (id) on delete cascade,
+  amount integer not null,
+  type public.credit_transaction_type not null,
+  description text,
+  subscription_id uuid references public.subscriptions (id),
+  reference_id text,
+  created_at timestamptz default now()
+);
+
+create table public.projects (
+  id uuid primary key default gen_random_uuid(),
+  user_id uuid references public.users (id) on delete cascade,
+  name text not null,
+  type public.project_type not null,
+  status public.job_status default 'pending',
+  credit_cost integer default 0,
+  input_data jsonb default '{}',
+  output_data jsonb default '{}',
+  error_message text,
+  created_at timestamptz default now(),
+  completed_at timestamptz
+);
+
+create table public.ai_jobs (
+  id uuid primary key default gen_random_uuid(),
+  user_id uuid references public.users (id) on delete cascade,
+  project_id uuid references public.projects (id) on delete set null,
+  service public.ai_service not null,
+  model text not null,
+  input jsonb default '{}',
+  status public.job_status default 'queued',
+  output_url text,
+  error_message text,
+  credit_cost integer default 0,
+  api_cost numeric(10, 4),
+  latency_ms integer,
+  created_at timestamptz default now(),
+  completed_at timestamptz
+);
+
+create table public.crm_contacts (
+  id uuid primary key default gen_random_uuid(),
+  user_id uuid references public.users (id) on delete cascade,
+  name text not null,
+  email text,
+  phone text,
+  type public.contact_type default 'other',
+  status public.contact_status default 'lead',
+  notes text,
+  tags text[] default '{}',
+  last_contacted_at timestamptz,
+  created_at timestamptz default now(),
+  updated_at timestamptz default now()
+);
+
+create table public.crm_listings (
+  id uuid primary key default gen_random_uuid(),
+  user_id uuid references public.users (id) on delete cascade,
+  -- on delete set null: deleting a contact must not fail because a listing names it.
+  contact_id uuid references public.crm_contacts (id) on delete set null,
+  address text not null,
+  city text,
+  state text,
+  zip_code text,
+  price numeric(12, 2),
+  bedrooms integer,
+  bathrooms decimal(3, 1),
+  sqft integer,
+  status public.listing_status default 'active',
+  notes text,
+  created_at timestamptz default now(),
+  updated_at timestamptz default now()
+);
+
+create table public.media_items (
+  id uuid primary key default gen_random_uuid(),
+  user_id uuid references public.users (id) on delete cascade,
+  listing_id uuid references public.crm_listings (id) on delete set null,
+  contact_id uuid references public.crm_contacts (id) on delete set null,
+  project_id uuid references public.projects (id) on delete set null,
+  type public.media_type not null,
+  title text,
+  description text,
+  url text not null,
+  thumbnail_url text,
+  file_size integer,
+  credits_used integer default 0,
+  tags text[] default '{}',
+  is_favorite boolean default false,
+  created_at timestamptz default now()
+);
+
+create table public.templates (
+  id uuid primary key default gen_random_uuid(),
+  user_id uuid references public.users (id) on delete cascade,
+  name text not null,
+  type public.template_type not null,
+  description text,
+  thumbnail_url text,
+  output_url text,
+  prompt_template text,
+  settings jsonb default '{}',
+  credits_used integer default 0,
+  usage_count integer default 0,
+  is_public boolean default false,
+  created_at timestamptz default now(),
+  updated_at timestamptz default now()
+);
+
+create table public.notifications (
+  id uuid primary key default gen_random_uuid(),
+  user_id uuid references public.users (id) on delete cascade,
+  type public.notification_type not null,
+  title text not null,
+  message text not null,
+  read boolean default false,
+  action_url text,
+  created_at timestamptz default now()
+);
+
+create table public.admin_audit_log (
+  id uuid primary key default gen_random_uuid(),
+  -- on delete set null: the audit trail outlives the admin's account.
+  admin_user_id uuid references public.users (id) on delete set null,
+  action text not null,
+  resource_type text,
+  resource_id uuid,
+  old_values jsonb,
+  new_values jsonb,
+  ip_address inet,
+  created_at timestamptz default now()
+);
+
+-- ---------------------------------------------------------------------------------------------
+-- Indexes: the seed's, by name, then the ones row level security and foreign keys need
+-- ---------------------------------------------------------------------------------------------
+create index idx_users_email on public.users (email);
+create index idx_users_subscription_tier on public.users (subscription_tier);
+
+create index idx_subscriptions_user_id on public.subscriptions (user_id);
+create index idx_subscriptions_status on public.subscriptions (status);
+create index idx_subscriptions_payfast_id on public.subscriptions (payfast_subscription_id);
+
+create index idx_credit_transactions_user_id on public.credit_transactions (user_id);
+create index idx_credit_transactions_type on public.credit_transactions (type);
+create index idx_credit_transactions_created_at on public.credit_transactions (created_at desc);
+
+create index idx_projects_user_id on public.projects (user_id);
+create index idx_projects_status on public.projects (status);
+create index idx_projects_type on public.projects (type);
+create index idx_projects_created_at on public.projects (created_at desc);
+
+create index idx_ai_jobs_user_id on public.ai_jobs (user_id);
+create index idx_ai_jobs_service on public.ai_jobs (service);
+create index idx_ai_jobs_status on public.ai_jobs (status);
+create index idx_ai_jobs_created_at on public.ai_jobs (created_at desc);
+
+create index idx_crm_contacts_user_id on public.crm_contacts (user_id);
+create index idx_crm_contacts_status on public.crm_contacts (status);
+create index idx_crm_contacts_type on public.crm_contacts (type);
+create index idx_crm_contacts_name on public.crm_contacts (name);
+
+create index idx_crm_listings_user_id on public.crm_listings (user_id);
+create index idx_crm_listings_status on public.crm_listings (status);
+create index idx_crm_listings_contact_id on public.crm_listings (contact_id);
+
+create index idx_media_items_user_id on public.media_items (user_id);
+create index idx_media_items_listing_id on public.media_items (listing_id);
+create index idx_media_items_type on public.media_items (type);
+create index idx_media_items_project_id on public.media_items (project_id);
+
+create index idx_templates_user_id on public.templates (user_id);
+create index idx_templates_type on public.templates (type);
+create index idx_templates_public on public.templates (is_public);
+
+create index idx_notifications_user_id on public.notifications (user_id);
+create index idx_notifications_read on public.notifications (read);
+create index idx_notifications_created_at on public.notifications (created_at desc);
+
+create index idx_admin_audit_admin_user_id on public.admin_audit_log (admin_user_id);
+create index idx_admin_audit_created_at on public.admin_audit_log (created_at desc);
+
+-- added: foreign-key columns without a seed index (policy checks and ON DELETE SET NULL scan them).
+create index idx_media_items_contact_id on public.media_items (contact_id);
+create index idx_ai_jobs_project_id on public.ai_jobs (project_id);
+create index idx_credit_transactions_subscription_id on public.credit_transactions (subscription_id);

@@ -1,0 +1,3 @@
+-- Seed data for `supabase db reset` / `supabase start`. Intentionally empty: users come from
+-- sign-ups (the handle_new_user trigger creates their rows and welcome credits), and tests create
+-- what they need.
