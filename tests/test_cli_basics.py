@@ -115,3 +115,13 @@ def test_bash_completion_lists_groups_without_heavy_imports():
     ).stdout
     assert "credits" in out
     assert "HEAVY []" in out, out
+
+
+def test_command_reference_is_current():
+    from stagefy_cli.docgen import DOC, render
+
+    import difflib
+
+    current, fresh = DOC.read_text(encoding="utf-8"), render()
+    diff = "".join(list(difflib.unified_diff(current.splitlines(True), fresh.splitlines(True)))[:20])
+    assert current == fresh, f"docs/commands.md is stale: run python -m stagefy_cli.docgen\n{diff}"

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import typer
 
-from stagefy_cli.commands.options import FIELDS, JSON, read_password
+from stagefy_cli.commands.options import FIELDS, JSON, command_group, read_password
 
-app = typer.Typer(help="Sign up, sign in and out, and see who you are.", no_args_is_help=True)
+app = command_group("Sign up, sign in and out, and see who you are.")
 
 
 def _show_signed_in(profile: dict, as_json: bool, fields: str | None, verb: str) -> None:

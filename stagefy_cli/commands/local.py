@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import typer
 
-from stagefy_cli.commands.options import FIELDS, JSON, YES
+from stagefy_cli.commands.options import FIELDS, JSON, YES, command_group
 
-app = typer.Typer(help="Run the embedded local stack (database, API, worker).", no_args_is_help=True)
+app = command_group("Run the embedded local stack (database, API, worker).")
 
 PORT = typer.Option(
     None, "--port", envvar="STAGEFY_LOCAL_PORT", help="Port of the API gateway (default 54321)."

@@ -24,3 +24,9 @@ def read_password(password_stdin: bool, *, confirm: bool = False) -> str:
     if not sys.stdin.isatty():
         raise UsageError("no terminal to ask for the password on; pipe it in with --password-stdin.")
     return typer.prompt("Password", hide_input=True, confirmation_prompt=confirm, err=True)
+
+
+def command_group(help: str) -> typer.Typer:
+    """A command group as every Stagefy group is made: help text, help when run bare, no
+    per-group completion installers (completion is installed once, from the root)."""
+    return typer.Typer(help=help, no_args_is_help=True, add_completion=False)

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import typer
 
-from stagefy_cli.commands.options import FIELDS, JSON
+from stagefy_cli.commands.options import FIELDS, JSON, command_group
 
-app = typer.Typer(help="Show and update your agent profile.", no_args_is_help=True)
+app = command_group("Show and update your agent profile.")
 
 
 def _render_profile(profile: dict, as_json: bool, fields: str | None) -> None:

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import typer
 
-from stagefy_cli.commands.options import FIELDS, JSON
+from stagefy_cli.commands.options import FIELDS, JSON, command_group
 
-app = typer.Typer(help="Choose which Stagefy project (Supabase) to use.", no_args_is_help=True)
+app = command_group("Choose which Stagefy project (Supabase) to use.")
 
 
 @app.command()
