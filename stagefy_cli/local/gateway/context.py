@@ -23,6 +23,8 @@ class GatewayContext:
     keys: StackKeys
     storage_root: Path
     api_url: str
+    access_token_ttl: int = 3600  # GOTRUE_JWT_EXP
+    refresh_reuse_interval: int = 10  # seconds a rotated refresh token may still be replayed
 
     def decode_jwt(self, token: str) -> dict:
         """Verify an HS256 token signed with the stack's secret and return its claims."""
