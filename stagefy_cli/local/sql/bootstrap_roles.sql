@@ -7,7 +7,6 @@ create role authenticator noinherit login;
 grant anon, authenticated, service_role to authenticator;
 
 create schema if not exists extensions;
-create extension if not exists pgcrypto with schema extensions;
 
 grant usage on schema public to anon, authenticated, service_role;
 grant usage on schema extensions to anon, authenticated, service_role;

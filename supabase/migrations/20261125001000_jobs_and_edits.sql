@@ -1,0 +1,587 @@
+-- The job queue and photo edits (DESIGN.md section 4): prices, submission, the worker's claim /
+-- heartbeat / complete / fail protocol, cancel, retry, and refunds that happen exactly once.
+--
+-- Money and job state change only in these functions, each one transaction. Agents call
+-- submit_edit, quote_edit, cancel_project and retry_project as RPCs; workers (service role) call
+-- claim_jobs, heartbeat_jobs, start_job, complete_job and fail_job.
+
+-- ---------------------------------------------------------------------------------------------
+-- Prices: the server's, per kind of work. A client never chooses its own price.
+-- ---------------------------------------------------------------------------------------------
+create table public.prices (
+  code text primary key,
+  credits integer not null check (credits >= 0),
+  description text not null,
+  default_service public.ai_service,
+  default_model text,
+  updated_at timestamptz default now()
+);
+
+insert into public.prices (code, credits, description, default_service, default_model) values
+  ('edit:virtual_staging', 2, 'Virtual staging, per photo and variation', 'replicate', 'adirik/interior-design'),
+  ('edit:declutter', 1, 'Declutter (remove furniture and clutter), per photo', 'nano_banana', 'gemini-2.5-flash-image'),
+  ('edit:enhance', 1, 'Enhance (white balance, exposure, contrast, sharpness), per photo', 'local', 'stagefy-enhance'),
+  ('edit:sky_replacement', 1, 'Sky replacement, per photo', 'nano_banana', 'gemini-2.5-flash-image'),
+  ('edit:day_to_dusk', 2, 'Day to dusk (twilight), per photo', 'nano_banana', 'gemini-2.5-flash-image'),
+  ('edit:custom', 2, 'Custom edit from your own prompt, per photo', 'nano_banana', 'gemini-2.5-flash-image');
+
+alter table public.prices enable row level security;
+revoke all on table public.prices from anon, authenticated;
+grant select on table public.prices to authenticated;
+grant all on table public.prices to service_role;
+create policy "prices: readable by signed-in users" on public.prices for select to authenticated using (true);
+create trigger set_updated_at before update on public.prices
+  for each row execute function public.set_updated_at();
+
+-- ---------------------------------------------------------------------------------------------
+-- Queue bookkeeping on ai_jobs; ledger rows that name their project and job.
+-- ---------------------------------------------------------------------------------------------
+alter table public.ai_jobs
+  add column worker_id text,
+  add column lease_expires_at timestamptz,
+  add column attempts integer not null default 0,
+  add column started_at timestamptz,
+  add column provider_job_id text;
+
+-- The claim query: oldest queued job first; expired leases are found through the same index.
+create index idx_ai_jobs_queue on public.ai_jobs (status, created_at) where status in ('queued', 'processing');
+
+alter table public.credit_transactions
+  add column project_id uuid references public.projects (id) on delete set null,
+  add column ai_job_id uuid references public.ai_jobs (id) on delete set null;
+create index idx_credit_transactions_project_id on public.credit_transactions (project_id);
+
+-- A failed or cancelled job is refunded exactly once: the database refuses a second refund row.
+create unique index credit_transactions_one_refund_per_job
+  on public.credit_transactions (ai_job_id) where type = 'refund';
+
+-- post_ledger gains the project and job a row belongs to (same body otherwise).
+drop function private.post_ledger(uuid, integer, public.credit_transaction_type, text, text, uuid);
+create function private.post_ledger(
+  p_user_id uuid,
+  p_amount integer,
+  p_type public.credit_transaction_type,
+  p_description text,
+  p_reference text default null,
+  p_subscription_id uuid default null,
+  p_project_id uuid default null,
+  p_ai_job_id uuid default null
+)
+returns integer
+language plpgsql
+set search_path = ''
+as $$
+declare
+  v_balance integer;
+begin
+  select u.credits into v_balance from public.users u where u.id = p_user_id for update;
+  if not found then
+    raise exception using errcode = 'P0002', message = format('user %s not found', p_user_id);
+  end if;
+
+  if v_balance + p_amount < 0 then
+    raise exception using
+      errcode = 'P0402',
+      message = format('insufficient credits: need %s, balance %s', -p_amount, v_balance);
+  end if;
+
+  update public.users set credits = v_balance + p_amount where id = p_user_id;
+  insert into public.credit_transactions
+    (user_id, amount, type, description, reference_id, subscription_id, project_id, ai_job_id)
+  values (p_user_id, p_amount, p_type, p_description, p_reference, p_subscription_id, p_project_id, p_ai_job_id);
+
+  return v_balance + p_amount;
+end;
+$$;
+revoke execute on function private.post_ledger(uuid, integer, public.credit_transaction_type, text, text, uuid, uuid, uuid)
+  from public, anon, authenticated;
+
+-- ---------------------------------------------------------------------------------------------
+-- Internal helpers
+-- ---------------------------------------------------------------------------------------------
+
+-- One `credit_low` notice when a debit takes the balance under the threshold.
+create function private.notify_if_credit_low(p_user_id uuid, p_before integer, p_after integer)
+returns void
+language plpgsql
+set search_path = ''
+as $$
+declare
+  c_threshold constant integer := 10;
+begin
+  if p_after < c_threshold and p_before >= c_threshold then
+    insert into public.notifications (user_id, type, title, message, action_url)
+    values (p_user_id, 'credit_low', 'Credits running low',
+            format('You have %s credits left. Buy more with: stagefy credits packs', p_after),
+            'stagefy credits packs');
+  end if;
+end;
+$$;
+
+-- Refund one job's credits, once (the unique index turns a second attempt into a no-op).
+create function private.refund_job(p_job public.ai_jobs, p_reason text)
+returns integer
+language plpgsql
+set search_path = ''
+as $$
+declare
+  v_project_name text;
+begin
+  if coalesce(p_job.credit_cost, 0) = 0 then
+    return 0;
+  end if;
+  if exists (select 1 from public.credit_transactions t where t.ai_job_id = p_job.id and t.type = 'refund') then
+    return 0;
+  end if;
+  select p.name into v_project_name from public.projects p where p.id = p_job.project_id;
+  perform private.post_ledger(
+    p_job.user_id, p_job.credit_cost, 'refund',
+    format('Refund for %s (%s)', coalesce(v_project_name, 'job ' || p_job.id), p_reason),
+    null, null, p_job.project_id, p_job.id
+  );
+  return p_job.credit_cost;
+end;
+$$;
+
+-- Recompute a project's status from its jobs; notify once when it reaches a terminal state.
+create function private.refresh_project(p_project_id uuid)
+returns void
+language plpgsql
+set search_path = ''
+as $$
+declare
+  v_project public.projects;
+  v_total integer; v_queued integer; v_processing integer; v_completed integer; v_failed integer;
+  v_cancelled integer;
+  v_status public.job_status;
+  v_error text;
+  v_outputs jsonb;
+begin
+  select * into v_project from public.projects where id = p_project_id for update;
+  if not found then
+    return;
+  end if;
+  select count(*), count(*) filter (where status = 'queued'), count(*) filter (where status = 'processing'),
+         count(*) filter (where status = 'completed'), count(*) filter (where status = 'failed'),
+         count(*) filter (where status = 'cancelled')
+    into v_total, v_queued, v_processing, v_completed, v_failed, v_cancelled
+    from public.ai_jobs where project_id = p_project_id;
+
+  v_status := case
+    when v_processing > 0 then 'processing'
+    when v_queued > 0 then (case when v_completed + v_failed > 0 then 'processing' else 'queued' end)
+    when v_completed > 0 then 'completed'
+    when v_failed > 0 then 'failed'
+    when v_cancelled > 0 then 'cancelled'
+    else v_project.status
+  end::public.job_status;
+
+  select string_agg(distinct j.error_message, '; ') into v_error
+    from public.ai_jobs j where j.project_id = p_project_id and j.status = 'failed';
+  select coalesce(jsonb_agg(jsonb_build_object(
+           'job_id', j.id, 'path', j.output_url, 'source', j.input ->> 'filename',
+           'variation', (j.input ->> 'variation')::int) order by j.created_at), '[]'::jsonb)
+    into v_outputs
+    from public.ai_jobs j where j.project_id = p_project_id and j.status = 'completed';
+
+  update public.projects
+     set status = v_status,
+         error_message = case when v_failed > 0 then v_error else null end,
+         output_data = coalesce(output_data, '{}'::jsonb) || jsonb_build_object(
+           'outputs', v_outputs, 'completed', v_completed, 'failed', v_failed, 'cancelled', v_cancelled,
+           'total', v_total),
+         completed_at = case when v_status in ('completed', 'failed', 'cancelled') then coalesce(completed_at, now()) end
+   where id = p_project_id;
+
+  if v_status is distinct from v_project.status and v_status in ('completed', 'failed') then
+    insert into public.notifications (user_id, type, title, message, action_url)
+    values (
+      v_project.user_id,
+      case when v_status = 'completed' then 'job_completed' else 'system' end::public.notification_type,
+      case when v_status = 'completed' then format('%s is ready', v_project.name)
+           else format('%s failed', v_project.name) end,
+      case when v_status = 'completed'
+           then format('%s of %s results ready%s.', v_completed, v_total,
+                       case when v_failed > 0 then format(' (%s failed and were refunded)', v_failed) else '' end)
+           else format('%s. Your credits were refunded.', coalesce(v_error, 'The job failed')) end,
+      format('stagefy projects show %s', v_project.id)
+    );
+  end if;
+end;
+$$;
+
+-- Create a project and its queued jobs, debiting price x jobs in the same transaction.
+-- p_photos: [{"path": "<uid>/uploads/...", "filename": "kitchen.jpg", "size": 123, "mime_type": "image/jpeg"}]
+-- p_options: {"style", "room", "prompt", "variations" (1-4), "listing_id", "provider", "name"}
+create function private.create_edit_project(p_user_id uuid, p_edit_type text, p_photos jsonb, p_options jsonb)
+returns jsonb
+language plpgsql
+set search_path = ''
+as $$
+declare
+  v_price public.prices;
+  v_variations integer := coalesce((p_options ->> 'variations')::integer, 1);
+  v_photo jsonb;
+  v_count integer;
+  v_total integer;
+  v_before integer;
+  v_balance integer;
+  v_project_id uuid;
+  v_listing_id uuid := nullif(p_options ->> 'listing_id', '')::uuid;
+  v_service public.ai_service;
+  v_name text;
+  v_job_ids uuid[] := '{}';
+  v_job_id uuid;
+begin
+  select * into v_price from public.prices where code = 'edit:' || p_edit_type;
+  if not found then
+    raise exception using errcode = 'P0422', message = format('unknown edit type %s', p_edit_type);
+  end if;
+  if jsonb_typeof(p_photos) is distinct from 'array' or jsonb_array_length(p_photos) = 0 then
+    raise exception using errcode = 'P0422', message = 'no photos to edit';
+  end if;
+  v_count := jsonb_array_length(p_photos);
+  if v_count > 100 then
+    raise exception using errcode = 'P0422', message = 'at most 100 photos per submission';
+  end if;
+  if v_variations not between 1 and 4 then
+    raise exception using errcode = 'P0422', message = 'variations must be between 1 and 4';
+  end if;
+  if p_edit_type = 'custom' and coalesce(btrim(p_options ->> 'prompt'), '') = '' then
+    raise exception using errcode = 'P0422', message = 'a custom edit needs a prompt';
+  end if;
+  if p_options ? 'provider' and nullif(p_options ->> 'provider', '') is not null then
+    if not (p_options ->> 'provider' = any (enum_range(null::public.ai_service)::text[])) then
+      raise exception using errcode = 'P0422', message = format('unknown provider %s', p_options ->> 'provider');
+    end if;
+    v_service := (p_options ->> 'provider')::public.ai_service;
+  else
+    v_service := coalesce(v_price.default_service, 'local');
+  end if;
+  if v_listing_id is not null and not exists (
+    select 1 from public.crm_listings l where l.id = v_listing_id and l.user_id = p_user_id
+  ) then
+    raise exception using errcode = 'P0404', message = format('listing %s not found', v_listing_id);
+  end if;
+  for v_photo in select * from jsonb_array_elements(p_photos) loop
+    if split_part(v_photo ->> 'path', '/', 1) is distinct from p_user_id::text
+       or not exists (select 1 from storage.objects o where o.bucket_id = 'media' and o.name = v_photo ->> 'path') then
+      raise exception using errcode = 'P0404', message = format('uploaded photo %s not found', v_photo ->> 'path');
+    end if;
+  end loop;
+
+  v_total := v_price.credits * v_count * v_variations;
+  v_name := coalesce(nullif(btrim(p_options ->> 'name'), ''),
+                     format('%s: %s%s', replace(p_edit_type, '_', ' '), p_photos -> 0 ->> 'filename',
+                            case when v_count > 1 then format(' +%s', v_count - 1) else '' end));
+
+  insert into public.projects (user_id, name, type, status, credit_cost, input_data)
+  values (p_user_id, v_name, 'photo_edit', 'queued', v_total,
+          jsonb_build_object('kind', 'edit', 'edit_type', p_edit_type, 'photos', p_photos,
+                             'options', p_options, 'price_each', v_price.credits))
+  returning id into v_project_id;
+
+  select credits into v_before from public.users where id = p_user_id;
+  v_balance := private.post_ledger(
+    p_user_id, -v_total, 'usage',
+    format('%s (%s photo%s x %s variation%s)', v_name, v_count, case when v_count > 1 then 's' else '' end,
+           v_variations, case when v_variations > 1 then 's' else '' end),
+    null, null, v_project_id, null);
+  perform private.notify_if_credit_low(p_user_id, v_before, v_balance);
+
+  for v_photo in select * from jsonb_array_elements(p_photos) loop
+    for v in 1 .. v_variations loop
+      insert into public.ai_jobs (user_id, project_id, service, model, input, status, credit_cost)
+      values (
+        p_user_id, v_project_id, v_service,
+        case when v_service = v_price.default_service then v_price.default_model else 'auto' end,
+        jsonb_build_object(
+          'kind', 'edit', 'edit_type', p_edit_type, 'source_path', v_photo ->> 'path',
+          'filename', v_photo ->> 'filename', 'mime_type', v_photo ->> 'mime_type',
+          'style', p_options ->> 'style', 'room', p_options ->> 'room', 'prompt', p_options ->> 'prompt',
+          'variation', v, 'listing_id', v_listing_id, 'provider', nullif(p_options ->> 'provider', '')),
+        'queued', v_price.credits)
+      returning id into v_job_id;
+      v_job_ids := v_job_ids || v_job_id;
+    end loop;
+  end loop;
+
+  return jsonb_build_object('project_id', v_project_id, 'job_ids', to_jsonb(v_job_ids),
+                            'credits_charged', v_total, 'balance', v_balance, 'name', v_name);
+end;
+$$;
+
+-- ---------------------------------------------------------------------------------------------
+-- Agent-facing RPCs
+-- ---------------------------------------------------------------------------------------------
+create function public.quote_edit(p_edit_type text, p_photos integer, p_variations integer default 1)
+returns jsonb
+language plpgsql
+stable
+security definer
+set search_path = ''
+as $$
+declare
+  v_price integer;
+  v_balance integer;
+begin
+  if (select auth.uid()) is null then
+    raise exception using errcode = '42501', message = 'sign in first';
+  end if;
+  select credits into v_price from public.prices where code = 'edit:' || p_edit_type;
+  if v_price is null then
+    raise exception using errcode = 'P0422', message = format('unknown edit type %s', p_edit_type);
+  end if;
+  select credits into v_balance from public.users where id = (select auth.uid());
+  return jsonb_build_object('edit_type', p_edit_type, 'price_each', v_price, 'photos', p_photos,
+                            'variations', p_variations, 'total', v_price * p_photos * p_variations,
+                            'balance', v_balance);
+end;
+$$;
+
+create function public.submit_edit(p_edit_type text, p_photos jsonb, p_options jsonb default '{}')
+returns jsonb
+language plpgsql
+security definer
+set search_path = ''
+as $$
+begin
+  if (select auth.uid()) is null then
+    raise exception using errcode = '42501', message = 'sign in first';
+  end if;
+  return private.create_edit_project((select auth.uid()), p_edit_type, p_photos, coalesce(p_options, '{}'));
+end;
+$$;
+
+create function public.cancel_project(p_project_id uuid)
+returns jsonb
+language plpgsql
+security definer
+set search_path = ''
+as $$
+declare
+  v_project public.projects;
+  v_job public.ai_jobs;
+  v_refunded integer := 0;
+  v_cancelled integer := 0;
+begin
+  select * into v_project from public.projects where id = p_project_id for update;
+  if not found or (v_project.user_id is distinct from (select auth.uid()) and not (select public.is_admin())) then
+    raise exception using errcode = 'P0404', message = format('project %s not found', p_project_id);
+  end if;
+  for v_job in
+    update public.ai_jobs set status = 'cancelled', error_message = 'cancelled by the user', completed_at = now()
+     where project_id = p_project_id and status in ('queued', 'processing', 'pending')
+    returning *
+  loop
+    v_cancelled := v_cancelled + 1;
+    v_refunded := v_refunded + private.refund_job(v_job, 'cancelled');
+  end loop;
+  if v_cancelled = 0 then
+    raise exception using errcode = 'P0422',
+      message = format('project %s is %s; only queued or running work can be cancelled', p_project_id, v_project.status);
+  end if;
+  perform private.refresh_project(p_project_id);
+  return jsonb_build_object('project_id', p_project_id, 'cancelled_jobs', v_cancelled, 'refunded', v_refunded,
+                            'balance', (select credits from public.users where id = v_project.user_id));
+end;
+$$;
+
+create function public.retry_project(p_project_id uuid)
+returns jsonb
+language plpgsql
+security definer
+set search_path = ''
+as $$
+declare
+  v_project public.projects;
+begin
+  select * into v_project from public.projects where id = p_project_id;
+  if not found or v_project.user_id is distinct from (select auth.uid()) then
+    raise exception using errcode = 'P0404', message = format('project %s not found', p_project_id);
+  end if;
+  if v_project.status not in ('failed', 'cancelled') then
+    raise exception using errcode = 'P0422',
+      message = format('project %s is %s; only failed or cancelled projects can be retried', p_project_id, v_project.status);
+  end if;
+  if v_project.type <> 'photo_edit' then
+    raise exception using errcode = 'P0422', message = format('%s projects cannot be retried here', v_project.type);
+  end if;
+  return private.create_edit_project(
+    v_project.user_id, v_project.input_data ->> 'edit_type', v_project.input_data -> 'photos',
+    (v_project.input_data -> 'options') || jsonb_build_object('name', v_project.name || ' (retry)'));
+end;
+$$;
+
+-- ---------------------------------------------------------------------------------------------
+-- Worker-facing RPCs (service role only)
+-- ---------------------------------------------------------------------------------------------
+
+-- Claim up to p_limit jobs: queued ones, and processing ones whose worker's lease expired (the
+-- worker died). FOR UPDATE SKIP LOCKED lets any number of workers share the queue.
+create function public.claim_jobs(p_worker text, p_limit integer default 1, p_lease_seconds integer default 120,
+                                  p_max_attempts integer default 3)
+returns setof public.ai_jobs
+language plpgsql
+security definer
+set search_path = ''
+as $$
+declare
+  v_job public.ai_jobs;
+begin
+  -- Jobs whose workers died too often fail (and are refunded) instead of looping forever.
+  for v_job in
+    update public.ai_jobs set status = 'failed', completed_at = now(),
+           error_message = format('abandoned after %s attempts (the worker stopped while processing)', attempts)
+     where id in (select id from public.ai_jobs
+                   where status = 'processing' and lease_expires_at < now() and attempts >= p_max_attempts
+                   for update skip locked)
+    returning *
+  loop
+    perform private.refund_job(v_job, 'failed');
+    perform private.refresh_project(v_job.project_id);
+  end loop;
+
+  return query
+  with candidates as (
+    select id from public.ai_jobs
+     where status = 'queued' or (status = 'processing' and lease_expires_at < now())
+     order by created_at
+     limit greatest(p_limit, 1)
+     for update skip locked
+  ), claimed as (
+    update public.ai_jobs j
+       set status = 'processing', worker_id = p_worker, attempts = j.attempts + 1,
+           lease_expires_at = now() + make_interval(secs => p_lease_seconds),
+           started_at = coalesce(j.started_at, now())
+      from candidates c
+     where j.id = c.id
+    returning j.*
+  )
+  select * from claimed;
+
+  update public.projects p set status = 'processing'
+   where p.status = 'queued'
+     and p.id in (select project_id from public.ai_jobs where worker_id = p_worker and status = 'processing');
+end;
+$$;
+
+-- Extend the leases of jobs this worker still owns; returns the ids it still owns (a job missing
+-- from the answer was cancelled or reclaimed: the worker stops it and cancels the provider's run).
+create function public.heartbeat_jobs(p_worker text, p_job_ids uuid[], p_lease_seconds integer default 120)
+returns setof uuid
+language sql
+security definer
+set search_path = ''
+as $$
+  update public.ai_jobs set lease_expires_at = now() + make_interval(secs => p_lease_seconds)
+   where id = any (p_job_ids) and worker_id = p_worker and status = 'processing'
+  returning id;
+$$;
+
+-- Record which provider and model run the job, and the provider's own id (for cancel).
+create function public.start_job(p_job_id uuid, p_worker text, p_service public.ai_service, p_model text,
+                                 p_provider_job_id text default null)
+returns boolean
+language sql
+security definer
+set search_path = ''
+as $$
+  with updated as (
+    update public.ai_jobs set service = p_service, model = p_model,
+           provider_job_id = coalesce(p_provider_job_id, provider_job_id)
+     where id = p_job_id and worker_id = p_worker and status = 'processing'
+    returning id
+  )
+  select exists (select 1 from updated);
+$$;
+
+-- Finish a job: output, cost, media row, project status, notification. Returns false (and changes
+-- nothing) when this worker no longer owns the job, so a job completes once.
+create function public.complete_job(
+  p_job_id uuid, p_worker text, p_output_path text, p_file_size bigint, p_latency_ms integer,
+  p_api_cost numeric default null, p_media_type public.media_type default 'image', p_title text default null,
+  p_thumbnail_path text default null
+)
+returns boolean
+language plpgsql
+security definer
+set search_path = ''
+as $$
+declare
+  v_job public.ai_jobs;
+begin
+  update public.ai_jobs
+     set status = 'completed', output_url = p_output_path, latency_ms = p_latency_ms, api_cost = p_api_cost,
+         completed_at = now(), lease_expires_at = null, error_message = null
+   where id = p_job_id and worker_id = p_worker and status = 'processing'
+  returning * into v_job;
+  if not found then
+    return false;
+  end if;
+  insert into public.media_items (user_id, listing_id, project_id, type, title, url, thumbnail_url, file_size, credits_used)
+  values (
+    v_job.user_id,
+    (select l.id from public.crm_listings l
+      where l.id = nullif(v_job.input ->> 'listing_id', '')::uuid and l.user_id = v_job.user_id),
+    v_job.project_id, p_media_type,
+    coalesce(p_title, format('%s of %s', replace(v_job.input ->> 'edit_type', '_', ' '), v_job.input ->> 'filename')),
+    p_output_path, p_thumbnail_path, p_file_size, v_job.credit_cost);
+  perform private.refresh_project(v_job.project_id);
+  return true;
+end;
+$$;
+
+-- Fail a job and refund it once. Returns false when this worker no longer owns the job.
+create function public.fail_job(p_job_id uuid, p_worker text, p_error text, p_latency_ms integer default null)
+returns boolean
+language plpgsql
+security definer
+set search_path = ''
+as $$
+declare
+  v_job public.ai_jobs;
+begin
+  update public.ai_jobs
+     set status = 'failed', error_message = left(p_error, 2000), latency_ms = p_latency_ms,
+         completed_at = now(), lease_expires_at = null
+   where id = p_job_id and worker_id = p_worker and status = 'processing'
+  returning * into v_job;
+  if not found then
+    return false;
+  end if;
+  perform private.refund_job(v_job, 'failed');
+  perform private.refresh_project(v_job.project_id);
+  return true;
+end;
+$$;
+
+-- ---------------------------------------------------------------------------------------------
+-- Privileges: Supabase grants EXECUTE on new functions to everyone by default; narrow it.
+-- ---------------------------------------------------------------------------------------------
+revoke execute on function private.notify_if_credit_low(uuid, integer, integer) from public, anon, authenticated;
+revoke execute on function private.refund_job(public.ai_jobs, text) from public, anon, authenticated;
+revoke execute on function private.refresh_project(uuid) from public, anon, authenticated;
+revoke execute on function private.create_edit_project(uuid, text, jsonb, jsonb) from public, anon, authenticated;
+
+revoke execute on function public.quote_edit(text, integer, integer) from public, anon;
+revoke execute on function public.submit_edit(text, jsonb, jsonb) from public, anon;
+revoke execute on function public.cancel_project(uuid) from public, anon;
+revoke execute on function public.retry_project(uuid) from public, anon;
+grant execute on function public.quote_edit(text, integer, integer) to authenticated, service_role;
+grant execute on function public.submit_edit(text, jsonb, jsonb) to authenticated, service_role;
+grant execute on function public.cancel_project(uuid) to authenticated, service_role;
+grant execute on function public.retry_project(uuid) to authenticated, service_role;
+
+revoke execute on function public.claim_jobs(text, integer, integer, integer) from public, anon, authenticated;
+revoke execute on function public.heartbeat_jobs(text, uuid[], integer) from public, anon, authenticated;
+revoke execute on function public.start_job(uuid, text, public.ai_service, text, text) from public, anon, authenticated;
+revoke execute on function public.complete_job(uuid, text, text, bigint, integer, numeric, public.media_type, text, text)
+  from public, anon, authenticated;
+revoke execute on function public.fail_job(uuid, text, text, integer) from public, anon, authenticated;
+grant execute on function public.claim_jobs(text, integer, integer, integer) to service_role;
+grant execute on function public.heartbeat_jobs(text, uuid[], integer) to service_role;
+grant execute on function public.start_job(uuid, text, public.ai_service, text, text) to service_role;
+grant execute on function public.complete_job(uuid, text, text, bigint, integer, numeric, public.media_type, text, text)
+  to service_role;
+grant execute on function public.fail_job(uuid, text, text, integer) to service_role;
