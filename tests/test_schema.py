@@ -331,6 +331,18 @@ def test_every_seed_index_exists_by_name_on_its_column(db):
         assert actual[name][1].endswith(f"USING btree {columns}"), actual[name][1]
 
 
+def test_no_two_indexes_duplicate_each_other(db):
+    """Supabase's linter flags duplicate indexes; the seed's unique columns also had a named index."""
+    duplicates = db.execute(
+        "select indrelid::regclass::text, array_agg(indexrelid::regclass::text) from pg_index "
+        "where indrelid in (select oid from pg_class where relnamespace = 'public'::regnamespace) "
+        "group by indrelid, indkey::text, indclass::text, indoption::text, "
+        "coalesce(pg_get_expr(indexprs, indrelid), ''), coalesce(pg_get_expr(indpred, indrelid), '') "
+        "having count(*) > 1"
+    ).fetchall()
+    assert duplicates == []
+
+
 def test_every_column_a_policy_filters_on_leads_an_index(db):
     rows = db.execute(
         "select c.relname, a.attname from pg_index i join pg_class c on c.oid = i.indrelid "

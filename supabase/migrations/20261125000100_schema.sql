@@ -32,7 +32,9 @@ create type public.use_case as enum ('photos', 'video', 'templates', 'all');
 -- sum(credit_transactions.amount); it changes only through the ledger functions.
 create table public.users (
   id uuid primary key references auth.users (id) on delete cascade,
-  email text unique not null,
+  -- The seed's UNIQUE plus its idx_users_email would be two identical indexes; naming the unique
+  -- constraint after the seed index keeps both names with one index (same for payfast ids).
+  email text not null constraint idx_users_email unique,
   full_name text not null,
   brokerage text,
   market text,
@@ -51,7 +53,7 @@ create table public.subscriptions (
   user_id uuid references public.users (id) on delete cascade,
   plan_id text not null,
   status public.subscription_status not null,
-  payfast_subscription_id text unique,
+  payfast_subscription_id text constraint idx_subscriptions_payfast_id unique,
   payfast_customer_id text,
   current_period_start timestamptz,
   current_period_end timestamptz,
@@ -200,12 +202,11 @@ create table public.admin_audit_log (
 -- ---------------------------------------------------------------------------------------------
 -- Indexes: the seed's, by name, then the ones row level security and foreign keys need
 -- ---------------------------------------------------------------------------------------------
-create index idx_users_email on public.users (email);
+-- idx_users_email and idx_subscriptions_payfast_id are the unique constraints' indexes (see above).
 create index idx_users_subscription_tier on public.users (subscription_tier);
 
 create index idx_subscriptions_user_id on public.subscriptions (user_id);
 create index idx_subscriptions_status on public.subscriptions (status);
-create index idx_subscriptions_payfast_id on public.subscriptions (payfast_subscription_id);
 
 create index idx_credit_transactions_user_id on public.credit_transactions (user_id);
 create index idx_credit_transactions_type on public.credit_transactions (type);
