@@ -1,0 +1,168 @@
+"""A local stand-in for PayFast (validation endpoint and subscriptions API) and an ITN app server.
+
+The stand-in speaks PayFast's documented API, checks the API signature with its own implementation of
+the documented algorithm, and records every request so tests can assert what Stagefy sent.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import socket
+import threading
+import time
+from dataclasses import dataclass, field
+from urllib.parse import urlencode
+
+import pytest
+import uvicorn
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import JSONResponse, PlainTextResponse
+from starlette.routing import Route
+
+PASSPHRASE = "jt7NOE43FZPn"
+TOKEN = "dc0521d3-55fe-269b-fa00-b647310d760f"
+
+
+class ServerThread:
+    """Serve an ASGI app with uvicorn on 127.0.0.1 in a daemon thread."""
+
+    def __init__(self, app):
+        with socket.socket() as sock:
+            sock.bind(("127.0.0.1", 0))
+            self.port = sock.getsockname()[1]
+        self.url = f"http://127.0.0.1:{self.port}"
+        config = uvicorn.Config(app, host="127.0.0.1", port=self.port, log_level="warning", lifespan="off")
+        self.server = uvicorn.Server(config)
+        self.thread = threading.Thread(target=self.server.run, daemon=True)
+
+    def __enter__(self):
+        self.thread.start()
+        deadline = time.monotonic() + 15
+        while not self.server.started:
+            if time.monotonic() > deadline:
+                raise RuntimeError("test server did not start")
+            time.sleep(0.02)
+        return self
+
+    def __exit__(self, *exc):
+        self.server.should_exit = True
+        self.thread.join(timeout=10)
+
+
+@dataclass
+class Recorded:
+    method: str
+    path: str
+    query: dict[str, str]
+    headers: dict[str, str]
+    body: bytes
+
+
+@dataclass
+class FakePayFast:
+    url: str = ""
+    validate_answer: str = "VALID"
+    requests: list[Recorded] = field(default_factory=list)
+    passphrase: str = PASSPHRASE  # the merchant's passphrase the API checks signatures with
+    token: str = TOKEN  # the one subscription the API knows
+
+    def last(self) -> Recorded:
+        return self.requests[-1]
+
+
+def documented_api_signature(fields: dict[str, str], passphrase: str) -> str:
+    """PayFast's API signature as its docs describe it: fields + passphrase, sorted by key,
+    url-encoded (PHP http_build_query), MD5."""
+    return hashlib.md5(urlencode(sorted({**fields, "passphrase": passphrase}.items())).encode()).hexdigest()
+
+
+def _failed(code: int, message: str) -> JSONResponse:
+    return JSONResponse(
+        {"code": code, "status": "failed", "data": {"response": message, "message": False}}, code
+    )
+
+
+def create_fake_payfast(state: FakePayFast) -> Starlette:
+    async def record(request: Request) -> Recorded:
+        entry = Recorded(
+            request.method,
+            request.url.path,
+            dict(request.query_params),
+            {k.lower(): v for k, v in request.headers.items()},
+            await request.body(),
+        )
+        state.requests.append(entry)
+        return entry
+
+    async def validate(request: Request):
+        await record(request)
+        return PlainTextResponse(state.validate_answer)
+
+    async def subscription(request: Request):
+        entry = await record(request)
+        token, action = request.path_params["token"], request.path_params["action"]
+        signed = {k: entry.headers.get(k, "") for k in ("merchant-id", "version", "timestamp")}
+        body = json.loads(entry.body) if entry.body else {}
+        signed |= {k: str(v) for k, v in body.items()}
+        if entry.headers.get("signature") != documented_api_signature(signed, state.passphrase):
+            return _failed(401, "Failed Signature Verification")
+        if token != state.token:
+            return _failed(404, "Subscription not found")
+        if action == "fetch":
+            return JSONResponse(
+                {
+                    "code": 200,
+                    "status": "success",
+                    "data": {
+                        "response": {
+                            "token": state.token,
+                            "amount": 29900,
+                            "cycles": 0,
+                            "cycles_complete": 2,
+                            "frequency": 3,
+                            "run_date": "2026-12-01T00:00:00+02:00",
+                            "status": 1,
+                            "status_text": "ACTIVE",
+                        }
+                    },
+                }
+            )
+        return JSONResponse(
+            {"code": 200, "status": "success", "data": {"response": True, "message": "Success"}}
+        )
+
+    return Starlette(
+        routes=[
+            Route("/eng/query/validate", validate, methods=["POST"]),
+            Route("/subscriptions/{token}/{action}", subscription, methods=["GET", "PUT", "PATCH"]),
+        ]
+    )
+
+
+@pytest.fixture(scope="session")
+def server_thread():
+    """`with server_thread(app) as server: ... server.url`"""
+    return ServerThread
+
+
+@pytest.fixture(scope="session")
+def api_signature():
+    return documented_api_signature
+
+
+@pytest.fixture(scope="session")
+def _payfast_server():
+    state = FakePayFast()
+    with ServerThread(create_fake_payfast(state)) as server:
+        state.url = server.url
+        yield state
+
+
+@pytest.fixture
+def fake_payfast(_payfast_server) -> FakePayFast:
+    """The stand-in PayFast, reset for each test."""
+    _payfast_server.requests.clear()
+    _payfast_server.validate_answer = "VALID"
+    return _payfast_server
