@@ -1,0 +1,41 @@
+"""Plumbing shared by the auth routes: JSON bodies, GoTrue errors, and database work off the event loop."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+
+from starlette.concurrency import run_in_threadpool
+from starlette.requests import Request
+from starlette.responses import Response
+
+from stagefy_cli.local.gateway.auth_errors import AuthError
+
+Handler = Callable[[Request, dict], Response]
+
+
+async def read_json(request: Request) -> dict:
+    """The request's JSON object; no body is `{}` (supabase-py posts some calls without one)."""
+    raw = await request.body()
+    if not raw.strip():
+        return {}
+    try:
+        body = json.loads(raw)
+    except ValueError as exc:
+        raise AuthError(400, "bad_json", f"Could not parse request body as JSON: {exc}") from exc
+    if not isinstance(body, dict):
+        raise AuthError(400, "bad_json", "Could not parse request body as JSON: expected an object")
+    return body
+
+
+def endpoint(handler: Handler):
+    """Wrap a blocking `handler(request, body)` (bcrypt, psycopg) as a Starlette endpoint."""
+
+    async def run(request: Request) -> Response:
+        try:
+            body = await read_json(request)
+            return await run_in_threadpool(handler, request, body)
+        except AuthError as exc:
+            return exc.response()
+
+    return run
