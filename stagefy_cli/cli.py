@@ -29,6 +29,15 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "credits": ("stagefy_cli.commands.credits", "Your credit balance, history and prices."),
     "profiles": ("stagefy_cli.commands.profiles", "Choose which Stagefy project (Supabase) to use."),
     "local": ("stagefy_cli.commands.local", "Run the embedded local stack (database, API, worker)."),
+    "edit": (
+        "stagefy_cli.commands.edit",
+        "Edit listing photos with AI: stage, declutter, enhance, sky, dusk.",
+    ),
+    "projects": (
+        "stagefy_cli.commands.projects",
+        "Follow, download, cancel and retry your edits and videos.",
+    ),
+    "worker": ("stagefy_cli.commands.worker", "Run the job worker (operators)."),
 }
 
 EPILOG = "Exit codes: " + ", ".join(f"{code} {meaning}" for code, meaning in EXIT_CODES.items()) + "."

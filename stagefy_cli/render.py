@@ -170,3 +170,22 @@ def local_time(value: Any) -> str:
     except ValueError:
         return str(value)
     return moment.astimezone().strftime("%Y-%m-%d %H:%M")
+
+
+def progress(transient: bool = True):
+    """A progress bar on stderr (invisible when stderr is not a terminal)."""
+    from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TimeRemainingColumn
+
+    return Progress(
+        TextColumn("{task.description}"),
+        BarColumn(),
+        DownloadColumn(),
+        TimeRemainingColumn(),
+        console=err_console(),
+        transient=transient,
+    )
+
+
+def spinner(text: str):
+    """A spinner with a changing status line on stderr; use `.update(text)` on the result."""
+    return err_console().status(text, spinner="dots")

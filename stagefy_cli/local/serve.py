@@ -44,13 +44,37 @@ def main(argv: list[str] | None = None) -> None:
 
     original_startup = server.startup
 
+    worker = None
+
     async def startup(sockets=None):
+        nonlocal worker
         await original_startup(sockets=sockets)
+        if os.environ.get("STAGEFY_LOCAL_WORKER", "1") != "0":
+            worker = start_worker(api_url, ctx.keys.service_role_key)
         stack.write_state(StackState(pid=os.getpid(), port=args.port, api_url=api_url, db_url=ctx.db.dsn))
 
     server.startup = startup  # write stack.json only once the socket is listening
     server.run()
+    if worker is not None:
+        worker.stop()
     ctx.db.close()
+
+
+def start_worker(api_url: str, service_role_key: str):
+    """The local stack runs a worker for you: `local` provider, plus any provider whose token is set."""
+    import logging
+    import threading
+
+    from stagefy_cli.services.workers import build_worker
+    from supabase import create_client
+
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    concurrency = int(os.environ.get("STAGEFY_LOCAL_WORKER_CONCURRENCY", "2"))
+    worker = build_worker(
+        concurrency=concurrency, client=create_client(api_url, service_role_key), url=api_url
+    )
+    threading.Thread(target=worker.run, name="stagefy-local-worker", daemon=True).start()
+    return worker
 
 
 if __name__ == "__main__":

@@ -1,0 +1,269 @@
+"""`stagefy projects`: follow, download, cancel and retry edits, videos and templates."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import typer
+
+from stagefy_cli.commands.options import FIELDS, JSON, LIMIT, YES, command_group
+
+app = command_group("Follow, download, cancel and retry your edits, videos and templates.")
+
+STATUSES = ("queued", "processing", "completed", "failed", "cancelled", "pending")
+TYPES = ("photo_edit", "video", "template")
+
+
+def _columns():
+    from stagefy_cli import render
+
+    return [
+        render.Column("id", "ID", lambda v: v[:8]),
+        render.Column("name", "NAME", max_width=40),
+        render.Column("type", "TYPE"),
+        render.Column("status", "STATUS"),
+        render.Column("credit_cost", "CREDITS"),
+        render.Column("created_at", "CREATED", render.local_time),
+    ]
+
+
+@app.command("list")
+def list_(
+    status: str = typer.Option(None, "--status", help=f"Only this status: {', '.join(STATUSES)}."),
+    project_type: str = typer.Option(None, "--type", help=f"Only this type: {', '.join(TYPES)}."),
+    limit: int = LIMIT,
+    as_json: bool = JSON,
+    fields: str = FIELDS,
+) -> None:
+    """List your projects, newest first.
+
+    Example: stagefy projects list --status failed --limit 10
+    """
+    from stagefy_cli import render
+    from stagefy_cli.backend import client
+    from stagefy_cli.errors import UsageError
+    from stagefy_cli.services import edits
+
+    if status and status not in STATUSES:
+        raise UsageError(f"unknown --status '{status}'. Choose one of: {', '.join(STATUSES)}.")
+    if project_type and project_type not in TYPES:
+        raise UsageError(f"unknown --type '{project_type}'. Choose one of: {', '.join(TYPES)}.")
+    rows, total = edits.list_projects(
+        client.signed_in(), status=status, project_type=project_type, limit=limit
+    )
+    if as_json:
+        render.emit_json(rows, fields)
+        return
+    render.print_table(rows, _columns())
+    render.more_notice(len(rows), total)
+
+
+def render_project(project: dict) -> None:
+    from stagefy_cli import render
+
+    render.print_detail(
+        project,
+        [
+            render.Column("id", "ID"),
+            render.Column("name", "Name"),
+            render.Column("type", "Type"),
+            render.Column("status", "Status"),
+            render.Column("credit_cost", "Credits"),
+            render.Column("error_message", "Error"),
+            render.Column("created_at", "Created", render.local_time),
+            render.Column("completed_at", "Completed", render.local_time),
+        ],
+    )
+    if project.get("jobs"):
+        for job in project["jobs"]:
+            job["source"] = (job.get("input") or {}).get("filename")
+            job["variation"] = (job.get("input") or {}).get("variation")
+        render.console().print()
+        render.print_table(
+            project["jobs"],
+            [
+                render.Column("id", "JOB", lambda v: v[:8]),
+                render.Column("source", "PHOTO"),
+                render.Column("variation", "VAR"),
+                render.Column("service", "PROVIDER"),
+                render.Column("model", "MODEL", max_width=30),
+                render.Column("status", "STATUS"),
+                render.Column("latency_ms", "MS"),
+                render.Column("error_message", "ERROR", max_width=50),
+            ],
+        )
+
+
+@app.command()
+def show(
+    project: str = typer.Argument(..., help="Project ID (or its first characters)."),
+    as_json: bool = JSON,
+    fields: str = FIELDS,
+) -> None:
+    """Show a project and its jobs.
+
+    Example: stagefy projects show 3f2a9c
+    """
+    from stagefy_cli import render
+    from stagefy_cli.backend import client
+    from stagefy_cli.services import edits
+
+    data = edits.get_project(client.signed_in(), project)
+    if as_json:
+        render.emit_json(data, fields)
+    else:
+        render_project(data)
+
+
+def wait_and_download(
+    ctx, project_id: str, out: Path | None, sources: dict, timeout, as_json: bool, fields
+) -> None:
+    """Wait for a project with a spinner, download its results, print where they went.
+
+    Ctrl-C stops waiting (not the job) and says how to resume. Exit codes follow the outcome.
+    """
+    from stagefy_cli import render
+    from stagefy_cli.errors import StagefyError, StillPending
+    from stagefy_cli.services import edits
+
+    short = project_id[:8]
+    try:
+        with render.spinner(f"Project {short}: queued") as status:
+            edits.wait(
+                ctx,
+                [project_id],
+                on_update=lambda _, s: status.update(f"Project {short}: {s['status']}"),
+                timeout=timeout,
+            )
+    except KeyboardInterrupt:
+        render.notice(
+            f"Stopped waiting; the project keeps running. Resume with: stagefy projects watch {short}"
+        )
+        raise typer.Exit(3) from None
+    except TimeoutError:
+        render.notice(f"Still running after {timeout:g} s. Resume with: stagefy projects watch {short}")
+        raise typer.Exit(StillPending.exit_code) from None
+    project = edits.get_project(ctx, project_id)
+    saved = edits.download_outputs(ctx, project, out, sources)
+    if as_json:
+        render.emit_json({**project, "files": [str(p) for p in saved]}, fields)
+    else:
+        for path in saved:
+            typer.echo(str(path))
+    if project["status"] != "completed":
+        raise StagefyError(
+            f"project {short} {project['status']}: {project.get('error_message') or 'no result'}. Credits for failed work were refunded."
+        )
+    failed = project["output_data"].get("failed") or 0
+    if failed and not as_json:
+        render.notice(f"{failed} job(s) failed and were refunded: {project.get('error_message')}")
+
+
+@app.command()
+def watch(
+    project: str = typer.Argument(..., help="Project ID (or its first characters)."),
+    out: Path = typer.Option(
+        None, "--out", "-o", help="Download the results here when done (default: current directory)."
+    ),
+    timeout: float = typer.Option(None, "--timeout", help="Stop waiting after this many seconds (exit 8)."),
+    as_json: bool = JSON,
+    fields: str = FIELDS,
+) -> None:
+    """Wait for a project to finish and download its results; exits with its outcome.
+
+    Example: stagefy projects watch 3f2a9c --out edited/
+    """
+    from stagefy_cli.backend import client
+    from stagefy_cli.services import edits
+
+    ctx = client.signed_in()
+    project_id = edits.resolve_project(ctx, project)
+    wait_and_download(ctx, project_id, out or Path.cwd(), {}, timeout, as_json, fields)
+
+
+@app.command()
+def download(
+    project: str = typer.Argument(..., help="Project ID (or its first characters)."),
+    out: Path = typer.Option(Path("."), "--out", "-o", help="Directory for the files."),
+    as_json: bool = JSON,
+) -> None:
+    """Download a project's results (never overwriting a file).
+
+    Example: stagefy projects download 3f2a9c --out edited/
+    """
+    from stagefy_cli import render
+    from stagefy_cli.backend import client
+    from stagefy_cli.errors import NotFound
+    from stagefy_cli.services import edits
+
+    ctx = client.signed_in()
+    data = edits.get_project(ctx, project)
+    saved = edits.download_outputs(ctx, data, out, {})
+    if not saved:
+        raise NotFound(f"project {data['id'][:8]} has no results yet (status {data['status']}).")
+    if as_json:
+        render.emit_json([str(p) for p in saved])
+    else:
+        for path in saved:
+            typer.echo(str(path))
+
+
+@app.command()
+def cancel(
+    project: str = typer.Argument(..., help="Project ID (or its first characters)."),
+    yes: bool = YES,
+    as_json: bool = JSON,
+) -> None:
+    """Cancel queued or running work and get its credits back.
+
+    Example: stagefy projects cancel 3f2a9c --yes
+    """
+    from stagefy_cli import render
+    from stagefy_cli.backend import client
+    from stagefy_cli.errors import Cancelled
+    from stagefy_cli.services import edits
+
+    ctx = client.signed_in()
+    if not render.confirm(f"Cancel project {project}?", yes):
+        raise Cancelled("nothing was cancelled.")
+    result = edits.cancel(ctx, project)
+    if as_json:
+        render.emit_json(result)
+    else:
+        render.success(
+            f"Cancelled {result['cancelled_jobs']} job(s); refunded {result['refunded']} credits. Balance: {result['balance']}."
+        )
+
+
+@app.command()
+def retry(
+    project: str = typer.Argument(..., help="Project ID (or its first characters)."),
+    yes: bool = YES,
+    no_wait: bool = typer.Option(False, "--no-wait", help="Print the new project ID and return."),
+    out: Path = typer.Option(
+        None, "--out", "-o", help="Directory for the results (default: current directory)."
+    ),
+    as_json: bool = JSON,
+    fields: str = FIELDS,
+) -> None:
+    """Run a failed or cancelled edit again (charged again; the price is shown first).
+
+    Example: stagefy projects retry 3f2a9c
+    """
+    from stagefy_cli import render
+    from stagefy_cli.backend import client
+    from stagefy_cli.errors import Cancelled, StillPending
+    from stagefy_cli.services import edits
+
+    ctx = client.signed_in()
+    original = edits.get_project(ctx, project)
+    if not render.confirm(f"Retry '{original['name']}' for {original['credit_cost']} credits?", yes):
+        raise Cancelled("nothing was spent.")
+    submitted = edits.retry(ctx, original["id"])
+    if no_wait:
+        if as_json:
+            render.emit_json(submitted, fields)
+        else:
+            typer.echo(submitted["project_id"])
+        raise typer.Exit(StillPending.exit_code)
+    wait_and_download(ctx, submitted["project_id"], out or Path.cwd(), {}, None, as_json, fields)

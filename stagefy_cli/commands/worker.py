@@ -1,0 +1,56 @@
+"""`stagefy worker`: run AI jobs (operators; needs the service role key and provider tokens)."""
+
+from __future__ import annotations
+
+import typer
+
+from stagefy_cli.commands.options import command_group
+
+app = command_group("Run the job worker (operators: service role key and provider tokens).")
+
+
+@app.callback()
+def worker() -> None:
+    """Run the job worker (operators: service role key and provider tokens)."""
+
+
+@app.command()
+def run(
+    concurrency: int = typer.Option(4, "--concurrency", "-c", min=1, max=64, help="Jobs processed at once."),
+    once: bool = typer.Option(False, "--once", help="Process what is queued, then exit."),
+    providers: str = typer.Option(
+        None,
+        "--providers",
+        help="Comma-separated providers to use (default: local + every one with a token set).",
+    ),
+    lease: int = typer.Option(
+        120, "--lease", min=10, help="Seconds a claimed job stays ours without a heartbeat."
+    ),
+) -> None:
+    """Claim queued jobs and run them, on this machine, against the active profile's project.
+
+    Reads SUPABASE_SERVICE_ROLE_KEY (not needed for the local stack) and the provider tokens
+    REPLICATE_API_TOKEN, DASHSCOPE_API_KEY, GEMINI_API_KEY from the environment. Run as many
+    workers as you like, on any machines: they share the queue safely.
+
+    Example: SUPABASE_SERVICE_ROLE_KEY=... REPLICATE_API_TOKEN=... stagefy worker run --concurrency 8
+    """
+    import logging
+    import signal
+
+    from stagefy_cli import render
+    from stagefy_cli.services.workers import build_worker
+
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    worker = build_worker(providers=providers, concurrency=concurrency, lease_seconds=lease)
+    signal.signal(signal.SIGTERM, lambda *_: worker.stop())
+    render.notice(
+        f"Worker {worker.config.worker_id} running with {', '.join(sorted(worker.providers))} "
+        f"(concurrency {concurrency}). Ctrl-C to stop."
+    )
+    try:
+        processed = worker.run(once=once)
+    except KeyboardInterrupt:
+        worker.stop()
+        processed = worker.processed
+    render.notice(f"Processed {processed} job(s).")

@@ -1,0 +1,60 @@
+"""What the worker does for each kind of job (`ai_jobs.input.kind`).
+
+A handler takes a JobContext and returns a JobOutput (the bytes to store), or raises with a message
+the user will read in `stagefy projects show`. The worker stores the output, writes the media row and
+completes the job; on an exception it fails the job and the database refunds it once.
+"""
+
+from __future__ import annotations
+
+import importlib
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+from stagefy_cli.errors import StagefyError
+
+
+@dataclass
+class JobOutput:
+    data: bytes | Path
+    mime_type: str
+    extension: str
+    api_cost: Decimal | None = None
+    media_type: str = "image"  # media_type enum: image | video | template
+    title: str | None = None
+    thumbnail: bytes | None = None
+
+
+@dataclass
+class JobContext:
+    job: dict
+    worker: Any  # stagefy_cli.worker.Worker
+    cancelled: threading.Event
+
+    @property
+    def input(self) -> dict:
+        return self.job.get("input") or {}
+
+    def download(self, path: str) -> bytes:
+        return self.worker.storage().download(path)
+
+
+Handler = Callable[[JobContext], JobOutput]
+
+# kind -> "module:function", imported on first use so a worker loads only what it runs.
+HANDLERS: dict[str, str] = {
+    "edit": "stagefy_cli.jobs.edit:run_edit",
+}
+
+
+def handler_for(job: dict) -> Handler:
+    kind = (job.get("input") or {}).get("kind", "edit")
+    target = HANDLERS.get(kind)
+    if target is None:
+        raise StagefyError(f"this worker cannot run '{kind}' jobs; upgrade stagefy on the worker.")
+    module_name, _, function = target.partition(":")
+    return getattr(importlib.import_module(module_name), function)

@@ -1,0 +1,91 @@
+"""Checking a photo before anything is uploaded or spent.
+
+A photo must be a real JPEG, PNG, WebP (or HEIC where pillow-heif is installed) whose extension
+matches its content, not empty, at most MAX_BYTES and MAX_PIXELS. Each problem is one clear line.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from stagefy_cli.errors import UsageError
+
+MAX_BYTES = 30 * 1024 * 1024
+MAX_PIXELS = 60_000_000
+MIN_SIDE = 256
+
+FORMATS = {  # Pillow format -> (mime type, accepted extensions)
+    "JPEG": ("image/jpeg", {".jpg", ".jpeg"}),
+    "PNG": ("image/png", {".png"}),
+    "WEBP": ("image/webp", {".webp"}),
+    "HEIF": ("image/heic", {".heic", ".heif"}),
+}
+
+
+@dataclass(frozen=True)
+class Photo:
+    path: Path
+    mime_type: str
+    size: int
+    width: int
+    height: int
+
+    @property
+    def extension(self) -> str:
+        return {"image/jpeg": ".jpg", "image/png": ".png", "image/webp": ".webp", "image/heic": ".heic"}[
+            self.mime_type
+        ]
+
+
+def _register_heif() -> bool:
+    try:
+        from pillow_heif import register_heif_opener
+    except ImportError:
+        return False
+    register_heif_opener()
+    return True
+
+
+def check_photo(path: Path) -> Photo:
+    from PIL import Image, UnidentifiedImageError
+
+    path = Path(path)
+    if not path.exists():
+        raise UsageError(f"{path}: no such file.")
+    if not path.is_file():
+        raise UsageError(f"{path}: not a file.")
+    size = path.stat().st_size
+    if size == 0:
+        raise UsageError(f"{path}: the file is empty.")
+    if size > MAX_BYTES:
+        raise UsageError(
+            f"{path}: {size / 1e6:.0f} MB is too large (at most {MAX_BYTES // 1024 // 1024} MB)."
+        )
+    suffix = path.suffix.lower()
+    if suffix in (".heic", ".heif") and not _register_heif():
+        raise UsageError(f"{path}: HEIC photos need the pillow-heif package (pip install pillow-heif).")
+    Image.MAX_IMAGE_PIXELS = MAX_PIXELS
+    try:
+        with Image.open(path) as image:
+            image_format = image.format
+            width, height = image.size
+            image.verify()
+    except (UnidentifiedImageError, Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
+        if isinstance(exc, UnidentifiedImageError):
+            raise UsageError(f"{path}: not an image Stagefy can read (JPEG, PNG, WebP or HEIC).") from exc
+        raise UsageError(f"{path}: too many pixels (at most {MAX_PIXELS // 1_000_000} megapixels).") from exc
+    except (OSError, SyntaxError, ValueError) as exc:
+        raise UsageError(f"{path}: the image is damaged ({exc}).") from exc
+    if image_format not in FORMATS:
+        raise UsageError(f"{path}: {image_format} images are not supported; use JPEG, PNG, WebP or HEIC.")
+    mime_type, extensions = FORMATS[image_format]
+    if suffix not in extensions:
+        raise UsageError(
+            f"{path}: the file is a {image_format} image but is named {suffix or 'without an extension'}."
+        )
+    if width * height > MAX_PIXELS:
+        raise UsageError(f"{path}: too many pixels (at most {MAX_PIXELS // 1_000_000} megapixels).")
+    if min(width, height) < MIN_SIDE:
+        raise UsageError(f"{path}: {width}x{height} is too small (at least {MIN_SIDE} pixels a side).")
+    return Photo(path=path, mime_type=mime_type, size=size, width=width, height=height)

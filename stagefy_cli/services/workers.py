@@ -1,0 +1,31 @@
+"""Assemble a Worker from the environment: service-role client, providers with tokens."""
+
+from __future__ import annotations
+
+import os
+
+from stagefy_cli.errors import UsageError
+
+
+def load_providers(names: list[str] | None, env=os.environ) -> dict:
+    from stagefy_cli.ai.registry import default_provider_names, provider_from_env
+
+    chosen = names or default_provider_names(env)
+    return {name: provider_from_env(name, env) for name in chosen}
+
+
+def build_worker(
+    *, providers: str | None = None, concurrency: int = 4, lease_seconds: int = 120, client=None, url=None
+):
+    from stagefy_cli.backend.client import resolve_endpoint, service_client
+    from stagefy_cli.backend.config import current_profile
+    from stagefy_cli.worker import Worker, WorkerConfig, is_public_url
+
+    names = [p.strip() for p in providers.split(",") if p.strip()] if providers else None
+    loaded = load_providers(names)
+    if not loaded:
+        raise UsageError("no providers to run jobs with.")
+    client = client or service_client()
+    url = url or resolve_endpoint(current_profile()).url
+    config = WorkerConfig(concurrency=concurrency, lease_seconds=lease_seconds)
+    return Worker(client, loaded, config, public_api=is_public_url(url))
