@@ -144,6 +144,13 @@ def token_of(agent) -> str:
         (lambda q: q.contained_by("meta", {"kind": "b", "n": 9}), {"beta", "delta, with comma"}),
         (lambda q: q.eq("meta->>kind", "b"), {"beta"}),
         (lambda q: q.filter("title", "match", "^[ab]"), {"alpha", "beta"}),
+        (lambda q: q.filter("title", "imatch", "^G"), {"Gamma"}),
+        (lambda q: q.filter("score", "isdistinct", "1"), {"beta", "Gamma", "delta, with comma"}),
+        (lambda q: q.fts("title", "gamma"), {"Gamma"}),
+        (lambda q: q.plfts("title", "with comma"), {"delta, with comma"}),
+        (lambda q: q.phfts("title", "delta with"), {"delta, with comma"}),
+        (lambda q: q.wfts("title", "alpha or beta"), {"alpha", "beta"}),
+        (lambda q: q.text_search("title", "commas", {"config": "english"}), {"delta, with comma"}),
         (lambda q: q.not_.eq("done", True), {"alpha", "Gamma"}),
         (lambda q: q.not_.in_("score", [1, 2]), {"Gamma"}),
         (lambda q: q.not_.is_("price", None), {"alpha", "beta", "delta, with comma"}),
@@ -361,6 +368,15 @@ def test_update_and_delete_only_touch_visible_rows(probe, make_agent):
         headers={"Prefer": "count=exact"},
     )
     assert http.status_code == 204 and http.headers["content-range"] == "0-0/1"
+    empty_patch = raw(
+        probe,
+        "PATCH",
+        f"rest_probe?id=eq.{row['id']}",
+        key=token_of(owner),
+        json={},
+        headers={"Prefer": "return=representation"},
+    )
+    assert empty_patch.status_code == 200 and empty_patch.json() == []
     deleted = owner.client.table("rest_probe").delete(count="exact").eq("id", row["id"]).execute()
     assert [r["title"] for r in deleted.data] == ["renamed"] and deleted.count == 1
 

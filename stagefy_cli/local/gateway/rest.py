@@ -294,7 +294,10 @@ def _parse(req: RestRequest, arg_names: frozenset[str] = frozenset()) -> ApiQuer
 
 def _json_body(req: RestRequest, empty=None):
     """The parsed body and its text (passed to PostgreSQL as is)."""
-    text = req.body.decode("utf-8", errors="strict") if req.body else ""
+    try:
+        text = req.body.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise ApiError(400, "PGRST102", "Empty or invalid json", str(exc)) from None
     if not text.strip():
         if empty is not None:
             return empty, json.dumps(empty)

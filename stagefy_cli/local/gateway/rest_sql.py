@@ -175,7 +175,7 @@ def select_sql(
                 columns.append(sql.SQL("{}.*").format(scope.qualifier))
         elif isinstance(item, SelectColumn):
             expr = field_sql(item.field, scope.qualifier, params)
-            if item.cast:
+            if item.cast:  # like PostgREST: a whitelisted type name (rest_query checks the characters)
                 expr = sql.SQL("CAST({} AS {})").format(expr, sql.SQL(item.cast))
             columns.append(sql.SQL("{} AS {}").format(expr, ident(item.alias or item.field.name)))
         elif isinstance(item, SelectEmbed):
@@ -304,10 +304,10 @@ def _mutation_result(
     if out.body:
         agg = "(json_agg(_t) -> 0)::text" if out.singular else "coalesce(json_agg(_t), '[]')::text"
         body = sql.SQL("(SELECT " + agg + " FROM {} _t)").format(SOURCE)
+    total = sql.SQL("(SELECT count(*) FROM {})").format(SOURCE) if out.count else NULL
     return sql.SQL(
-        "{} SELECT (SELECT count(*) FROM {}) AS total, (SELECT count(*) FROM {}) AS page_count,"
-        " {} AS body, {} AS inserted"
-    ).format(rows, SOURCE, SOURCE, body, inserted)
+        "{} SELECT {}::bigint AS total, (SELECT count(*) FROM {}) AS page_count, {} AS body, {} AS inserted"
+    ).format(rows, total, SOURCE, body, inserted)
 
 
 def insert_statement(
@@ -375,6 +375,9 @@ def update_statement(
 ) -> Statement:
     params = Params()
     target, qualifier = qualified(table.name), ident(table.name)
+    if not columns:  # an empty patch changes nothing and returns no rows
+        nothing = sql.SQL("SELECT {}.* FROM {} AS {} WHERE false").format(qualifier, target, qualifier)
+        return Statement(_mutation_result(table, nothing, query, out, schema, params, False), params.values)
     assignments = sql.SQL(", ").join(sql.SQL("{0} = pgrst_patch.{0}").format(ident(c)) for c in columns)
     mutation = sql.SQL(
         "UPDATE {} AS {} SET {} FROM json_populate_record(NULL::{}, {}::json) AS pgrst_patch"
