@@ -8,7 +8,7 @@ import stat
 import keyring
 import pytest
 from conftest import run_cli
-from keyrings.alt.file import PlaintextKeyring
+from keyring.backend import KeyringBackend
 
 from stagefy_cli.backend import config
 from stagefy_cli.backend.session_store import SERVICE, SessionStore, fallback_path
@@ -94,10 +94,30 @@ def test_require_keyring_refuses_the_file(monkeypatch):
         SessionStore("prod")
 
 
-def test_keyring_backend_is_used_when_present(tmp_path, capsys):
-    backend = PlaintextKeyring()
-    backend.file_path = str(tmp_path / "keyring.cfg")
-    keyring.set_keyring(backend)
+class MemoryKeyring(KeyringBackend):
+    """A keyring backend (the `keyring` package's plug-in API) that keeps secrets in memory."""
+
+    priority = 1
+
+    def __init__(self):
+        super().__init__()
+        self.secrets = {}
+
+    def get_password(self, service, username):
+        return self.secrets.get((service, username))
+
+    def set_password(self, service, username, password):
+        self.secrets[(service, username)] = password
+
+    def delete_password(self, service, username):
+        from keyring.errors import PasswordDeleteError
+
+        if self.secrets.pop((service, username), None) is None:
+            raise PasswordDeleteError(username)
+
+
+def test_keyring_backend_is_used_when_present(capsys):
+    keyring.set_keyring(MemoryKeyring())
     store = SessionStore("prod")
     store.set_item("supabase.auth.token", "secret-session")
     assert json.loads(keyring.get_password(SERVICE, "prod")) == {"supabase.auth.token": "secret-session"}
