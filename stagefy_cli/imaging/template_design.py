@@ -1,0 +1,103 @@
+"""A template's `settings` (jsonb) read into the design choices the renderers use.
+
+Recognised keys: `primary`, `accent`, `background`, `text` (hex colours), `font` (a shipped family),
+`layout` (a variant of the template type), `currency` (ISO code, ZAR by default), `paper`
+(`a4` or `letter`, flyers only), `headline` and `seconds_per_photo` (reels). The logo arrives as
+image bytes in `values["logo"]` or `settings["logo"]`: the caller resolves a logo media id to bytes.
+"""
+
+from __future__ import annotations
+
+import io
+from dataclasses import dataclass
+
+from PIL import Image, ImageOps, UnidentifiedImageError
+
+from stagefy_cli.imaging.template_fonts import resolve_family
+from stagefy_cli.imaging.template_money import DEFAULT_CURRENCY
+from stagefy_cli.imaging.video_types import RenderError
+
+RGB = tuple[int, int, int]
+
+DEFAULT_COLOURS = {
+    "primary": "#1F2A44",
+    "accent": "#C9A227",
+    "background": "#F7F5F0",
+    "text": "#1B1B1B",
+}
+PAPERS = ("a4", "letter")
+
+
+def parse_hex_colour(value: str, key: str = "colour") -> RGB:
+    """ "#1F2A44", "1f2a44" or "#fa0" to an RGB triple."""
+    digits = str(value).strip().lstrip("#")
+    if len(digits) == 3:
+        digits = "".join(char * 2 for char in digits)
+    try:
+        if len(digits) != 6:
+            raise ValueError
+        return (int(digits[0:2], 16), int(digits[2:4], 16), int(digits[4:6], 16))
+    except ValueError:
+        raise RenderError(f"Setting {key!r} must be a hex colour like #1F2A44, not {value!r}.") from None
+
+
+def readable_on(background: RGB) -> RGB:
+    """White or near-black, whichever reads better on `background` (WCAG relative luminance)."""
+
+    def channel(value: int) -> float:
+        c = value / 255
+        return c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4
+
+    r, g, b = (channel(v) for v in background)
+    luminance = 0.2126 * r + 0.7152 * g + 0.0722 * b
+    return (255, 255, 255) if luminance < 0.4 else (27, 27, 27)
+
+
+def load_logo(data: bytes) -> Image.Image:
+    try:
+        with Image.open(io.BytesIO(data)) as image:
+            image.load()
+            return ImageOps.exif_transpose(image).convert("RGBA")
+    except (UnidentifiedImageError, OSError, ValueError) as exc:
+        raise RenderError(f"The logo is not a readable image ({exc}).") from None
+
+
+@dataclass(frozen=True)
+class Design:
+    primary: RGB
+    accent: RGB
+    background: RGB
+    text: RGB
+    font: str
+    layout: str
+    currency: str
+    paper: str
+    headline: str | None
+    logo: Image.Image | None
+
+    @property
+    def on_primary(self) -> RGB:
+        return readable_on(self.primary)
+
+
+def design_from_settings(settings: dict, values: dict, layouts: tuple[str, ...]) -> Design:
+    """Read `settings` for a template whose type offers `layouts` (the first is the default)."""
+    colours = {
+        key: parse_hex_colour(settings.get(key) or default, key) for key, default in DEFAULT_COLOURS.items()
+    }
+    layout = str(settings.get("layout") or layouts[0]).lower()
+    if layout not in layouts:
+        raise RenderError(f"Unknown layout {layout!r}; choose one of: {', '.join(layouts)}.")
+    paper = str(settings.get("paper") or "a4").lower()
+    if paper not in PAPERS:
+        raise RenderError(f"Unknown paper {paper!r}; choose one of: {', '.join(PAPERS)}.")
+    logo_bytes = values.get("logo") or settings.get("logo")
+    return Design(
+        **colours,
+        font=resolve_family(settings.get("font")),
+        layout=layout,
+        currency=str(settings.get("currency") or DEFAULT_CURRENCY).upper(),
+        paper=paper,
+        headline=values.get("headline") or settings.get("headline"),
+        logo=load_logo(logo_bytes) if isinstance(logo_bytes, bytes | bytearray) else None,
+    )

@@ -1,0 +1,133 @@
+"""Segments of a video (a still card, a photo in motion, a video clip) and the cross-fade timeline.
+
+A segment knows its length in frames up front and yields exactly that many frames at the output
+size, loading its source only when its first frame is asked for and dropping it after its last.
+The timeline therefore holds at most two sources at once: the current one and, during the
+cross-fade, the next.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Protocol
+
+import av
+from PIL import Image, ImageOps
+
+from stagefy_cli.imaging.video_motion import Motion, cover_size, motion_frame
+from stagefy_cli.imaging.video_photos import PhotoSource, describe, load_cover
+from stagefy_cli.imaging.video_types import PhotoError
+
+
+class Segment(Protocol):
+    frame_count: int
+
+    def frames(self) -> Iterator[Image.Image]: ...
+
+
+@dataclass
+class StillSegment:
+    image: Image.Image
+    frame_count: int
+
+    def frames(self) -> Iterator[Image.Image]:
+        for _ in range(self.frame_count):
+            yield self.image
+
+
+@dataclass
+class PhotoSegment:
+    source: PhotoSource
+    index: int
+    total: int
+    size: tuple[int, int]
+    motion: Motion
+    frame_count: int
+
+    def frames(self) -> Iterator[Image.Image]:
+        photo = load_cover(self.source, self.index, self.total, cover_size(self.size), self.size)
+        last = max(1, self.frame_count - 1)
+        for number in range(self.frame_count):
+            yield motion_frame(photo, self.size, self.motion, number / last)
+
+
+class ClipSegment:
+    """A short video clip, re-timed to the output frame rate and cropped to fill the frame."""
+
+    def __init__(self, path: Path, index: int, total: int, size: tuple[int, int], fps: int):
+        self.path, self.index, self.total, self.size, self.fps = Path(path), index, total, size, fps
+        try:
+            with av.open(str(self.path)) as container:
+                stream = container.streams.video[0]
+                if stream.duration is not None:
+                    seconds = float(stream.duration * stream.time_base)
+                else:
+                    seconds = container.duration / av.time_base
+        except (av.FFmpegError, IndexError, TypeError) as exc:
+            raise self._error(exc) from None
+        self.frame_count = max(1, round(seconds * fps))
+
+    def _error(self, exc: Exception) -> PhotoError:
+        reason = str(exc) or "no video stream"
+        return PhotoError(
+            f"{describe(self.path, self.index, self.total, 'Clip')} cannot be read: {reason}", self.index
+        )
+
+    def frames(self) -> Iterator[Image.Image]:
+        try:
+            with av.open(str(self.path)) as container:
+                stream = container.streams.video[0]
+                stream.thread_type = "AUTO"
+                yield from self._retimed(container.decode(stream))
+        except av.FFmpegError as exc:
+            raise self._error(exc) from None
+
+    def _retimed(self, decoded: Iterator[av.VideoFrame]) -> Iterator[Image.Image]:
+        """Output frame k shows the last source frame that started at or before k / fps; a clip that
+        ends early holds its last frame."""
+        upcoming = next(decoded, None)
+        if upcoming is None:
+            raise self._error(ValueError("no frames"))
+        start = upcoming.time or 0.0
+        current: av.VideoFrame | None = None
+        shown: Image.Image | None = None
+        for number in range(self.frame_count):
+            moment = start + number / self.fps + 1e-6
+            changed = False
+            while upcoming is not None and (current is None or (upcoming.time or 0.0) <= moment):
+                current, upcoming, changed = upcoming, next(decoded, None), True
+            if changed:
+                shown = ImageOps.fit(current.to_image(), self.size, Image.Resampling.BILINEAR)
+            yield shown
+
+
+def crossfade_frames(segments: Sequence[Segment], fps: int, crossfade_s: float) -> int:
+    """Frames each cross-fade lasts: the requested time, but at most half the shortest segment so a
+    segment's fade-in and fade-out never overlap."""
+    if len(segments) < 2:
+        return 0
+    return max(0, min(round(crossfade_s * fps), min(segment.frame_count for segment in segments) // 2))
+
+
+def total_frames(segments: Sequence[Segment], overlap: int) -> int:
+    return sum(segment.frame_count for segment in segments) - overlap * (len(segments) - 1)
+
+
+def timeline(segments: Sequence[Segment], overlap: int) -> Iterator[Image.Image]:
+    """All frames of the video: each segment in turn, blended into the next over `overlap` frames."""
+    incoming: Iterator[Image.Image] | None = None
+    for number, segment in enumerate(segments):
+        frames = incoming if incoming is not None else segment.frames()
+        is_last = number == len(segments) - 1
+        solo = segment.frame_count - (overlap if number else 0) - (0 if is_last else overlap)
+        for _ in range(solo):
+            yield next(frames)
+        if is_last:
+            frames.close()
+            break
+        incoming = segments[number + 1].frames()
+        for step in range(overlap):
+            yield Image.blend(next(frames), next(incoming), (step + 1) / (overlap + 1))
+        frames.close()

@@ -1,0 +1,90 @@
+"""The vocabulary of the video renderer: output formats, title cards, the probe result and its error."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Literal
+
+from stagefy_cli.errors import StagefyError
+
+VideoFormat = Literal["landscape", "reel", "square"]
+
+FRAME_SIZES: dict[str, tuple[int, int]] = {
+    "landscape": (1920, 1080),
+    "reel": (1080, 1920),
+    "square": (1080, 1080),
+}
+
+
+class RenderError(StagefyError):
+    """A photo, clip or setting could not be rendered; the message names the input at fault.
+
+    The worker fails the project with this message and refunds the credits.
+    """
+
+
+class PhotoError(RenderError):
+    """One input photo or clip is unreadable; `index` is its 0-based position in the input."""
+
+    def __init__(self, message: str, index: int):
+        super().__init__(message)
+        self.index = index
+
+
+def frame_size(format: str) -> tuple[int, int]:
+    try:
+        return FRAME_SIZES[format]
+    except KeyError:
+        raise RenderError(
+            f"Unknown video format {format!r}; choose one of: {', '.join(FRAME_SIZES)}."
+        ) from None
+
+
+@dataclass(frozen=True)
+class CardStyle:
+    """Colours (hex) and font family of the opening and closing cards."""
+
+    background: str = "#1F2A44"
+    text: str = "#FFFFFF"
+    accent: str = "#C9A227"
+    font: str = "Lato"
+
+
+@dataclass(frozen=True)
+class OpeningCard:
+    """The listing card shown before the first photo."""
+
+    address: str
+    city: str | None = None
+    price: Decimal | float | int | None = None
+    currency: str = "ZAR"
+    bedrooms: int | None = None
+    bathrooms: Decimal | float | None = None
+    sqft: int | None = None
+    title: str | None = None
+    style: CardStyle = CardStyle()
+
+
+@dataclass(frozen=True)
+class ClosingCard:
+    """The agent card shown after the last photo."""
+
+    agent_name: str
+    brokerage: str | None = None
+    phone: str | None = None
+    email: str | None = None
+    style: CardStyle = CardStyle()
+
+
+@dataclass(frozen=True)
+class VideoInfo:
+    """What a rendered file really contains, as read back from it."""
+
+    width: int
+    height: int
+    fps: float
+    duration_s: float
+    video_codec: str
+    audio_codec: str | None
+    frames: int
