@@ -307,3 +307,12 @@ def test_bucket_limits(stack):
     admin.from_(bucket).upload("ok.png", b"x" * 10, {"content-type": "image/png"})
     assert admin.from_(bucket).info("ok.png")["size"] == 10
     assert sorted(p.name for p in (stack.ctx.storage_root / bucket).iterdir()) == ["ok.png"]
+
+
+def test_a_key_that_clashes_with_a_folder_is_refused_cleanly(stack, agent):
+    files(agent).upload(f"{agent.id}/clash/inner.txt", b"inner")
+    with pytest.raises(StorageApiError) as caught:
+        files(agent).upload(f"{agent.id}/clash", b"outer")
+    assert caught.value.status == "400" and caught.value.code == "InvalidKey"
+    assert files(agent).exists(f"{agent.id}/clash") is False
+    assert files(agent).download(f"{agent.id}/clash/inner.txt") == b"inner"

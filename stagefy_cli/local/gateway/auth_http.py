@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import logging
 from collections.abc import Callable
 
 from starlette.concurrency import run_in_threadpool
@@ -10,6 +11,8 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from stagefy_cli.local.gateway.auth_errors import AuthError
+
+log = logging.getLogger(__name__)
 
 Handler = Callable[[Request, dict], Response]
 
@@ -37,5 +40,10 @@ def endpoint(handler: Handler):
             return await run_in_threadpool(handler, request, body)
         except AuthError as exc:
             return exc.response()
+        except Exception:
+            log.exception("auth request failed: %s %s", request.method, request.url.path)
+            return AuthError(
+                500, "unexpected_failure", "Unexpected failure, please check server logs"
+            ).response()
 
     return run

@@ -95,8 +95,17 @@ class BlobStore:
     def install(self, source: Path, bucket_id: str, name: str) -> None:
         """Atomically put a finished temp file in place as the object's bytes."""
         target = self.path(bucket_id, name)
-        target.parent.mkdir(parents=True, exist_ok=True)
-        os.replace(source, target)
+        try:
+            target.parent.mkdir(parents=True, exist_ok=True)
+            os.replace(source, target)
+        except (FileExistsError, IsADirectoryError, NotADirectoryError) as exc:
+            # Keys map to paths, so `a` and `a/b` cannot both exist here (S3-style storage allows it).
+            raise StorageError(
+                400,
+                "InvalidKey",
+                "InvalidKey",
+                f"Invalid key: {name} clashes with a folder or object on disk",
+            ) from exc
 
     def move(self, bucket_id: str, name: str, to_bucket: str, to_name: str) -> None:
         self.install(self.path(bucket_id, name), to_bucket, to_name)

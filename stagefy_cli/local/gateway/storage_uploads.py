@@ -65,7 +65,7 @@ async def receive_body(request: Request, blobs: BlobStore, bucket: dict) -> Rece
             received = await _receive_multipart(request, blob)
         else:
             async for chunk in request.stream():
-                blob.write(chunk)
+                await run_in_threadpool(blob.write, chunk)
             received = Received(
                 blob,
                 "",
