@@ -54,7 +54,8 @@ def blob_path(stack, name: str, bucket: str = BUCKET):
 
 def test_upload_download_info_and_list(stack, agent):
     key = f"{agent.id}/docs/hello.txt"
-    response = files(agent).upload(key, b"hello world", {"content-type": "text/plain", "cache-control": "60"})
+    options = {"content-type": "text/plain", "cache-control": "60", "metadata": {"room": "kitchen"}}
+    response = files(agent).upload(key, b"hello world", options)
     assert response.full_path == f"{BUCKET}/{key}"
 
     assert files(agent).download(key) == b"hello world"
@@ -63,7 +64,7 @@ def test_upload_download_info_and_list(stack, agent):
 
     info = files(agent).info(key)
     assert info["size"] == 11 and info["content_type"] == "text/plain"
-    assert info["cache_control"] == "max-age=60"
+    assert info["cache_control"] == "max-age=60" and info["metadata"] == {"room": "kitchen"}
     assert info["etag"] == '"' + hashlib.md5(b"hello world").hexdigest() + '"'
     assert files(agent).exists(key) is True
 

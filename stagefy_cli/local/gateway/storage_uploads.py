@@ -104,7 +104,11 @@ def _metadata_header(request: Request) -> dict | None:
     raw = request.headers.get("x-metadata")
     if raw is None:
         return None
-    return _parse_metadata(base64.b64decode(raw).decode())
+    try:
+        decoded = base64.b64decode(raw, validate=True).decode()
+    except ValueError as exc:
+        raise invalid_request("x-metadata must be base64-encoded JSON") from exc
+    return _parse_metadata(decoded)
 
 
 def _parse_metadata(raw: object) -> dict | None:
