@@ -9,9 +9,10 @@ import httpx
 import jwt
 import psycopg
 import pytest
-from conftest import PASSWORD
 
 from supabase import AuthApiError, AuthWeakPasswordError
+
+PASSWORD = "a-long-enough-password"
 
 
 def fresh_email() -> str:
