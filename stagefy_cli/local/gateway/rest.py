@@ -331,12 +331,12 @@ def _wants_object(req: RestRequest) -> bool:
 
 
 def _content_range(req: RestRequest, query: ApiQuery, result: Result) -> str:
+    """`first-last/total` (total `*` when not counted); inserts and empty results give `*/total`."""
     total = "*" if result.total is None else str(result.total)
-    if result.page_count == 0:
+    rpc = req.path.startswith("/rpc/")
+    if result.page_count == 0 or (req.method == "POST" and not rpc):
         return f"*/{total}"
-    if req.method == "POST" and not req.path.startswith("/rpc/"):
-        return f"*/{total}"
-    lower = (query.root.offset or 0) if req.reads or req.path.startswith("/rpc/") else 0
+    lower = (query.root.offset or 0) if req.reads or rpc else 0
     return f"{lower}-{lower + result.page_count - 1}/{total}"
 
 

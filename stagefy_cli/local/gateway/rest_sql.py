@@ -203,7 +203,6 @@ def embed_sql(
             400,
             "PGRST200",
             f"Could not find a relationship between '{scope.table.name}' and '{item.relation}' in the schema cache",
-            hint=None,
         )
     own_columns, their_columns, to_one = link
     node_path = f"{path}.{item.name}" if path else item.name
@@ -227,9 +226,10 @@ def embed_sql(
         value = sql.SQL("(SELECT to_json(pgrst_e) FROM ({}) pgrst_e LIMIT 1)").format(rows)
     else:
         value = sql.SQL("(SELECT coalesce(json_agg(pgrst_e), '[]') FROM ({}) pgrst_e)").format(rows)
-    inner_condition = sql.SQL("{} IS NOT NULL").format(value) if item.inner else None
-    if item.inner and not to_one:
-        inner_condition = sql.SQL("json_array_length({}) > 0").format(value)
+    inner_condition = None
+    if item.inner:  # `!inner`: drop parent rows without a related row
+        test = "{} IS NOT NULL" if to_one else "json_array_length({}) > 0"
+        inner_condition = sql.SQL(test).format(value)
     return sql.SQL("{} AS {}").format(value, ident(item.name)), inner_condition
 
 
@@ -284,8 +284,15 @@ def _returning(table: Table, out: Output, upsert: bool) -> sql.Composable:
 
 
 def _mutation_result(
-    table: Table, mutation: sql.Composable, query: ApiQuery, out: Output, schema, params, upsert
-):
+    table: Table,
+    mutation: sql.Composable,
+    query: ApiQuery,
+    out: Output,
+    schema: SchemaCache,
+    params: Params,
+    upsert: bool,
+) -> sql.Composable:
+    """Wrap an INSERT/UPDATE/DELETE in the CTEs that count its rows and build the body from RETURNING."""
     rows = sql.SQL("WITH {} AS ({})").format(ident("pgrst_mutation"), mutation)
     inserted = NULL
     if out.body:
