@@ -1,0 +1,54 @@
+"""The offline provider: classic image processing, no network, no token, no cost.
+
+It does only what it can do honestly without a generative model; anything else is refused with
+UnsupportedEdit naming the providers that can.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from decimal import Decimal
+
+from PIL import Image
+
+from ..imaging.enhance import enhance
+from .base import EditRequest, EditResult, UnsupportedEdit
+from .catalog import CAPABILITIES, unsupported_message
+from .photo import decode_photo, encode_jpeg
+
+MODELS = {
+    "enhance": "stagefy/local-enhance-v1",
+}
+
+
+class LocalProvider:
+    name = "local"
+
+    def __init__(self) -> None:
+        self._operations: dict[str, Callable[[Image.Image, EditRequest], Image.Image]] = {
+            "enhance": lambda image, _request: enhance(image),
+        }
+
+    def supports(self, edit_type: str) -> bool:
+        return edit_type in CAPABILITIES[self.name]
+
+    def model_for(self, edit_type: str) -> str:
+        if not self.supports(edit_type):
+            raise UnsupportedEdit(unsupported_message(edit_type, self.name))
+        return MODELS[edit_type]
+
+    def run(
+        self,
+        request: EditRequest,
+        *,
+        on_submitted: Callable[[str], None] | None = None,
+        timeout: float = 300,
+    ) -> EditResult:
+        """Edit in-process (a 12-megapixel photo takes a few seconds, well within any timeout)."""
+        model = self.model_for(request.edit_type)
+        image, metadata = decode_photo(request.image)
+        edited = self._operations[request.edit_type](image, request)
+        return EditResult(encode_jpeg(edited, metadata), "image/jpeg", model, api_cost=Decimal("0"))
+
+    def cancel(self, provider_job_id: str) -> None:
+        """Nothing to cancel: local edits run inside the worker's own process."""

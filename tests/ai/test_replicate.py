@@ -1,0 +1,235 @@
+"""ReplicateProvider against a local stand-in of Replicate's predictions API (the official client talks to it)."""
+
+from __future__ import annotations
+
+import base64
+import itertools
+from decimal import Decimal
+
+import pytest
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Route
+
+from stagefy_cli.ai.base import EditRequest, ProviderError
+from stagefy_cli.ai.registry import provider_from_env
+from stagefy_cli.ai.replicate import ReplicateProvider
+
+TOKEN = "r8_test_token_123"
+
+
+class FakeReplicate:
+    """Speaks the documented predictions API. `outcome`: succeeded | failed | never;
+    `create_failures`: HTTP statuses answered to the first create requests."""
+
+    def __init__(self, recorder, output: bytes, outcome="succeeded", create_failures=(), polls_before_done=2):
+        self.recorder = recorder
+        self.output = output
+        self.outcome = outcome
+        self.create_failures = list(create_failures)
+        self.polls_before_done = polls_before_done
+        self.predictions: dict[str, dict] = {}
+        self.polls: dict[str, int] = {}
+        self.ids = (f"pred{n:04d}" for n in itertools.count(1))
+        self.url = ""
+        self.app = Starlette(
+            routes=[
+                Route("/v1/models/{owner}/{name}/predictions", self.create, methods=["POST"]),
+                Route("/v1/predictions", self.create, methods=["POST"]),
+                Route("/v1/predictions/{id}", self.get, methods=["GET"]),
+                Route("/v1/predictions/{id}/cancel", self.cancel, methods=["POST"]),
+                Route("/files/{name}", self.file, methods=["GET"]),
+            ]
+        )
+
+    def _authorized(self, entry) -> bool:
+        return entry.headers.get("authorization") == f"Bearer {TOKEN}"
+
+    async def create(self, request: Request):
+        entry = await self.recorder(request)
+        if not self._authorized(entry):
+            return JSONResponse({"title": "Unauthenticated", "detail": "Invalid token.", "status": 401}, 401)
+        if self.create_failures:
+            status = self.create_failures.pop(0)
+            return JSONResponse(
+                {"title": "Too many requests", "detail": "Request was throttled.", "status": status}, status
+            )
+        body = entry.json()
+        model = (
+            f"{request.path_params['owner']}/{request.path_params['name']}"
+            if "owner" in request.path_params
+            else "owner/model"
+        )
+        prediction_id = next(self.ids)
+        self.predictions[prediction_id] = {
+            "id": prediction_id,
+            "model": model,
+            "version": body.get("version", "hidden"),
+            "status": "starting",
+            "input": body["input"],
+            "output": None,
+            "logs": "",
+            "error": None,
+            "metrics": {},
+            "created_at": "2026-11-25T10:00:00Z",
+            "urls": {
+                "get": f"{self.url}/v1/predictions/{prediction_id}",
+                "cancel": f"{self.url}/v1/predictions/{prediction_id}/cancel",
+            },
+        }
+        return JSONResponse(self.predictions[prediction_id], 201)
+
+    async def get(self, request: Request):
+        entry = await self.recorder(request)
+        assert self._authorized(entry)
+        prediction = self.predictions.get(request.path_params["id"])
+        if prediction is None:
+            return JSONResponse({"detail": "Not found."}, 404)
+        count = self.polls[prediction["id"]] = self.polls.get(prediction["id"], 0) + 1
+        if prediction["status"] in ("starting", "processing"):
+            prediction["status"] = "processing"
+            if count >= self.polls_before_done and self.outcome == "succeeded":
+                prediction.update(
+                    status="succeeded", output=[f"{self.url}/files/out.jpg"], metrics={"predict_time": 4.0}
+                )
+            elif count >= self.polls_before_done and self.outcome == "failed":
+                prediction.update(status="failed", error="CUDA out of memory", metrics={"predict_time": 1.5})
+        return JSONResponse(prediction)
+
+    async def cancel(self, request: Request):
+        entry = await self.recorder(request)
+        assert self._authorized(entry)
+        prediction = self.predictions.get(request.path_params["id"])
+        if prediction is None:
+            return JSONResponse({"detail": "Not found."}, 404)
+        prediction["status"] = "canceled"
+        return JSONResponse(prediction)
+
+    async def file(self, request: Request):
+        await self.recorder(request)
+        return Response(self.output, media_type="image/jpeg")
+
+
+@pytest.fixture
+def fake(serve, recorder, result_jpeg):
+    def _start(**options) -> FakeReplicate:
+        stand_in = FakeReplicate(recorder, result_jpeg, **options)
+        stand_in.url = serve(stand_in.app).url
+        return stand_in
+
+    return _start
+
+
+def provider(stand_in: FakeReplicate, **options) -> ReplicateProvider:
+    return ReplicateProvider(TOKEN, base_url=stand_in.url, poll_interval=0.05, backoff=0.05, **options)
+
+
+def test_declutter_runs_nano_banana_with_the_signed_url_and_downloads_the_output(
+    fake, recorder, make_photo, result_jpeg
+):
+    stand_in = fake()
+    submitted = []
+    request = EditRequest(
+        "declutter", make_photo(), "image/jpeg", image_url="https://storage.example/signed/photo.jpg"
+    )
+
+    result = provider(stand_in).run(request, on_submitted=submitted.append, timeout=10)
+
+    create = recorder.log[0]
+    assert create.method == "POST" and create.path == "/v1/models/google/nano-banana/predictions"
+    assert create.headers["authorization"] == f"Bearer {TOKEN}"
+    sent = create.json()["input"]
+    assert sent["image_input"] == ["https://storage.example/signed/photo.jpg"]
+    assert "clutter" in sent["prompt"] and sent["output_format"] == "jpg"
+    assert sent["aspect_ratio"] == "match_input_image"
+    assert submitted == ["pred0001"]
+    assert "GET /v1/predictions/pred0001" in recorder.paths()
+    download = recorder.log[-1]
+    assert download.path == "/files/out.jpg" and "authorization" not in download.headers  # token stays home
+    assert result.image == result_jpeg and result.mime_type == "image/jpeg"
+    assert result.model == "google/nano-banana" and result.provider_job_id == "pred0001"
+    assert result.api_cost == Decimal("0.039")
+
+
+def test_staging_sends_a_data_uri_and_costs_model_time(fake, recorder, make_photo):
+    stand_in = fake()
+    photo = make_photo()
+    request = EditRequest(
+        "virtual_staging", photo, "image/jpeg", style="scandinavian", room="bedroom", seed=42
+    )
+
+    result = provider(stand_in).run(request, timeout=10)
+
+    assert recorder.log[0].path == "/v1/models/adirik/interior-design/predictions"
+    sent = recorder.log[0].json()["input"]
+    prefix = "data:image/jpeg;base64,"
+    assert sent["image"].startswith(prefix) and base64.b64decode(sent["image"][len(prefix) :]) == photo
+    assert "scandinavian" in sent["prompt"] and "bedroom" in sent["prompt"]
+    assert sent["seed"] == 42 and sent["negative_prompt"]
+    assert result.api_cost == Decimal("0.000725") * 4  # predict_time 4.0 s
+
+
+def test_models_and_costs_come_from_the_environment(fake, recorder, make_photo):
+    stand_in = fake()
+    env = {
+        "REPLICATE_API_TOKEN": TOKEN,
+        "REPLICATE_BASE_URL": stand_in.url,
+        "REPLICATE_POLL_INTERVAL": "0.05",
+        "STAGEFY_REPLICATE_MODEL_ENHANCE": "acme/upscaler:5c7d5dc6dd8bf75c1acaa8565735e7986bc5b66206b55cca93cb72c9bf15ccaa",
+        "STAGEFY_REPLICATE_COSTS": "acme/upscaler=0.01/run",
+    }
+    result = provider_from_env("replicate", env).run(
+        EditRequest("enhance", make_photo(), "image/jpeg"), timeout=10
+    )
+
+    assert recorder.log[0].path == "/v1/predictions"
+    assert recorder.log[0].json()["version"].startswith("5c7d5dc6")
+    assert result.model.startswith("acme/upscaler:") and result.api_cost == Decimal("0.01")
+
+
+def test_a_failed_prediction_is_a_provider_error_with_the_models_reason(fake, make_photo):
+    stand_in = fake(outcome="failed")
+    with pytest.raises(ProviderError, match="CUDA out of memory") as caught:
+        provider(stand_in).run(
+            EditRequest("custom", make_photo(), "image/jpeg", prompt="paint the door red"), timeout=10
+        )
+    assert caught.value.retryable is False
+
+
+def test_a_prediction_that_never_finishes_is_cancelled_at_the_deadline(fake, recorder, make_photo):
+    stand_in = fake(outcome="never")
+    with pytest.raises(ProviderError, match="did not finish within 0.6 s") as caught:
+        provider(stand_in).run(EditRequest("day_to_dusk", make_photo(), "image/jpeg"), timeout=0.6)
+    assert caught.value.retryable is True
+    assert recorder.paths()[-1] == "POST /v1/predictions/pred0001/cancel"
+    assert stand_in.predictions["pred0001"]["status"] == "canceled"
+
+
+def test_rate_limited_creation_is_retried_with_backoff(fake, recorder, make_photo):
+    stand_in = fake(create_failures=[429, 429])
+    result = provider(stand_in).run(EditRequest("declutter", make_photo(), "image/jpeg"), timeout=10)
+    creates = [path for path in recorder.paths() if path.startswith("POST /v1/models/")]
+    assert len(creates) == 3 and result.provider_job_id == "pred0001"
+
+
+def test_rate_limit_that_does_not_end_gives_up_with_a_retryable_error(fake, make_photo):
+    stand_in = fake(create_failures=[429] * 10)
+    with pytest.raises(ProviderError, match="rate limited") as caught:
+        provider(stand_in).run(EditRequest("declutter", make_photo(), "image/jpeg"), timeout=10)
+    assert caught.value.retryable is True
+
+
+def test_a_bad_token_is_reported_without_the_token(fake, make_photo):
+    stand_in = fake()
+    bad = ReplicateProvider("r8_wrong", base_url=stand_in.url, poll_interval=0.05)
+    with pytest.raises(ProviderError, match="rejected the API token") as caught:
+        bad.run(EditRequest("declutter", make_photo(), "image/jpeg"), timeout=10)
+    assert "r8_wrong" not in str(caught.value) and caught.value.retryable is False
+
+
+def test_cancel_is_best_effort(fake, recorder):
+    stand_in = fake()
+    replicate_provider = provider(stand_in)
+    replicate_provider.cancel("no-such-prediction")  # 404: logged, not raised
+    assert recorder.paths() == ["POST /v1/predictions/no-such-prediction/cancel"]
