@@ -15,9 +15,12 @@ from ..imaging.enhance import enhance
 from .base import EditRequest, EditResult, UnsupportedEdit
 from .catalog import CAPABILITIES, unsupported_message
 from .photo import decode_photo, encode_jpeg
+from .sky import day_to_dusk, replace_sky
 
 MODELS = {
     "enhance": "stagefy/local-enhance-v1",
+    "sky_replacement": "stagefy/local-sky-v1",
+    "day_to_dusk": "stagefy/local-dusk-v1",
 }
 
 
@@ -27,6 +30,8 @@ class LocalProvider:
     def __init__(self) -> None:
         self._operations: dict[str, Callable[[Image.Image, EditRequest], Image.Image]] = {
             "enhance": lambda image, _request: enhance(image),
+            "sky_replacement": lambda image, request: replace_sky(image, _seed(request)),
+            "day_to_dusk": lambda image, request: day_to_dusk(image, _seed(request)),
         }
 
     def supports(self, edit_type: str) -> bool:
@@ -52,3 +57,8 @@ class LocalProvider:
 
     def cancel(self, provider_job_id: str) -> None:
         """Nothing to cancel: local edits run inside the worker's own process."""
+
+
+def _seed(request: EditRequest) -> int:
+    """Variations of a photo get different clouds; the same request always gets the same ones."""
+    return request.seed if request.seed is not None else request.variation

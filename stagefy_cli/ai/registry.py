@@ -98,6 +98,10 @@ def choose_provider(edit_type: str, available: list[str]) -> str:
     for name in providers_for(edit_type):
         if name in available:
             return name
-    able = ", ".join(providers_for(edit_type))
+    able = providers_for(edit_type)
+    tokens = " / ".join(TOKEN_ENV[name] for name in able if name in TOKEN_ENV)
     have = ", ".join(available) or "none"
-    raise UnsupportedEdit(f"no available provider can do {edit_type} (available: {have}; able: {able})")
+    raise UnsupportedEdit(
+        f"no available provider can do {edit_type} (available: {have}); it needs {', '.join(able)}: "
+        f"give the worker {tokens}"
+    )

@@ -13,7 +13,7 @@ from PIL import Image, ImageFilter
 
 #: Gray-world gains are applied at this strength: interiors are legitimately warm (wood, lamps),
 #: so a full correction would make them look cold.
-WHITE_BALANCE_STRENGTH = 0.85
+WHITE_BALANCE_STRENGTH = 0.9
 MAX_GAIN = 2.0
 NEUTRAL_FRACTION = 0.3  # share of midtones taken as the scene's greys
 #: Luminance percentiles mapped to black and white (a little clipping gives punch).
