@@ -84,13 +84,14 @@ class NanoBananaProvider:
                 error_message=error_message,
                 backoff=self.backoff,
             )
-        image, mime = _result_image(response.json())
+        payload = response.json()
+        image, mime = _result_image(payload)
         return EditResult(
             image=image,
             mime_type=mime,
             model=self.model,
             api_cost=PRICE_PER_IMAGE,
-            provider_job_id=response.json().get("responseId"),
+            provider_job_id=payload.get("responseId"),
         )
 
     def cancel(self, provider_job_id: str) -> None:
