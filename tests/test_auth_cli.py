@@ -8,7 +8,7 @@ import uuid
 
 import jwt
 import pytest
-from conftest import PASSWORD, run_cli
+from stagefy_testing import PASSWORD, run_cli
 
 from stagefy_cli.backend.session_store import SessionStore
 

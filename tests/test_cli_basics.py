@@ -6,7 +6,7 @@ import subprocess
 import sys
 
 import pytest
-from conftest import run_cli
+from stagefy_testing import run_cli
 
 from stagefy_cli.cli import COMMANDS, app
 from stagefy_cli.entry import HELP_FILE, render_root_help

@@ -7,7 +7,7 @@ import stat
 
 import keyring
 import pytest
-from conftest import run_cli
+from stagefy_testing import run_cli
 from keyring.backend import KeyringBackend
 
 from stagefy_cli.backend import config

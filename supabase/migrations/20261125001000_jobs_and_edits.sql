@@ -167,14 +167,14 @@ begin
     into v_total, v_queued, v_processing, v_completed, v_failed, v_cancelled
     from public.ai_jobs where project_id = p_project_id;
 
-  v_status := case
+  v_status := (case
     when v_processing > 0 then 'processing'
     when v_queued > 0 then (case when v_completed + v_failed > 0 then 'processing' else 'queued' end)
     when v_completed > 0 then 'completed'
     when v_failed > 0 then 'failed'
     when v_cancelled > 0 then 'cancelled'
-    else v_project.status
-  end::public.job_status;
+    else v_project.status::text
+  end)::public.job_status;
 
   select string_agg(distinct j.error_message, '; ') into v_error
     from public.ai_jobs j where j.project_id = p_project_id and j.status = 'failed';
@@ -275,13 +275,17 @@ begin
                      format('%s: %s%s', replace(p_edit_type, '_', ' '), p_photos -> 0 ->> 'filename',
                             case when v_count > 1 then format(' +%s', v_count - 1) else '' end));
 
+  -- Lock the user's row before anything references it: inserting a project takes a KEY SHARE
+  -- lock on it (foreign key), and upgrading that to the ledger's FOR UPDATE under concurrent
+  -- submissions would deadlock.
+  select credits into v_before from public.users where id = p_user_id for update;
+
   insert into public.projects (user_id, name, type, status, credit_cost, input_data)
   values (p_user_id, v_name, 'photo_edit', 'queued', v_total,
           jsonb_build_object('kind', 'edit', 'edit_type', p_edit_type, 'photos', p_photos,
                              'options', p_options, 'price_each', v_price.credits))
   returning id into v_project_id;
 
-  select credits into v_before from public.users where id = p_user_id;
   v_balance := private.post_ledger(
     p_user_id, -v_total, 'usage',
     format('%s (%s photo%s x %s variation%s)', v_name, v_count, case when v_count > 1 then 's' else '' end,

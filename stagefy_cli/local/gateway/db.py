@@ -18,6 +18,10 @@ from psycopg_pool import ConnectionPool
 
 SEARCH_PATH = '"public", "extensions"'
 
+# Supabase sets these as role settings (`alter role anon set statement_timeout = '3s'`); a role's
+# settings do not apply after SET ROLE, so -- like PostgREST -- apply them per transaction.
+STATEMENT_TIMEOUTS = {"anon": "3s", "authenticated": "8s"}
+
 
 class Database:
     def __init__(self, dsn: str, max_size: int = 16):
@@ -42,29 +46,30 @@ class Database:
     ) -> Iterator[psycopg.Connection]:
         """A connection inside one transaction with the request's role and claims applied."""
         role = str(claims.get("role") or "anon")
-        with self.pool.connection() as conn:
-            with conn.transaction():
-                if read_only:
-                    conn.execute("set transaction read only")
-                conn.execute(
-                    "select set_config('search_path', %s, true), set_config('role', %s, true),"
-                    " set_config('request.jwt.claims', %s, true),"
-                    " set_config('request.jwt.claim.role', %s, true),"
-                    " set_config('request.jwt.claim.sub', %s, true),"
-                    " set_config('request.method', %s, true), set_config('request.path', %s, true),"
-                    " set_config('request.headers', %s, true)",
-                    (
-                        search_path,
-                        role,
-                        json.dumps(dict(claims)),
-                        role,
-                        str(claims.get("sub") or ""),
-                        method,
-                        path,
-                        json.dumps({k.lower(): v for k, v in (headers or {}).items()}),
-                    ),
-                )
-                yield conn
+        with self.pool.connection() as conn, conn.transaction():
+            if read_only:
+                conn.execute("set transaction read only")
+            conn.execute(
+                "select set_config('search_path', %s, true), set_config('role', %s, true),"
+                " set_config('statement_timeout', %s, true),"
+                " set_config('request.jwt.claims', %s, true),"
+                " set_config('request.jwt.claim.role', %s, true),"
+                " set_config('request.jwt.claim.sub', %s, true),"
+                " set_config('request.method', %s, true), set_config('request.path', %s, true),"
+                " set_config('request.headers', %s, true)",
+                (
+                    search_path,
+                    role,
+                    STATEMENT_TIMEOUTS.get(role, "0"),
+                    json.dumps(dict(claims)),
+                    role,
+                    str(claims.get("sub") or ""),
+                    method,
+                    path,
+                    json.dumps({k.lower(): v for k, v in (headers or {}).items()}),
+                ),
+            )
+            yield conn
 
     @contextmanager
     def superuser(self) -> Iterator[psycopg.Connection]:
