@@ -8,12 +8,10 @@ from pathlib import Path
 
 import psycopg
 import pytest
-from stagefy_testing import run_cli
 from PIL import Image
+from stagefy_testing import run_cli
 
 from stagefy_cli.worker import Worker, WorkerConfig
-
-EXAMPLE = Path(__file__).resolve().parents[1] / "examples"
 
 
 def make_photo(path: Path, size=(800, 600), color=(170, 140, 110), fmt="JPEG") -> Path:
