@@ -38,6 +38,9 @@ COMMANDS: dict[str, tuple[str, str]] = {
         "Follow, download, cancel and retry your edits and videos.",
     ),
     "worker": ("stagefy_cli.commands.worker", "Run the job worker (operators)."),
+    "crm": ("stagefy_cli.commands.crm", "Your contacts and listings."),
+    "media": ("stagefy_cli.commands.media", "Your library of edited photos, videos and templates."),
+    "notifications": ("stagefy_cli.commands.notifications", "What happened while you were away."),
 }
 
 EPILOG = "Exit codes: " + ", ".join(f"{code} {meaning}" for code, meaning in EXIT_CODES.items()) + "."
@@ -81,8 +84,9 @@ class LazyGroup(TyperGroup):
             self._listing = False
 
     def invoke(self, ctx):
+        args = [*getattr(ctx, "_protected_args", ()), *ctx.args]
         try:
-            return super().invoke(ctx)
+            result = super().invoke(ctx)
         except (typer.Exit, typer.Abort, TyperException):
             raise
         except KeyboardInterrupt:
@@ -96,6 +100,10 @@ class LazyGroup(TyperGroup):
                 traceback.print_exc()
             typer.echo(f"Error: {error.message}", err=True)
             ctx.exit(error.exit_code)
+        from stagefy_cli.services.notifications import show_unread_notice
+
+        show_unread_notice(args)
+        return result
 
 
 def _as_stagefy_error(exc: Exception) -> StagefyError:

@@ -1,0 +1,530 @@
+"""`stagefy crm`: your contacts and listings."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import typer
+
+from stagefy_cli.commands.options import FIELDS, JSON, LIMIT, YES, command_group
+
+app = command_group("Your contacts and listings: the people and properties behind your media.")
+contacts_app = command_group("Buyers, sellers and investors: add, find, import and export.")
+listings_app = command_group("Properties you market: price, rooms, status and linked contact.")
+app.add_typer(contacts_app, name="contacts")
+app.add_typer(listings_app, name="listings")
+
+CONTACT_TYPES = "buyer, seller, investor or other"
+CONTACT_STATUSES = "lead, active or closed"
+LISTING_STATUSES = "active, pending, sold or off_market"
+CONTACT_ID = typer.Argument(..., help="Contact ID (or its first characters).")
+LISTING_ID = typer.Argument(..., help="Listing ID (or its first characters).")
+
+
+# -- rendering --------------------------------------------------------------------------------
+
+
+def _contact_columns():
+    from stagefy_cli import render
+
+    return [
+        render.Column("id", "ID", lambda v: v[:8]),
+        render.Column("name", "NAME", max_width=28),
+        render.Column("email", "EMAIL", max_width=30),
+        render.Column("phone", "PHONE"),
+        render.Column("type", "TYPE"),
+        render.Column("status", "STATUS"),
+        render.Column("tags", "TAGS", lambda v: ", ".join(v), max_width=24),
+        render.Column("last_contacted_at", "LAST CONTACT", render.local_time),
+        render.Column("notes", "NOTES", max_width=30),
+    ]
+
+
+def _listing_columns():
+    from stagefy_cli import render
+
+    return [
+        render.Column("id", "ID", lambda v: v[:8]),
+        render.Column("address", "ADDRESS", max_width=36),
+        render.Column("city", "CITY", max_width=18),
+        render.Column("price", "PRICE", render.money),
+        render.Column("bedrooms", "BEDS"),
+        render.Column("bathrooms", "BATHS"),
+        render.Column("status", "STATUS"),
+        render.Column("notes", "NOTES", max_width=30),
+        render.Column("updated_at", "UPDATED", render.local_time),
+    ]
+
+
+def _show_contact(contact: dict, as_json: bool, fields: str | None) -> None:
+    from stagefy_cli import render
+
+    if as_json:
+        render.emit_json(contact, fields)
+        return
+    render.print_detail(
+        contact,
+        [
+            render.Column("id", "ID"),
+            render.Column("name", "Name"),
+            render.Column("email", "Email"),
+            render.Column("phone", "Phone"),
+            render.Column("type", "Type"),
+            render.Column("status", "Status"),
+            render.Column("tags", "Tags", lambda v: ", ".join(v)),
+            render.Column("notes", "Notes"),
+            render.Column("last_contacted_at", "Last contact", render.local_time),
+            render.Column("created_at", "Created", render.local_time),
+            render.Column("updated_at", "Updated", render.local_time),
+        ],
+    )
+    if contact.get("listings"):
+        render.console().print()
+        render.print_table(contact["listings"], _listing_columns(), title="Listings")
+
+
+def _show_listing(listing: dict, as_json: bool, fields: str | None) -> None:
+    from stagefy_cli import render
+
+    if as_json:
+        render.emit_json(listing, fields)
+        return
+    contact = listing.get("contact")
+    listing = {**listing, "contact_name": contact and f"{contact['name']} ({contact['id'][:8]})"}
+    render.print_detail(
+        listing,
+        [
+            render.Column("id", "ID"),
+            render.Column("address", "Address"),
+            render.Column("city", "City"),
+            render.Column("state", "State"),
+            render.Column("zip_code", "Postal code"),
+            render.Column("price", "Price", render.money),
+            render.Column("bedrooms", "Bedrooms"),
+            render.Column("bathrooms", "Bathrooms"),
+            render.Column("sqft", "Sq ft"),
+            render.Column("status", "Status"),
+            render.Column("contact_name", "Contact"),
+            render.Column("notes", "Notes"),
+            render.Column("created_at", "Created", render.local_time),
+            render.Column("updated_at", "Updated", render.local_time),
+        ],
+    )
+    if listing.get("media"):
+        from stagefy_cli.commands.media import media_columns
+
+        render.console().print()
+        render.print_table(listing["media"], media_columns(), title="Media")
+
+
+# -- contacts ---------------------------------------------------------------------------------
+
+
+@contacts_app.command("list")
+def contacts_list(
+    contact_type: str = typer.Option(None, "--type", help=f"Only this type: {CONTACT_TYPES}."),
+    status: str = typer.Option(None, "--status", help=f"Only this status: {CONTACT_STATUSES}."),
+    tag: str = typer.Option(None, "--tag", help="Only contacts with this tag."),
+    search: str = typer.Option(
+        None, "--search", "-s", help="Only contacts whose name, email, phone or notes contain this text."
+    ),
+    limit: int = LIMIT,
+    as_json: bool = JSON,
+    fields: str = FIELDS,
+) -> None:
+    """List your contacts by name.
+
+    Example: stagefy crm contacts list --type buyer --status active --search smith
+    """
+    from stagefy_cli import render
+    from stagefy_cli.backend import client
+    from stagefy_cli.services import crm
+
+    rows, total = crm.list_contacts(
+        client.signed_in(), contact_type=contact_type, status=status, tag=tag, search=search, limit=limit
+    )
+    if as_json:
+        render.emit_json(rows, fields)
+        return
+    render.print_table(rows, _contact_columns())
+    render.more_notice(len(rows), total)
+
+
+@contacts_app.command("add")
+def contacts_add(
+    name: str = typer.Option(..., "--name", help="The contact's full name."),
+    email: str = typer.Option(None, "--email", help="Email address."),
+    phone: str = typer.Option(
+        None, "--phone", help="Phone number (7 to 15 digits; +, spaces, dashes allowed)."
+    ),
+    contact_type: str = typer.Option(None, "--type", help=f"{CONTACT_TYPES} (default other)."),
+    status: str = typer.Option(None, "--status", help=f"{CONTACT_STATUSES} (default lead)."),
+    tags: list[str] = typer.Option(None, "--tag", help="A tag; repeat for more."),
+    notes: str = typer.Option(None, "--notes", help="Free-form notes."),
+    as_json: bool = JSON,
+    fields: str = FIELDS,
+) -> None:
+    """Add a contact.
+
+    Example: stagefy crm contacts add --name "Thandi Nkosi" --email thandi@example.com --type buyer --tag vip
+    """
+    from stagefy_cli import render
+    from stagefy_cli.backend import client
+    from stagefy_cli.services import crm
+
+    contact = crm.add_contact(
+        client.signed_in(),
+        {
+            "name": name,
+            "email": email,
+            "phone": phone,
+            "type": contact_type,
+            "status": status,
+            "tags": tags or None,
+            "notes": notes,
+        },
+    )
+    if as_json:
+        render.emit_json(contact, fields)
+    else:
+        render.success(f"Added contact {contact['name']} ({contact['id'][:8]}).")
+
+
+@contacts_app.command("show")
+def contacts_show(contact: str = CONTACT_ID, as_json: bool = JSON, fields: str = FIELDS) -> None:
+    """Show a contact and its listings.
+
+    Example: stagefy crm contacts show 3f2a9c
+    """
+    from stagefy_cli.backend import client
+    from stagefy_cli.services import crm
+
+    _show_contact(crm.get_contact(client.signed_in(), contact), as_json, fields)
+
+
+@contacts_app.command("update")
+def contacts_update(
+    contact: str = CONTACT_ID,
+    name: str = typer.Option(None, "--name", help="New full name."),
+    email: str = typer.Option(None, "--email", help='New email address ("" clears it).'),
+    phone: str = typer.Option(None, "--phone", help='New phone number ("" clears it).'),
+    contact_type: str = typer.Option(None, "--type", help=f"New type: {CONTACT_TYPES}."),
+    status: str = typer.Option(None, "--status", help=f"New status: {CONTACT_STATUSES}."),
+    tags: list[str] = typer.Option(
+        None, "--tag", help='Replace the tags; repeat for more (--tag "" clears them).'
+    ),
+    notes: str = typer.Option(None, "--notes", help='New notes ("" clears them).'),
+    as_json: bool = JSON,
+    fields: str = FIELDS,
+) -> None:
+    """Change a contact; only the options you pass change.
+
+    Example: stagefy crm contacts update 3f2a9c --status active --tag vip --tag cash-buyer
+    """
+    from stagefy_cli import render
+    from stagefy_cli.backend import client
+    from stagefy_cli.services import crm
+
+    updated = crm.update_contact(
+        client.signed_in(),
+        contact,
+        {
+            "name": name,
+            "email": email,
+            "phone": phone,
+            "type": contact_type,
+            "status": status,
+            "tags": tags or None,
+            "notes": notes,
+        },
+    )
+    if as_json:
+        render.emit_json(updated, fields)
+    else:
+        render.success(f"Updated contact {updated['name']} ({updated['id'][:8]}).")
+
+
+@contacts_app.command("touch")
+def contacts_touch(contact: str = CONTACT_ID, as_json: bool = JSON, fields: str = FIELDS) -> None:
+    """Record that you were in touch with a contact just now.
+
+    Example: stagefy crm contacts touch 3f2a9c
+    """
+    from stagefy_cli import render
+    from stagefy_cli.backend import client
+    from stagefy_cli.services import crm
+
+    updated = crm.touch_contact(client.signed_in(), contact)
+    if as_json:
+        render.emit_json(updated, fields)
+    else:
+        render.success(
+            f"Last contact with {updated['name']}: {render.local_time(updated['last_contacted_at'])}."
+        )
+
+
+@contacts_app.command("delete")
+def contacts_delete(contact: str = CONTACT_ID, yes: bool = YES, as_json: bool = JSON) -> None:
+    """Delete a contact; its listings stay, without the link.
+
+    Example: stagefy crm contacts delete 3f2a9c --yes
+    """
+    from stagefy_cli import render
+    from stagefy_cli.backend import client
+    from stagefy_cli.errors import Cancelled
+    from stagefy_cli.services import crm
+
+    ctx = client.signed_in()
+    found = crm.get_contact(ctx, contact)
+    if not render.confirm(f"Delete contact {found['name']} ({found['id'][:8]})?", yes):
+        raise Cancelled("nothing was deleted.")
+    deleted = crm.delete_contact(ctx, found["id"])
+    if as_json:
+        render.emit_json(deleted)
+    else:
+        render.success(f"Deleted contact {deleted['name']} ({deleted['id'][:8]}).")
+
+
+@contacts_app.command("import")
+def contacts_import(
+    file: Path = typer.Argument(
+        ..., help="CSV file with a header row (name required; tags separated by ';')."
+    ),
+    dry_run: bool = typer.Option(False, "--dry-run", help="Check the file and report; import nothing."),
+    as_json: bool = JSON,
+) -> None:
+    """Import contacts from a CSV file: every row is checked first, then all are imported or none.
+
+    Columns: name, email, phone, type, status, tags, notes, last_contacted_at (any order; name required).
+
+    Example: stagefy crm contacts import contacts.csv --dry-run
+    """
+    from stagefy_cli import render
+    from stagefy_cli.errors import UsageError
+    from stagefy_cli.services import csv_io
+
+    parsed = csv_io.read_contacts_file(file)
+    report = {
+        "rows": parsed.rows,
+        "valid": len(parsed.contacts),
+        "errors": [{"line": p.line, "message": p.message} for p in parsed.problems],
+        "imported": 0,
+        "dry_run": dry_run,
+    }
+    if parsed.problems:
+        if as_json:
+            render.emit_json(report)
+        else:
+            for problem in parsed.problems:
+                render.notice(f"line {problem.line}: {problem.message}")
+        bad_lines = len({p.line for p in parsed.problems})
+        raise UsageError(f"{bad_lines} of {parsed.rows} row(s) have errors; nothing was imported.")
+    if not dry_run:
+        from stagefy_cli.backend import client
+        from stagefy_cli.services import crm
+
+        report["imported"] = crm.import_contacts(client.signed_in(), parsed.contacts)
+    if as_json:
+        render.emit_json(report)
+    elif dry_run:
+        render.success(f"{parsed.rows} contact(s) are valid; nothing imported (--dry-run).")
+    else:
+        render.success(f"Imported {report['imported']} contact(s).")
+
+
+@contacts_app.command("export")
+def contacts_export(
+    export_format: str = typer.Option(
+        "csv", "--format", "-f", help="csv (importable columns) or json (all)."
+    ),
+    output: Path = typer.Option(
+        None, "--output", "-o", help="Write to this file instead of standard output."
+    ),
+) -> None:
+    """Export all your contacts (streamed page by page, so any number fits).
+
+    Example: stagefy crm contacts export --format csv -o contacts.csv
+    """
+    import sys
+
+    from stagefy_cli import render
+    from stagefy_cli.backend import client
+    from stagefy_cli.services import crm, csv_io
+
+    rows = crm.iter_contacts(client.signed_in())
+    if output is None:
+        csv_io.write_contacts(rows, sys.stdout, export_format)
+        return
+    part = output.with_name(f".{output.name}.part")
+    try:
+        with part.open("w", encoding="utf-8", newline="") as out:
+            count = csv_io.write_contacts(rows, out, export_format)
+        part.replace(output)
+    finally:
+        part.unlink(missing_ok=True)
+    render.success(f"Exported {count} contact(s) to {output}.")
+
+
+# -- listings ---------------------------------------------------------------------------------
+
+
+@listings_app.command("list")
+def listings_list(
+    status: str = typer.Option(None, "--status", help=f"Only this status: {LISTING_STATUSES}."),
+    city: str = typer.Option(None, "--city", help="Only listings in this city (any case)."),
+    min_price: float = typer.Option(None, "--min-price", help="Only listings priced at least this."),
+    max_price: float = typer.Option(None, "--max-price", help="Only listings priced at most this."),
+    limit: int = LIMIT,
+    as_json: bool = JSON,
+    fields: str = FIELDS,
+) -> None:
+    """List your listings, newest first.
+
+    Example: stagefy crm listings list --status active --city "Cape Town" --max-price 3500000
+    """
+    from stagefy_cli import render
+    from stagefy_cli.backend import client
+    from stagefy_cli.services import crm
+
+    rows, total = crm.list_listings(
+        client.signed_in(), status=status, city=city, min_price=min_price, max_price=max_price, limit=limit
+    )
+    if as_json:
+        render.emit_json(rows, fields)
+        return
+    render.print_table(rows, _listing_columns())
+    render.more_notice(len(rows), total)
+
+
+@listings_app.command("add")
+def listings_add(
+    address: str = typer.Option(..., "--address", help="Street address."),
+    city: str = typer.Option(None, "--city", help="City."),
+    state: str = typer.Option(None, "--state", help="State or province."),
+    zip_code: str = typer.Option(None, "--zip", help="Postal code."),
+    price: float = typer.Option(None, "--price", help="Asking price (ZAR)."),
+    bedrooms: int = typer.Option(None, "--beds", help="Number of bedrooms."),
+    bathrooms: float = typer.Option(None, "--baths", help="Number of bathrooms (halves allowed: 2.5)."),
+    sqft: int = typer.Option(None, "--sqft", help="Floor area in square feet."),
+    contact: str = typer.Option(
+        None, "--contact", help="ID of the seller or buyer contact (or its first characters)."
+    ),
+    status: str = typer.Option(None, "--status", help=f"{LISTING_STATUSES} (default active)."),
+    notes: str = typer.Option(None, "--notes", help="Free-form notes."),
+    as_json: bool = JSON,
+    fields: str = FIELDS,
+) -> None:
+    """Add a listing, optionally linked to one of your contacts.
+
+    Example: stagefy crm listings add --address "12 Beach Rd" --city "Cape Town" --price 2450000 --beds 3 --contact 3f2a
+    """
+    from stagefy_cli import render
+    from stagefy_cli.backend import client
+    from stagefy_cli.services import crm
+
+    listing = crm.add_listing(
+        client.signed_in(),
+        {
+            "address": address,
+            "city": city,
+            "state": state,
+            "zip_code": zip_code,
+            "price": price,
+            "bedrooms": bedrooms,
+            "bathrooms": bathrooms,
+            "sqft": sqft,
+            "status": status,
+            "notes": notes,
+        },
+        contact_ref=contact,
+    )
+    if as_json:
+        render.emit_json(listing, fields)
+    else:
+        render.success(f"Added listing {listing['address']} ({listing['id'][:8]}).")
+
+
+@listings_app.command("show")
+def listings_show(listing: str = LISTING_ID, as_json: bool = JSON, fields: str = FIELDS) -> None:
+    """Show a listing with its contact and its media.
+
+    Example: stagefy crm listings show 7b1e04
+    """
+    from stagefy_cli.backend import client
+    from stagefy_cli.services import crm
+
+    _show_listing(crm.get_listing(client.signed_in(), listing), as_json, fields)
+
+
+@listings_app.command("update")
+def listings_update(
+    listing: str = LISTING_ID,
+    address: str = typer.Option(None, "--address", help="New street address."),
+    city: str = typer.Option(None, "--city", help='New city ("" clears it).'),
+    state: str = typer.Option(None, "--state", help='New state or province ("" clears it).'),
+    zip_code: str = typer.Option(None, "--zip", help='New postal code ("" clears it).'),
+    price: float = typer.Option(None, "--price", help="New asking price (ZAR)."),
+    bedrooms: int = typer.Option(None, "--beds", help="New number of bedrooms."),
+    bathrooms: float = typer.Option(None, "--baths", help="New number of bathrooms."),
+    sqft: int = typer.Option(None, "--sqft", help="New floor area in square feet."),
+    contact: str = typer.Option(
+        None, "--contact", help="Link this contact instead (ID or its first characters)."
+    ),
+    no_contact: bool = typer.Option(False, "--no-contact", help="Remove the link to the contact."),
+    status: str = typer.Option(None, "--status", help=f"New status: {LISTING_STATUSES}."),
+    notes: str = typer.Option(None, "--notes", help='New notes ("" clears them).'),
+    as_json: bool = JSON,
+    fields: str = FIELDS,
+) -> None:
+    """Change a listing; only the options you pass change.
+
+    Example: stagefy crm listings update 7b1e04 --status sold --price 2390000
+    """
+    from stagefy_cli import render
+    from stagefy_cli.backend import client
+    from stagefy_cli.services import crm
+
+    updated = crm.update_listing(
+        client.signed_in(),
+        listing,
+        {
+            "address": address,
+            "city": city,
+            "state": state,
+            "zip_code": zip_code,
+            "price": price,
+            "bedrooms": bedrooms,
+            "bathrooms": bathrooms,
+            "sqft": sqft,
+            "status": status,
+            "notes": notes,
+        },
+        contact_ref=contact,
+        clear_contact=no_contact,
+    )
+    if as_json:
+        render.emit_json(updated, fields)
+    else:
+        render.success(f"Updated listing {updated['address']} ({updated['id'][:8]}).")
+
+
+@listings_app.command("delete")
+def listings_delete(listing: str = LISTING_ID, yes: bool = YES, as_json: bool = JSON) -> None:
+    """Delete a listing; its media stay in your library, without the link.
+
+    Example: stagefy crm listings delete 7b1e04 --yes
+    """
+    from stagefy_cli import render
+    from stagefy_cli.backend import client
+    from stagefy_cli.errors import Cancelled
+    from stagefy_cli.services import crm
+
+    ctx = client.signed_in()
+    found = crm.get_listing(ctx, listing)
+    if not render.confirm(f"Delete listing {found['address']} ({found['id'][:8]})?", yes):
+        raise Cancelled("nothing was deleted.")
+    deleted = crm.delete_listing(ctx, found["id"])
+    if as_json:
+        render.emit_json(deleted)
+    else:
+        render.success(f"Deleted listing {deleted['address']} ({deleted['id'][:8]}).")

@@ -1,0 +1,243 @@
+"""`stagefy media`: your library of edited photos, videos and templates."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import typer
+
+from stagefy_cli.commands.options import FIELDS, JSON, LIMIT, YES, command_group
+
+app = command_group("Your library of edited photos, videos and templates: find, tag, link, download.")
+
+MEDIA_ID = typer.Argument(..., help="Media ID (or its first characters).")
+
+
+def _size(value) -> str:
+    size = float(value)
+    for unit in ("B", "KB", "MB", "GB"):
+        if size < 1024 or unit == "GB":
+            return f"{size:.0f} {unit}" if unit == "B" else f"{size:.1f} {unit}"
+        size /= 1024
+    return str(value)
+
+
+def media_columns():
+    from stagefy_cli import render
+
+    return [
+        render.Column("id", "ID", lambda v: v[:8]),
+        render.Column("type", "TYPE"),
+        render.Column("title", "TITLE", max_width=36),
+        render.Column("is_favorite", "FAV", lambda v: "★" if v else ""),
+        render.Column("tags", "TAGS", lambda v: ", ".join(v), max_width=24),
+        render.Column("listing_id", "LISTING", lambda v: v[:8]),
+        render.Column("file_size", "SIZE", _size),
+        render.Column("created_at", "CREATED", render.local_time),
+    ]
+
+
+def _show(media: dict, as_json: bool, fields: str | None) -> None:
+    from stagefy_cli import render
+
+    if as_json:
+        render.emit_json(media, fields)
+        return
+    render.print_detail(
+        media,
+        [
+            render.Column("id", "ID"),
+            render.Column("type", "Type"),
+            render.Column("title", "Title"),
+            render.Column("description", "Description"),
+            render.Column("url", "File"),
+            render.Column("file_size", "Size", _size),
+            render.Column("is_favorite", "Favorite", lambda v: "yes" if v else "no"),
+            render.Column("tags", "Tags", lambda v: ", ".join(v)),
+            render.Column("listing_id", "Listing"),
+            render.Column("contact_id", "Contact"),
+            render.Column("project_id", "Project"),
+            render.Column("credits_used", "Credits"),
+            render.Column("created_at", "Created", render.local_time),
+        ],
+    )
+
+
+@app.command("list")
+def list_(
+    listing: str = typer.Option(
+        None, "--listing", help="Only media of this listing (ID or its first characters)."
+    ),
+    contact: str = typer.Option(
+        None, "--contact", help="Only media of this contact (ID or its first characters)."
+    ),
+    media_type: str = typer.Option(None, "--type", help="Only this type: image, video or template."),
+    favorites: bool = typer.Option(False, "--favorites", help="Only your favorites."),
+    tag: str = typer.Option(None, "--tag", help="Only media with this tag."),
+    limit: int = LIMIT,
+    as_json: bool = JSON,
+    fields: str = FIELDS,
+) -> None:
+    """List your media, newest first.
+
+    Example: stagefy media list --listing 7b1e04 --type image --favorites
+    """
+    from stagefy_cli import render
+    from stagefy_cli.backend import client
+    from stagefy_cli.services import media
+
+    rows, total = media.list_media(
+        client.signed_in(),
+        listing_ref=listing,
+        contact_ref=contact,
+        media_type=media_type,
+        favorites=favorites,
+        tag=tag,
+        limit=limit,
+    )
+    if as_json:
+        render.emit_json(rows, fields)
+        return
+    render.print_table(rows, media_columns())
+    render.more_notice(len(rows), total)
+
+
+@app.command()
+def show(media_id: str = MEDIA_ID, as_json: bool = JSON, fields: str = FIELDS) -> None:
+    """Show one media item.
+
+    Example: stagefy media show 9d4c2e
+    """
+    from stagefy_cli.backend import client
+    from stagefy_cli.services import media
+
+    _show(media.get_media(client.signed_in(), media_id), as_json, fields)
+
+
+@app.command()
+def download(
+    media_ids: list[str] = typer.Argument(..., help="Media IDs (or their first characters)."),
+    out: Path = typer.Option(Path("."), "--out", "-o", help="Directory for the files."),
+    force: bool = typer.Option(False, "--force", help="Overwrite files that already exist."),
+    as_json: bool = JSON,
+) -> None:
+    """Download media files from your private library (never overwriting unless --force).
+
+    Example: stagefy media download 9d4c2e 51ab07 --out listing-photos/
+    """
+    from stagefy_cli import render
+    from stagefy_cli.backend import client
+    from stagefy_cli.services import media
+
+    ctx = client.signed_in()
+    plans = media.plan_downloads(ctx, media_ids, out, force)
+    saved = []
+    with render.progress() as bar:
+        for plan in plans:
+            task = bar.add_task(plan.target.name, total=plan.size)
+            saved.append(
+                media.download(
+                    ctx, plan, lambda done, total, t=task: bar.update(t, completed=done, total=total)
+                )
+            )
+    if as_json:
+        render.emit_json(
+            [{"id": p.media["id"], "path": str(path)} for p, path in zip(plans, saved, strict=True)]
+        )
+    else:
+        for path in saved:
+            typer.echo(str(path))
+
+
+@app.command()
+def favorite(
+    media_id: str = MEDIA_ID,
+    off: bool = typer.Option(False, "--off", help="Remove from favorites instead."),
+    as_json: bool = JSON,
+    fields: str = FIELDS,
+) -> None:
+    """Mark a media item as a favorite (or not, with --off).
+
+    Example: stagefy media favorite 9d4c2e
+    """
+    from stagefy_cli import render
+    from stagefy_cli.backend import client
+    from stagefy_cli.services import media
+
+    updated = media.set_favorite(client.signed_in(), media_id, not off)
+    if as_json:
+        render.emit_json(updated, fields)
+    else:
+        state = "Marked as favorite" if updated["is_favorite"] else "Removed from favorites"
+        render.success(f"{state}: {updated['id'][:8]}.")
+
+
+@app.command()
+def tag(
+    media_id: str = MEDIA_ID,
+    tags: list[str] = typer.Argument(..., help="Tags to add (or remove, with --remove)."),
+    remove: bool = typer.Option(False, "--remove", help="Remove these tags instead of adding them."),
+    as_json: bool = JSON,
+    fields: str = FIELDS,
+) -> None:
+    """Add tags to a media item (or remove them).
+
+    Example: stagefy media tag 9d4c2e kitchen hero-shot
+    """
+    from stagefy_cli import render
+    from stagefy_cli.backend import client
+    from stagefy_cli.services import media
+
+    updated = media.tag(client.signed_in(), media_id, tags, remove=remove)
+    if as_json:
+        render.emit_json(updated, fields)
+    else:
+        render.success(f"Tags of {updated['id'][:8]}: {', '.join(updated['tags']) or '(none)'}.")
+
+
+@app.command()
+def link(
+    media_id: str = MEDIA_ID,
+    listing: str = typer.Option(
+        ..., "--listing", help="The listing to attach it to (ID or its first characters)."
+    ),
+    as_json: bool = JSON,
+    fields: str = FIELDS,
+) -> None:
+    """Attach a media item to one of your listings.
+
+    Example: stagefy media link 9d4c2e --listing 7b1e04
+    """
+    from stagefy_cli import render
+    from stagefy_cli.backend import client
+    from stagefy_cli.services import media
+
+    updated = media.link(client.signed_in(), media_id, listing)
+    if as_json:
+        render.emit_json(updated, fields)
+    else:
+        render.success(f"Linked {updated['id'][:8]} to listing {updated['listing_id'][:8]}.")
+
+
+@app.command()
+def delete(media_id: str = MEDIA_ID, yes: bool = YES, as_json: bool = JSON) -> None:
+    """Delete a media item and its file.
+
+    Example: stagefy media delete 9d4c2e --yes
+    """
+    from stagefy_cli import render
+    from stagefy_cli.backend import client
+    from stagefy_cli.errors import Cancelled
+    from stagefy_cli.services import media
+
+    ctx = client.signed_in()
+    found = media.get_media(ctx, media_id)
+    if not render.confirm(
+        f"Delete {found['type']} '{found.get('title') or found['id'][:8]}' and its file?", yes
+    ):
+        raise Cancelled("nothing was deleted.")
+    deleted = media.delete(ctx, found["id"])
+    if as_json:
+        render.emit_json(deleted)
+    else:
+        render.success(f"Deleted {deleted['id'][:8]}.")

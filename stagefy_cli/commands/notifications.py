@@ -1,0 +1,67 @@
+"""`stagefy notifications`: what happened while you were away."""
+
+from __future__ import annotations
+
+import typer
+
+from stagefy_cli.commands.options import FIELDS, JSON, LIMIT, command_group
+
+app = command_group("What happened while you were away: finished jobs, low credits, payments.")
+
+
+@app.command("list")
+def list_(
+    unread: bool = typer.Option(False, "--unread", help="Only notifications you have not read."),
+    limit: int = LIMIT,
+    as_json: bool = JSON,
+    fields: str = FIELDS,
+) -> None:
+    """List your notifications, newest first.
+
+    Example: stagefy notifications list --unread
+    """
+    from stagefy_cli import render
+    from stagefy_cli.backend import client
+    from stagefy_cli.services import notifications
+
+    rows, total = notifications.list_notifications(client.signed_in(), unread=unread, limit=limit)
+    if as_json:
+        render.emit_json(rows, fields)
+        return
+    render.print_table(
+        rows,
+        [
+            render.Column("id", "ID", lambda v: v[:8]),
+            render.Column("read", "", lambda v: "" if v else "●"),
+            render.Column("type", "TYPE"),
+            render.Column("title", "TITLE", max_width=30),
+            render.Column("message", "MESSAGE", max_width=60),
+            render.Column("created_at", "WHEN", render.local_time),
+        ],
+    )
+    render.more_notice(len(rows), total)
+
+
+@app.command()
+def read(
+    notification_ids: list[str] = typer.Argument(None, help="Notification IDs (or their first characters)."),
+    all_: bool = typer.Option(False, "--all", help="Mark every unread notification read."),
+    as_json: bool = JSON,
+) -> None:
+    """Mark notifications read.
+
+    Example: stagefy notifications read --all
+    """
+    from stagefy_cli import render
+    from stagefy_cli.backend import client
+    from stagefy_cli.errors import UsageError
+    from stagefy_cli.services import notifications
+
+    if bool(notification_ids) == all_:
+        raise UsageError("give notification IDs or --all (one of the two).")
+    ctx = client.signed_in()
+    count = notifications.mark_all_read(ctx) if all_ else len(notifications.mark_read(ctx, notification_ids))
+    if as_json:
+        render.emit_json({"marked_read": count})
+    else:
+        render.success(f"Marked {count} notification(s) read.")

@@ -1,0 +1,176 @@
+"""The media library (photos, videos and templates made for the agent), as the signed-in agent.
+
+Rows live in `media_items`; the files in the private `media` bucket under the agent's own folder
+(`<uid>/...`, the row's `url` is the object path). Downloads go through a short-lived signed URL
+and are streamed to disk, so a large video never sits in memory.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path, PurePosixPath
+
+from stagefy_cli.backend.client import UserContext
+from stagefy_cli.errors import NotFound, UsageError
+from stagefy_cli.services import ids
+
+BUCKET = "media"
+MEDIA_TYPES = ("image", "video", "template")
+SIGNED_URL_SECONDS = 300
+CHUNK = 1 << 16
+
+
+def _own(ctx: UserContext, ref: str) -> dict:
+    media_id = ids.resolve(ctx.client, "media_items", ref, "media item")
+    rows = ctx.client.table("media_items").select("*").eq("id", media_id).eq("user_id", ctx.user_id).execute()
+    if not rows.data:
+        raise NotFound(f"no media item with ID {ref}.")
+    return rows.data[0]
+
+
+def _update(ctx: UserContext, media: dict, changes: dict) -> dict:
+    rows = (
+        ctx.client.table("media_items")
+        .update(changes)
+        .eq("id", media["id"])
+        .eq("user_id", ctx.user_id)
+        .execute()
+        .data
+    )
+    if not rows:
+        raise NotFound(f"no media item with ID {media['id'][:8]}.")
+    return rows[0]
+
+
+def list_media(
+    ctx: UserContext,
+    *,
+    listing_ref: str | None = None,
+    contact_ref: str | None = None,
+    media_type: str | None = None,
+    favorites: bool = False,
+    tag: str | None = None,
+    limit: int = 30,
+) -> tuple[list[dict], int | None]:
+    if media_type is not None and media_type not in MEDIA_TYPES:
+        raise UsageError(f"unknown --type '{media_type}'. Choose one of: {', '.join(MEDIA_TYPES)}.")
+    query = ctx.client.table("media_items").select("*", count="exact").eq("user_id", ctx.user_id)
+    if listing_ref:
+        query = query.eq("listing_id", ids.resolve(ctx.client, "crm_listings", listing_ref, "listing"))
+    if contact_ref:
+        query = query.eq("contact_id", ids.resolve(ctx.client, "crm_contacts", contact_ref, "contact"))
+    if media_type:
+        query = query.eq("type", media_type)
+    if favorites:
+        query = query.is_("is_favorite", True)
+    if tag:
+        query = query.cs("tags", [tag])
+    response = query.order("created_at", desc=True).order("id").limit(limit).execute()
+    return response.data, response.count
+
+
+def get_media(ctx: UserContext, ref: str) -> dict:
+    return _own(ctx, ref)
+
+
+def set_favorite(ctx: UserContext, ref: str, favorite: bool) -> dict:
+    return _update(ctx, _own(ctx, ref), {"is_favorite": favorite})
+
+
+def tag(ctx: UserContext, ref: str, tags: list[str], *, remove: bool = False) -> dict:
+    """Add the tags (or remove them), keeping the others and their order."""
+    wanted = [t.strip() for t in tags if t.strip()]
+    if not wanted:
+        raise UsageError("give at least one non-empty tag.")
+    media = _own(ctx, ref)
+    current = list(media.get("tags") or [])
+    if remove:
+        updated = [t for t in current if t not in wanted]
+    else:
+        updated = current + [t for t in dict.fromkeys(wanted) if t not in current]
+    return _update(ctx, media, {"tags": updated})
+
+
+def link(ctx: UserContext, ref: str, listing_ref: str) -> dict:
+    """Attach the media item to one of the agent's listings. Row level security refuses another
+    agent's listing even if its ID were known (the policy checks the listing's owner)."""
+    media = _own(ctx, ref)
+    listing_id = ids.resolve(ctx.client, "crm_listings", listing_ref, "listing")
+    return _update(ctx, media, {"listing_id": listing_id})
+
+
+def delete(ctx: UserContext, ref: str) -> dict:
+    """Delete the row, then its files from the agent's folder of the bucket."""
+    media = _own(ctx, ref)
+    rows = ctx.client.table("media_items").delete().eq("id", media["id"]).eq("user_id", ctx.user_id).execute()
+    if not rows.data:
+        raise NotFound(f"no media item with ID {ref}.")
+    paths = [p for p in (media.get("url"), media.get("thumbnail_url")) if p and _in_own_folder(ctx, p)]
+    if paths:
+        ctx.client.storage.from_(BUCKET).remove(paths)
+    return media
+
+
+def _in_own_folder(ctx: UserContext, path: str) -> bool:
+    return PurePosixPath(path).parts[:1] == (ctx.user_id,)
+
+
+# -- downloads --------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Download:
+    media: dict
+    target: Path
+
+    @property
+    def size(self) -> int | None:
+        return self.media.get("file_size")
+
+
+def plan_downloads(ctx: UserContext, refs: list[str], out_dir: Path, force: bool) -> list[Download]:
+    """Resolve every ID and choose every file name before downloading anything, so a missing ID or
+    an existing file stops the command with nothing half-done."""
+    media_items = [_own(ctx, ref) for ref in dict.fromkeys(refs)]
+    names = [PurePosixPath(m["url"]).name or m["id"] for m in media_items]
+    plans = []
+    for media, name in zip(media_items, names, strict=True):
+        if names.count(name) > 1:
+            name = f"{media['id'][:8]}-{name}"
+        target = out_dir / name
+        if target.exists() and not force:
+            raise UsageError(f"{target} already exists; use --force to overwrite it.")
+        plans.append(Download(media, target))
+    return plans
+
+
+def download(
+    ctx: UserContext, plan: Download, on_bytes: Callable[[int, int | None], None] | None = None
+) -> Path:
+    """Stream one file through a signed URL into `plan.target` (written to a `.part` file first,
+    renamed when complete). `on_bytes(received, total)` reports progress."""
+    import httpx
+
+    signed = ctx.client.storage.from_(BUCKET).create_signed_url(plan.media["url"], SIGNED_URL_SECONDS)
+    url = signed.get("signedURL") or signed.get("signedUrl")
+    plan.target.parent.mkdir(parents=True, exist_ok=True)
+    part = plan.target.with_name(f".{plan.target.name}.part")
+    try:
+        with httpx.stream("GET", url, timeout=60, follow_redirects=True) as response:
+            if response.status_code == 404:
+                raise NotFound(f"the file of media item {plan.media['id'][:8]} is missing from storage.")
+            response.raise_for_status()
+            total = int(response.headers.get("content-length") or 0) or plan.size
+            received = 0
+            with part.open("wb") as out:
+                for chunk in response.iter_bytes(CHUNK):
+                    out.write(chunk)
+                    received += len(chunk)
+                    if on_bytes:
+                        on_bytes(received, total)
+        os.replace(part, plan.target)
+    finally:
+        part.unlink(missing_ok=True)
+    return plan.target

@@ -1,0 +1,112 @@
+"""Notifications (job completed, credits low, payments), as the signed-in agent, and the one-line
+unread notice the CLI prints after a command.
+
+Notifications are written by SQL functions; an agent may only flip `read` (a column grant).
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+
+from stagefy_cli.errors import NotFound
+from stagefy_cli.services import ids
+
+NOTICE_TIMEOUT_S = 3.0
+
+
+def list_notifications(ctx, *, unread: bool = False, limit: int = 30) -> tuple[list[dict], int | None]:
+    query = ctx.client.table("notifications").select("*", count="exact").eq("user_id", ctx.user_id)
+    if unread:
+        query = query.is_("read", False)
+    response = query.order("created_at", desc=True).order("id").limit(limit).execute()
+    return response.data, response.count
+
+
+def mark_read(ctx, refs: list[str]) -> list[dict]:
+    """Mark the given notifications read (all IDs are resolved first: one unknown ID changes none)."""
+    notification_ids = [ids.resolve(ctx.client, "notifications", ref, "notification") for ref in refs]
+    rows = (
+        ctx.client.table("notifications")
+        .update({"read": True})
+        .in_("id", notification_ids)
+        .eq("user_id", ctx.user_id)
+        .execute()
+        .data
+    )
+    missing = set(notification_ids) - {row["id"] for row in rows}
+    if missing:
+        raise NotFound(f"no notification with ID {sorted(missing)[0][:8]}.")
+    return rows
+
+
+def mark_all_read(ctx) -> int:
+    rows = (
+        ctx.client.table("notifications")
+        .update({"read": True}, returning="minimal", count="exact")
+        .eq("user_id", ctx.user_id)
+        .is_("read", False)
+        .execute()
+    )
+    return rows.count or 0
+
+
+def unread_count(ctx) -> int:
+    response = (
+        ctx.client.table("notifications")
+        .select("id", count="exact", head=True)
+        .eq("user_id", ctx.user_id)
+        .is_("read", False)
+        .execute()
+    )
+    return response.count or 0
+
+
+def _notice_wanted(args: list[str]) -> bool:
+    """Only after commands that already talked to Supabase (so nothing is imported or started for
+    the others), not with --json, not under STAGEFY_NO_NOTICES=1, not for `notifications` itself."""
+    if os.environ.get("STAGEFY_NO_NOTICES") == "1" or "--json" in args:
+        return False
+    if args[:1] == ["notifications"]:
+        return False
+    return "supabase" in sys.modules
+
+
+def _signed_in_context():
+    """The stored session's context, or None when there is none (no network when signed out)."""
+    from stagefy_cli.backend import client as clients
+    from stagefy_cli.backend.config import current_profile
+    from stagefy_cli.backend.session_store import SessionStore
+
+    profile = current_profile()
+    if not SessionStore(profile.name).get_item("supabase.auth.token"):
+        return None
+    if profile.is_local:
+        from stagefy_cli.local.stack import LocalStack
+
+        if not LocalStack().is_running():
+            return None  # never start the local stack just to count notifications
+    client = clients.create(profile)
+    client.options.postgrest_client_timeout = NOTICE_TIMEOUT_S
+    client.options.postgrest_client_retry = False
+    session = client.auth.get_session()
+    if session is None:
+        return None
+    return clients.UserContext(client=client, user_id=session.user.id, email=session.user.email or "")
+
+
+def show_unread_notice(args: list[str]) -> None:
+    """Print `N unread notifications` on stderr when there are any. Never fails the command: the
+    result the user asked for has already been printed."""
+    if not _notice_wanted(args):
+        return
+    try:
+        ctx = _signed_in_context()
+        count = unread_count(ctx) if ctx else 0
+    except Exception:  # noqa: BLE001 - a notice is never worth an error
+        return
+    if count:
+        from stagefy_cli import render
+
+        noun = "notification" if count == 1 else "notifications"
+        render.notice(f"{count} unread {noun}. See: stagefy notifications list --unread")

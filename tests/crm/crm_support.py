@@ -1,0 +1,60 @@
+"""Helpers for the CRM, media and notification tests: rows another way than through the CLI.
+
+Agents' own rows are written with their own supabase-py client (RLS applies); media files and
+notifications, which only the worker and SQL functions create, with the service role.
+"""
+
+from __future__ import annotations
+
+import uuid
+
+from conftest import run_cli
+
+
+def cli_json(args: list[str], **kwargs):
+    """Run a command with --json, assert success, return the parsed output."""
+    result = run_cli([*args, "--json"], **kwargs)
+    assert result.exit_code == 0, (result.exit_code, result.stderr)
+    return result.json()
+
+
+def add_contact(**fields) -> dict:
+    args = ["crm", "contacts", "add"]
+    for key, value in fields.items():
+        for item in value if isinstance(value, list) else [value]:
+            args += [f"--{key}", str(item)]
+    return cli_json(args)
+
+
+def add_listing(**fields) -> dict:
+    args = ["crm", "listings", "add"]
+    for key, value in fields.items():
+        args += [f"--{key}", str(value)]
+    return cli_json(args)
+
+
+def make_media(
+    stack, user_id: str, *, content: bytes = b"jpeg bytes", name: str | None = None, **fields
+) -> dict:
+    """A media row and its file in the user's folder of the `media` bucket, as the worker makes them."""
+    service = stack.service_client()
+    path = f"{user_id}/outputs/{name or uuid.uuid4().hex + '.jpg'}"
+    service.storage.from_("media").upload(path, content, {"content-type": "image/jpeg"})
+    row = {
+        "user_id": user_id,
+        "type": "image",
+        "title": "Kitchen, staged",
+        "url": path,
+        "file_size": len(content),
+    }
+    return service.table("media_items").insert({**row, **fields}).execute().data[0]
+
+
+def make_notification(stack, user_id: str, **fields) -> dict:
+    row = {
+        "user_id": user_id,
+        "type": "job_completed",
+        "title": "Edit ready",
+        "message": "Your photo is ready.",
+    }
+    return stack.service_client().table("notifications").insert({**row, **fields}).execute().data[0]
