@@ -118,9 +118,9 @@ def test_bash_completion_lists_groups_without_heavy_imports():
 
 
 def test_command_reference_is_current():
-    from stagefy_cli.docgen import DOC, render
-
     import difflib
+
+    from stagefy_cli.docgen import DOC, render
 
     current, fresh = DOC.read_text(encoding="utf-8"), render()
     diff = "".join(list(difflib.unified_diff(current.splitlines(True), fresh.splitlines(True)))[:20])

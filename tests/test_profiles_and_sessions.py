@@ -7,8 +7,8 @@ import stat
 
 import keyring
 import pytest
-from stagefy_testing import run_cli
 from keyring.backend import KeyringBackend
+from stagefy_testing import run_cli
 
 from stagefy_cli.backend import config
 from stagefy_cli.backend.session_store import SERVICE, SessionStore, fallback_path

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import uuid
 
-from conftest import run_cli
+from stagefy_testing import run_cli
 
 
 def cli_json(args: list[str], **kwargs):

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import psycopg
-from conftest import run_cli
+from stagefy_testing import run_cli
 from crm_support import add_contact, add_listing, cli_json
 
 
