@@ -70,12 +70,11 @@ def render_flyer(design: Design, text: ListingText, photos: Sequence[bytes], whe
             TextItem(
                 display_date(when[0]),
                 round(width * 0.05),
-                36,
                 on_accent,
                 bold=True,
                 gap_after=round(band.h * 0.06),
             ),
-            TextItem(when[1], round(width * 0.038), 30, on_accent),
+            TextItem(when[1], round(width * 0.038), on_accent),
         ],
         Box(safe.x, band.y + gap // 2, safe.w, band.h - gap),
         family=design.font,
@@ -103,19 +102,18 @@ def render_flyer(design: Design, text: ListingText, photos: Sequence[bytes], whe
     canvas.stack(
         [
             TextItem(
-                text.price, round(width * 0.07), 40, design.primary, bold=True, gap_after=round(width * 0.01)
+                text.price, round(width * 0.07), design.primary, bold=True, gap_after=round(width * 0.01)
             ),
             TextItem(
                 text.address,
                 round(width * 0.045),
-                32,
                 design.text,
                 bold=True,
                 max_lines=2,
                 gap_after=round(width * 0.006),
             ),
-            TextItem(text.locality, round(width * 0.032), 28, design.text, gap_after=round(width * 0.012)),
-            TextItem(text.facts, round(width * 0.034), 28, design.text),
+            TextItem(text.locality, round(width * 0.032), design.text, gap_after=round(width * 0.012)),
+            TextItem(text.facts, round(width * 0.034), design.text),
         ],
         details,
         family=design.font,
@@ -127,10 +125,8 @@ def render_flyer(design: Design, text: ListingText, photos: Sequence[bytes], whe
     name = text.agent_name + (f"  |  {text.brokerage}" if text.brokerage else "")
     canvas.stack(
         [
-            TextItem(
-                name, round(width * 0.032), 26, design.text, bold=True, gap_after=round(footer.h * 0.06)
-            ),
-            TextItem(text.contact, round(width * 0.028), 24, design.text),
+            TextItem(name, round(width * 0.032), design.text, bold=True, gap_after=round(footer.h * 0.06)),
+            TextItem(text.contact, round(width * 0.028), design.text),
         ],
         footer,
         family=design.font,

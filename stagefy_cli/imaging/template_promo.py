@@ -24,19 +24,13 @@ def _details(
     text: ListingText, width: int, colour: tuple[int, int, int], accent: tuple[int, int, int]
 ) -> list[TextItem]:
     return [
-        TextItem(text.headline, round(width * 0.032), 14, accent, bold=True, gap_after=round(width * 0.012)),
-        TextItem(text.price, round(width * 0.08), 22, colour, bold=True, gap_after=round(width * 0.01)),
+        TextItem(text.headline, round(width * 0.032), accent, bold=True, gap_after=round(width * 0.012)),
+        TextItem(text.price, round(width * 0.08), colour, bold=True, gap_after=round(width * 0.01)),
         TextItem(
-            text.address,
-            round(width * 0.046),
-            16,
-            colour,
-            bold=True,
-            max_lines=2,
-            gap_after=round(width * 0.006),
+            text.address, round(width * 0.046), colour, bold=True, max_lines=2, gap_after=round(width * 0.006)
         ),
-        TextItem(text.locality, round(width * 0.032), 14, colour, gap_after=round(width * 0.014)),
-        TextItem(text.facts, round(width * 0.034), 14, colour),
+        TextItem(text.locality, round(width * 0.032), colour, gap_after=round(width * 0.014)),
+        TextItem(text.facts, round(width * 0.034), colour),
     ]
 
 
@@ -48,8 +42,8 @@ def _footer(
     text_w = cell.w - (cell.w // 4 + round(cell.w * 0.03) if logo else 0)
     name = text.agent_name + (f"  |  {text.brokerage}" if text.brokerage else "")
     items = [
-        TextItem(name, round(cell.w * 0.032), 12, colour, bold=True, gap_after=round(cell.h * 0.08)),
-        TextItem(text.contact, round(cell.w * 0.027), 12, colour),
+        TextItem(name, round(cell.w * 0.032), colour, bold=True, gap_after=round(cell.h * 0.08)),
+        TextItem(text.contact, round(cell.w * 0.027), colour),
     ]
     canvas.stack(items, Box(cell.x, cell.y, text_w, cell.h), family=design.font, valign="middle")
 

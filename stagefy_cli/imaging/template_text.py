@@ -15,8 +15,10 @@ from stagefy_cli.imaging.template_fonts import load_font
 ELLIPSIS = "…"
 LINE_SPACING = 1.12
 SMALLEST_READABLE_PX = 6
-# A stack of text shrinks as a whole in these steps before single items give way.
-STACK_SCALES = tuple(round(1 - 0.06 * step, 2) for step in range(11))  # 1.0 .. 0.4
+MIN_SIZE_SHARE = 0.6  # a stacked item shrinks alone to 60% of its size before it is cut
+# A stack of text shrinks as a whole in these steps (down to 70%) before single items give way,
+# so one long address cannot make the price tiny.
+STACK_SCALES = tuple(round(1 - 0.06 * step, 2) for step in range(6))  # 1.0 .. 0.7
 
 
 @dataclass(frozen=True)
@@ -150,12 +152,16 @@ class TextItem:
 
     text: str
     max_size: int
-    min_size: int
     fill: tuple[int, ...]
     max_lines: int = 1
     bold: bool = False
     max_height: int | None = None
     gap_after: int = 0
+    min_size: int | None = None  # default: MIN_SIZE_SHARE of max_size
+
+    @property
+    def smallest(self) -> int:
+        return self.min_size if self.min_size is not None else max(1, round(self.max_size * MIN_SIZE_SHARE))
 
 
 @dataclass
@@ -239,7 +245,7 @@ class Canvas:
                 box.w,
                 height,
                 max_size=size,
-                min_size=min(item.min_size, size),
+                min_size=min(item.smallest, size),
                 max_lines=item.max_lines,
                 bold=item.bold,
             )

@@ -47,7 +47,6 @@ def render_opening_card(card: OpeningCard, size: tuple[int, int]) -> Image.Image
         TextItem(
             (card.title or "Just listed").upper(),
             round(unit * 0.045),
-            14,
             accent,
             bold=True,
             gap_after=round(unit * 0.04),
@@ -55,20 +54,16 @@ def render_opening_card(card: OpeningCard, size: tuple[int, int]) -> Image.Image
         TextItem(
             card.address,
             round(unit * 0.085),
-            20,
             text,
             max_lines=3,
             bold=True,
             max_height=round(safe.h * 0.45),
             gap_after=round(unit * 0.015),
         ),
-        TextItem(card.city or "", round(unit * 0.045), 14, text, gap_after=round(unit * 0.05)),
-        TextItem(price, round(unit * 0.075), 20, accent, bold=True, gap_after=round(unit * 0.025)),
+        TextItem(card.city or "", round(unit * 0.045), text, gap_after=round(unit * 0.05)),
+        TextItem(price, round(unit * 0.075), accent, bold=True, gap_after=round(unit * 0.025)),
         TextItem(
-            listing_facts(card.bedrooms, card.bathrooms, card.sqft, card.currency),
-            round(unit * 0.045),
-            14,
-            text,
+            listing_facts(card.bedrooms, card.bathrooms, card.sqft, card.currency), round(unit * 0.045), text
         ),
     ]
     used = canvas.stack(items, safe, family=resolve_family(card.style.font), align="center", valign="middle")
@@ -82,22 +77,19 @@ def render_closing_card(card: ClosingCard, size: tuple[int, int]) -> Image.Image
     accent = parse_hex_colour(card.style.accent, "accent")
     unit = min(size)
     items = [
-        TextItem("Contact", round(unit * 0.045), 14, accent, bold=True, gap_after=round(unit * 0.04)),
+        TextItem("Contact", round(unit * 0.045), accent, bold=True, gap_after=round(unit * 0.04)),
         TextItem(
             card.agent_name,
             round(unit * 0.085),
-            20,
             text,
             max_lines=2,
             bold=True,
             max_height=round(safe.h * 0.35),
             gap_after=round(unit * 0.02),
         ),
-        TextItem(
-            card.brokerage or "", round(unit * 0.05), 14, text, max_lines=2, gap_after=round(unit * 0.05)
-        ),
-        TextItem(card.phone or "", round(unit * 0.06), 16, accent, bold=True, gap_after=round(unit * 0.02)),
-        TextItem(card.email or "", round(unit * 0.04), 14, text),
+        TextItem(card.brokerage or "", round(unit * 0.05), text, max_lines=2, gap_after=round(unit * 0.05)),
+        TextItem(card.phone or "", round(unit * 0.06), accent, bold=True, gap_after=round(unit * 0.02)),
+        TextItem(card.email or "", round(unit * 0.04), text),
     ]
     used = canvas.stack(items, safe, family=resolve_family(card.style.font), align="center", valign="middle")
     _rule(canvas, safe, max(safe.y, used.y - round(unit * 0.05)), accent, centred=True)
