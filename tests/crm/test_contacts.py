@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import psycopg
-from stagefy_testing import run_cli
 from crm_support import add_contact, add_listing, cli_json
+from stagefy_testing import run_cli
 
 
 def test_add_show_update_delete_a_contact(signed_in_agent):
