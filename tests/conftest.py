@@ -10,38 +10,24 @@ import uuid
 
 import httpx
 import pytest
-from stagefy_testing import PASSWORD, Agent, ServerThread, Stack, free_port, run_cli
+from stagefy_testing import PASSWORD, Agent, Stack, run_cli
 
 
 @pytest.fixture(scope="session")
 def pg_dsn(tmp_path_factory) -> str:
-    from stagefy_cli.local.migrate import prepare_database
-    from stagefy_cli.local.postgres import EmbeddedPostgres, stop_data_dir
+    from stagefy_cli.local.ephemeral import embedded_database
 
-    data_dir = tmp_path_factory.mktemp("pg") / "data"
-    server = EmbeddedPostgres(data_dir)
-    dsn = server.dsn()
-    prepare_database(dsn)
-    yield dsn
-    stop_data_dir(data_dir)
+    with embedded_database(tmp_path_factory.mktemp("pg")) as dsn:
+        yield dsn
 
 
 @pytest.fixture(scope="session")
 def stack(pg_dsn, tmp_path_factory) -> Stack:
-    from stagefy_cli.local.gateway.app import create_app
-    from stagefy_cli.local.gateway.context import GatewayContext
-    from stagefy_cli.local.gateway.db import Database
-    from stagefy_cli.local.keys import generate
+    from stagefy_cli.local.ephemeral import gateway
 
-    keys = generate()
-    storage_root = tmp_path_factory.mktemp("storage")
-    db = Database(pg_dsn)
-    port = free_port()
-    ctx = GatewayContext(db=db, keys=keys, storage_root=storage_root, api_url=f"http://127.0.0.1:{port}")
-    with ServerThread(create_app(ctx), port=port) as server:
-        httpx.get(f"{server.url}/health").raise_for_status()
-        yield Stack(server.url, keys.anon_key, keys.service_role_key, pg_dsn, ctx)
-    db.close()
+    with gateway(pg_dsn, tmp_path_factory.mktemp("storage")) as running:
+        httpx.get(f"{running.url}/health").raise_for_status()
+        yield running
 
 
 @pytest.fixture

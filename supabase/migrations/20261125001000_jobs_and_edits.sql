@@ -143,6 +143,17 @@ begin
 end;
 $$;
 
+-- Lock a project row FOR UPDATE. Functions that finish jobs call this before inserting rows that
+-- reference the project: those inserts take a KEY SHARE lock on it, and two transactions upgrading
+-- KEY SHARE to FOR UPDATE (in refresh_project) would deadlock.
+create function private.lock_project(p_project_id uuid)
+returns void
+language sql
+set search_path = ''
+as $$
+  select 1 from public.projects where id = p_project_id for update;
+$$;
+
 -- Recompute a project's status from its jobs; notify once when it reaches a terminal state.
 create function private.refresh_project(p_project_id uuid)
 returns void
@@ -442,6 +453,7 @@ begin
                    for update skip locked)
     returning *
   loop
+    perform private.lock_project(v_job.project_id);
     perform private.refund_job(v_job, 'failed');
     perform private.refresh_project(v_job.project_id);
   end loop;
@@ -523,6 +535,8 @@ begin
   if not found then
     return false;
   end if;
+  -- Take the project's row lock before anything references it (see private.lock_project).
+  perform private.lock_project(v_job.project_id);
   insert into public.media_items (user_id, listing_id, project_id, type, title, url, thumbnail_url, file_size, credits_used)
   values (
     v_job.user_id,
@@ -554,6 +568,7 @@ begin
   if not found then
     return false;
   end if;
+  perform private.lock_project(v_job.project_id);
   perform private.refund_job(v_job, 'failed');
   perform private.refresh_project(v_job.project_id);
   return true;
@@ -565,6 +580,7 @@ $$;
 -- ---------------------------------------------------------------------------------------------
 revoke execute on function private.notify_if_credit_low(uuid, integer, integer) from public, anon, authenticated;
 revoke execute on function private.refund_job(public.ai_jobs, text) from public, anon, authenticated;
+revoke execute on function private.lock_project(uuid) from public, anon, authenticated;
 revoke execute on function private.refresh_project(uuid) from public, anon, authenticated;
 revoke execute on function private.create_edit_project(uuid, text, jsonb, jsonb) from public, anon, authenticated;
 

@@ -1,0 +1,105 @@
+"""A throw-away stack in a directory: embedded PostgreSQL with the migrations and the gateway on a
+free port of 127.0.0.1, in this process. The test suite and the benchmarks run on it.
+"""
+
+from __future__ import annotations
+
+import socket
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+class ServerThread:
+    """Run an ASGI app with uvicorn in a daemon thread on 127.0.0.1."""
+
+    def __init__(self, app, port: int | None = None):
+        import uvicorn
+
+        self.port = port or free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        config = uvicorn.Config(app, host="127.0.0.1", port=self.port, log_level="warning", lifespan="off")
+        self.server = uvicorn.Server(config)
+        self.thread = threading.Thread(target=self.server.run, daemon=True)
+
+    def __enter__(self):
+        self.thread.start()
+        deadline = time.monotonic() + 15
+        while not self.server.started:
+            if time.monotonic() > deadline:
+                raise RuntimeError("server did not start")
+            time.sleep(0.02)
+        return self
+
+    def __exit__(self, *exc):
+        self.server.should_exit = True
+        self.thread.join(timeout=10)
+
+
+@dataclass
+class EphemeralStack:
+    url: str
+    anon_key: str
+    service_role_key: str
+    dsn: str
+    ctx: object  # GatewayContext
+
+    def client(self, key: str | None = None):
+        """A fresh supabase-py client (anon key unless told), with in-memory session storage."""
+        from supabase import create_client
+
+        return create_client(self.url, key or self.anon_key)
+
+    def service_client(self):
+        return self.client(self.service_role_key)
+
+
+@contextmanager
+def embedded_database(root: Path) -> Iterator[str]:
+    """PostgreSQL in `root` with the platform bootstrap and all migrations; yields its DSN."""
+    from stagefy_cli.local.migrate import prepare_database
+    from stagefy_cli.local.postgres import EmbeddedPostgres, stop_data_dir
+
+    data_dir = Path(root) / "data"
+    dsn = EmbeddedPostgres(data_dir).dsn()
+    prepare_database(dsn)
+    try:
+        yield dsn
+    finally:
+        stop_data_dir(data_dir)
+
+
+@contextmanager
+def gateway(dsn: str, storage_root: Path, functions: dict | None = None) -> Iterator[EphemeralStack]:
+    """The gateway over `dsn` on a free port, with fresh keys."""
+    from stagefy_cli.local.gateway.app import create_app
+    from stagefy_cli.local.gateway.context import GatewayContext
+    from stagefy_cli.local.gateway.db import Database
+    from stagefy_cli.local.keys import generate
+
+    keys = generate()
+    db = Database(dsn)
+    port = free_port()
+    ctx = GatewayContext(
+        db=db, keys=keys, storage_root=Path(storage_root), api_url=f"http://127.0.0.1:{port}"
+    )
+    try:
+        with ServerThread(create_app(ctx, functions=functions), port=port) as server:
+            yield EphemeralStack(server.url, keys.anon_key, keys.service_role_key, dsn, ctx)
+    finally:
+        db.close()
+
+
+@contextmanager
+def ephemeral_stack(root: Path) -> Iterator[EphemeralStack]:
+    with embedded_database(Path(root) / "pg") as dsn, gateway(dsn, Path(root) / "storage") as stack:
+        yield stack
