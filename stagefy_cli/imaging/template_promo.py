@@ -66,14 +66,13 @@ def render_promo(size: tuple[int, int], design: Design, text: ListingText, photo
             safe.w,
             rule_y - round(width * 0.03) - photo_h - round(width * 0.04),
         )
-        colour = design.on_primary
     else:
         if photos:
             place_photo(canvas.image, photos[0], 0, len(photos), Box(0, 0, width, height))
         scrim(canvas.image, Box(0, height // 3, width, height - height // 3), design.primary, strongest=0.94)
         details_h = round(height * 0.4)
         details = Box(safe.x, footer.y - round(width * 0.03) - details_h, safe.w, details_h)
-        colour = design.on_primary
+    colour = design.on_primary
     canvas.stack(_details(text, width, colour, design.accent), details, family=design.font, valign="bottom")
     _footer(canvas, text, design, footer, colour)
     return canvas

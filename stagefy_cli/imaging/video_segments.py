@@ -60,17 +60,20 @@ class ClipSegment:
         self.path, self.index, self.total, self.size, self.fps = Path(path), index, total, size, fps
         try:
             with av.open(str(self.path)) as container:
+                if not container.streams.video:
+                    raise self._error("it has no video stream")
                 stream = container.streams.video[0]
                 if stream.duration is not None:
                     seconds = float(stream.duration * stream.time_base)
-                else:
+                elif container.duration is not None:
                     seconds = container.duration / av.time_base
-        except (av.FFmpegError, IndexError, TypeError) as exc:
+                else:
+                    raise self._error("its length is unknown")
+        except av.FFmpegError as exc:
             raise self._error(exc) from None
         self.frame_count = max(1, round(seconds * fps))
 
-    def _error(self, exc: Exception) -> PhotoError:
-        reason = str(exc) or "no video stream"
+    def _error(self, reason: object) -> PhotoError:
         return PhotoError(
             f"{describe(self.path, self.index, self.total, 'Clip')} cannot be read: {reason}", self.index
         )
@@ -89,7 +92,7 @@ class ClipSegment:
         ends early holds its last frame."""
         upcoming = next(decoded, None)
         if upcoming is None:
-            raise self._error(ValueError("no frames"))
+            raise self._error("it has no frames")
         start = upcoming.time or 0.0
         current: av.VideoFrame | None = None
         shown: Image.Image | None = None
