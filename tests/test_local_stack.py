@@ -1,0 +1,97 @@
+"""`stagefy local ...` as a user runs it: real subprocesses, a real background stack, STAGEFY_HOME."""
+
+from __future__ import annotations
+
+import json
+import os
+import stat
+import subprocess
+import sys
+
+import httpx
+import pytest
+from stagefy_testing import free_port
+
+
+@pytest.fixture
+def home_env(tmp_path):
+    env = {
+        **os.environ,
+        "STAGEFY_HOME": str(tmp_path / "home"),
+        "STAGEFY_LOCAL_PORT": str(free_port()),
+        "STAGEFY_LOCAL_WORKER": "0",
+        "PYTHON_KEYRING_BACKEND": "keyring.backends.fail.Keyring",
+    }
+    for name in ("SUPABASE_URL", "SUPABASE_ANON_KEY", "STAGEFY_PROFILE"):
+        env.pop(name, None)
+    yield env
+    stagefy(env, "local", "reset", "--yes")
+
+
+def stagefy(env, *args, input: str | None = None):
+    return subprocess.run(
+        [sys.executable, "-m", "stagefy_cli.entry", *args],
+        env=env,
+        capture_output=True,
+        text=True,
+        input=input,
+        timeout=180,
+    )
+
+
+def test_first_use_starts_the_stack_and_lifecycle(home_env, tmp_path):
+    # no profile configured: the CLI uses `local` and starts the stack, saying so
+    first = stagefy(home_env, "credits", "balance")
+    assert "Starting the local Stagefy stack" in first.stderr
+    assert first.returncode == 4
+    assert first.stderr.strip().endswith("Error: not signed in. Run: stagefy auth login")
+
+    status = stagefy(home_env, "local", "status", "--json")
+    assert status.returncode == 0, status.stderr
+    info = json.loads(status.stdout)
+    assert info["running"] is True
+    assert info["api_url"] == f"http://127.0.0.1:{home_env['STAGEFY_LOCAL_PORT']}"
+    assert info["anon_key"] and info["service_role_key"] and info["db_url"].startswith("postgresql://")
+    assert httpx.get(f"{info['api_url']}/health").json() == {"status": "ok"}
+
+    keys = tmp_path / "home" / "data" / "local" / "keys.json"
+    assert stat.S_IMODE(keys.stat().st_mode) == 0o600
+
+    signup = stagefy(
+        home_env,
+        "auth",
+        "signup",
+        "--email",
+        "thandi@example.com",
+        "--name",
+        "Thandi",
+        "--password-stdin",
+        input="pw-123456\n",
+    )
+    assert signup.returncode == 0, signup.stderr
+    assert json.loads(stagefy(home_env, "credits", "balance", "--json").stdout)["credits"] == 50
+
+    # start again is a no-op; stop, then the data survives a restart
+    assert "Already running" in stagefy(home_env, "local", "start").stderr
+    assert stagefy(home_env, "local", "stop").returncode == 0
+    stopped = stagefy(home_env, "local", "status", "--json")
+    assert stopped.returncode == 1 and json.loads(stopped.stdout)["running"] is False
+    assert stagefy(home_env, "local", "start").returncode == 0
+    assert json.loads(stagefy(home_env, "profile", "show", "--json").stdout)["email"] == "thandi@example.com"
+
+    # reset wipes everything (asks first; refuses without a terminal)
+    refused = stagefy(home_env, "local", "reset")
+    assert refused.returncode == 2 and "--yes" in refused.stderr
+    assert stagefy(home_env, "local", "reset", "--yes").returncode == 0
+    assert not (tmp_path / "home" / "data" / "local").exists()
+
+
+def test_port_in_use_is_a_clear_error(home_env):
+    import socket
+
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", int(home_env["STAGEFY_LOCAL_PORT"])))
+        busy.listen()
+        result = stagefy(home_env, "local", "start")
+    assert result.returncode == 1
+    assert result.stderr.splitlines()[1].startswith("Error: the local stack failed to start")
