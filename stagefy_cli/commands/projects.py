@@ -115,6 +115,17 @@ def show(
         render_project(data)
 
 
+def _progress_line(short: str, state: dict) -> str:
+    """'Project 3f2a9c1d: processing (2 of 6 done, 1 failed)'."""
+    output = state.get("output_data") or {}
+    total = output.get("total")
+    if not total:
+        return f"Project {short}: {state['status']}"
+    done = (output.get("completed") or 0) + (output.get("failed") or 0) + (output.get("cancelled") or 0)
+    failed = f", {output['failed']} failed" if output.get("failed") else ""
+    return f"Project {short}: {state['status']} ({done} of {total} done{failed})"
+
+
 def wait_and_download(
     ctx, project_id: str, out: Path | None, sources: dict, timeout, as_json: bool, fields
 ) -> None:
@@ -132,7 +143,7 @@ def wait_and_download(
             edits.wait(
                 ctx,
                 [project_id],
-                on_update=lambda _, s: status.update(f"Project {short}: {s['status']}"),
+                on_update=lambda _, state: status.update(_progress_line(short, state)),
                 timeout=timeout,
             )
     except KeyboardInterrupt:

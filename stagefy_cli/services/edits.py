@@ -147,6 +147,8 @@ def wait(
 ) -> dict[str, dict]:
     """Poll until every project is terminal (back-off up to `max_poll`); returns their last state.
 
+    `on_update(project_id, state)` is called whenever a project's status or progress changes.
+
     Raises TimeoutError when `timeout` passes first. The session is refreshed on the way if needed.
     """
     pending = list(project_ids)
@@ -156,7 +158,7 @@ def wait(
         ctx.client.auth.get_session()
         for project_id in list(pending):
             state = project_status(ctx, project_id)
-            if states.get(project_id, {}).get("status") != state["status"] and on_update:
+            if on_update and states.get(project_id) != state:
                 on_update(project_id, state)
             states[project_id] = state
             if state["status"] in TERMINAL:
