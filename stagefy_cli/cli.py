@@ -41,6 +41,16 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "crm": ("stagefy_cli.commands.crm", "Your contacts and listings."),
     "media": ("stagefy_cli.commands.media", "Your library of edited photos, videos and templates."),
     "notifications": ("stagefy_cli.commands.notifications", "What happened while you were away."),
+    "plans": ("stagefy_cli.commands.plans", "Monthly plans: price and credits."),
+    "subscription": (
+        "stagefy_cli.commands.subscription",
+        "Your monthly plan: status, start, cancel, pause, resume.",
+    ),
+    "billing": ("stagefy_cli.commands.billing", "PayFast payment handler (operators)."),
+    "admin": (
+        "stagefy_cli.commands.admin",
+        "Admin console: users, credits, roles, audit, AI spend, stats, reconcile.",
+    ),
 }
 
 EPILOG = "Exit codes: " + ", ".join(f"{code} {meaning}" for code, meaning in EXIT_CODES.items()) + "."

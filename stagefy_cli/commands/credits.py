@@ -1,10 +1,10 @@
-"""`stagefy credits`: balance (and, with billing, history, prices and packs)."""
+"""`stagefy credits`: balance, history, prices, and buying packs through PayFast."""
 
 from __future__ import annotations
 
 import typer
 
-from stagefy_cli.commands.options import FIELDS, JSON, command_group
+from stagefy_cli.commands.options import FIELDS, JSON, LIMIT, command_group
 
 app = command_group("Your credit balance, history and prices.")
 
@@ -56,3 +56,80 @@ def prices(as_json: bool = JSON, fields: str = FIELDS) -> None:
             render.Column("description", "WHAT"),
         ],
     )
+
+
+@app.command()
+def history(
+    tx_type: str = typer.Option(
+        None, "--type", help="Only this kind: purchase, usage, refund, subscription or adjustment."
+    ),
+    since: str = typer.Option(None, "--since", help="Only from this date (YYYY-MM-DD) or ISO time on."),
+    limit: int = LIMIT,
+    as_json: bool = JSON,
+    fields: str = FIELDS,
+) -> None:
+    """Show your credit ledger, newest first: what came in and what was spent.
+
+    Example: stagefy credits history --type purchase --since 2026-01-01
+    """
+    from stagefy_cli import render
+    from stagefy_cli.backend import client
+    from stagefy_cli.services import ledger
+
+    rows, total = ledger.history(client.signed_in(), tx_type=tx_type, since=since, limit=limit)
+    if as_json:
+        render.emit_json(rows, fields)
+        return
+    render.print_table(
+        rows,
+        [
+            render.Column("created_at", "WHEN", render.local_time),
+            render.Column("amount", "CREDITS", lambda v: f"{v:+d}"),
+            render.Column("type", "TYPE"),
+            render.Column("description", "WHAT", max_width=60),
+        ],
+    )
+    render.more_notice(len(rows), total)
+
+
+@app.command()
+def packs(as_json: bool = JSON, fields: str = FIELDS) -> None:
+    """Show the credit packs for sale (price in ZAR).
+
+    Example: stagefy credits packs --json
+    """
+    from stagefy_cli import render
+    from stagefy_cli.backend import client
+    from stagefy_cli.services import billing
+
+    rows = billing.packs(client.signed_in())
+    if as_json:
+        render.emit_json(rows, fields)
+        return
+    render.print_table(
+        rows,
+        [
+            render.Column("code", "PACK"),
+            render.Column("name", "NAME"),
+            render.Column("credits", "CREDITS"),
+            render.Column("price_zar", "PRICE", render.money),
+        ],
+    )
+    render.notice("Buy one with: stagefy credits buy PACK")
+
+
+@app.command()
+def buy(
+    pack: str = typer.Argument(..., help="The pack's code (see: stagefy credits packs)."),
+    open_browser: bool = typer.Option(False, "--open", help="Open the payment page in your browser."),
+    as_json: bool = JSON,
+) -> None:
+    """Print a signed PayFast payment link for a credit pack; credits arrive once PayFast confirms.
+
+    Example: stagefy credits buy starter --open
+    """
+    from stagefy_cli.backend import client
+    from stagefy_cli.commands.billing import show_checkout
+    from stagefy_cli.services import billing
+
+    show_checkout(billing.pack_checkout(client.signed_in(), pack), open_browser, as_json)

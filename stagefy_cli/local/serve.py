@@ -38,7 +38,7 @@ def main(argv: list[str] | None = None) -> None:
     stack = LocalStack(args.root)
     api_url = f"http://127.0.0.1:{args.port}"
     ctx = build_context(stack, api_url)
-    app = create_app(ctx)
+    app = create_app(ctx, functions=payfast_functions(api_url, ctx.keys.service_role_key))
     config = uvicorn.Config(app, host="127.0.0.1", port=args.port, log_level="warning", lifespan="off")
     server = uvicorn.Server(config)
 
@@ -58,6 +58,24 @@ def main(argv: list[str] | None = None) -> None:
     if worker is not None:
         worker.stop()
     ctx.db.close()
+
+
+def payfast_functions(api_url: str, service_role_key: str) -> dict:
+    """`payfast-itn`, the PayFast ITN handler, applying payments with the service role. The local
+    stack defaults to PayFast's sandbox (`PAYFAST_SANDBOX=0` and a merchant for live)."""
+    import logging
+
+    from stagefy_cli.billing.apply import create_payfast_itn_app
+    from stagefy_cli.billing.config import PayFastConfig
+    from stagefy_cli.billing.errors import PayFastError
+    from supabase import create_client
+
+    try:
+        config = PayFastConfig.from_env({"PAYFAST_SANDBOX": "1", **os.environ})
+    except PayFastError as exc:
+        logging.getLogger(__name__).warning("PayFast ITN handler not mounted: %s", exc.message)
+        return {}
+    return {"payfast-itn": create_payfast_itn_app(create_client(api_url, service_role_key), config)}
 
 
 def start_worker(api_url: str, service_role_key: str):

@@ -14,6 +14,18 @@ from stagefy_cli.local.gateway import auth, rest, storage
 from stagefy_cli.local.gateway.context import GatewayContext
 
 
+class _BarePath:
+    """Hand `<prefix>` to an app mounted at `<prefix>` as its root path `/`."""
+
+    def __init__(self, app, prefix: str):
+        self.app = app
+        self.prefix = prefix
+
+    async def __call__(self, scope, receive, send):
+        root_path = scope.get("root_path", "") + self.prefix
+        await self.app({**scope, "root_path": root_path, "path": root_path + "/"}, receive, send)
+
+
 def create_app(ctx: GatewayContext, functions: dict | None = None) -> Starlette:
     """Build the ASGI app. `functions` maps an edge-function name to an ASGI app (mounted under
     `/functions/v1/<name>`), e.g. the PayFast ITN handler."""
@@ -28,7 +40,11 @@ def create_app(ctx: GatewayContext, functions: dict | None = None) -> Starlette:
         Mount("/storage/v1", app=storage.create_app(ctx)),
     ]
     for name, function_app in (functions or {}).items():
-        routes.append(Mount(f"/functions/v1/{name}", app=function_app))
+        prefix = f"/functions/v1/{name}"
+        # Supabase serves a function at its bare path; a Mount alone would answer that with a
+        # redirect to the slash form, which PayFast (a POST) does not follow.
+        routes.append(Route(prefix, endpoint=_BarePath(function_app, prefix)))
+        routes.append(Mount(prefix, app=function_app))
     app = Starlette(routes=routes)
     app.state.ctx = ctx
     return app

@@ -1,0 +1,350 @@
+"""`stagefy admin`: users, credits, roles and tiers, the audit log, AI spend, stats and the ledger
+check. The database decides who is an admin; an agent gets "permission denied" (exit 6)."""
+
+from __future__ import annotations
+
+import typer
+
+from stagefy_cli.commands.options import FIELDS, JSON, LIMIT, YES, command_group
+
+app = command_group("Admin console: users, credits, roles, audit, AI spend, stats, reconcile.")
+users_app = command_group("Find and inspect users.")
+app.add_typer(users_app, name="users")
+
+SERVICE_ROLE = typer.Option(
+    False,
+    "--service-role",
+    help="Act as the service role (reads SUPABASE_SERVICE_ROLE_KEY), e.g. to make the first admin.",
+)
+SINCE = typer.Option(None, "--since", help="Only from this date (YYYY-MM-DD) or ISO time on.")
+
+
+def _client(service_role: bool):
+    from stagefy_cli.backend import client
+
+    return client.service_client() if service_role else client.signed_in().client
+
+
+def _user_columns():
+    from stagefy_cli import render
+
+    return [
+        render.Column("email", "EMAIL"),
+        render.Column("full_name", "NAME", max_width=30),
+        render.Column("role", "ROLE"),
+        render.Column("subscription_tier", "PLAN"),
+        render.Column("credits", "CREDITS"),
+        render.Column("created_at", "JOINED", render.local_time),
+    ]
+
+
+@users_app.command("list")
+def users_list(
+    role: str = typer.Option(None, "--role", help="Only this role: agent or admin."),
+    tier: str = typer.Option(None, "--tier", help="Only this plan: free, basic, pro or enterprise."),
+    search: str = typer.Option(None, "--search", help="Text in the email, name or brokerage."),
+    limit: int = LIMIT,
+    service_role: bool = SERVICE_ROLE,
+    as_json: bool = JSON,
+    fields: str = FIELDS,
+) -> None:
+    """List users, newest first.
+
+    Example: stagefy admin users list --tier pro --search realty
+    """
+    from stagefy_cli import render
+    from stagefy_cli.services import admin
+
+    rows, total = admin.list_users(_client(service_role), role=role, tier=tier, search=search, limit=limit)
+    if as_json:
+        render.emit_json(rows, fields)
+        return
+    render.print_table(rows, _user_columns())
+    render.more_notice(len(rows), total)
+
+
+@users_app.command("show")
+def users_show(
+    user: str = typer.Argument(..., help="The user's email, ID, or the ID's first characters."),
+    service_role: bool = SERVICE_ROLE,
+    as_json: bool = JSON,
+    fields: str = FIELDS,
+) -> None:
+    """Show one user: profile, balance against the ledger, plan, usage and recent transactions.
+
+    Example: stagefy admin users show thandi@example.co.za
+    """
+    from stagefy_cli import render
+    from stagefy_cli.services import admin
+
+    data = admin.show_user(_client(service_role), user)
+    if as_json:
+        render.emit_json(data, fields)
+        return
+    sub = data.get("subscription") or {}
+    data["plan_status"] = f"{sub['plan_id']} {sub['status']}" if sub else ""
+    render.print_detail(
+        data,
+        [
+            render.Column("id", "ID"),
+            render.Column("email", "Email"),
+            render.Column("full_name", "Name"),
+            render.Column("brokerage", "Brokerage"),
+            render.Column("role", "Role"),
+            render.Column("subscription_tier", "Plan"),
+            render.Column("plan_status", "Subscription"),
+            render.Column("credits", "Credits"),
+            render.Column("ledger_sum", "Ledger sum"),
+            render.Column("paid_zar", "Paid", render.money),
+            render.Column("projects", "Projects"),
+            render.Column("jobs", "AI jobs"),
+            render.Column("created_at", "Joined", render.local_time),
+        ],
+    )
+    if data["recent_transactions"]:
+        render.console().print()
+        render.print_table(
+            data["recent_transactions"],
+            [
+                render.Column("created_at", "WHEN", render.local_time),
+                render.Column("amount", "CREDITS", lambda v: f"{v:+d}"),
+                render.Column("type", "TYPE"),
+                render.Column("description", "WHAT", max_width=60),
+            ],
+        )
+
+
+def _render_credit_change(result: dict, as_json: bool, verb: str) -> None:
+    from stagefy_cli import render
+
+    if as_json:
+        render.emit_json(result)
+    else:
+        render.success(
+            f"{verb} {result['amount']} credits for {result['email']}: "
+            f"{result['balance_before']} -> {result['balance']}."
+        )
+
+
+@app.command("grant-credits")
+def grant_credits(
+    user: str = typer.Argument(..., help="The user's email or ID."),
+    amount: int = typer.Argument(..., help="How many credits to add."),
+    reason: str = typer.Option(..., "--reason", help="Why (kept in the ledger and the audit log)."),
+    service_role: bool = SERVICE_ROLE,
+    as_json: bool = JSON,
+) -> None:
+    """Add credits to a user's balance (ledger and audit log in one transaction).
+
+    Example: stagefy admin grant-credits thandi@example.co.za 100 --reason "Refund for a bad render"
+    """
+    from stagefy_cli.services import admin
+
+    result = admin.grant_credits(_client(service_role), user, amount, reason)
+    _render_credit_change(result, as_json, "Granted")
+
+
+@app.command("revoke-credits")
+def revoke_credits(
+    user: str = typer.Argument(..., help="The user's email or ID."),
+    amount: int = typer.Argument(..., help="How many credits to take away (at most the balance)."),
+    reason: str = typer.Option(..., "--reason", help="Why (kept in the ledger and the audit log)."),
+    yes: bool = YES,
+    service_role: bool = SERVICE_ROLE,
+    as_json: bool = JSON,
+) -> None:
+    """Take credits from a user's balance; more than the balance is refused.
+
+    Example: stagefy admin revoke-credits thandi@example.co.za 40 --reason "Duplicate grant" --yes
+    """
+    from stagefy_cli import render
+    from stagefy_cli.errors import Cancelled
+    from stagefy_cli.services import admin
+
+    if not render.confirm(f"Revoke {amount} credits from {user}?", yes):
+        raise Cancelled("nothing was revoked.")
+    result = admin.revoke_credits(_client(service_role), user, amount, reason)
+    _render_credit_change(result, as_json, "Revoked")
+
+
+@app.command("set-role")
+def set_role(
+    user: str = typer.Argument(..., help="The user's email or ID."),
+    role: str = typer.Argument(..., help="agent or admin."),
+    service_role: bool = SERVICE_ROLE,
+    as_json: bool = JSON,
+) -> None:
+    """Make a user an admin or an agent (audited).
+
+    Example: stagefy admin set-role thandi@example.co.za admin --service-role
+    """
+    from stagefy_cli import render
+    from stagefy_cli.services import admin
+
+    result = admin.set_role(_client(service_role), user, role)
+    if as_json:
+        render.emit_json(result)
+    else:
+        render.success(f"{result['email']} is now {result['role']} (was {result['old_role']}).")
+
+
+@app.command("set-tier")
+def set_tier(
+    user: str = typer.Argument(..., help="The user's email or ID."),
+    tier: str = typer.Argument(..., help="free, basic, pro or enterprise."),
+    service_role: bool = SERVICE_ROLE,
+    as_json: bool = JSON,
+) -> None:
+    """Set a user's plan tier by hand (no payment, no credits; audited).
+
+    Example: stagefy admin set-tier thandi@example.co.za pro
+    """
+    from stagefy_cli import render
+    from stagefy_cli.services import admin
+
+    result = admin.set_tier(_client(service_role), user, tier)
+    if as_json:
+        render.emit_json(result)
+    else:
+        render.success(
+            f"{result['email']} is now on {result['subscription_tier']} (was {result['old_tier']})."
+        )
+
+
+@app.command()
+def audit(
+    admin_email: str = typer.Option(None, "--admin", help="Only changes made by this admin (email or ID)."),
+    resource: str = typer.Option(None, "--resource", help="Only this resource type, e.g. user."),
+    since: str = SINCE,
+    limit: int = LIMIT,
+    service_role: bool = SERVICE_ROLE,
+    as_json: bool = JSON,
+    fields: str = FIELDS,
+) -> None:
+    """Show the admin audit log, newest first: who changed what, from which value to which.
+
+    Example: stagefy admin audit --admin ops@stagefy.co.za --since 2026-01-01
+    """
+    from stagefy_cli import render
+    from stagefy_cli.services import admin
+
+    rows = admin.audit(_client(service_role), admin=admin_email, resource=resource, since=since, limit=limit)
+    if as_json:
+        render.emit_json(rows, fields)
+        return
+    render.print_table(
+        rows,
+        [
+            render.Column("created_at", "WHEN", render.local_time),
+            render.Column("admin_email", "ADMIN"),
+            render.Column("action", "ACTION"),
+            render.Column("resource_email", "USER"),
+            render.Column("old_values", "OLD", max_width=30),
+            render.Column("new_values", "NEW", max_width=50),
+        ],
+    )
+
+
+@app.command()
+def jobs(
+    service: str = typer.Option(
+        None, "--service", help="Only this provider: replicate, qwen, nano_banana, local."
+    ),
+    status: str = typer.Option(None, "--status", help="Only jobs in this status, e.g. failed."),
+    since: str = SINCE,
+    service_role: bool = SERVICE_ROLE,
+    as_json: bool = JSON,
+    fields: str = FIELDS,
+) -> None:
+    """AI spend per provider and model: jobs, failures, p50/p95 latency, API cost and credits.
+
+    Example: stagefy admin jobs --since 2026-01-01 --json
+    """
+    from stagefy_cli import render
+    from stagefy_cli.services import admin
+
+    rows = admin.job_stats(_client(service_role), service=service, status=status, since=since)
+    if as_json:
+        render.emit_json(rows, fields)
+        return
+    render.print_table(
+        rows,
+        [
+            render.Column("service", "PROVIDER"),
+            render.Column("model", "MODEL", max_width=30),
+            render.Column("jobs", "JOBS"),
+            render.Column("failed", "FAILED"),
+            render.Column("p50_latency_ms", "P50 MS"),
+            render.Column("p95_latency_ms", "P95 MS"),
+            render.Column("api_cost", "API COST", lambda v: f"${float(v):,.4f}"),
+            render.Column("credits", "CREDITS"),
+        ],
+    )
+
+
+@app.command()
+def stats(
+    since: str = SINCE, service_role: bool = SERVICE_ROLE, as_json: bool = JSON, fields: str = FIELDS
+) -> None:
+    """Users, active subscriptions, credits sold and used, revenue and jobs.
+
+    Example: stagefy admin stats --since 2026-01-01
+    """
+    from stagefy_cli import render
+    from stagefy_cli.services import admin
+
+    data = admin.stats(_client(service_role), since=since)
+    if as_json:
+        render.emit_json(data, fields)
+        return
+    data["tiers"] = ", ".join(f"{tier} {count}" for tier, count in sorted((data["tiers"] or {}).items()))
+    render.print_detail(
+        data,
+        [
+            render.Column("users", "Users"),
+            render.Column("new_users", "New users"),
+            render.Column("admins", "Admins"),
+            render.Column("tiers", "Plans"),
+            render.Column("active_subscriptions", "Active subscriptions"),
+            render.Column("credits_purchased", "Credits bought (packs)"),
+            render.Column("credits_subscription", "Credits from plans"),
+            render.Column("credits_used", "Credits used (net of refunds)"),
+            render.Column("credits_adjusted", "Credits adjusted by admins"),
+            render.Column("revenue_zar", "Revenue", render.money),
+            render.Column("jobs", "AI jobs"),
+            render.Column("jobs_failed", "AI jobs failed"),
+            render.Column("api_cost", "API cost", lambda v: f"${float(v):,.2f}"),
+        ],
+    )
+
+
+@app.command()
+def reconcile(service_role: bool = SERVICE_ROLE, as_json: bool = JSON) -> None:
+    """Check users.credits = sum(ledger) for every user; exits 1 when any differ.
+
+    Example: stagefy admin reconcile --json
+    """
+    from stagefy_cli import render
+    from stagefy_cli.errors import StagefyError
+    from stagefy_cli.services import admin
+
+    result = admin.reconcile(_client(service_role))
+    mismatches = result["mismatches"]
+    if as_json:
+        render.emit_json(result)
+        if mismatches:
+            raise typer.Exit(1)
+        return
+    if not mismatches:
+        render.success(f"All {result['checked']} balances match their ledgers.")
+        return
+    render.print_table(
+        mismatches,
+        [
+            render.Column("email", "EMAIL"),
+            render.Column("credits", "BALANCE"),
+            render.Column("ledger_sum", "LEDGER SUM"),
+            render.Column("difference", "DIFFERENCE", lambda v: f"{v:+d}"),
+        ],
+    )
+    raise StagefyError(f"{len(mismatches)} of {result['checked']} balances do not match their ledgers.")

@@ -1,0 +1,125 @@
+"""`stagefy subscription`: your monthly plan through PayFast recurring billing."""
+
+from __future__ import annotations
+
+import typer
+
+from stagefy_cli.commands.options import FIELDS, JSON, YES, command_group
+
+app = command_group("Your monthly plan: status, start, cancel, pause, resume.")
+
+
+def _describe(sub: dict) -> str:
+    if sub["status"] == "paused" and sub.get("resume_requested_at"):
+        return "paused (resumes with PayFast's next payment)"
+    if sub.get("ended_at"):
+        return f"{sub['status']} (ended)"
+    return sub["status"]
+
+
+def _render_change(sub: dict, as_json: bool, message: str) -> None:
+    from stagefy_cli import render
+
+    if as_json:
+        render.emit_json(sub)
+    else:
+        render.success(message.format(plan=sub["plan_id"], end=render.local_time(sub["current_period_end"])))
+
+
+@app.command()
+def status(as_json: bool = JSON, fields: str = FIELDS) -> None:
+    """Show your plan, its status and the current paid period.
+
+    Example: stagefy subscription status --json
+    """
+    from stagefy_cli import render
+    from stagefy_cli.backend import client
+    from stagefy_cli.services import billing
+
+    state = billing.status(client.signed_in())
+    if as_json:
+        render.emit_json(state, fields)
+        return
+    sub = state.get("subscription")
+    record = {
+        "subscription_tier": state["subscription_tier"],
+        "credits": state["credits"],
+        "status": _describe(sub) if sub else "no subscription",
+        "monthly_credits": sub and sub["monthly_credits"],
+        "price_paid": sub and sub["price_paid"],
+        "current_period_end": sub and sub["current_period_end"],
+    }
+    render.print_detail(
+        record,
+        [
+            render.Column("subscription_tier", "Plan"),
+            render.Column("status", "Status"),
+            render.Column("monthly_credits", "Credits/month"),
+            render.Column("price_paid", "Price/month", render.money),
+            render.Column("current_period_end", "Paid until", render.local_time),
+            render.Column("credits", "Balance"),
+        ],
+    )
+
+
+@app.command()
+def start(
+    tier: str = typer.Argument(..., help="The plan: basic, pro or enterprise (see: stagefy plans)."),
+    open_browser: bool = typer.Option(False, "--open", help="Open the payment page in your browser."),
+    as_json: bool = JSON,
+) -> None:
+    """Print a signed PayFast link that starts a monthly plan (billed monthly until you cancel).
+
+    Example: stagefy subscription start pro --open
+    """
+    from stagefy_cli.backend import client
+    from stagefy_cli.commands.billing import show_checkout
+    from stagefy_cli.services import billing
+
+    show_checkout(billing.subscription_checkout(client.signed_in(), tier), open_browser, as_json)
+
+
+@app.command()
+def cancel(yes: bool = YES, as_json: bool = JSON) -> None:
+    """Cancel your plan at PayFast; you keep it (and its tier) until the paid period ends.
+
+    Example: stagefy subscription cancel --yes
+    """
+    from stagefy_cli import render
+    from stagefy_cli.backend import client
+    from stagefy_cli.errors import Cancelled
+    from stagefy_cli.services import billing
+
+    ctx = client.signed_in()
+    if not render.confirm("Cancel your plan? PayFast stops billing you.", yes):
+        raise Cancelled("nothing was cancelled.")
+    sub = billing.change_subscription(ctx, "cancel")
+    _render_change(sub, as_json, "Cancelled your {plan} plan; you keep it until {end}.")
+
+
+@app.command()
+def pause(as_json: bool = JSON) -> None:
+    """Pause your plan at PayFast: the next monthly payment (and its credits) is skipped.
+
+    Example: stagefy subscription pause
+    """
+    from stagefy_cli.backend import client
+    from stagefy_cli.services import billing
+
+    sub = billing.change_subscription(client.signed_in(), "pause")
+    _render_change(sub, as_json, "Paused your {plan} plan; the payment after {end} is skipped.")
+
+
+@app.command()
+def resume(as_json: bool = JSON) -> None:
+    """Resume a paused plan at PayFast; it is active again with the next payment.
+
+    Example: stagefy subscription resume
+    """
+    from stagefy_cli.backend import client
+    from stagefy_cli.services import billing
+
+    sub = billing.change_subscription(client.signed_in(), "resume")
+    _render_change(
+        sub, as_json, "Resumed your {plan} plan at PayFast; it is active again with the next payment."
+    )

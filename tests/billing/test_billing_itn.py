@@ -1,0 +1,277 @@
+"""PayFast ITNs through the real handler into the real database: the handler is mounted on a gateway
+at /functions/v1/payfast-itn (as the local stack does), applies payments with the service role
+through `apply_payfast_itn`, and the stand-in PayFast answers the validation postback."""
+
+from __future__ import annotations
+
+import hashlib
+import uuid
+from concurrent.futures import ThreadPoolExecutor
+from urllib.parse import urlencode
+
+import httpx
+import psycopg
+import pytest
+from stagefy_testing import ServerThread
+
+from stagefy_cli.billing.apply import create_payfast_itn_app
+from stagefy_cli.billing.config import PayFastConfig
+from stagefy_cli.local.gateway.app import create_app
+
+PASSPHRASE = "jt7NOE43FZPn"
+STARTER = {"code": "starter", "credits": 100, "price": "149.00"}
+
+
+def itn_body(user_id: str, *, passphrase: str = PASSPHRASE, **overrides) -> str:
+    """A pack ITN as PayFast posts it: the fields in PayFast's order, then their signature."""
+    fields = {
+        "m_payment_id": "pack-test",
+        "pf_payment_id": str(uuid.uuid4().int)[:10],
+        "payment_status": "COMPLETE",
+        "item_name": "Starter pack",
+        "item_description": "100 Stagefy credits",
+        "amount_gross": STARTER["price"],
+        "amount_fee": "-3.43",
+        "amount_net": "145.57",
+        "custom_str1": user_id,
+        "custom_str2": "pack",
+        "custom_str3": STARTER["code"],
+        "custom_str4": "",
+        "custom_str5": "",
+        "name_first": "Thandi",
+        "name_last": "Nkosi",
+        "email_address": "thandi@example.co.za",
+        "merchant_id": "10000100",
+        **overrides,
+    }
+    param_string = urlencode(list(fields.items()))
+    signature = hashlib.md5(f"{param_string}&passphrase={passphrase}".encode()).hexdigest()
+    return f"{param_string}&signature={signature}"
+
+
+class ItnEndpoint:
+    """The gateway with the ITN function mounted, served over HTTP."""
+
+    def __init__(self, stack, fake_payfast, hosts: str = "localhost"):
+        config = PayFastConfig.from_env(
+            {
+                "PAYFAST_SANDBOX": "1",
+                "PAYFAST_PASSPHRASE": PASSPHRASE,
+                "STAGEFY_PAYFAST_VALIDATE_URL": f"{fake_payfast.url}/eng/query/validate",
+                "STAGEFY_PAYFAST_ITN_HOSTS": hosts,
+            }
+        )
+        itn_app = create_payfast_itn_app(stack.service_client(), config)
+        self.server = ServerThread(create_app(stack.ctx, functions={"payfast-itn": itn_app}))
+
+    def __enter__(self):
+        self.server.__enter__()
+        self.url = f"{self.server.url}/functions/v1/payfast-itn"
+        return self
+
+    def __exit__(self, *exc):
+        self.server.__exit__(*exc)
+
+    def post(self, body: str) -> httpx.Response:
+        return httpx.post(
+            self.url,
+            content=body,
+            headers={"Content-Type": "application/x-www-form-urlencoded"},
+            follow_redirects=False,
+        )
+
+
+@pytest.fixture
+def itn(stack, fake_payfast):
+    with ItnEndpoint(stack, fake_payfast) as endpoint:
+        yield endpoint
+
+
+def sql(stack, query: str, *params):
+    with psycopg.connect(stack.dsn, autocommit=True) as conn:
+        return conn.execute(query, params).fetchall()
+
+
+def balance(stack, user_id) -> int:
+    return sql(stack, "select credits from public.users where id = %s", user_id)[0][0]
+
+
+def assert_ledger_matches(stack, user_id) -> None:
+    [(credits, total)] = sql(
+        stack,
+        "select u.credits, (select coalesce(sum(amount), 0)::int from public.credit_transactions t "
+        "where t.user_id = u.id) from public.users u where u.id = %s",
+        user_id,
+    )
+    assert credits == total
+
+
+def test_pack_itn_credits_the_pack_once_and_notifies(itn, make_agent, stack):
+    agent = make_agent()
+    body = itn_body(agent.id, pf_payment_id="7000001")
+    response = itn.post(body)
+    assert (response.status_code, response.text) == (200, "OK")
+    assert balance(stack, agent.id) == 50 + STARTER["credits"]
+
+    [purchase] = sql(
+        stack,
+        "select amount, type::text, reference_id from public.credit_transactions "
+        "where user_id = %s and type = 'purchase'",
+        agent.id,
+    )
+    assert purchase == (100, "purchase", "payfast:7000001")
+    [payment] = sql(
+        stack,
+        "select status, kind, item_code, amount::text, credits, outcome, raw ->> 'm_payment_id' "
+        "from public.payments where pf_payment_id = '7000001'",
+    )
+    assert payment == ("COMPLETE", "pack", "starter", "149.00", 100, "credited", "pack-test")
+    [notice] = sql(
+        stack,
+        "select title, message from public.notifications where user_id = %s and type = 'payment_success'",
+        agent.id,
+    )
+    assert notice == ("Payment received", "100 credits added (Starter pack). Balance: 150.")
+    assert_ledger_matches(stack, agent.id)
+
+
+def test_replayed_itn_is_credited_once(itn, make_agent, stack):
+    agent = make_agent()
+    body = itn_body(agent.id)
+    assert itn.post(body).status_code == 200
+    # PayFast retries; ten more deliveries, five of them at the same time.
+    for _ in range(5):
+        assert itn.post(body).status_code == 200
+    with ThreadPoolExecutor(5) as pool:
+        statuses = list(pool.map(lambda _: itn.post(body).status_code, range(5)))
+    assert statuses == [200] * 5
+
+    assert balance(stack, agent.id) == 150
+    assert sql(stack, "select count(*) from public.payments where user_id = %s", agent.id) == [(1,)]
+    purchases = sql(
+        stack,
+        "select count(*) from public.credit_transactions where user_id = %s and type = 'purchase'",
+        agent.id,
+    )
+    assert purchases == [(1,)]
+    assert_ledger_matches(stack, agent.id)
+
+
+def test_replay_answer_says_nothing_changed(stack, make_agent):
+    agent = make_agent()
+    service = stack.service_client()
+    payload = {
+        "pf_payment_id": f"direct-{uuid.uuid4().hex[:8]}",
+        "payment_status": "COMPLETE",
+        "amount_gross": "149.00",
+        "custom_str1": agent.id,
+        "custom_str2": "pack",
+        "custom_str3": "starter",
+    }
+    first = service.rpc("apply_payfast_itn", {"p_itn": payload}).execute().data
+    again = service.rpc("apply_payfast_itn", {"p_itn": payload}).execute().data
+    assert (first["replay"], first["outcome"], first["credits"], first["balance"]) == (
+        False,
+        "credited",
+        100,
+        150,
+    )
+    assert (again["replay"], again["outcome"], again["credits"]) == (True, "credited", 0)
+    assert balance(stack, agent.id) == 150
+
+
+@pytest.mark.parametrize(
+    "make_body, status, reason",
+    [
+        (lambda uid: itn_body(uid, passphrase="wrong"), 400, "bad signature"),
+        (lambda uid: itn_body(uid, amount_gross="14.90"), 400, "does not match the price 149.00"),
+        (lambda uid: itn_body(uid, custom_str3="agency"), 400, "does not match the price 1199.00"),
+        (lambda uid: itn_body(uid, custom_str3="no-such-pack"), 400, "unknown pack or plan"),
+    ],
+    ids=["bad-signature", "wrong-amount", "cheaper-price-for-a-bigger-pack", "unknown-pack"],
+)
+def test_refused_itns_credit_nothing(itn, make_agent, stack, fake_payfast, make_body, status, reason):
+    agent = make_agent()
+    response = itn.post(make_body(agent.id))
+    assert response.status_code == status
+    assert reason in response.text
+    assert fake_payfast.requests == []
+    assert balance(stack, agent.id) == 50
+    assert sql(stack, "select count(*) from public.payments where user_id = %s", agent.id) == [(0,)]
+
+
+def test_failed_validation_credits_nothing(itn, make_agent, stack, fake_payfast):
+    agent = make_agent()
+    fake_payfast.validate_answer = "INVALID"
+    response = itn.post(itn_body(agent.id))
+    assert response.status_code == 400
+    assert "INVALID" in response.text
+    assert len(fake_payfast.requests) == 1
+    assert balance(stack, agent.id) == 50
+    assert sql(stack, "select count(*) from public.payments where user_id = %s", agent.id) == [(0,)]
+
+
+def test_foreign_source_address_credits_nothing(stack, fake_payfast, make_agent):
+    agent = make_agent()
+    with ItnEndpoint(stack, fake_payfast, hosts="192.0.2.10") as endpoint:
+        response = endpoint.post(itn_body(agent.id))
+    assert response.status_code == 403
+    assert "is not PayFast" in response.text
+    assert fake_payfast.requests == []
+    assert balance(stack, agent.id) == 50
+
+
+def test_the_bare_function_path_is_not_redirected(itn, make_agent):
+    """PayFast posts to notify_url exactly; a redirect to the slash form would lose the payment."""
+    agent = make_agent()
+    bare = itn.post(itn_body(agent.id))
+    slash = httpx.post(
+        itn.url + "/",
+        content=itn_body(agent.id),
+        headers={"Content-Type": "application/x-www-form-urlencoded"},
+    )
+    assert (bare.status_code, slash.status_code) == (200, 200)
+
+
+def test_failed_one_off_payment_notifies_and_credits_nothing(itn, make_agent, stack):
+    agent = make_agent()
+    assert itn.post(itn_body(agent.id, payment_status="FAILED")).status_code == 200
+    assert balance(stack, agent.id) == 50
+    assert sql(
+        stack,
+        "select count(*) from public.notifications where user_id = %s and type = 'payment_failed'",
+        agent.id,
+    ) == [(1,)]
+
+
+def test_agents_cannot_apply_payments_or_write_billing_tables(make_agent):
+    agent = make_agent()
+    client = agent.client
+    payload = {
+        "pf_payment_id": "x",
+        "payment_status": "COMPLETE",
+        "custom_str1": agent.id,
+        "custom_str2": "pack",
+        "custom_str3": "agency",
+        "amount_gross": "1199.00",
+    }
+    for call in (
+        lambda: client.rpc("apply_payfast_itn", {"p_itn": payload}).execute(),
+        lambda: client.rpc("expire_subscriptions", {}).execute(),
+        lambda: (
+            client.table("payments")
+            .insert(
+                {"pf_payment_id": "x", "status": "COMPLETE", "kind": "pack", "outcome": "credited", "raw": {}}
+            )
+            .execute()
+        ),
+        lambda: client.table("credit_packs").update({"price_zar": 1}).eq("code", "agency").execute(),
+        lambda: (
+            client.table("plans")
+            .insert({"code": "pro", "name": "x", "monthly_credits": 1, "price_zar": 1})
+            .execute()
+        ),
+    ):
+        with pytest.raises(Exception) as excinfo:
+            call()
+        assert getattr(excinfo.value, "code", None) == "42501", excinfo.value
