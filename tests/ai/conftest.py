@@ -5,42 +5,14 @@ from __future__ import annotations
 
 import io
 import json
-import socket
-import threading
-import time
 from dataclasses import dataclass
 
 import numpy as np
 import pytest
-import uvicorn
 from PIL import Image
 from starlette.requests import Request
 
-
-class ServerThread:
-    """Serve an ASGI app with uvicorn on 127.0.0.1 in a daemon thread."""
-
-    def __init__(self, app):
-        with socket.socket() as sock:
-            sock.bind(("127.0.0.1", 0))
-            self.port = sock.getsockname()[1]
-        self.url = f"http://127.0.0.1:{self.port}"
-        config = uvicorn.Config(app, host="127.0.0.1", port=self.port, log_level="warning", lifespan="off")
-        self.server = uvicorn.Server(config)
-        self.thread = threading.Thread(target=self.server.run, daemon=True)
-
-    def __enter__(self):
-        self.thread.start()
-        deadline = time.monotonic() + 15
-        while not self.server.started:
-            if time.monotonic() > deadline:
-                raise RuntimeError("test server did not start")
-            time.sleep(0.02)
-        return self
-
-    def __exit__(self, *exc):
-        self.server.should_exit = True
-        self.thread.join(timeout=10)
+from stagefy_cli.local.ephemeral import ServerThread
 
 
 @dataclass

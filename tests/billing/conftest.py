@@ -8,47 +8,19 @@ from __future__ import annotations
 
 import hashlib
 import json
-import socket
-import threading
-import time
 from dataclasses import dataclass, field
 from urllib.parse import urlencode
 
 import pytest
-import uvicorn
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse, PlainTextResponse
 from starlette.routing import Route
 
+from stagefy_cli.local.ephemeral import ServerThread
+
 PASSPHRASE = "jt7NOE43FZPn"
 TOKEN = "dc0521d3-55fe-269b-fa00-b647310d760f"
-
-
-class ServerThread:
-    """Serve an ASGI app with uvicorn on 127.0.0.1 in a daemon thread."""
-
-    def __init__(self, app):
-        with socket.socket() as sock:
-            sock.bind(("127.0.0.1", 0))
-            self.port = sock.getsockname()[1]
-        self.url = f"http://127.0.0.1:{self.port}"
-        config = uvicorn.Config(app, host="127.0.0.1", port=self.port, log_level="warning", lifespan="off")
-        self.server = uvicorn.Server(config)
-        self.thread = threading.Thread(target=self.server.run, daemon=True)
-
-    def __enter__(self):
-        self.thread.start()
-        deadline = time.monotonic() + 15
-        while not self.server.started:
-            if time.monotonic() > deadline:
-                raise RuntimeError("test server did not start")
-            time.sleep(0.02)
-        return self
-
-    def __exit__(self, *exc):
-        self.server.should_exit = True
-        self.thread.join(timeout=10)
 
 
 @dataclass
