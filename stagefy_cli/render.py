@@ -176,13 +176,15 @@ def progress(transient: bool = True):
     """A progress bar on stderr (invisible when stderr is not a terminal)."""
     from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TimeRemainingColumn
 
+    console = err_console()
     return Progress(
         TextColumn("{task.description}"),
         BarColumn(),
         DownloadColumn(),
         TimeRemainingColumn(),
-        console=err_console(),
+        console=console,
         transient=transient,
+        disable=not console.is_terminal,
     )
 
 
