@@ -19,6 +19,20 @@ def pg_dsn(tmp_path_factory) -> str:
 
     with embedded_database(tmp_path_factory.mktemp("pg")) as dsn:
         yield dsn
+        assert_ledger_invariant(dsn)
+
+
+def assert_ledger_invariant(dsn: str) -> None:
+    """After the whole suite: users.credits = sum(ledger) for every user (what `admin reconcile` checks)."""
+    import psycopg
+
+    with psycopg.connect(dsn) as conn:
+        broken = conn.execute(
+            "select u.email, u.credits, coalesce(sum(t.amount), 0) from public.users u "
+            "left join public.credit_transactions t on t.user_id = u.id "
+            "group by u.id having u.credits <> coalesce(sum(t.amount), 0)"
+        ).fetchall()
+    assert not broken, f"ledger invariant broken after the test session: {broken}"
 
 
 @pytest.fixture(scope="session")
