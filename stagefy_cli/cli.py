@@ -37,6 +37,11 @@ COMMANDS: dict[str, tuple[str, str]] = {
         "stagefy_cli.commands.projects",
         "Follow, download, cancel and retry your edits and videos.",
     ),
+    "video": ("stagefy_cli.commands.video", "Turn listing photos into a video (slideshow or AI motion)."),
+    "templates": (
+        "stagefy_cli.commands.templates",
+        "Marketing templates: promo posts, open-house flyers, reels, custom AI edits.",
+    ),
     "worker": ("stagefy_cli.commands.worker", "Run the job worker (operators)."),
     "crm": ("stagefy_cli.commands.crm", "Your contacts and listings."),
     "media": ("stagefy_cli.commands.media", "Your library of edited photos, videos and templates."),

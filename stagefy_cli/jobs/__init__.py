@@ -48,6 +48,10 @@ Handler = Callable[[JobContext], JobOutput]
 # kind -> "module:function", imported on first use so a worker loads only what it runs.
 HANDLERS: dict[str, str] = {
     "edit": "stagefy_cli.jobs.edit:run_edit",
+    "video": "stagefy_cli.jobs.video:run_video",
+    "video_clip": "stagefy_cli.jobs.video:run_clip",
+    "video_join": "stagefy_cli.jobs.video:run_join",
+    "template": "stagefy_cli.jobs.template:run_template",
 }
 
 

@@ -1,0 +1,302 @@
+"""`stagefy templates`: marketing templates (promo posts, open-house flyers, reels, custom AI edits)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import typer
+
+from stagefy_cli.commands.options import FIELDS, JSON, LIMIT, YES, command_group
+
+app = command_group("Marketing templates: promo posts, open-house flyers, reels, custom AI edits.")
+
+TYPES_HELP = "listing_promo, open_house, instagram_reel or custom"
+SET_HELP = (
+    "Design setting KEY=VALUE (repeatable): primary, accent, background, text (hex colours), font, "
+    "layout, currency, paper (a4|letter), headline, seconds_per_photo, logo (a media ID)."
+)
+
+
+def _columns():
+    from stagefy_cli import render
+
+    return [
+        render.Column("id", "ID", lambda v: v[:8]),
+        render.Column("name", "NAME", max_width=32),
+        render.Column("type", "TYPE"),
+        render.Column("owner", "OWNER"),
+        render.Column("usage_count", "USES"),
+        render.Column("description", "DESCRIPTION", max_width=50),
+    ]
+
+
+def _with_owner(rows: list[dict], user_id: str) -> list[dict]:
+    for row in rows:
+        mine = row["user_id"] == user_id
+        row["owner"] = (
+            "you" + (" (public)" if row["is_public"] else "")
+            if mine
+            else ("built-in" if row["user_id"] is None else "shared")
+        )
+    return rows
+
+
+def _show(template: dict, as_json: bool, fields: str | None) -> None:
+    from stagefy_cli import render
+
+    if as_json:
+        render.emit_json(template, fields)
+        return
+    template = {
+        **template,
+        "settings_text": ", ".join(f"{k}={v}" for k, v in (template["settings"] or {}).items()),
+    }
+    render.print_detail(
+        template,
+        [
+            render.Column("id", "ID"),
+            render.Column("name", "Name"),
+            render.Column("type", "Type"),
+            render.Column("description", "Description"),
+            render.Column("prompt_template", "Prompt"),
+            render.Column("settings_text", "Settings"),
+            render.Column("is_public", "Public"),
+            render.Column("usage_count", "Uses"),
+            render.Column("credits_used", "Credits used"),
+            render.Column("updated_at", "Updated", render.local_time),
+        ],
+    )
+
+
+@app.command("list")
+def list_(
+    template_type: str = typer.Option(None, "--type", "-t", help=f"Only this type: {TYPES_HELP}."),
+    public: bool = typer.Option(False, "--public", help="Only public templates (built-in and shared)."),
+    limit: int = LIMIT,
+    as_json: bool = JSON,
+    fields: str = FIELDS,
+) -> None:
+    """List the templates you can use: yours, the built-in ones and those other agents published.
+
+    Example: stagefy templates list --type open_house
+    """
+    from stagefy_cli import render
+    from stagefy_cli.backend import client
+    from stagefy_cli.services import templates
+
+    ctx = client.signed_in()
+    rows, total = templates.list_templates(ctx, template_type=template_type, public_only=public, limit=limit)
+    if as_json:
+        render.emit_json(rows, fields)
+        return
+    render.print_table(_with_owner(rows, ctx.user_id), _columns())
+    render.more_notice(len(rows), total)
+
+
+@app.command()
+def show(
+    template: str = typer.Argument(..., help="Template ID (or its first characters)."),
+    as_json: bool = JSON,
+    fields: str = FIELDS,
+) -> None:
+    """Show a template: its type, prompt, design settings and how often it was used.
+
+    Example: stagefy templates show 3f2a
+    """
+    from stagefy_cli.backend import client
+    from stagefy_cli.services import templates
+
+    _show(templates.get_template(client.signed_in(), template), as_json, fields)
+
+
+@app.command()
+def create(
+    name: str = typer.Option(..., "--name", help="A name you will recognise."),
+    template_type: str = typer.Option(..., "--type", "-t", help=f"The kind of output: {TYPES_HELP}."),
+    description: str = typer.Option(None, "--description", help="What the template is for."),
+    prompt_template: str = typer.Option(
+        None,
+        "--prompt-template",
+        help="custom only: the AI edit, with {address}, {price}, {city}, ... placeholders.",
+    ),
+    sets: list[str] = typer.Option(None, "--set", help=SET_HELP),
+    as_json: bool = JSON,
+    fields: str = FIELDS,
+) -> None:
+    """Create your own template (private until you publish it).
+
+    Example: stagefy templates create --name "Teal promo" --type listing_promo --set primary=#0F3D3E --set layout=overlay
+    """
+    from stagefy_cli import render
+    from stagefy_cli.backend import client
+    from stagefy_cli.services import templates
+
+    ctx = client.signed_in()
+    created = templates.create_template(
+        ctx,
+        name=name,
+        template_type=template_type,
+        description=description,
+        prompt_template=prompt_template,
+        settings=templates.parse_sets(sets),
+    )
+    if as_json:
+        render.emit_json(created, fields)
+    else:
+        render.success(f"Created template {created['id'][:8]} ({created['name']}).")
+
+
+@app.command()
+def update(
+    template: str = typer.Argument(..., help="Template ID (or its first characters); yours only."),
+    name: str = typer.Option(None, "--name", help="New name."),
+    description: str = typer.Option(None, "--description", help="New description."),
+    prompt_template: str = typer.Option(None, "--prompt-template", help="New prompt (custom templates)."),
+    sets: list[str] = typer.Option(None, "--set", help=SET_HELP),
+    unset: list[str] = typer.Option(None, "--unset", help="Remove this setting (repeatable)."),
+    as_json: bool = JSON,
+    fields: str = FIELDS,
+) -> None:
+    """Change your template's name, description, prompt or design settings.
+
+    Example: stagefy templates update 3f2a --set accent=#E2B659 --unset headline
+    """
+    from stagefy_cli import render
+    from stagefy_cli.backend import client
+    from stagefy_cli.services import templates
+
+    updated = templates.update_template(
+        client.signed_in(),
+        template,
+        name=name,
+        description=description,
+        prompt_template=prompt_template,
+        settings=templates.parse_sets(sets),
+        unset=unset or (),
+    )
+    if as_json:
+        render.emit_json(updated, fields)
+    else:
+        render.success(f"Updated template {updated['id'][:8]} ({updated['name']}).")
+
+
+@app.command()
+def delete(
+    template: str = typer.Argument(..., help="Template ID (or its first characters); yours only."),
+    yes: bool = YES,
+    as_json: bool = JSON,
+) -> None:
+    """Delete your template (what was made with it stays in your library).
+
+    Example: stagefy templates delete 3f2a --yes
+    """
+    from stagefy_cli import render
+    from stagefy_cli.backend import client
+    from stagefy_cli.errors import Cancelled
+    from stagefy_cli.services import templates
+
+    ctx = client.signed_in()
+    found = templates.get_template(ctx, template)
+    if not render.confirm(f"Delete template '{found['name']}'?", yes):
+        raise Cancelled("nothing was deleted.")
+    deleted = templates.delete_template(ctx, found["id"])
+    if as_json:
+        render.emit_json({"id": deleted["id"], "deleted": True})
+    else:
+        render.success(f"Deleted template {deleted['id'][:8]} ({deleted['name']}).")
+
+
+@app.command()
+def publish(
+    template: str = typer.Argument(..., help="Template ID (or its first characters); yours only."),
+    off: bool = typer.Option(False, "--off", help="Make it private again."),
+    as_json: bool = JSON,
+    fields: str = FIELDS,
+) -> None:
+    """Share your template with every Stagefy agent (they can use it, not change it).
+
+    Example: stagefy templates publish 3f2a
+    """
+    from stagefy_cli import render
+    from stagefy_cli.backend import client
+    from stagefy_cli.services import templates
+
+    updated = templates.publish(client.signed_in(), template, not off)
+    if as_json:
+        render.emit_json(updated, fields)
+    elif off:
+        render.success(f"Template {updated['id'][:8]} is private again.")
+    else:
+        render.success(f"Template {updated['id'][:8]} is public: every agent can use it.")
+
+
+@app.command()
+def use(
+    template: str = typer.Argument(..., help="Template ID (or its first characters)."),
+    listing: str = typer.Option(..., "--listing", help="CRM listing (ID or prefix) the piece is about."),
+    photos: list[str] = typer.Option(
+        None, "--photo", help="A photo file or library media ID (repeatable; the first is the hero)."
+    ),
+    sets: list[str] = typer.Option(
+        None,
+        "--set",
+        help="A value KEY=VALUE (repeatable): date and time for open houses, headline, placeholders.",
+    ),
+    provider: str = typer.Option(
+        None, "--provider", help="custom only: replicate, nano_banana, qwen or local."
+    ),
+    out: Path = typer.Option(
+        None, "--out", "-o", help="Directory for the results (default: current directory)."
+    ),
+    no_wait: bool = typer.Option(False, "--no-wait", help="Print the project ID and return (exit 8)."),
+    timeout: float = typer.Option(None, "--timeout", help="Stop waiting after this many seconds (exit 8)."),
+    yes: bool = YES,
+    as_json: bool = JSON,
+    fields: str = FIELDS,
+) -> None:
+    """Make a marketing piece from a template, the listing and your profile, and download it.
+
+    listing_promo: a 1080x1080 and a 1080x1350 image; open_house: a PDF flyer and a PNG preview
+    (--set date=... --set time=...); instagram_reel: a 9:16 MP4; custom: an AI edit of each photo.
+    Missing values are reported before anything is spent; the price is shown first (--yes skips).
+
+    Example: stagefy templates use 3f2a --listing 9c1d --photo front.jpg --set date="Sat 14 June" --set time="10:00-12:00"
+    """
+    from stagefy_cli import render
+    from stagefy_cli.backend import client
+    from stagefy_cli.commands.edit import _report_pending
+    from stagefy_cli.commands.projects import wait_and_download
+    from stagefy_cli.errors import Cancelled, InsufficientCredits
+    from stagefy_cli.services import templates
+    from stagefy_cli.services import video as videos
+
+    ctx = client.signed_in()
+    found = templates.get_template(ctx, template)
+    sources = videos.resolve_photos(ctx, photos or [])
+    prepared = templates.prepare_use(ctx, found, listing, templates.parse_sets(sets), len(sources))
+
+    quote = templates.quote(ctx, found["id"], len(sources))
+    summary = f"{found['name']} ({found['type']}): {quote['total']} credits (balance {quote['balance']})"
+    if quote["total"] > quote["balance"]:
+        raise InsufficientCredits(
+            f"not enough credits: this costs {quote['total']} and your balance is {quote['balance']}. "
+            "Buy more with: stagefy credits packs"
+        )
+    if not yes and not render.confirm(f"{summary}. Continue?", yes):
+        raise Cancelled("nothing was spent.")
+    if yes and not as_json:
+        render.notice(f"Quote: {summary}")
+
+    with render.progress() as bar:
+        task = bar.add_task("Uploading", total=sum(getattr(p, "size", 0) for p in sources) or None)
+        entries = videos.upload_all(ctx, sources, lambda size: bar.advance(task, size))
+    submitted = templates.submit(ctx, prepared, entries, provider)
+    project_id = submitted["project_id"]
+    if not as_json:
+        render.notice(
+            f"Project {project_id[:8]} queued; {submitted['credits_charged']} credits charged, balance {submitted['balance']}."
+        )
+    if no_wait:
+        _report_pending(project_id, as_json, fields, submitted)
+        return
+    wait_and_download(ctx, project_id, out or Path.cwd(), {}, timeout, as_json, fields)

@@ -1,0 +1,211 @@
+"""Video jobs: a slideshow rendered on the worker, AI clips made by Replicate, and the join of the clips.
+
+Photos and clips are downloaded one at a time into a temporary folder and the renderer reads them
+from disk, so a 60-photo video never holds 60 photos in memory. Each file keeps its own name, so a
+photo the renderer cannot read is named in the job's error (and the project is refunded).
+"""
+
+from __future__ import annotations
+
+import io
+import os
+import tempfile
+from decimal import Decimal
+from pathlib import Path, PurePosixPath
+
+from stagefy_cli.jobs import JobContext, JobOutput
+
+CLIP_MODEL_ENV = "STAGEFY_REPLICATE_MODEL_VIDEO"
+CLIP_PROMPT = (
+    "Slow, smooth cinematic camera movement through this real-estate photo; the room and its "
+    "furniture stay exactly as they are, no people, no new objects."
+)
+CLIP_NEGATIVE_PROMPT = "people, distortion, warped walls, text, watermark, fast motion"
+#: ~$0.30 per 5-second standard Kling clip (third-party quote, unverified); STAGEFY_REPLICATE_COSTS overrides.
+DEFAULT_CLIP_PRICE = "0.30/run"
+POSTER_WIDTH = 640
+
+
+class _Cancelled(Exception):
+    """The job was cancelled while rendering; the worker discards whatever the handler returns."""
+
+
+def _local_copy(ctx: JobContext, path: str, folder: Path, index: int, filename: str | None) -> Path:
+    """Download one stored file to `folder/<index>/<its own name>`."""
+    name = PurePosixPath(filename or path).name or f"file-{index}"
+    target = folder / f"{index:04d}" / name
+    target.parent.mkdir(parents=True)
+    target.write_bytes(ctx.download(path))
+    return target
+
+
+def cards(job_input: dict):
+    """The opening card (the listing, when there is one) and the closing card (the agent)."""
+    from stagefy_cli.imaging.video import ClosingCard, OpeningCard
+
+    listing = job_input.get("listing")
+    agent = job_input.get("agent") or {}
+    opening = None
+    if listing and listing.get("address"):
+        price = listing.get("price")
+        bathrooms = listing.get("bathrooms")
+        opening = OpeningCard(
+            address=listing["address"],
+            city=listing.get("city"),
+            price=Decimal(str(price)) if price is not None else None,
+            bedrooms=listing.get("bedrooms"),
+            bathrooms=Decimal(str(bathrooms)) if bathrooms is not None else None,
+            sqft=listing.get("sqft"),
+            title=job_input.get("title"),
+        )
+    closing = None
+    if agent.get("full_name"):
+        closing = ClosingCard(
+            agent_name=agent["full_name"],
+            brokerage=agent.get("brokerage"),
+            phone=agent.get("phone"),
+            email=agent.get("email"),
+        )
+    return opening, closing
+
+
+def poster_frame(video: Path, at_seconds: float) -> bytes:
+    """A JPEG of the frame at `at_seconds` (or the last one, for a shorter video), POSTER_WIDTH wide."""
+    import av
+
+    frame_image = None
+    with av.open(str(video)) as container:
+        stream = container.streams.video[0]
+        for frame in container.decode(stream):
+            frame_image = frame
+            if frame.time is not None and frame.time >= at_seconds:
+                break
+        image = frame_image.to_image()
+    image.thumbnail((POSTER_WIDTH, POSTER_WIDTH))
+    out = io.BytesIO()
+    image.save(out, "JPEG", quality=85)
+    return out.getvalue()
+
+
+def _video_output(ctx: JobContext, out: Path, has_opening: bool) -> JobOutput:
+    from stagefy_cli.imaging.video import CARD_SECONDS
+
+    listing = ctx.input.get("listing") or {}
+    title = ctx.input.get("title") or listing.get("address") or ctx.input.get("filename") or "Listing video"
+    return JobOutput(
+        data=out.read_bytes(),
+        mime_type="video/mp4",
+        extension=".mp4",
+        media_type="video",
+        title=f"Video: {title}",
+        thumbnail=poster_frame(out, (CARD_SECONDS if has_opening else 0) + 1.0),
+    )
+
+
+def _progress_guard(ctx: JobContext):
+    def on_progress(done: int, total: int) -> None:
+        if ctx.cancelled.is_set():
+            raise _Cancelled("cancelled while rendering")
+
+    return on_progress
+
+
+def _render(ctx: JobContext, sources: list[dict], render) -> JobOutput:
+    """Download `sources` ([{path, filename}]) and the music, then `render(files, out, **common)`."""
+    ctx.worker.record_start(ctx.job, "local", ctx.job.get("model") or "stagefy-slideshow")
+    opening, closing = cards(ctx.input)
+    with tempfile.TemporaryDirectory(prefix="stagefy-video-") as tmp:
+        folder = Path(tmp)
+        files = [
+            _local_copy(ctx, source["path"], folder / "in", index, source.get("filename"))
+            for index, source in enumerate(sources)
+        ]
+        music = ctx.input.get("music")
+        music_file = (
+            _local_copy(ctx, music["path"], folder / "music", 0, music.get("filename")) if music else None
+        )
+        out = folder / "video.mp4"
+        render(
+            files,
+            out,
+            format=ctx.input.get("format") or "landscape",
+            opening=opening,
+            closing=closing,
+            music=music_file,
+            on_progress=_progress_guard(ctx),
+        )
+        return _video_output(ctx, out, opening is not None)
+
+
+def run_video(ctx: JobContext) -> JobOutput:
+    """A slideshow of the project's photos."""
+    from stagefy_cli.imaging.video import render_slideshow
+
+    seconds = float(ctx.input.get("seconds_per_photo") or 3)
+    return _render(
+        ctx,
+        ctx.input["photos"],
+        lambda files, out, **common: render_slideshow(files, out, seconds_per_photo=seconds, **common),
+    )
+
+
+def run_join(ctx: JobContext) -> JobOutput:
+    """The AI clips of the project (released by the database when the last one completed), joined."""
+    from stagefy_cli.imaging.video import join_clips
+
+    return _render(ctx, ctx.input["clips"], join_clips)
+
+
+def clip_input(model: str, image: str, prompt: str) -> dict:
+    """The input document of an image-to-video model (Kling's, as Replicate documents it)."""
+    if model.split(":")[0].startswith("kwaivgi/kling"):
+        return {
+            "start_image": image,
+            "prompt": prompt,
+            "negative_prompt": CLIP_NEGATIVE_PROMPT,
+            "mode": "standard",
+            "duration": 5,
+        }
+    return {"image": image, "prompt": prompt}  # a model set by the operator: the common shape
+
+
+def run_clip(ctx: JobContext) -> JobOutput:
+    """One photo to a short clip through Replicate's predictions API (the replicate provider's client)."""
+    import httpx
+
+    from stagefy_cli.ai.base import ProviderError
+    from stagefy_cli.ai.images import data_uri
+    from stagefy_cli.ai.replicate import Price, _first_output
+    from stagefy_cli.ai.transport import Deadline, download
+
+    provider = ctx.worker.providers.get("replicate")
+    if provider is None:
+        raise ProviderError(
+            "AI motion needs the replicate provider on the worker (set REPLICATE_API_TOKEN for it)."
+        )
+    model = os.environ.get(CLIP_MODEL_ENV, "").strip() or ctx.job["model"]
+    ctx.worker.record_start(ctx.job, "replicate", model)
+    source = ctx.input["source_path"]
+    image = ctx.worker.signed_url(source) or data_uri(
+        ctx.download(source), ctx.input.get("mime_type") or "image/jpeg"
+    )
+    deadline = Deadline(ctx.worker.config.provider_timeout, "replicate")
+    prediction = provider._create(model, clip_input(model, image, CLIP_PROMPT), deadline)
+    ctx.worker.record_start(ctx.job, "replicate", model, prediction.id)
+    prediction = provider._wait(prediction, deadline)
+    name = ctx.input.get("filename") or "the photo"
+    if prediction.status == "failed":
+        raise ProviderError(f"replicate: the clip of {name} failed: {prediction.error or 'no reason given'}")
+    if prediction.status == "canceled":
+        raise ProviderError(f"replicate: the clip of {name} was canceled")
+    with httpx.Client() as plain:  # output URLs are public: our token must not go to other hosts
+        data = download(plain, _first_output(prediction.output), deadline=deadline)
+    price = provider.prices.get(model.split(":")[0]) or Price.parse(DEFAULT_CLIP_PRICE)
+    return JobOutput(
+        data=data,
+        mime_type="video/mp4",
+        extension=".mp4",
+        media_type="video",
+        title=f"Clip of {name}",
+        api_cost=price.cost((prediction.metrics or {}).get("predict_time")),
+    )

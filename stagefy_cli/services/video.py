@@ -1,0 +1,145 @@
+"""Listing videos as the signed-in agent: photos from disk or the library, music, quote, submit.
+
+The price, the debit and the queueing happen in SQL (`submit_video`); the worker renders. Photos given
+as media ids are not uploaded again: their stored path goes into the job as it is. Templates take
+their photos the same way (`resolve_photos`, `upload_all`).
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path, PurePosixPath
+
+from stagefy_cli.backend.client import UserContext
+from stagefy_cli.errors import NotFound, UsageError
+from stagefy_cli.services import ids
+from stagefy_cli.services.photos import Photo, check_photo
+
+BUCKET = "media"
+FORMATS = ("landscape", "reel", "square")
+MOTIONS = ("ai",)
+MAX_MUSIC_BYTES = 50 * 1024 * 1024
+AUDIO_TYPES = {
+    ".mp3": "audio/mpeg",
+    ".m4a": "audio/mp4",
+    ".aac": "audio/aac",
+    ".wav": "audio/wav",
+    ".ogg": "audio/ogg",
+    ".flac": "audio/flac",
+}
+IMAGE_TYPES = {".jpg": "image/jpeg", ".jpeg": "image/jpeg", ".png": "image/png", ".webp": "image/webp"}
+
+
+@dataclass(frozen=True)
+class VideoOptions:
+    format: str = "landscape"
+    seconds_per_photo: float = 3.0
+    title: str | None = None
+    motion: str | None = None
+    listing_id: str | None = None
+
+    def as_json(self) -> dict:
+        return {k: v for k, v in self.__dict__.items() if v is not None}
+
+
+def validate_options(options: VideoOptions) -> None:
+    if options.format not in FORMATS:
+        raise UsageError(f"unknown --format '{options.format}'. Choose one of: {', '.join(FORMATS)}.")
+    if options.motion is not None and options.motion not in MOTIONS:
+        raise UsageError(f"unknown --motion '{options.motion}'. The only choice is: ai.")
+    if not 1 <= options.seconds_per_photo <= 10:
+        raise UsageError("--seconds-per-photo must be between 1 and 10.")
+
+
+def library_photo(ctx: UserContext, ref: str) -> dict:
+    """A photo already in the media library, as a job input entry (its stored path, not re-uploaded)."""
+    media_id = ids.resolve(ctx.client, "media_items", ref, "media item")
+    rows = (
+        ctx.client.table("media_items")
+        .select("id,type,url")
+        .eq("id", media_id)
+        .eq("user_id", ctx.user_id)
+        .execute()
+        .data
+    )
+    if not rows:
+        raise NotFound(f"no media item with ID {ref}.")
+    suffix = PurePosixPath(rows[0]["url"]).suffix.lower()
+    if suffix not in IMAGE_TYPES:
+        raise UsageError(
+            f"media item {ref} is a {rows[0]['type']} ({suffix or 'no extension'}), not a photo."
+        )
+    return {
+        "path": rows[0]["url"],
+        "filename": f"media-{media_id[:8]}{suffix}",
+        "mime_type": IMAGE_TYPES[suffix],
+    }
+
+
+def resolve_photos(ctx: UserContext, refs: Sequence[str]) -> list[Photo | dict]:
+    """Each argument is a photo file (checked, to upload) or else the ID of a photo in the library."""
+    resolved: list[Photo | dict] = []
+    for ref in refs:
+        path = Path(ref)
+        if path.exists() or path.suffix.lower() in (*IMAGE_TYPES, ".heic", ".heif"):
+            resolved.append(check_photo(path))
+        else:
+            try:
+                resolved.append(library_photo(ctx, ref))
+            except UsageError as exc:  # not hex at all: it was meant as a file
+                raise UsageError(f"{ref}: no such file, and not a media ID either.") from exc
+    return resolved
+
+
+def check_music(path: Path) -> Path:
+    """A real audio file PyAV can decode, of a reasonable size."""
+    from stagefy_cli.imaging.video_audio import MusicTrack
+    from stagefy_cli.imaging.video_types import RenderError
+
+    path = Path(path)
+    if not path.is_file():
+        raise UsageError(f"{path}: no such file.")
+    if path.suffix.lower() not in AUDIO_TYPES:
+        raise UsageError(f"{path}: music must be one of {', '.join(AUDIO_TYPES)}.")
+    size = path.stat().st_size
+    if size == 0 or size > MAX_MUSIC_BYTES:
+        raise UsageError(f"{path}: music files must be between 1 byte and {MAX_MUSIC_BYTES // 2**20} MB.")
+    try:
+        MusicTrack(path, 1.0)
+    except RenderError as exc:
+        raise UsageError(f"{path}: not audio Stagefy can use ({exc.message}).") from None
+    return path
+
+
+def upload_file(ctx: UserContext, path: Path, mime_type: str) -> dict:
+    """Upload to the user's own folder of the private bucket; returns the job input entry."""
+    target = f"{ctx.user_id}/uploads/{uuid.uuid4().hex}{path.suffix.lower()}"
+    data = path.read_bytes()
+    ctx.client.storage.from_(BUCKET).upload(
+        target, data, {"content-type": mime_type, "cache-control": "3600"}
+    )
+    return {"path": target, "filename": path.name, "size": len(data), "mime_type": mime_type}
+
+
+def upload_all(ctx: UserContext, photos: Sequence[Photo | dict], on_uploaded=None) -> list[dict]:
+    """Job input entries for `photos`, uploading the local ones; `on_uploaded(bytes)` after each."""
+    entries = []
+    for photo in photos:
+        if isinstance(photo, Photo):
+            entries.append(upload_file(ctx, photo.path, photo.mime_type))
+            if on_uploaded:
+                on_uploaded(photo.size)
+        else:
+            entries.append(photo)
+    return entries
+
+
+def quote(ctx: UserContext, photos: int, motion: str | None) -> dict:
+    return ctx.client.rpc("quote_video", {"p_photos": photos, "p_motion": motion}).execute().data
+
+
+def submit(ctx: UserContext, photos: Sequence[dict], options: VideoOptions, music: dict | None) -> dict:
+    payload = options.as_json() | ({"music": music} if music else {})
+    return ctx.client.rpc("submit_video", {"p_photos": list(photos), "p_options": payload}).execute().data

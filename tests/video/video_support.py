@@ -1,0 +1,98 @@
+"""Inputs for the video and template tests: photos, a music file, a short clip, SQL reads."""
+
+from __future__ import annotations
+
+import math
+import struct
+import wave
+from pathlib import Path
+
+import av
+import numpy as np
+import psycopg
+from PIL import Image, ImageDraw
+from stagefy_testing import run_cli
+
+
+def make_photo(path: Path, size=(800, 600), seed: int = 0) -> Path:
+    """A small photo-like JPEG: a gradient, a window and some structure (distinct per seed)."""
+    rng = np.random.default_rng(seed)
+    width, height = size
+    yy, xx = np.mgrid[0:height, 0:width].astype(np.float32)
+    base = rng.integers(60, 160, 3)
+    pixels = np.stack([base[i] + 60 * (xx if i % 2 else yy) / max(width, height) for i in range(3)], -1)
+    image = Image.fromarray(np.clip(pixels, 0, 255).astype(np.uint8))
+    draw = ImageDraw.Draw(image)
+    draw.rectangle((width // 5, height // 5, width // 2, height // 2), fill=(230, 230, 220))
+    image.save(path, "JPEG", quality=90)
+    return path
+
+
+def make_music(path: Path, seconds: float = 2.0, rate: int = 44100) -> Path:
+    """A 440 Hz stereo tone as 16-bit WAV."""
+    with wave.open(str(path), "wb") as out:
+        out.setnchannels(2)
+        out.setsampwidth(2)
+        out.setframerate(rate)
+        frames = b"".join(
+            struct.pack("<hh", sample, sample)
+            for sample in (
+                int(8000 * math.sin(2 * math.pi * 440 * n / rate)) for n in range(int(seconds * rate))
+            )
+        )
+        out.writeframes(frames)
+    return path
+
+
+def make_clip(path: Path, seconds: float = 1.0, fps: int = 24, size=(320, 240)) -> bytes:
+    """A short H.264 MP4, as an image-to-video model returns one."""
+    with av.open(str(path), "w") as container:
+        stream = container.add_stream("libx264", rate=fps)
+        stream.width, stream.height, stream.pix_fmt = size[0], size[1], "yuv420p"
+        for n in range(int(seconds * fps)):
+            pixels = np.full((size[1], size[0], 3), (40 + n * 4) % 255, np.uint8)
+            for packet in stream.encode(av.VideoFrame.from_ndarray(pixels, format="rgb24")):
+                container.mux(packet)
+        for packet in stream.encode():
+            container.mux(packet)
+    return path.read_bytes()
+
+
+def sql(stack, query: str, *params):
+    with psycopg.connect(stack.dsn, autocommit=True) as conn:
+        return conn.execute(query, params).fetchall()
+
+
+def balance(stack, user_id: str) -> int:
+    return sql(stack, "select credits from public.users where id = %s", user_id)[0][0]
+
+
+def ledger(stack, user_id: str) -> list[tuple[str, int]]:
+    return sql(
+        stack,
+        "select type::text, amount from public.credit_transactions where user_id = %s order by created_at, amount",
+        user_id,
+    )
+
+
+def price(code: str) -> int:
+    prices = run_cli(["credits", "prices", "--json"]).json()
+    return {p["code"]: p["credits"] for p in prices}[code]
+
+
+def add_listing(**fields) -> dict:
+    args = ["crm", "listings", "add"]
+    for key, value in fields.items():
+        args += [f"--{key}", str(value)]
+    result = run_cli([*args, "--json"])
+    assert result.exit_code == 0, result.stderr
+    return result.json()
+
+
+def library_item(stack, user_id: str, content: bytes, name: str) -> dict:
+    """A media row and its file, as a finished edit leaves them in the agent's library."""
+    service = stack.service_client()
+    path = f"{user_id}/outputs/{name}"
+    service.storage.from_("media").upload(path, content, {"content-type": "image/jpeg"})
+    row = {"user_id": user_id, "type": "image", "title": name, "url": path, "file_size": len(content)}
+    return service.table("media_items").insert(row).execute().data[0]
