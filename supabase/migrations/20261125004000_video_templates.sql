@@ -483,9 +483,10 @@ end;
 $$;
 
 -- ---------------------------------------------------------------------------------------------
--- What happens when a job finishes: the last clip releases the join; a clip or join that fails or
--- is cancelled stops the whole video and refunds every part (a video without all its clips is no
--- video); template jobs count on their template. Runs inside complete_job, fail_job, claim_jobs
+-- What happens when a job finishes: the last clip releases the join, whose video then replaces the
+-- clips as the project's result; a clip or join that fails or is cancelled stops the whole video
+-- and refunds every part (a video without all its clips is no video); template jobs count on their
+-- template. Runs inside complete_job, fail_job, claim_jobs
 -- and cancel_project, after their update of the job's status.
 -- ---------------------------------------------------------------------------------------------
 create function private.on_job_finished()
@@ -518,6 +519,11 @@ begin
                 where c.project_id = new.project_id and c.input ->> 'kind' = 'video_clip'))
        where j.project_id = new.project_id and j.input ->> 'kind' = 'video_join' and j.status = 'pending';
     end if;
+  elsif new.input ->> 'kind' = 'video_join' and new.status = 'completed' then
+    -- The joined video is the project's result: downloads skip jobs without an output_url, so the
+    -- clips stop being results (their files stay listed in the join's input.clips).
+    update public.ai_jobs j set output_url = null
+     where j.project_id = new.project_id and j.input ->> 'kind' = 'video_clip';
   elsif new.input ->> 'kind' in ('video_clip', 'video_join') and new.status in ('failed', 'cancelled') then
     v_reason := case when new.status = 'cancelled' then 'cancelled with the video'
                      when new.input ->> 'kind' = 'video_clip'
