@@ -100,8 +100,9 @@ create trigger set_updated_at before update on public.plans
 
 -- ---------------------------------------------------------------------------------------------
 -- Ending subscriptions: a cancelled, paused or past-due subscription keeps its tier until the
--- paid period ends. This runs at read time (subscription_status), on every ITN, and from
--- public.expire_subscriptions() for operators and the worker; ended_at makes it observable.
+-- paid period ends; an active one that is not renewed, three days after. This runs at read time
+-- (subscription_status), on every ITN, and from public.expire_subscriptions() for operators and
+-- the worker; ended_at makes it observable.
 -- ---------------------------------------------------------------------------------------------
 create function private.expire_subscriptions(p_user_id uuid default null)
 returns integer
@@ -114,11 +115,18 @@ declare
 begin
   for v_sub in
     select * from public.subscriptions s
-     where s.ended_at is null and s.status <> 'active' and s.current_period_end <= now()
+     where s.ended_at is null
        and (p_user_id is null or s.user_id = p_user_id)
+       and ((s.status <> 'active' and s.current_period_end <= now())
+            -- an active plan PayFast stopped renewing (e.g. cancelled on PayFast's side and the
+            -- notification never arrived) lapses after a few days' grace
+            or (s.status = 'active' and s.current_period_end <= now() - interval '3 days'))
      for update skip locked
   loop
-    update public.subscriptions set ended_at = now() where id = v_sub.id;
+    update public.subscriptions
+       set ended_at = now(), status = case when status = 'active' then 'past_due' else status end
+     where id = v_sub.id
+    returning * into v_sub;
     -- Another live subscription keeps the user's tier.
     if not exists (
       select 1 from public.subscriptions o

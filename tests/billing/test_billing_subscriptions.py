@@ -80,7 +80,8 @@ def test_life_cycle_start_renew_twice_past_due_cancel_and_end(itn, signed_in_age
     agent = signed_in_agent
     token = str(uuid.uuid4())
     today = date.today()
-    first, second, third = today - timedelta(days=62), today - timedelta(days=31), today
+    # PayFast bills on these dates; the notifications are replayed here in quick succession.
+    first, second, third = today, today + timedelta(days=31), today + timedelta(days=62)
 
     # Start: the first payment creates the subscription and sets the tier.
     assert itn.post(subscription_itn(agent.id, token, first)).status_code == 200
@@ -106,7 +107,7 @@ def test_life_cycle_start_renew_twice_past_due_cancel_and_end(itn, signed_in_age
     assert itn.post(subscription_itn(agent.id, token, third)).status_code == 200
     sub = subscription_row(stack, token)
     assert (sub["status"], sub["current_period_start"]) == ("active", third)
-    assert sub["current_period_end"] > today
+    assert sub["current_period_end"] > third
     assert balance(stack, agent.id) == 50 + 3 * 500
     assert len(notifications(stack, agent.id, "subscription_renewal")) == 2
     ledger = sql(
@@ -313,3 +314,39 @@ def test_agents_cannot_activate_credit_or_touch_others_subscriptions(stack, make
     )
     assert subscription_row(stack, token)["status"] == "past_due"
     assert balance(stack, owner.id) == 50 + 150
+
+
+def test_an_active_plan_that_is_not_renewed_lapses_after_three_days(stack, make_agent):
+    agent = make_agent()
+    service = stack.service_client()
+    token = str(uuid.uuid4())
+    itn = {
+        "pf_payment_id": uuid.uuid4().hex,
+        "payment_status": "COMPLETE",
+        "amount_gross": "199.00",
+        "custom_str1": agent.id,
+        "custom_str2": "subscription",
+        "custom_str3": "basic",
+        "token": token,
+    }
+    service.rpc("apply_payfast_itn", {"p_itn": itn}).execute()
+    sql(
+        stack,
+        "update public.subscriptions set current_period_end = now() - interval '2 days' "
+        "where payfast_subscription_id = %s returning id",
+        token,
+    )
+    service.rpc("expire_subscriptions", {}).execute()
+    assert subscription_row(stack, token)["status"] == "active"  # still within the grace days
+    sql(
+        stack,
+        "update public.subscriptions set current_period_end = now() - interval '4 days' "
+        "where payfast_subscription_id = %s returning id",
+        token,
+    )
+    assert service.rpc("expire_subscriptions", {}).execute().data >= 1
+    sub = subscription_row(stack, token)
+    assert (sub["status"], sub["ended_at"] is not None) == ("past_due", True)
+    assert sql(stack, "select subscription_tier::text from public.users where id = %s", agent.id) == [
+        ("free",)
+    ]
