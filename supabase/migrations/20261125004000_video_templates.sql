@@ -133,11 +133,12 @@ begin
   v_balance := private.post_ledger(p_user_id, -v_total, 'usage', p_name, null, null, v_project_id, null);
   perform private.notify_if_credit_low(p_user_id, v_before, v_balance);
 
+  -- clock_timestamp(): jobs list (and are claimed) in the order given, not in a tie at now().
   for v_job in select * from jsonb_array_elements(p_jobs) loop
-    insert into public.ai_jobs (user_id, project_id, service, model, input, status, credit_cost)
+    insert into public.ai_jobs (user_id, project_id, service, model, input, status, credit_cost, created_at)
     values (p_user_id, v_project_id, (v_job ->> 'service')::public.ai_service, v_job ->> 'model',
             v_job -> 'input', coalesce(v_job ->> 'status', 'queued')::public.job_status,
-            (v_job ->> 'credit_cost')::integer)
+            (v_job ->> 'credit_cost')::integer, clock_timestamp())
     returning id into v_job_id;
     v_job_ids := v_job_ids || v_job_id;
   end loop;
