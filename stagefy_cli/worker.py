@@ -26,6 +26,7 @@ from stagefy_cli.jobs import JobContext, JobOutput, handler_for
 log = logging.getLogger("stagefy.worker")
 
 BUCKET = "media"
+MAINTENANCE_INTERVAL_S = 300.0
 
 
 @dataclass
@@ -117,7 +118,11 @@ class Worker:
 
     def _heartbeat_loop(self) -> None:
         interval = max(self.config.lease_seconds / 3, 0.2)
+        next_maintenance = 0.0
         while not self.stop_event.wait(interval):
+            if time.monotonic() >= next_maintenance:
+                self._maintenance()
+                next_maintenance = time.monotonic() + MAINTENANCE_INTERVAL_S
             with self._lock:
                 ids = list(self._inflight)
             if not ids:
@@ -142,6 +147,14 @@ class Worker:
             for job_id in ids:
                 if job_id not in owned:
                     self._abandon(job_id)
+
+    def _maintenance(self) -> None:
+        """Periodic database chores that must happen even when nobody runs a command: plans whose
+        paid period has ended drop to the free tier."""
+        try:
+            self.client.rpc("expire_subscriptions", {}).execute()
+        except Exception as exc:  # noqa: BLE001 - a chore; the next round tries again
+            log.warning("maintenance failed: %s", exc)
 
     def _abandon(self, job_id: str) -> None:
         """The job was cancelled (or reclaimed): stop waiting for it and cancel the provider's run."""
