@@ -64,6 +64,7 @@ class Worker:
     # -- the loop -----------------------------------------------------------------------------
     def run(self, once: bool = False) -> int:
         """Process jobs until stopped (or, with `once`, until the queue is empty). Returns how many."""
+        self._maintenance()
         heartbeat = threading.Thread(target=self._heartbeat_loop, name="stagefy-heartbeat", daemon=True)
         heartbeat.start()
         poll = self.config.poll_interval
@@ -118,7 +119,7 @@ class Worker:
 
     def _heartbeat_loop(self) -> None:
         interval = max(self.config.lease_seconds / 3, 0.2)
-        next_maintenance = 0.0
+        next_maintenance = time.monotonic() + MAINTENANCE_INTERVAL_S
         while not self.stop_event.wait(interval):
             if time.monotonic() >= next_maintenance:
                 self._maintenance()
