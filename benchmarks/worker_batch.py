@@ -26,6 +26,7 @@ from stagefy_cli.backend.client import UserContext
 from stagefy_cli.local.ephemeral import ephemeral_stack
 from stagefy_cli.services import edits
 from stagefy_cli.services.photos import check_photo
+from stagefy_cli.services.uploads import upload_sources
 from stagefy_cli.worker import Worker, WorkerConfig
 
 
@@ -71,7 +72,7 @@ def submit_batch(stack, ctx: UserContext, photos: int, tmp: Path) -> str:
     buffer = io.BytesIO()
     Image.new("RGB", (640, 480), (150, 120, 90)).save(buffer, "JPEG")
     path.write_bytes(buffer.getvalue())
-    uploaded = [edits.upload_photo(ctx, check_photo(path)) for _ in range(photos)]
+    uploaded = upload_sources(ctx, [check_photo(path)] * photos)
     return edits.submit(ctx, uploaded, edits.EditOptions("enhance"))["project_id"]
 
 

@@ -27,10 +27,17 @@ def render() -> str:
     from stagefy_cli.cli import app
 
     root = typer.main.get_command(app)
-    parts = ["# Command reference", "", "Generated from `--help` by `python -m stagefy_cli.docgen`; do not edit.", ""]
+    parts = [
+        "# Command reference",
+        "",
+        "Generated from `--help` by `python -m stagefy_cli.docgen`; do not edit.",
+        "",
+    ]
     runner = CliRunner()
     for path, _command in _walk(root, ()):
-        result = runner.invoke(app, [*path, "--help"], prog_name="stagefy", env={"COLUMNS": "100", "TERM": "dumb"})
+        result = runner.invoke(
+            app, [*path, "--help"], prog_name="stagefy", env={"COLUMNS": "100", "TERM": "dumb"}
+        )
         title = " ".join(("stagefy", *path))
         parts += [f"## {title}", "", "```", result.output.rstrip(), "```", ""]
     return "\n".join(parts)

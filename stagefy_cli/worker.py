@@ -19,7 +19,6 @@ import time
 import uuid
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
-from pathlib import Path
 
 from stagefy_cli.jobs import JobContext, JobOutput, handler_for
 
@@ -197,7 +196,7 @@ class Worker:
 
     def _complete(self, job: dict, output: JobOutput, latency_ms: int) -> None:
         path = f"{job['user_id']}/outputs/{job['project_id']}/{job['id']}{output.extension}"
-        data = output.data.read_bytes() if isinstance(output.data, Path) else output.data
+        data = output.data
         self.storage().upload(path, data, {"content-type": output.mime_type, "upsert": "true"})
         thumbnail = None
         if output.thumbnail is not None:

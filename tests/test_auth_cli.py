@@ -28,7 +28,9 @@ def _signup(email: str, password: str = PASSWORD, *extra: str):
 
 def test_signup_then_profile_and_balance(cli_stack):
     email = _email()
-    result = _signup(email, PASSWORD, "--brokerage", "Coastal Realty", "--market", "Cape Town", "--use-case", "photos")
+    result = _signup(
+        email, PASSWORD, "--brokerage", "Coastal Realty", "--market", "Cape Town", "--use-case", "photos"
+    )
     assert result.exit_code == 0, result.stderr
     assert "Signed up as" in result.stderr
 
@@ -76,7 +78,10 @@ def test_bad_password(cli_stack, make_agent):
     agent = make_agent()
     result = run_cli(["auth", "login", "--email", agent.email, "--password-stdin"], input="wrong-password\n")
     assert result.exit_code == 4
-    assert result.stderr.strip() == "Error: wrong email or password. Try again, or sign up with: stagefy auth signup"
+    assert (
+        result.stderr.strip()
+        == "Error: wrong email or password. Try again, or sign up with: stagefy auth signup"
+    )
 
 
 def test_password_needs_stdin_without_a_terminal(cli_stack):
@@ -142,7 +147,9 @@ def test_logout_revokes_the_session(cli_stack, signed_in_agent):
 
 def test_session_in_fallback_file_with_warning(cli_stack, make_agent, isolated_home):
     agent = make_agent()
-    result = run_cli(["auth", "login", "--email", agent.email, "--password-stdin"], input=agent.password + "\n")
+    result = run_cli(
+        ["auth", "login", "--email", agent.email, "--password-stdin"], input=agent.password + "\n"
+    )
     assert result.exit_code == 0
     assert "no OS keyring available" in result.stderr
     path = isolated_home / "config" / "sessions" / "local.json"

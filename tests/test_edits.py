@@ -253,9 +253,10 @@ def test_concurrent_submissions_never_overspend(cli_stack, make_agent, stack, tm
     from stagefy_cli.backend.client import UserContext
     from stagefy_cli.services import edits
     from stagefy_cli.services.photos import check_photo
+    from stagefy_cli.services.uploads import upload_sources
 
     ctx = UserContext(agent.client, agent.id, agent.email)
-    uploaded = edits.upload_photo(ctx, check_photo(make_photo(tmp_path / "hall.jpg")))
+    uploaded = upload_sources(ctx, [check_photo(make_photo(tmp_path / "hall.jpg"))])[0]
 
     def submit(_):
         try:

@@ -169,15 +169,15 @@ class ReplicateProvider:
         deadline = Deadline(timeout, self.name)
         model = self.model_for(request.edit_type)
         image = request.image_url or data_uri(request.image, request.mime_type)
-        prediction = self._create(model, model_input(model.split(":")[0], request, image), deadline)
+        prediction = self.create_prediction(model, model_input(model.split(":")[0], request, image), deadline)
         if on_submitted:
             on_submitted(prediction.id)
-        prediction = self._wait(prediction, deadline)
+        prediction = self.wait_for(prediction, deadline)
         if prediction.status == "failed":
             raise ProviderError(f"replicate: the model failed: {prediction.error or 'no reason given'}")
         if prediction.status == "canceled":
             raise ProviderError("replicate: the prediction was canceled")
-        url = _first_output(prediction.output)
+        url = first_output(prediction.output)
         # Outputs are public, short-lived URLs: fetched without our token, which must not leave for other hosts.
         with httpx.Client() as plain:
             data = download(plain, url, deadline=deadline)
@@ -197,7 +197,7 @@ class ReplicateProvider:
         except (ReplicateError, httpx.HTTPError) as exc:
             log.warning("replicate: cancelling prediction %s failed: %s", provider_job_id, exc)
 
-    def _create(self, model: str, input: dict[str, Any], deadline: Deadline):
+    def create_prediction(self, model: str, input: dict[str, Any], deadline: Deadline):
         owner_name, _, version = model.partition(":")
         retrying = Retrying(
             retry=retry_if_exception(_should_retry_create),
@@ -221,7 +221,7 @@ class ReplicateProvider:
                 f"replicate: could not reach the API ({type(exc).__name__})", retryable=True
             ) from exc
 
-    def _wait(self, prediction, deadline: Deadline):
+    def wait_for(self, prediction, deadline: Deadline):
         while prediction.status not in TERMINAL:
             if deadline.seconds_left() <= self.poll_interval:
                 self.cancel(prediction.id)
@@ -238,7 +238,7 @@ class ReplicateProvider:
         return prediction
 
 
-def _first_output(output: Any) -> str:
+def first_output(output: Any) -> str:
     if isinstance(output, list) and output:
         output = output[0]
     if not isinstance(output, str) or not output:

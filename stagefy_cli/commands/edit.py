@@ -58,9 +58,8 @@ def edit(
 
     Example: stagefy edit living-room.jpg --type virtual_staging --style scandinavian --room living_room
     """
-    from stagefy_cli import render
     from stagefy_cli.backend import client
-    from stagefy_cli.errors import Cancelled, InsufficientCredits
+    from stagefy_cli.commands import submission
     from stagefy_cli.services import edits, ids
     from stagefy_cli.services.photos import check_photo
 
@@ -81,58 +80,19 @@ def edit(
 
     quote = edits.quote(ctx, edit_type, len(checked), variations)
     summary = (
-        f"{len(checked)} photo{'s' if len(checked) > 1 else ''} x {variations} variation"
-        f"{'s' if variations > 1 else ''} x {quote['price_each']} credits = {quote['total']} credits"
-        f" (balance {quote['balance']})"
+        f"{edit_type.replace('_', ' ').capitalize()}: {len(checked)} photo{'s' if len(checked) > 1 else ''} x "
+        f"{variations} variation{'s' if variations > 1 else ''} x {quote['price_each']} credits = "
+        f"{quote['total']} credits (balance {quote['balance']})"
     )
-    if quote["total"] > quote["balance"]:
-        raise InsufficientCredits(
-            f"not enough credits: this edit costs {quote['total']} and your balance is {quote['balance']}. "
-            "Buy more with: stagefy credits packs"
-        )
-    if not yes and not render.confirm(
-        f"{edit_type.replace('_', ' ').capitalize()}: {summary}. Continue?", yes
-    ):
-        raise Cancelled("nothing was spent.")
-    if yes and not as_json:
-        render.notice(f"Quote: {summary}")
-
-    uploaded = _upload_all(ctx, checked)
-    submitted = edits.submit(ctx, uploaded, options)
-    project_id = submitted["project_id"]
-    if not as_json:
-        render.notice(
-            f"Project {project_id[:8]} queued; {submitted['credits_charged']} credits charged, balance {submitted['balance']}."
-        )
-    if no_wait:
-        _report_pending(project_id, as_json, fields, submitted)
-        return
-
-    from stagefy_cli.commands.projects import wait_and_download
-
-    wait_and_download(ctx, project_id, out, {p.path.name: p.path for p in checked}, timeout, as_json, fields)
-
-
-def _upload_all(ctx, checked) -> list[dict]:
-    from stagefy_cli.render import progress
-    from stagefy_cli.services import edits
-
-    uploaded = []
-    with progress() as bar:
-        task = bar.add_task("Uploading", total=sum(p.size for p in checked))
-        for photo in checked:
-            uploaded.append(edits.upload_photo(ctx, photo))
-            bar.advance(task, photo.size)
-    return uploaded
-
-
-def _report_pending(project_id: str, as_json: bool, fields: str | None, submitted: dict) -> None:
-    from stagefy_cli import render
-    from stagefy_cli.errors import StillPending
-
-    if as_json:
-        render.emit_json(submitted, fields)
-    else:
-        typer.echo(project_id)
-        render.notice(f"Still running. Follow it with: stagefy projects watch {project_id[:8]}")
-    raise typer.Exit(StillPending.exit_code)
+    submission.confirm_quote(quote, "this edit", summary, yes=yes, as_json=as_json)
+    submitted = edits.submit(ctx, submission.upload_with_progress(ctx, checked), options)
+    submission.follow(
+        ctx,
+        submitted,
+        no_wait=no_wait,
+        out=out,
+        sources={p.path.name: p.path for p in checked},
+        timeout=timeout,
+        as_json=as_json,
+        fields=fields,
+    )

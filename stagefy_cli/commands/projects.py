@@ -162,8 +162,9 @@ def wait_and_download(
         for path in saved:
             typer.echo(str(path))
     if project["status"] != "completed":
+        reason = (project.get("error_message") or "no result").rstrip(".")
         raise StagefyError(
-            f"project {short} {project['status']}: {project.get('error_message') or 'no result'}. Credits for failed work were refunded."
+            f"project {short} {project['status']}: {reason}. Credits for failed work were refunded."
         )
     failed = project["output_data"].get("failed") or 0
     if failed and not as_json:
@@ -263,7 +264,8 @@ def retry(
     """
     from stagefy_cli import render
     from stagefy_cli.backend import client
-    from stagefy_cli.errors import Cancelled, StillPending
+    from stagefy_cli.commands import submission
+    from stagefy_cli.errors import Cancelled
     from stagefy_cli.services import edits
 
     ctx = client.signed_in()
@@ -271,10 +273,13 @@ def retry(
     if not render.confirm(f"Retry '{original['name']}' for {original['credit_cost']} credits?", yes):
         raise Cancelled("nothing was spent.")
     submitted = edits.retry(ctx, original["id"])
-    if no_wait:
-        if as_json:
-            render.emit_json(submitted, fields)
-        else:
-            typer.echo(submitted["project_id"])
-        raise typer.Exit(StillPending.exit_code)
-    wait_and_download(ctx, submitted["project_id"], out or Path.cwd(), {}, None, as_json, fields)
+    submission.follow(
+        ctx,
+        submitted,
+        no_wait=no_wait,
+        out=out or Path.cwd(),
+        sources={},
+        timeout=None,
+        as_json=as_json,
+        fields=fields,
+    )

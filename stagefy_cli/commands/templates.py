@@ -262,11 +262,8 @@ def use(
 
     Example: stagefy templates use 3f2a --listing 9c1d --photo front.jpg --set date="Sat 14 June" --set time="10:00-12:00"
     """
-    from stagefy_cli import render
     from stagefy_cli.backend import client
-    from stagefy_cli.commands.edit import _report_pending
-    from stagefy_cli.commands.projects import wait_and_download
-    from stagefy_cli.errors import Cancelled, InsufficientCredits
+    from stagefy_cli.commands import submission
     from stagefy_cli.services import templates
     from stagefy_cli.services import video as videos
 
@@ -277,26 +274,15 @@ def use(
 
     quote = templates.quote(ctx, found["id"], len(sources))
     summary = f"{found['name']} ({found['type']}): {quote['total']} credits (balance {quote['balance']})"
-    if quote["total"] > quote["balance"]:
-        raise InsufficientCredits(
-            f"not enough credits: this costs {quote['total']} and your balance is {quote['balance']}. "
-            "Buy more with: stagefy credits packs"
-        )
-    if not yes and not render.confirm(f"{summary}. Continue?", yes):
-        raise Cancelled("nothing was spent.")
-    if yes and not as_json:
-        render.notice(f"Quote: {summary}")
-
-    with render.progress() as bar:
-        task = bar.add_task("Uploading", total=sum(getattr(p, "size", 0) for p in sources) or None)
-        entries = videos.upload_all(ctx, sources, lambda size: bar.advance(task, size))
-    submitted = templates.submit(ctx, prepared, entries, provider)
-    project_id = submitted["project_id"]
-    if not as_json:
-        render.notice(
-            f"Project {project_id[:8]} queued; {submitted['credits_charged']} credits charged, balance {submitted['balance']}."
-        )
-    if no_wait:
-        _report_pending(project_id, as_json, fields, submitted)
-        return
-    wait_and_download(ctx, project_id, out or Path.cwd(), {}, timeout, as_json, fields)
+    submission.confirm_quote(quote, "this", summary, yes=yes, as_json=as_json)
+    submitted = templates.submit(ctx, prepared, submission.upload_with_progress(ctx, sources), provider)
+    submission.follow(
+        ctx,
+        submitted,
+        no_wait=no_wait,
+        out=out or Path.cwd(),
+        sources={},
+        timeout=timeout,
+        as_json=as_json,
+        fields=fields,
+    )

@@ -55,13 +55,11 @@ def create(
 
     Example: stagefy video create kitchen.jpg lounge.jpg garden.jpg --listing 3f2a --format reel --yes
     """
-    from stagefy_cli import render
     from stagefy_cli.backend import client
-    from stagefy_cli.commands.edit import _report_pending
-    from stagefy_cli.commands.projects import wait_and_download
-    from stagefy_cli.errors import Cancelled, InsufficientCredits
+    from stagefy_cli.commands import submission
     from stagefy_cli.services import ids
     from stagefy_cli.services import video as videos
+    from stagefy_cli.services.uploads import upload_file
 
     options = videos.VideoOptions(video_format, seconds_per_photo, title, motion)
     videos.validate_options(options)
@@ -78,35 +76,24 @@ def create(
         )
 
     quote = videos.quote(ctx, len(sources), motion)
-    summary = f"{len(sources)} photo{'s' if len(sources) > 1 else ''}, {video_format}"
+    summary = f"Video of {len(sources)} photo{'s' if len(sources) > 1 else ''}, {video_format}"
     if motion:
         summary += f", AI motion ({quote['price_clip']} credits a clip)"
     summary += f": {quote['total']} credits (balance {quote['balance']})"
-    if quote["total"] > quote["balance"]:
-        raise InsufficientCredits(
-            f"not enough credits: this video costs {quote['total']} and your balance is {quote['balance']}. "
-            "Buy more with: stagefy credits packs"
-        )
-    if not yes and not render.confirm(f"Video of {summary}. Continue?", yes):
-        raise Cancelled("nothing was spent.")
-    if yes and not as_json:
-        render.notice(f"Quote: {summary}")
+    submission.confirm_quote(quote, "this video", summary, yes=yes, as_json=as_json)
 
-    with render.progress() as bar:
-        task = bar.add_task("Uploading", total=sum(getattr(p, "size", 0) for p in sources) or None)
-        entries = videos.upload_all(ctx, sources, lambda size: bar.advance(task, size))
-        music_entry = (
-            videos.upload_file(ctx, music_file, videos.AUDIO_TYPES[music_file.suffix.lower()])
-            if music_file
-            else None
-        )
+    entries = submission.upload_with_progress(ctx, sources)
+    music_entry = (
+        upload_file(ctx, music_file, videos.AUDIO_TYPES[music_file.suffix.lower()]) if music_file else None
+    )
     submitted = videos.submit(ctx, entries, options, music_entry)
-    project_id = submitted["project_id"]
-    if not as_json:
-        render.notice(
-            f"Project {project_id[:8]} queued; {submitted['credits_charged']} credits charged, balance {submitted['balance']}."
-        )
-    if no_wait:
-        _report_pending(project_id, as_json, fields, submitted)
-        return
-    wait_and_download(ctx, project_id, out or Path.cwd(), {}, timeout, as_json, fields)
+    submission.follow(
+        ctx,
+        submitted,
+        no_wait=no_wait,
+        out=out or Path.cwd(),
+        sources={},
+        timeout=timeout,
+        as_json=as_json,
+        fields=fields,
+    )

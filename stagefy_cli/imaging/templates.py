@@ -157,7 +157,6 @@ def _instagram_reel(
         closing = ClosingCard(
             agent["full_name"], agent.get("brokerage"), agent.get("phone"), agent.get("email"), style
         )
-    music = values.get("music") or settings.get("music")
     seconds = float(
         values.get("seconds_per_photo") or settings.get("seconds_per_photo") or REEL_SECONDS_PER_PHOTO
     )
@@ -170,7 +169,6 @@ def _instagram_reel(
             seconds_per_photo=seconds,
             opening=opening if opening.address else None,
             closing=closing,
-            music=Path(music) if music else None,
         )
         return [RenderedFile("instagram_reel.mp4", out.read_bytes(), "video/mp4", info.width, info.height)]
 

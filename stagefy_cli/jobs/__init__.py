@@ -12,7 +12,6 @@ import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal
-from pathlib import Path
 from typing import Any
 
 from stagefy_cli.errors import StagefyError
@@ -20,7 +19,7 @@ from stagefy_cli.errors import StagefyError
 
 @dataclass
 class JobOutput:
-    data: bytes | Path
+    data: bytes
     mime_type: str
     extension: str
     api_cost: Decimal | None = None

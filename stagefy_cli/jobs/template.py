@@ -15,8 +15,6 @@ from pathlib import Path
 from stagefy_cli.jobs import JobContext, JobOutput
 
 THUMBNAIL_SIDE = 640
-#: Values that name files on the machine that renders: never taken from a job.
-LOCAL_PATH_KEYS = ("music",)
 
 
 def _photos(ctx: JobContext) -> tuple[list[bytes], list[str]]:
@@ -52,8 +50,8 @@ def run_template(ctx: JobContext) -> JobOutput:
 
     job_input = ctx.input
     ctx.worker.record_start(ctx.job, "local", ctx.job.get("model") or "stagefy-templates")
-    settings = {k: v for k, v in (job_input.get("settings") or {}).items() if k not in LOCAL_PATH_KEYS}
-    values = {k: v for k, v in (job_input.get("values") or {}).items() if k not in LOCAL_PATH_KEYS}
+    settings = dict(job_input.get("settings") or {})
+    values = dict(job_input.get("values") or {})
     if job_input.get("logo_path"):
         values["logo"] = ctx.download(job_input["logo_path"])
     photos, names = _photos(ctx)

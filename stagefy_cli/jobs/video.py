@@ -175,7 +175,7 @@ def run_clip(ctx: JobContext) -> JobOutput:
 
     from stagefy_cli.ai.base import ProviderError
     from stagefy_cli.ai.images import data_uri
-    from stagefy_cli.ai.replicate import Price, _first_output
+    from stagefy_cli.ai.replicate import Price, first_output
     from stagefy_cli.ai.transport import Deadline, download
 
     provider = ctx.worker.providers.get("replicate")
@@ -190,16 +190,16 @@ def run_clip(ctx: JobContext) -> JobOutput:
         ctx.download(source), ctx.input.get("mime_type") or "image/jpeg"
     )
     deadline = Deadline(ctx.worker.config.provider_timeout, "replicate")
-    prediction = provider._create(model, clip_input(model, image, CLIP_PROMPT), deadline)
+    prediction = provider.create_prediction(model, clip_input(model, image, CLIP_PROMPT), deadline)
     ctx.worker.record_start(ctx.job, "replicate", model, prediction.id)
-    prediction = provider._wait(prediction, deadline)
+    prediction = provider.wait_for(prediction, deadline)
     name = ctx.input.get("filename") or "the photo"
     if prediction.status == "failed":
         raise ProviderError(f"replicate: the clip of {name} failed: {prediction.error or 'no reason given'}")
     if prediction.status == "canceled":
         raise ProviderError(f"replicate: the clip of {name} was canceled")
     with httpx.Client() as plain:  # output URLs are public: our token must not go to other hosts
-        data = download(plain, _first_output(prediction.output), deadline=deadline)
+        data = download(plain, first_output(prediction.output), deadline=deadline)
     price = provider.prices.get(model.split(":")[0]) or Price.parse(DEFAULT_CLIP_PRICE)
     return JobOutput(
         data=data,

@@ -7,7 +7,6 @@ moves files and calls RPCs, so the same code works against any Supabase project.
 from __future__ import annotations
 
 import time
-import uuid
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -15,7 +14,6 @@ from pathlib import Path
 from stagefy_cli.backend.client import UserContext
 from stagefy_cli.errors import UsageError
 from stagefy_cli.services import ids
-from stagefy_cli.services.photos import Photo
 
 BUCKET = "media"
 TERMINAL = ("completed", "failed", "cancelled")
@@ -67,15 +65,6 @@ def quote(ctx: UserContext, edit_type: str, photos: int, variations: int) -> dic
         .execute()
         .data
     )
-
-
-def upload_photo(ctx: UserContext, photo: Photo) -> dict:
-    """Upload to the user's own folder of the private bucket; returns the submit_edit photo entry."""
-    path = f"{ctx.user_id}/uploads/{uuid.uuid4().hex}{photo.extension}"
-    ctx.client.storage.from_(BUCKET).upload(
-        path, photo.path.read_bytes(), {"content-type": photo.mime_type, "cache-control": "3600"}
-    )
-    return {"path": path, "filename": photo.path.name, "size": photo.size, "mime_type": photo.mime_type}
 
 
 def submit(ctx: UserContext, uploaded: Sequence[dict], options: EditOptions) -> dict:
@@ -201,8 +190,8 @@ def download_outputs(
     variations = int(options.get("variations") or 1)
     saved = []
     for job in project["jobs"]:
-        if job["status"] != "completed" or not job["output_url"]:
-            continue
+        if job["status"] != "completed" or not job["output_url"] or job["input"].get("intermediate"):
+            continue  # intermediate outputs (a video's clips before the join) are not results
         filename = job["input"].get("filename") or f"{job['id']}.jpg"
         directory = out_dir or (sources[filename].parent if filename in sources else Path.cwd())
         directory.mkdir(parents=True, exist_ok=True)

@@ -2,12 +2,11 @@
 
 The price, the debit and the queueing happen in SQL (`submit_video`); the worker renders. Photos given
 as media ids are not uploaded again: their stored path goes into the job as it is. Templates take
-their photos the same way (`resolve_photos`, `upload_all`).
+their photos the same way (`resolve_photos`; uploads in services/uploads.py).
 """
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
@@ -111,29 +110,6 @@ def check_music(path: Path) -> Path:
     except RenderError as exc:
         raise UsageError(f"{path}: not audio Stagefy can use ({exc.message}).") from None
     return path
-
-
-def upload_file(ctx: UserContext, path: Path, mime_type: str) -> dict:
-    """Upload to the user's own folder of the private bucket; returns the job input entry."""
-    target = f"{ctx.user_id}/uploads/{uuid.uuid4().hex}{path.suffix.lower()}"
-    data = path.read_bytes()
-    ctx.client.storage.from_(BUCKET).upload(
-        target, data, {"content-type": mime_type, "cache-control": "3600"}
-    )
-    return {"path": target, "filename": path.name, "size": len(data), "mime_type": mime_type}
-
-
-def upload_all(ctx: UserContext, photos: Sequence[Photo | dict], on_uploaded=None) -> list[dict]:
-    """Job input entries for `photos`, uploading the local ones; `on_uploaded(bytes)` after each."""
-    entries = []
-    for photo in photos:
-        if isinstance(photo, Photo):
-            entries.append(upload_file(ctx, photo.path, photo.mime_type))
-            if on_uploaded:
-                on_uploaded(photo.size)
-        else:
-            entries.append(photo)
-    return entries
 
 
 def quote(ctx: UserContext, photos: int, motion: str | None) -> dict:
