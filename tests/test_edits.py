@@ -324,3 +324,28 @@ def test_insufficient_credits_is_exit_7_and_spends_nothing(signed_in_agent, cli_
     assert result.exit_code == 7
     assert "this edit costs 56 and your balance is 50" in result.stderr
     assert run_cli(["credits", "balance", "--json"]).json()["credits"] == 50
+
+
+def test_listing_option_links_results_to_the_listing(signed_in_agent, cli_stack, running_worker, tmp_path):
+    listing = run_cli(["crm", "listings", "add", "--address", "4 Kloof St", "--json"]).json()
+    photo = make_photo(tmp_path / "lounge.jpg")
+    result = run_cli(
+        [
+            "edit",
+            str(photo),
+            "--type",
+            "enhance",
+            "--listing",
+            listing["id"][:8],
+            "--yes",
+            "--json",
+            "--timeout",
+            "90",
+        ]
+    )
+    assert result.exit_code == 0, result.stderr
+    media = run_cli(["media", "list", "--listing", listing["id"][:8], "--json"]).json()
+    assert [m["project_id"] for m in media] == [result.json()["id"]]
+    missing = run_cli(["edit", str(photo), "--type", "enhance", "--listing", "0000aaaa", "--yes"])
+    assert missing.exit_code == 5
+    assert missing.stderr.strip() == "Error: no listing with ID 0000aaaa."
