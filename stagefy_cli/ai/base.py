@@ -76,3 +76,25 @@ class Provider(Protocol):
     def cancel(self, provider_job_id: str) -> None:
         """Best effort; a no-op where the API has no cancel."""
         ...
+
+
+class InstructionEditProvider:
+    """Shared by the synchronous instruction-editing APIs (Gemini, DashScope): one configurable model
+    does every edit type from a prompt, and a request that returns has nothing left to cancel."""
+
+    def __init__(self, api_key: str, *, base_url: str, model: str, backoff: float = 0.5):
+        self._api_key = api_key
+        self.base_url = base_url.rstrip("/")
+        self.model = model
+        self.backoff = backoff
+
+    def supports(self, edit_type: str) -> bool:
+        from .catalog import EDIT_TYPES
+
+        return edit_type in EDIT_TYPES
+
+    def model_for(self, edit_type: str) -> str:
+        return self.model
+
+    def cancel(self, provider_job_id: str) -> None:
+        """The API is synchronous: there is nothing to cancel."""

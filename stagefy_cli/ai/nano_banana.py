@@ -8,8 +8,7 @@ from decimal import Decimal
 
 import httpx
 
-from .base import EditRequest, EditResult, ProviderError
-from .catalog import EDIT_TYPES
+from .base import EditRequest, EditResult, InstructionEditProvider, ProviderError
 from .images import fit_for_upload, image_size
 from .prompts import build_prompt
 from .transport import Deadline, send_with_retry
@@ -43,7 +42,7 @@ def error_message(response: httpx.Response) -> str:
     return f"nano_banana: {error.get('message') or response.reason_phrase} ({status})"
 
 
-class NanoBananaProvider:
+class NanoBananaProvider(InstructionEditProvider):
     name = "nano_banana"
 
     def __init__(
@@ -54,16 +53,7 @@ class NanoBananaProvider:
         model: str = DEFAULT_MODEL,
         backoff: float = 0.5,
     ):
-        self._api_key = api_key
-        self.base_url = base_url.rstrip("/")
-        self.model = model
-        self.backoff = backoff
-
-    def supports(self, edit_type: str) -> bool:
-        return edit_type in EDIT_TYPES
-
-    def model_for(self, edit_type: str) -> str:
-        return self.model
+        super().__init__(api_key, base_url=base_url, model=model, backoff=backoff)
 
     def run(
         self,
@@ -93,9 +83,6 @@ class NanoBananaProvider:
             api_cost=PRICE_PER_IMAGE,
             provider_job_id=payload.get("responseId"),
         )
-
-    def cancel(self, provider_job_id: str) -> None:
-        """generateContent is synchronous: there is nothing to cancel."""
 
     def request_body(self, request: EditRequest) -> dict:
         image, mime, _ = fit_for_upload(

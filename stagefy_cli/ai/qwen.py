@@ -11,8 +11,7 @@ from decimal import Decimal
 
 import httpx
 
-from .base import EditRequest, EditResult, ProviderError
-from .catalog import EDIT_TYPES
+from .base import EditRequest, EditResult, InstructionEditProvider, ProviderError
 from .images import data_uri, fit_for_upload, sniff_mime
 from .prompts import build_prompt
 from .transport import Deadline, download, send_with_retry
@@ -37,7 +36,7 @@ def error_message(response: httpx.Response) -> str:
     return f"qwen: {message} ({code}{request_id})"
 
 
-class QwenProvider:
+class QwenProvider(InstructionEditProvider):
     name = "qwen"
 
     def __init__(
@@ -49,17 +48,8 @@ class QwenProvider:
         price_per_image: Decimal = DEFAULT_PRICE_PER_IMAGE,
         backoff: float = 0.5,
     ):
-        self._api_key = api_key
-        self.base_url = base_url.rstrip("/")
-        self.model = model
+        super().__init__(api_key, base_url=base_url, model=model, backoff=backoff)
         self.price_per_image = price_per_image
-        self.backoff = backoff
-
-    def supports(self, edit_type: str) -> bool:
-        return edit_type in EDIT_TYPES
-
-    def model_for(self, edit_type: str) -> str:
-        return self.model
 
     def run(
         self,
@@ -92,9 +82,6 @@ class QwenProvider:
             api_cost=self.price_per_image * count,
             provider_job_id=payload.get("request_id"),
         )
-
-    def cancel(self, provider_job_id: str) -> None:
-        """Image editing on DashScope is synchronous: there is no task to cancel."""
 
     def request_body(self, request: EditRequest) -> dict:
         image, mime, changed = fit_for_upload(
