@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 
 from stagefy_cli.local.ephemeral import EphemeralStack, ServerThread, free_port  # noqa: F401 - re-exported
 
@@ -46,3 +47,14 @@ def run_cli(args: list[str], input: str | None = None, env: dict | None = None) 
     if result.exception and not isinstance(result.exception, SystemExit):
         raise result.exception
     return CliResult(result.exit_code, result.stdout, result.stderr)
+
+
+def make_photo(path: Path, size=(800, 600), color=(170, 140, 110), fmt="JPEG") -> Path:
+    """A small synthetic photo with some structure, saved at `path`."""
+    from PIL import Image
+
+    image = Image.new("RGB", size, color)
+    for x in range(0, size[0], 40):  # some structure so edits have something to work on
+        image.paste((90, 80, 70), (x, size[1] // 2, x + 20, size[1] // 2 + 80))
+    image.save(path, fmt)
+    return path

@@ -9,17 +9,9 @@ from pathlib import Path
 import psycopg
 import pytest
 from PIL import Image
-from stagefy_testing import run_cli
+from stagefy_testing import make_photo, run_cli
 
 from stagefy_cli.worker import Worker, WorkerConfig
-
-
-def make_photo(path: Path, size=(800, 600), color=(170, 140, 110), fmt="JPEG") -> Path:
-    image = Image.new("RGB", size, color)
-    for x in range(0, size[0], 40):  # some structure so edits have something to work on
-        image.paste((90, 80, 70), (x, size[1] // 2, x + 20, size[1] // 2 + 80))
-    image.save(path, fmt)
-    return path
 
 
 def local_worker(stack, **config) -> Worker:
