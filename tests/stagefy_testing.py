@@ -58,3 +58,35 @@ def make_photo(path: Path, size=(800, 600), color=(170, 140, 110), fmt="JPEG") -
         image.paste((90, 80, 70), (x, size[1] // 2, x + 20, size[1] // 2 + 80))
     image.save(path, fmt)
     return path
+
+
+def cli_json(args: list[str], **kwargs):
+    """Run a command with --json, assert success, return the parsed output."""
+    result = run_cli([*args, "--json"], **kwargs)
+    assert result.exit_code == 0, (result.exit_code, result.stderr)
+    return result.json()
+
+
+def add_listing(**fields) -> dict:
+    """`stagefy crm listings add --KEY VALUE ...` for the signed-in agent."""
+    args = ["crm", "listings", "add"]
+    for key, value in fields.items():
+        args += [f"--{key}", str(value)]
+    return cli_json(args)
+
+
+def price(code: str) -> int:
+    """The server's price for `code` (e.g. 'edit:enhance'), as `stagefy credits prices` shows it."""
+    return {p["code"]: p["credits"] for p in cli_json(["credits", "prices"])}[code]
+
+
+def sql(stack, query: str, *params):
+    """Run SQL as the database owner (for assertions and fixtures only)."""
+    import psycopg
+
+    with psycopg.connect(stack.dsn, autocommit=True) as conn:
+        return conn.execute(query, params).fetchall()
+
+
+def balance(stack, user_id: str) -> int:
+    return sql(stack, "select credits from public.users where id = %s", user_id)[0][0]

@@ -9,7 +9,7 @@ from pathlib import Path
 import psycopg
 import pytest
 from PIL import Image
-from stagefy_testing import make_photo, run_cli
+from stagefy_testing import make_photo, run_cli, sql
 
 from stagefy_cli.worker import Worker, WorkerConfig
 
@@ -29,11 +29,6 @@ def running_worker(stack):
     yield worker
     worker.stop()
     thread.join(timeout=10)
-
-
-def sql(stack, query: str, *params):
-    with psycopg.connect(stack.dsn, autocommit=True) as conn:
-        return conn.execute(query, params).fetchall()
 
 
 def ledger(stack, user_id: str):

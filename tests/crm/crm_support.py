@@ -8,14 +8,7 @@ from __future__ import annotations
 
 import uuid
 
-from stagefy_testing import run_cli
-
-
-def cli_json(args: list[str], **kwargs):
-    """Run a command with --json, assert success, return the parsed output."""
-    result = run_cli([*args, "--json"], **kwargs)
-    assert result.exit_code == 0, (result.exit_code, result.stderr)
-    return result.json()
+from stagefy_testing import add_listing, cli_json, run_cli  # noqa: F401 - re-exported
 
 
 def add_contact(**fields) -> dict:
@@ -23,13 +16,6 @@ def add_contact(**fields) -> dict:
     for key, value in fields.items():
         for item in value if isinstance(value, list) else [value]:
             args += [f"--{key}", str(item)]
-    return cli_json(args)
-
-
-def add_listing(**fields) -> dict:
-    args = ["crm", "listings", "add"]
-    for key, value in fields.items():
-        args += [f"--{key}", str(value)]
     return cli_json(args)
 
 

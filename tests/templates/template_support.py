@@ -4,9 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import psycopg
 from PIL import Image, ImageDraw
-from stagefy_testing import run_cli
+from stagefy_testing import add_listing, balance, cli_json, price, run_cli, sql  # noqa: F401 - re-exported
 
 
 def make_photo(path: Path, size=(900, 600), colour=(150, 130, 110)) -> Path:
@@ -15,19 +14,6 @@ def make_photo(path: Path, size=(900, 600), colour=(150, 130, 110)) -> Path:
     draw.rectangle((size[0] // 4, size[1] // 4, size[0] // 2, size[1] // 2), fill=(225, 225, 215))
     image.save(path, "JPEG", quality=90)
     return path
-
-
-def cli_json(args: list[str], **kwargs):
-    result = run_cli([*args, "--json"], **kwargs)
-    assert result.exit_code == 0, (result.exit_code, result.stderr)
-    return result.json()
-
-
-def add_listing(**fields) -> dict:
-    args = ["crm", "listings", "add"]
-    for key, value in fields.items():
-        args += [f"--{key}", str(value)]
-    return cli_json(args)
 
 
 def sign_in(agent) -> None:
@@ -41,16 +27,3 @@ def sign_in(agent) -> None:
 def builtin(template_type: str, name: str | None = None) -> dict:
     rows = cli_json(["templates", "list", "--public", "--type", template_type])
     return next(row for row in rows if row["user_id"] is None and (name is None or row["name"] == name))
-
-
-def sql(stack, query: str, *params):
-    with psycopg.connect(stack.dsn, autocommit=True) as conn:
-        return conn.execute(query, params).fetchall()
-
-
-def price(code: str) -> int:
-    return {p["code"]: p["credits"] for p in cli_json(["credits", "prices"])}[code]
-
-
-def balance(stack, user_id: str) -> int:
-    return sql(stack, "select credits from public.users where id = %s", user_id)[0][0]

@@ -9,9 +9,8 @@ from pathlib import Path
 
 import av
 import numpy as np
-import psycopg
 from PIL import Image, ImageDraw
-from stagefy_testing import run_cli
+from stagefy_testing import add_listing, balance, price, run_cli, sql  # noqa: F401 - re-exported
 
 
 def make_photo(path: Path, size=(800, 600), seed: int = 0) -> Path:
@@ -58,35 +57,12 @@ def make_clip(path: Path, seconds: float = 1.0, fps: int = 24, size=(320, 240)) 
     return path.read_bytes()
 
 
-def sql(stack, query: str, *params):
-    with psycopg.connect(stack.dsn, autocommit=True) as conn:
-        return conn.execute(query, params).fetchall()
-
-
-def balance(stack, user_id: str) -> int:
-    return sql(stack, "select credits from public.users where id = %s", user_id)[0][0]
-
-
 def ledger(stack, user_id: str) -> list[tuple[str, int]]:
     return sql(
         stack,
         "select type::text, amount from public.credit_transactions where user_id = %s order by created_at, amount",
         user_id,
     )
-
-
-def price(code: str) -> int:
-    prices = run_cli(["credits", "prices", "--json"]).json()
-    return {p["code"]: p["credits"] for p in prices}[code]
-
-
-def add_listing(**fields) -> dict:
-    args = ["crm", "listings", "add"]
-    for key, value in fields.items():
-        args += [f"--{key}", str(value)]
-    result = run_cli([*args, "--json"])
-    assert result.exit_code == 0, result.stderr
-    return result.json()
 
 
 def library_item(stack, user_id: str, content: bytes, name: str) -> dict:
