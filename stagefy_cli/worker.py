@@ -195,12 +195,15 @@ class Worker:
                 self.processed += 1
 
     def _complete(self, job: dict, output: JobOutput, latency_ms: int) -> None:
-        path = f"{job['user_id']}/outputs/{job['project_id']}/{job['id']}{output.extension}"
+        # Intermediate outputs (a video's clips) live outside the user's folder, where only the
+        # service role can read them: they are not results until the project says so.
+        folder = "internal" if (job.get("input") or {}).get("intermediate") else f"{job['user_id']}/outputs"
+        path = f"{folder}/{job['project_id']}/{job['id']}{output.extension}"
         data = output.data
         self.storage().upload(path, data, {"content-type": output.mime_type, "upsert": "true"})
         thumbnail = None
         if output.thumbnail is not None:
-            thumbnail = f"{job['user_id']}/outputs/{job['project_id']}/{job['id']}.thumb.jpg"
+            thumbnail = f"{folder}/{job['project_id']}/{job['id']}.thumb.jpg"
             self.storage().upload(
                 thumbnail, output.thumbnail, {"content-type": "image/jpeg", "upsert": "true"}
             )

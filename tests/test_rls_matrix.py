@@ -206,15 +206,20 @@ def test_agent_cannot_write_the_ledger_so_balance_matches_the_ledger(callers):
 OWN_ROWS = {
     "crm_contacts": ({"name": "Dana Buyer", "type": "buyer"}, {"notes": "called"}),
     "crm_listings": ({"address": "1 Main St", "city": "Cape Town"}, {"status": "sold"}),
-    "media_items": ({"type": "image", "url": "media/x/photo.jpg"}, {"is_favorite": True}),
+    "media_items": ({"type": "image", "url": "{uid}/outputs/photo.jpg"}, {"is_favorite": True}),
     "templates": ({"name": "Open house", "type": "open_house"}, {"usage_count": 3}),
 }
+
+
+def own_row(table: str, user_id: str) -> tuple[dict, dict]:
+    values, change = OWN_ROWS[table]
+    return {k: v.format(uid=user_id) if isinstance(v, str) else v for k, v in values.items()}, change
 
 
 @pytest.mark.parametrize("table", list(OWN_ROWS))
 def test_crud_tables_agent_owns_its_rows(callers, table):
     a = callers.a
-    values, change = OWN_ROWS[table]
+    values, change = own_row(table, a.id)
     row = a.client.table(table).insert({"user_id": a.id, **values}).execute().data[0]
     visible = a.client.table(table).select("*").execute().data
     assert {r["id"] for r in visible if r["user_id"] == a.id} == {row["id"]}
@@ -230,7 +235,7 @@ def test_crud_tables_agent_owns_its_rows(callers, table):
 @pytest.mark.parametrize("table", list(OWN_ROWS))
 def test_crud_tables_agent_b_cannot_see_or_change_agent_a_rows(callers, table):
     a, b = callers.a, callers.b
-    values, change = OWN_ROWS[table]
+    values, change = own_row(table, a.id)
     row = a.client.table(table).insert({"user_id": a.id, **values}).execute().data[0]
 
     assert b.client.table(table).select("*").eq("id", row["id"]).execute().data == []
@@ -242,7 +247,7 @@ def test_crud_tables_agent_b_cannot_see_or_change_agent_a_rows(callers, table):
 @pytest.mark.parametrize("table", list(OWN_ROWS))
 def test_crud_tables_agent_cannot_write_rows_in_another_agents_name(callers, table):
     a, b = callers.a, callers.b
-    values, _ = OWN_ROWS[table]
+    values, _ = own_row(table, a.id)
     assert_denied(a.client.table(table).insert({"user_id": b.id, **values}))
     row = a.client.table(table).insert({"user_id": a.id, **values}).execute().data[0]
     assert_denied(a.client.table(table).update({"user_id": b.id}).eq("id", row["id"]))
@@ -252,7 +257,7 @@ def test_crud_tables_agent_cannot_write_rows_in_another_agents_name(callers, tab
 def test_crud_tables_admin_reads_but_does_not_change_agents_rows(callers, table):
     a = callers.a
     admin = callers.admin.client
-    values, change = OWN_ROWS[table]
+    values, change = own_row(table, a.id)
     row = a.client.table(table).insert({"user_id": a.id, **values}).execute().data[0]
     assert admin.table(table).select("*").eq("id", row["id"]).execute().data == [row]
     assert admin.table(table).update(change).eq("id", row["id"]).execute().data == []
@@ -291,7 +296,7 @@ def test_media_item_cannot_link_to_another_agents_rows(callers, column):
             else ("crm_contacts", {"name": "C"})
         )
         theirs = b.client.table(table).insert({"user_id": b.id, **values}).execute().data[0]
-    media = {"user_id": a.id, "type": "image", "url": "media/a/x.jpg"}
+    media = {"user_id": a.id, "type": "image", "url": f"{a.id}/x.jpg"}
 
     assert_denied(a.client.table("media_items").insert({**media, column: theirs["id"]}))
     own = a.client.table("media_items").insert(media).execute().data[0]
@@ -394,3 +399,21 @@ def test_media_bucket_agent_owns_only_its_folder(callers):
     assert bucket_b.list(a.id) == []
     assert bucket_b.remove([f"{a.id}/photo.jpg"]) == []
     assert bucket_a.download(f"{a.id}/photo.jpg") == b"\xff\xd8 jpeg bytes"
+
+
+def test_media_rows_point_only_at_the_agents_own_files(callers):
+    """A media row is a pointer the worker follows with the service role: it must stay in the
+    agent's own Storage folder."""
+    a, b = callers.a, callers.b
+    for url in (f"{b.id}/outputs/secret.jpg", "internal/x/y.mp4", "secret.jpg"):
+        assert_denied(a.client.table("media_items").insert({"user_id": a.id, "type": "image", "url": url}))
+    own = (
+        a.client.table("media_items")
+        .insert({"user_id": a.id, "type": "image", "url": f"{a.id}/x.jpg"})
+        .execute()
+    )
+    row = own.data[0]
+    assert_denied(a.client.table("media_items").update({"url": f"{b.id}/x.jpg"}).eq("id", row["id"]))
+    assert_denied(
+        a.client.table("media_items").update({"thumbnail_url": f"{b.id}/t.jpg"}).eq("id", row["id"])
+    )

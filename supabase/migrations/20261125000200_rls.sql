@@ -170,6 +170,11 @@ create policy "media_items: insert own, linked to own rows" on public.media_item
   for insert to authenticated
   with check (
     user_id = (select auth.uid())
+    -- the files it points at must be in the agent's own Storage folder (the worker and the
+    -- template renderer read them with the service role)
+    and split_part(media_items.url, '/', 1) = (select auth.uid())::text
+    and (media_items.thumbnail_url is null
+         or split_part(media_items.thumbnail_url, '/', 1) = (select auth.uid())::text)
     and (
       media_items.listing_id is null
       or exists (
@@ -198,6 +203,11 @@ create policy "media_items: update own, linked to own rows" on public.media_item
   using (user_id = (select auth.uid()))
   with check (
     user_id = (select auth.uid())
+    -- the files it points at must be in the agent's own Storage folder (the worker and the
+    -- template renderer read them with the service role)
+    and split_part(media_items.url, '/', 1) = (select auth.uid())::text
+    and (media_items.thumbnail_url is null
+         or split_part(media_items.thumbnail_url, '/', 1) = (select auth.uid())::text)
     and (
       media_items.listing_id is null
       or exists (

@@ -118,7 +118,8 @@ begin
 end;
 $$;
 
--- Refund one job's credits, once (the unique index turns a second attempt into a no-op).
+-- Refund one job's credits, once: an existing refund row makes this a no-op, and the unique index
+-- on the job's refund row makes a concurrent second refund fail rather than pay twice.
 create function private.refund_job(p_job public.ai_jobs, p_reason text)
 returns integer
 language plpgsql
@@ -397,6 +398,15 @@ begin
       message = format('project %s is %s; only queued or running work can be cancelled', p_project_id, v_project.status);
   end if;
   perform private.refresh_project(p_project_id);
+  if v_project.user_id is distinct from (select auth.uid()) then  -- an admin cancelled someone else's work
+    insert into public.admin_audit_log (admin_user_id, action, resource_type, resource_id, old_values, new_values)
+    values ((select auth.uid()), 'cancel_project', 'projects', p_project_id,
+            jsonb_build_object('status', v_project.status),
+            jsonb_build_object('status', 'cancelled', 'cancelled_jobs', v_cancelled, 'refunded', v_refunded));
+  end if;
+  -- Everything refunded by this transaction (triggers may refund related jobs too, e.g. a video's clips).
+  select coalesce(sum(amount), 0) into v_refunded from public.credit_transactions
+   where project_id = p_project_id and type = 'refund' and created_at = now();
   return jsonb_build_object('project_id', p_project_id, 'cancelled_jobs', v_cancelled, 'refunded', v_refunded,
                             'balance', (select credits from public.users where id = v_project.user_id));
 end;
@@ -476,9 +486,13 @@ begin
   )
   select * from claimed;
 
+  -- Holding job locks here, take no project lock that someone may hold (cancel_project locks the
+  -- project first): a project skipped now shows 'processing' at its first finished job.
   update public.projects p set status = 'processing'
-   where p.status = 'queued'
-     and p.id in (select project_id from public.ai_jobs where worker_id = p_worker and status = 'processing');
+   where p.id in (select q.id from public.projects q
+                   where q.status = 'queued'
+                     and q.id in (select project_id from public.ai_jobs where worker_id = p_worker and status = 'processing')
+                   for update skip locked);
 end;
 $$;
 
@@ -527,6 +541,8 @@ as $$
 declare
   v_job public.ai_jobs;
 begin
+  -- Lock order everywhere: the project, then its jobs (cancel_project does the same).
+  perform private.lock_project((select project_id from public.ai_jobs where id = p_job_id));
   update public.ai_jobs
      set status = 'completed', output_url = p_output_path, latency_ms = p_latency_ms, api_cost = p_api_cost,
          completed_at = now(), lease_expires_at = null, error_message = null
@@ -535,8 +551,6 @@ begin
   if not found then
     return false;
   end if;
-  -- Take the project's row lock before anything references it (see private.lock_project).
-  perform private.lock_project(v_job.project_id);
   insert into public.media_items (user_id, listing_id, project_id, type, title, url, thumbnail_url, file_size, credits_used)
   values (
     v_job.user_id,
@@ -560,6 +574,7 @@ as $$
 declare
   v_job public.ai_jobs;
 begin
+  perform private.lock_project((select project_id from public.ai_jobs where id = p_job_id));
   update public.ai_jobs
      set status = 'failed', error_message = left(p_error, 2000), latency_ms = p_latency_ms,
          completed_at = now(), lease_expires_at = null
@@ -568,7 +583,6 @@ begin
   if not found then
     return false;
   end if;
-  perform private.lock_project(v_job.project_id);
   perform private.refund_job(v_job, 'failed');
   perform private.refresh_project(v_job.project_id);
   return true;

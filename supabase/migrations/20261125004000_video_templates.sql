@@ -227,7 +227,7 @@ begin
     for v_photo in select * from jsonb_array_elements(p_photos) loop
       v_jobs := v_jobs || jsonb_build_object(
         'service', v_clip.default_service,
-        'model', coalesce(nullif(p_options ->> 'model', ''), v_clip.default_model),
+        'model', v_clip.default_model,  -- the server's choice: a client never picks what the platform pays for
         'credit_cost', v_clip.credits,
         'input', jsonb_build_object(
           'kind', 'video_clip', 'index', v_index, 'source_path', v_photo ->> 'path',
@@ -348,8 +348,12 @@ begin
   v_slug := private.slug(v_listing ->> 'address');
   v_name := coalesce(nullif(btrim(p_options ->> 'name'), ''), format('%s: %s', v_template.name, v_listing ->> 'address'));
   -- A logo media id in the settings becomes its storage path (the owner's or the user's own item).
+  -- Only a file in that item's owner's own folder that exists: a media row cannot point the
+  -- renderer (which reads with the service role) at someone else's file.
   select m.url into v_logo from public.media_items m
-   where m.id::text = v_template.settings ->> 'logo_media_id' and m.user_id in (v_template.user_id, p_user_id);
+   where m.id::text = v_template.settings ->> 'logo_media_id' and m.user_id in (v_template.user_id, p_user_id)
+     and split_part(m.url, '/', 1) = m.user_id::text
+     and exists (select 1 from storage.objects o where o.bucket_id = 'media' and o.name = m.url);
 
   if v_template.type = 'custom' then
     if p_options ? 'provider' and nullif(p_options ->> 'provider', '') is not null then

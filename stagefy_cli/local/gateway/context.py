@@ -10,7 +10,8 @@ import jwt
 from stagefy_cli.local.gateway.db import Database
 from stagefy_cli.local.keys import StackKeys
 
-JWT_LEEWAY_S = 30  # PostgREST accepts 30 s of clock skew on exp/iat/nbf
+JWT_LEEWAY_S = 30
+API_ROLES = ("anon", "authenticated", "service_role")  # PostgREST accepts 30 s of clock skew on exp/iat/nbf
 
 
 class InvalidToken(Exception):
@@ -52,4 +53,9 @@ class GatewayContext:
         token = token or headers.get("apikey", "")
         if not token:
             return {"role": "anon"}
-        return self.decode_jwt(token)
+        claims = self.decode_jwt(token)
+        if claims.get("role", "anon") not in API_ROLES:
+            # PostgREST connects as `authenticator`, which can only become these roles; the gateway
+            # connects as the owner, so it must refuse any other role a signed token names.
+            raise InvalidToken(f"role {claims.get('role')!r} is not allowed")
+        return claims
