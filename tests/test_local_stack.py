@@ -54,8 +54,11 @@ def test_first_use_starts_the_stack_and_lifecycle(home_env, tmp_path):
     assert info["anon_key"] and info["service_role_key"] and info["db_url"].startswith("postgresql://")
     assert httpx.get(f"{info['api_url']}/health").json() == {"status": "ok"}
 
-    keys = tmp_path / "home" / "data" / "local" / "keys.json"
+    keys = tmp_path / "home" / "data" / "local" / "secrets" / "keys.json"
     assert stat.S_IMODE(keys.stat().st_mode) == 0o600
+    assert stat.S_IMODE(keys.parent.stat().st_mode) == 0o700
+    # PostgreSQL may run as another OS user (pgserver does, as root): the stack root stays traversable
+    assert stat.S_IMODE((tmp_path / "home" / "data" / "local").stat().st_mode) & 0o011
 
     signup = stagefy(
         home_env,
@@ -70,6 +73,12 @@ def test_first_use_starts_the_stack_and_lifecycle(home_env, tmp_path):
     )
     assert signup.returncode == 0, signup.stderr
     assert json.loads(stagefy(home_env, "credits", "balance", "--json").stdout)["credits"] == 50
+    # PostgreSQL must still reach its own files after all those commands (a checkpoint rereads
+    # global/pg_control; it used to fail once the CLI had locked the stack folder to 0700)
+    import psycopg
+
+    with psycopg.connect(info["db_url"], autocommit=True) as conn:
+        conn.execute("checkpoint")
 
     # start again is a no-op; stop, then the data survives a restart
     assert "Already running" in stagefy(home_env, "local", "start").stderr

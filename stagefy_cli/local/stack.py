@@ -17,7 +17,7 @@ import time
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
-from stagefy_cli.backend.paths import ensure_private_dir, local_stack_dir, write_private_file
+from stagefy_cli.backend.paths import local_stack_dir, write_private_file
 from stagefy_cli.errors import StagefyError
 
 DEFAULT_PORT = 54321
@@ -50,12 +50,18 @@ class LocalStack:
         return self.root / "storage"
 
     @property
+    def secrets_dir(self) -> Path:
+        """Keys and state, readable only by the user. The stack root itself must stay traversable:
+        run as root, pgserver runs PostgreSQL as its own `pgserver` user under `postgres/`."""
+        return self.root / "secrets"
+
+    @property
     def keys_path(self) -> Path:
-        return self.root / "keys.json"
+        return self.secrets_dir / "keys.json"
 
     @property
     def state_path(self) -> Path:
-        return self.root / "stack.json"
+        return self.secrets_dir / "stack.json"
 
     @property
     def log_path(self) -> Path:
@@ -64,7 +70,7 @@ class LocalStack:
     def keys(self):
         from stagefy_cli.local.keys import load_or_create
 
-        ensure_private_dir(self.root)
+        self.root.mkdir(parents=True, exist_ok=True)
         return load_or_create(self.keys_path)
 
     def write_state(self, state: StackState) -> None:
@@ -85,7 +91,6 @@ class LocalStack:
         if self.is_running():
             return self.state()  # type: ignore[return-value]
         port = port or default_port()
-        ensure_private_dir(self.root)
         self.keys()
         self.state_path.unlink(missing_ok=True)
         with self.log_path.open("ab") as log:

@@ -7,6 +7,7 @@ real database with real row level security.
 from __future__ import annotations
 
 from starlette.applications import Starlette
+from starlette.concurrency import run_in_threadpool
 from starlette.responses import JSONResponse
 from starlette.routing import Mount, Route
 
@@ -30,8 +31,19 @@ def create_app(ctx: GatewayContext, functions: dict | None = None) -> Starlette:
     """Build the ASGI app. `functions` maps an edge-function name to an ASGI app (mounted under
     `/functions/v1/<name>`), e.g. the PayFast ITN handler."""
 
+    def database_answers() -> bool:
+        try:
+            with ctx.db.superuser() as conn:
+                conn.execute("select 1")
+            return True
+        except Exception:  # noqa: BLE001 - any failure means "not healthy"
+            return False
+
     async def health(request):
-        return JSONResponse({"status": "ok"})
+        """Healthy only when the database answers too (`stagefy local status` relies on it)."""
+        if await run_in_threadpool(database_answers):
+            return JSONResponse({"status": "ok"})
+        return JSONResponse({"status": "database unavailable"}, status_code=503)
 
     routes = [
         Route("/health", health),
