@@ -16,6 +16,7 @@ import sys
 os.environ.setdefault("TYPER_USE_RICH", "0")
 
 import typer  # noqa: E402
+from typer._click.exceptions import UsageError
 from typer.core import TyperCommand, TyperGroup
 from typer.exceptions import TyperException
 
@@ -102,6 +103,11 @@ class LazyGroup(TyperGroup):
         args = [*getattr(ctx, "_protected_args", ()), *ctx.args]
         try:
             result = super().invoke(ctx)
+        except UsageError as exc:  # click's usage errors, as one line like every other error
+            command = exc.ctx.command_path if exc.ctx else "stagefy"
+            message = exc.format_message().rstrip(".")
+            typer.echo(f"Error: {message}. See: {command} --help", err=True)
+            ctx.exit(2)
         except (typer.Exit, typer.Abort, TyperException):
             raise
         except KeyboardInterrupt:

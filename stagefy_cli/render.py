@@ -38,7 +38,8 @@ def console():
 def err_console():
     from rich.console import Console
 
-    return Console(stderr=True, highlight=False)
+    # soft_wrap: a notice stays one line in logs when stderr is not a terminal
+    return Console(stderr=True, highlight=False, soft_wrap=True)
 
 
 def _json_default(value: Any):

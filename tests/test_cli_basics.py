@@ -86,7 +86,15 @@ def test_group_help_lists_its_commands(group):
 def test_unknown_command_is_a_usage_error():
     result = run_cli(["frobnicate"])
     assert result.exit_code == 2
-    assert "No such command" in result.stderr
+    assert result.stderr == "Error: No such command 'frobnicate'. See: stagefy --help\n"
+
+
+def test_bad_option_value_is_one_line():
+    result = run_cli(["projects", "list", "--limit", "0"])
+    assert result.exit_code == 2
+    assert result.stderr.startswith("Error: Invalid value for '--limit'")
+    assert result.stderr.endswith("See: stagefy projects list --help\n")
+    assert result.stderr.count("\n") == 1
 
 
 def test_completion_scripts_are_current():

@@ -115,9 +115,15 @@ def test_batch_with_out_dir_and_variations(signed_in_agent, cli_stack, running_w
     project = result.json()
     assert len(project["jobs"]) == 6
     assert project["credit_cost"] == 6
-    assert sorted(Path(f).name for f in project["files"]) == sorted(
-        f"room{i}.enhance.v{v}.jpg" for i in range(3) for v in (1, 2)
+    # the local provider is deterministic: it makes the first variation of each photo and refuses
+    # (and refunds) the copies a second "variation" would be
+    assert sorted(Path(f).name for f in project["files"]) == [f"room{i}.enhance.v1.jpg" for i in range(3)]
+    refused = [j for j in project["jobs"] if j["status"] == "failed"]
+    assert len(refused) == 3 and all(
+        "variations need a generative provider" in j["error_message"] for j in refused
     )
+    assert {j["service"] for j in project["jobs"]} == {"local"}
+    assert run_cli(["credits", "balance", "--json"]).json()["credits"] == 50 - 6 + 3
 
 
 def test_no_wait_then_watch(signed_in_agent, cli_stack, stack, tmp_path):
@@ -157,6 +163,9 @@ def test_failure_refunds_exactly_once(signed_in_agent, cli_stack, running_worker
     assert "replicate" in result.stderr
     project = run_cli(["projects", "list", "--json"]).json()[0]
     assert project["status"] == "failed"
+    assert sql(
+        cli_stack, "select service::text from public.ai_jobs where project_id = %s", project["id"]
+    ) == [("local",)]
     rows = ledger(cli_stack, signed_in_agent.id)
     assert [r[:2] for r in rows] == [("subscription", 50), ("usage", -2), ("refund", 2)]
     job_id = rows[2][3]

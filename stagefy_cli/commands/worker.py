@@ -42,6 +42,7 @@ def run(
     from stagefy_cli.services.workers import build_worker
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logging.getLogger("httpx").setLevel(logging.WARNING)  # not a line per poll
     worker = build_worker(providers=providers, concurrency=concurrency, lease_seconds=lease)
     signal.signal(signal.SIGTERM, lambda *_: worker.stop())
     render.notice(

@@ -33,6 +33,7 @@ def run_edit(ctx: JobContext) -> JobOutput:
     provider = choose(ctx)
     edit_type = ctx.input["edit_type"]
     if not provider.supports(edit_type):
+        ctx.worker.record_start(ctx.job, provider.name, "none")  # the job names who refused it
         able = [p for p in providers_for(edit_type) if p != provider.name]
         raise UnsupportedEdit(
             f"the {provider.name} provider cannot do {edit_type.replace('_', ' ')}; "
@@ -40,6 +41,13 @@ def run_edit(ctx: JobContext) -> JobOutput:
         )
     model = provider.model_for(edit_type)
     ctx.worker.record_start(ctx.job, provider.name, model)
+    variation = int(ctx.input.get("variation") or 1)
+    if variation > 1 and provider.name == "local":
+        # classic image processing gives the same picture every time: a second copy is not a variation
+        raise UnsupportedEdit(
+            "the local provider makes one result per photo; variations need a generative provider "
+            f"({', '.join(p for p in providers_for(edit_type) if p != 'local')})."
+        )
     source_path = ctx.input["source_path"]
     request = EditRequest(
         edit_type=edit_type,
@@ -49,7 +57,7 @@ def run_edit(ctx: JobContext) -> JobOutput:
         prompt=ctx.input.get("prompt"),
         style=ctx.input.get("style"),
         room=ctx.input.get("room"),
-        variation=max(int(ctx.input.get("variation") or 1) - 1, 0),
+        variation=variation - 1,
     )
     result = provider.run(
         request,

@@ -87,6 +87,7 @@ def start_worker(api_url: str, service_role_key: str):
     from supabase import create_client
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logging.getLogger("httpx").setLevel(logging.WARNING)
     concurrency = int(os.environ.get("STAGEFY_LOCAL_WORKER_CONCURRENCY", "2"))
     worker = build_worker(
         concurrency=concurrency, client=create_client(api_url, service_role_key), url=api_url
