@@ -55,6 +55,13 @@ def test_profile_update_changes_only_allowed_fields(cli_stack):
     assert result.json()["phone"] == "+27 82 555 0101"
     assert result.json()["brokerage"] == "Seaside"
     assert run_cli(["profile", "update"]).exit_code == 2
+    bad_phone = run_cli(["profile", "update", "--phone", "abc"])
+    assert bad_phone.exit_code == 2
+    assert bad_phone.stderr.strip() == "Error: 'abc' is not a phone number (7 to 15 digits)."
+    bad_url = run_cli(["profile", "update", "--avatar-url", "notaurl"])
+    assert bad_url.exit_code == 2
+    assert bad_url.stderr.strip() == "Error: 'notaurl' is not an http(s) URL."
+    assert run_cli(["profile", "show", "--json"]).json()["phone"] == "+27 82 555 0101"
 
 
 def test_duplicate_email_is_refused(cli_stack):

@@ -42,7 +42,9 @@ def test_profiles_add_list_use_remove(isolated_home):
     assert config.current_profile().url == "https://efgh.supabase.co"
     mode = stat.S_IMODE((isolated_home / "config" / "config.toml").stat().st_mode)
     assert mode == 0o600
-    assert run_cli(["profiles", "remove", "staging"]).exit_code == 0
+    refused = run_cli(["profiles", "remove", "staging"])
+    assert refused.exit_code == 2 and "--yes" in refused.stderr
+    assert run_cli(["profiles", "remove", "staging", "--yes"]).exit_code == 0
     assert config.active_profile_name() == "local"
 
 

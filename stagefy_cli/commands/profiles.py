@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from stagefy_cli.commands.options import FIELDS, JSON, command_group
+from stagefy_cli.commands.options import FIELDS, JSON, YES, command_group
 
 app = command_group("Choose which Stagefy project (Supabase) to use.")
 
@@ -59,15 +59,18 @@ def use(name: str = typer.Argument(..., help="Profile name, or 'local'.")) -> No
 
 
 @app.command()
-def remove(name: str = typer.Argument(..., help="Profile name.")) -> None:
+def remove(name: str = typer.Argument(..., help="Profile name."), yes: bool = YES) -> None:
     """Remove a profile (and forget its session).
 
-    Example: stagefy profiles remove staging
+    Example: stagefy profiles remove staging --yes
     """
     from stagefy_cli import render
     from stagefy_cli.backend import config
     from stagefy_cli.backend.session_store import SessionStore
+    from stagefy_cli.errors import Cancelled
 
+    if not render.confirm(f"Remove profile '{name}' and its session?", yes):
+        raise Cancelled("nothing removed.")
     config.remove_profile(name)
     SessionStore(name).clear()
     render.success(f"Removed profile '{name}'.")

@@ -7,6 +7,7 @@ import time
 from stagefy_cli.backend import client as clients
 from stagefy_cli.backend.config import current_profile
 from stagefy_cli.errors import UsageError
+from stagefy_cli.services.fields import email_problem, phone_problem, url_problem
 
 PROFILE_FIELDS = ("full_name", "brokerage", "market", "use_case", "phone", "avatar_url")
 USE_CASES = ("photos", "video", "templates", "all")
@@ -14,9 +15,9 @@ USE_CASES = ("photos", "video", "templates", "all")
 
 def _check_email(email: str) -> str:
     email = email.strip()
-    local, _, domain = email.partition("@")
-    if not local or "." not in domain or " " in email:
-        raise UsageError(f"'{email}' is not an email address.")
+    problem = email_problem(email)
+    if problem:
+        raise UsageError(f"{problem}.")
     return email
 
 
@@ -85,6 +86,10 @@ def update_profile(ctx: clients.UserContext, changes: dict) -> dict:
         raise UsageError(f"cannot update: {', '.join(sorted(unknown))}.")
     if "use_case" in changes and changes["use_case"] not in USE_CASES:
         raise UsageError(f"--use-case must be one of: {', '.join(USE_CASES)}.")
+    for field, check in (("phone", phone_problem), ("avatar_url", url_problem)):
+        problem = changes.get(field) and check(changes[field])
+        if problem:
+            raise UsageError(f"{problem}.")
     rows = ctx.client.table("users").update(changes).eq("id", ctx.user_id).execute().data
     return rows[0]
 

@@ -15,6 +15,7 @@ from datetime import UTC, datetime
 from stagefy_cli.backend.client import UserContext
 from stagefy_cli.errors import NotFound, UsageError
 from stagefy_cli.services import ids
+from stagefy_cli.services.fields import email_problem, phone_problem
 
 CONTACT_TYPES = ("buyer", "seller", "investor", "other")
 CONTACT_STATUSES = ("lead", "active", "closed")
@@ -37,8 +38,6 @@ LISTING_FIELDS = (
 SEARCH_COLUMNS = ("name", "email", "phone", "notes")
 EXPORT_PAGE = 1000
 
-_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
-_PHONE_CHARS = re.compile(r"^\+?[0-9 ().\-/]+$")
 MAX_PRICE = 10**10  # numeric(12, 2)
 
 
@@ -77,11 +76,9 @@ def _contact_problems(field: str, value) -> tuple[object, str | None]:
     if value is None:
         return None, None
     if field == "email":
-        return value, None if _EMAIL.match(value) else f"'{value}' is not an email address"
+        return value, email_problem(value)
     if field == "phone":
-        digits = sum(ch.isdigit() for ch in value)
-        ok = _PHONE_CHARS.match(value) and 7 <= digits <= 15
-        return value, None if ok else f"'{value}' is not a phone number (7 to 15 digits)"
+        return value, phone_problem(value)
     if field == "type" and value not in CONTACT_TYPES:
         return value, f"unknown type '{value}' (one of: {', '.join(CONTACT_TYPES)})"
     if field == "status" and value not in CONTACT_STATUSES:
