@@ -85,8 +85,17 @@ def sql(stack, query: str, *params):
     import psycopg
 
     with psycopg.connect(stack.dsn, autocommit=True) as conn:
-        return conn.execute(query, params).fetchall()
+        cur = conn.execute(query, params)
+        return cur.fetchall() if cur.description else None
 
 
 def balance(stack, user_id: str) -> int:
     return sql(stack, "select credits from public.users where id = %s", user_id)[0][0]
+
+
+def sign_in(agent) -> None:
+    """Make `agent` the CLI's signed-in user."""
+    result = run_cli(
+        ["auth", "login", "--email", agent.email, "--password-stdin"], input=agent.password + "\n"
+    )
+    assert result.exit_code == 0, result.stderr

@@ -6,28 +6,9 @@ from __future__ import annotations
 
 import uuid
 
-import psycopg
 import pytest
-from stagefy_testing import run_cli
-
-
-def sql(stack, query: str, *params):
-    with psycopg.connect(stack.dsn, autocommit=True) as conn:
-        cur = conn.execute(query, params)
-        return cur.fetchall() if cur.description else None
-
-
-def login(agent) -> None:
-    result = run_cli(
-        ["auth", "login", "--email", agent.email, "--password-stdin"], input=agent.password + "\n"
-    )
-    assert result.exit_code == 0, result.stderr
-
-
-def cli_json(args: list[str], **kwargs):
-    result = run_cli([*args, "--json"], **kwargs)
-    assert result.exit_code == 0, (result.exit_code, result.stderr)
-    return result.json()
+from stagefy_testing import cli_json, run_cli, sql
+from stagefy_testing import sign_in as login
 
 
 def ledger_matches(stack, user_id) -> bool:
@@ -301,3 +282,29 @@ def test_reconcile_is_clean_then_finds_a_planted_mismatch(admin, make_agent, sta
     finally:
         sql(stack, "update public.users set credits = credits - 7 where id = %s", victim.id)
     assert run_cli(["admin", "reconcile"]).exit_code == 0
+
+
+def test_audit_resource_is_validated(admin):
+    result = run_cli(["admin", "audit", "--resource", "users"])
+    assert result.exit_code == 2
+    assert result.stderr.strip() == "Error: unknown --resource 'users'. Choose one of: user, project."
+
+
+def test_an_admin_cancelling_someone_elses_project_is_audited(admin, make_agent, stack, tmp_path):
+    from stagefy_testing import make_photo
+
+    from stagefy_cli.backend.client import UserContext
+    from stagefy_cli.services import edits
+    from stagefy_cli.services.photos import check_photo
+    from stagefy_cli.services.uploads import upload_sources
+
+    agent = make_agent()
+    ctx = UserContext(agent.client, agent.id, agent.email)
+    uploaded = upload_sources(ctx, [check_photo(make_photo(tmp_path / "den.jpg"))])
+    project_id = edits.submit(ctx, uploaded, edits.EditOptions("enhance"))["project_id"]
+    cancelled = cli_json(["projects", "cancel", project_id, "--yes"])
+    assert cancelled["refunded"] == 1
+    [entry] = cli_json(["admin", "audit", "--resource", "project"])
+    assert entry["action"] == "cancel_project"
+    assert entry["resource_id"] == project_id
+    assert entry["new_values"]["refunded"] == 1

@@ -214,7 +214,7 @@ def set_tier(
 @app.command()
 def audit(
     admin_email: str = typer.Option(None, "--admin", help="Only changes made by this admin (email or ID)."),
-    resource: str = typer.Option(None, "--resource", help="Only this resource type, e.g. user."),
+    resource: str = typer.Option(None, "--resource", help="Only this resource type: user or project."),
     since: str = SINCE,
     limit: int = LIMIT,
     service_role: bool = SERVICE_ROLE,

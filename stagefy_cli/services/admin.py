@@ -54,6 +54,10 @@ def set_tier(client, user: str, tier: str) -> dict:
     return _rpc(client, "admin_set_tier", {"p_user": user, "p_tier": tier})
 
 
+#: resource_type values the admin functions write to admin_audit_log
+AUDIT_RESOURCES = ("user", "project")
+
+
 def audit(
     client,
     *,
@@ -62,6 +66,7 @@ def audit(
     since: str | None = None,
     limit: int = 30,
 ) -> list[dict]:
+    _check(resource, AUDIT_RESOURCES, "--resource")
     params = {"p_admin": admin, "p_resource": resource, "p_since": parse_since(since), "p_limit": limit}
     return _rpc(client, "admin_audit_entries", params)
 

@@ -400,7 +400,7 @@ begin
   perform private.refresh_project(p_project_id);
   if v_project.user_id is distinct from (select auth.uid()) then  -- an admin cancelled someone else's work
     insert into public.admin_audit_log (admin_user_id, action, resource_type, resource_id, old_values, new_values)
-    values ((select auth.uid()), 'cancel_project', 'projects', p_project_id,
+    values ((select auth.uid()), 'cancel_project', 'project', p_project_id,
             jsonb_build_object('status', v_project.status),
             jsonb_build_object('status', 'cancelled', 'cancelled_jobs', v_cancelled, 'refunded', v_refunded));
   end if;

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from PIL import Image, ImageDraw
-from stagefy_testing import add_listing, balance, cli_json, price, run_cli, sql  # noqa: F401 - re-exported
+from stagefy_testing import add_listing, balance, cli_json, price, run_cli, sign_in, sql  # noqa: F401 - re-exported
 
 
 def make_photo(path: Path, size=(900, 600), colour=(150, 130, 110)) -> Path:
@@ -14,14 +14,6 @@ def make_photo(path: Path, size=(900, 600), colour=(150, 130, 110)) -> Path:
     draw.rectangle((size[0] // 4, size[1] // 4, size[0] // 2, size[1] // 2), fill=(225, 225, 215))
     image.save(path, "JPEG", quality=90)
     return path
-
-
-def sign_in(agent) -> None:
-    """Make `agent` the CLI's signed-in user."""
-    result = run_cli(
-        ["auth", "login", "--email", agent.email, "--password-stdin"], input=agent.password + "\n"
-    )
-    assert result.exit_code == 0, result.stderr
 
 
 def builtin(template_type: str, name: str | None = None) -> dict:
