@@ -47,8 +47,25 @@ def _buyer(ctx: UserContext) -> dict:
     )
 
 
+def _with_notify_url(config: PayFastConfig | None) -> PayFastConfig:
+    """Without STAGEFY_PAYFAST_NOTIFY_URL, PayFast notifies the project's own payment function
+    (`<api>/functions/v1/payfast-itn`, where the local stack serves it): a link without a
+    notify_url would take the money and never credit anyone."""
+    import dataclasses
+
+    from stagefy_cli.backend.client import resolve_endpoint
+    from stagefy_cli.backend.config import current_profile
+
+    config = config or PayFastConfig.from_env()
+    if config.notify_url:
+        return config
+    api = resolve_endpoint(current_profile()).url.rstrip("/")
+    return dataclasses.replace(config, notify_url=f"{api}/functions/v1/payfast-itn")
+
+
 def _link(kind: str, buyer: dict, item: dict, config: PayFastConfig | None) -> dict:
     m_payment_id = f"{kind}-{uuid.uuid4().hex[:20]}"
+    config = _with_notify_url(config)
     url, fields = build_checkout(kind, buyer, item, m_payment_id, config=config)  # type: ignore[arg-type]
     return {
         "kind": kind,

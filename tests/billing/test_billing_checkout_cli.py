@@ -11,15 +11,9 @@ from datetime import date
 from urllib.parse import parse_qsl, urlencode, urlsplit
 
 import pytest
-from stagefy_testing import run_cli
+from stagefy_testing import cli_json, run_cli
 
 PASSPHRASE = "jt7NOE43FZPn"
-
-
-def cli_json(args: list[str], **kwargs):
-    result = run_cli([*args, "--json"], **kwargs)
-    assert result.exit_code == 0, (result.exit_code, result.stderr)
-    return result.json()
 
 
 @pytest.fixture
@@ -58,6 +52,8 @@ def test_subscription_start_prints_a_signed_recurring_link(signed_in_agent, payf
         "subscription",
         "pro",
     )
+    # without STAGEFY_PAYFAST_NOTIFY_URL, PayFast is told to notify the project's payment function
+    assert fields["notify_url"] == f"{os.environ['SUPABASE_URL']}/functions/v1/payfast-itn"
     assert "Pro: 500 credits a month for R 499.00 a month" in result.stderr
 
 
