@@ -48,6 +48,13 @@ def check_settings(ctx: UserContext, template_type: str, settings: dict) -> dict
     from stagefy_cli.imaging.video_types import RenderError
 
     settings = dict(settings)
+    if settings.get("edit_type") is not None:
+        from stagefy_cli.ai.catalog import EDIT_TYPES
+
+        if template_type != "custom" or settings["edit_type"] not in EDIT_TYPES:
+            raise UsageError(
+                f"edit_type is for custom templates and must be one of: {', '.join(EDIT_TYPES)}."
+            )
     if "logo" in settings:
         logo = settings.pop("logo")
         settings["logo_media_id"] = (

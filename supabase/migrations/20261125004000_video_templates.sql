@@ -40,11 +40,14 @@ insert into public.templates (user_id, name, type, description, prompt_template,
   (null, 'Instagram reel', 'instagram_reel',
    'A 9:16 video of the listing photos with a listing card and your contact card.', null,
    '{"seconds_per_photo": 2.5, "primary": "#1F2A44", "accent": "#C9A227", "currency": "ZAR"}', true),
-  (null, 'Staged for the market', 'custom',
-   'Virtual staging that suits the listing: an AI edit of each photo.',
-   'Virtually stage this room with tasteful furniture that suits a {bedrooms}-bedroom home in {city} '
-   'listed at {price}; keep the walls, windows, floor and lighting exactly as they are.',
-   '{"currency": "ZAR"}', true);
+  -- A custom template runs an AI edit of each photo with its filled prompt; `edit_type` picks the
+  -- kind of edit (default custom). This built-in one enhances, so it also works offline (the local
+  -- provider); a generative provider also follows the prompt.
+  (null, 'Bright and inviting', 'custom',
+   'Brightens each photo (white balance, exposure, contrast, sharpness); works offline.',
+   'Brighten this photo of a {bedrooms}-bedroom home in {city} listed at {price} so it looks warm and '
+   'inviting; keep the walls, windows, furniture and layout exactly as they are.',
+   '{"currency": "ZAR", "edit_type": "enhance"}', true);
 
 -- ---------------------------------------------------------------------------------------------
 -- Internal helpers
@@ -313,6 +316,7 @@ declare
   v_service public.ai_service;
   v_count integer;
   v_logo text;
+  v_edit_type text;
 begin
   select * into v_template from public.templates t
    where t.id = p_template_id and (t.user_id = p_user_id or t.is_public);
@@ -356,6 +360,10 @@ begin
      and exists (select 1 from storage.objects o where o.bucket_id = 'media' and o.name = m.url);
 
   if v_template.type = 'custom' then
+    v_edit_type := coalesce(nullif(v_template.settings ->> 'edit_type', ''), 'custom');
+    if not exists (select 1 from public.prices p where p.code = 'edit:' || v_edit_type) then
+      raise exception using errcode = 'P0422', message = format('unknown edit_type %s in the template', v_edit_type);
+    end if;
     if p_options ? 'provider' and nullif(p_options ->> 'provider', '') is not null then
       if not (p_options ->> 'provider' = any (enum_range(null::public.ai_service)::text[])) then
         raise exception using errcode = 'P0422', message = format('unknown provider %s', p_options ->> 'provider');
@@ -370,7 +378,7 @@ begin
         'model', case when v_service = v_price.default_service then v_price.default_model else 'auto' end,
         'credit_cost', v_price.credits,
         'input', jsonb_build_object(
-          'kind', 'edit', 'edit_type', 'custom', 'source_path', v_photo ->> 'path',
+          'kind', 'edit', 'edit_type', v_edit_type, 'source_path', v_photo ->> 'path',
           'filename', v_photo ->> 'filename', 'mime_type', v_photo ->> 'mime_type',
           'prompt', p_options ->> 'prompt', 'variation', 1, 'listing_id', v_listing ->> 'id',
           'provider', nullif(p_options ->> 'provider', ''), 'template_id', v_template.id,

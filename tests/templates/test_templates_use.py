@@ -181,7 +181,7 @@ def test_custom_template_fills_its_prompt_and_queues_ai_edits(signed_in_agent, c
     [prompt] = prompts
     assert "3-bedroom home in Cape Town" in prompt and "R 2 450 000" in prompt.replace("\u00a0", " ")
     assert {(job["input"]["kind"], job["input"]["edit_type"]) for job in project["jobs"]} == {
-        ("edit", "custom")
+        ("edit", "enhance")  # the built-in custom template's settings.edit_type
     }
     cancelled = cli_json(["projects", "cancel", project["id"], "--yes"])
     assert cancelled["refunded"] == 2 * price("template:custom")
@@ -235,3 +235,30 @@ def test_missing_placeholders_and_values_are_errors_before_anything_is_spent(
     project = cli_json(["projects", "show", filled.json()["project_id"]])
     assert project["jobs"][0]["input"]["prompt"] == "Tidy the double garage of 3 Hill Road"
     run_cli(["projects", "cancel", project["id"], "--yes"])
+
+
+def test_built_in_custom_template_works_offline(signed_in_agent, cli_stack, stack, tmp_path):
+    from stagefy_cli.services.workers import load_providers
+    from stagefy_cli.worker import Worker, WorkerConfig
+
+    listing = add_listing(**LISTING)
+    photo = make_photo(tmp_path / "lounge.jpg")
+    submitted = run_cli(
+        ["templates", "use", builtin("custom")["id"][:8], "--listing", listing["id"][:8],
+         "--photo", str(photo), "--yes", "--no-wait", "--json"]
+    )  # fmt: skip
+    assert submitted.exit_code == 8, submitted.stderr
+    worker = Worker(stack.service_client(), load_providers(["local"], {}), WorkerConfig(poll_interval=0.05))
+    assert worker.run(once=True) == 1
+    done = cli_json(["projects", "watch", submitted.json()["project_id"][:8], "--out", str(tmp_path / "out")])
+    assert done["status"] == "completed"
+    assert [j["service"] for j in done["jobs"]] == ["local"]
+    assert len(done["files"]) == 1
+
+
+def test_edit_type_setting_is_checked(signed_in_agent):
+    bad = run_cli(
+        ["templates", "create", "--name", "X", "--type", "custom", "--prompt-template", "Stage {address}",
+         "--set", "edit_type=teleport"]
+    )  # fmt: skip
+    assert bad.exit_code == 2 and "edit_type is for custom templates" in bad.stderr
