@@ -44,3 +44,5 @@ def test_a_client_cannot_choose_the_ai_clip_model(stack, make_agent, tmp_path):
         raw.data["project_id"],
     )
     assert models == [("kwaivgi/kling-v2.1",)]
+    for project_id in (submitted["project_id"], raw.data["project_id"]):  # leave the queue empty
+        agent.client.rpc("cancel_project", {"p_project_id": project_id}).execute()
