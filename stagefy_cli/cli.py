@@ -82,6 +82,7 @@ class LazyGroup(TyperGroup):
         module = importlib.import_module(module_name)
         command = typer.main.get_command(module.app)
         command.name = cmd_name
+        _name_metavars(command)
         self.commands[cmd_name] = command
         return command
 
@@ -125,6 +126,22 @@ class LazyGroup(TyperGroup):
 
         show_unread_notice(args)
         return result
+
+
+def _name_metavars(command) -> None:
+    """Show `--email EMAIL` in help rather than Typer's `--email <str>`: every option and argument
+    without its own metavar is named after itself."""
+    for param in getattr(command, "params", ()):
+        if (
+            param.metavar is None
+            and not getattr(param, "is_flag", False)
+            and not getattr(param, "count", False)
+        ):
+            flags = [opt for opt in getattr(param, "opts", ()) if opt.startswith("--")]
+            name = flags[0][2:] if flags else (param.name or "value")
+            param.metavar = name.replace("-", "_").upper()
+    for sub in getattr(command, "commands", {}).values():
+        _name_metavars(sub)
 
 
 def _as_stagefy_error(exc: Exception) -> StagefyError:
