@@ -21,10 +21,10 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 
 from stagefy_cli.jobs import JobContext, JobOutput, handler_for
+from stagefy_cli.services.uploads import BUCKET
 
 log = logging.getLogger("stagefy.worker")
 
-BUCKET = "media"
 MAINTENANCE_INTERVAL_S = 300.0
 
 

@@ -14,8 +14,8 @@ from pathlib import Path
 from stagefy_cli.backend.client import UserContext
 from stagefy_cli.errors import UsageError
 from stagefy_cli.services import ids
+from stagefy_cli.services.uploads import BUCKET
 
-BUCKET = "media"
 TERMINAL = ("completed", "failed", "cancelled")
 PROJECT_COLUMNS = (
     "id,name,type,status,credit_cost,input_data,output_data,error_message,created_at,completed_at"

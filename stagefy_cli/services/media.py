@@ -15,8 +15,8 @@ from pathlib import Path, PurePosixPath
 from stagefy_cli.backend.client import UserContext
 from stagefy_cli.errors import NotFound, UsageError
 from stagefy_cli.services import ids
+from stagefy_cli.services.uploads import BUCKET
 
-BUCKET = "media"
 MEDIA_TYPES = ("image", "video", "template")
 SIGNED_URL_SECONDS = 300
 CHUNK = 1 << 16

@@ -16,7 +16,6 @@ from stagefy_cli.errors import NotFound, UsageError
 from stagefy_cli.services import ids
 from stagefy_cli.services.photos import Photo, check_photo
 
-BUCKET = "media"
 FORMATS = ("landscape", "reel", "square")
 MOTIONS = ("ai",)
 MAX_MUSIC_BYTES = 50 * 1024 * 1024

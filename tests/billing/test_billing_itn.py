@@ -10,9 +10,8 @@ from concurrent.futures import ThreadPoolExecutor
 from urllib.parse import urlencode
 
 import httpx
-import psycopg
 import pytest
-from stagefy_testing import ServerThread
+from stagefy_testing import ServerThread, balance, sql
 
 from stagefy_cli.billing.apply import create_payfast_itn_app
 from stagefy_cli.billing.config import PayFastConfig
@@ -85,15 +84,6 @@ class ItnEndpoint:
 def itn(stack, fake_payfast):
     with ItnEndpoint(stack, fake_payfast) as endpoint:
         yield endpoint
-
-
-def sql(stack, query: str, *params):
-    with psycopg.connect(stack.dsn, autocommit=True) as conn:
-        return conn.execute(query, params).fetchall()
-
-
-def balance(stack, user_id) -> int:
-    return sql(stack, "select credits from public.users where id = %s", user_id)[0][0]
 
 
 def assert_ledger_matches(stack, user_id) -> None:
