@@ -3,7 +3,8 @@
 --
 -- 1. payfast_checkouts: the links the function handed out (who, what, how much), so a purchase can
 --    be followed from the link to its payment; written and read by the service role only.
--- 2. apply_payfast_itn locks the user before writing the payment row (no deadlock under a burst).
+-- 2. apply_payfast_itn locks the user before writing the payment row (no deadlock under a burst),
+--    and expire_subscriptions never waits for a user's row while holding a subscription's.
 -- 3. Agents read only their payments' item, amount, status and date: never the raw notification
 --    (it carries PayFast's signature) nor anything else the passphrase signs.
 
@@ -85,6 +86,56 @@ begin
 
   return jsonb_build_object('pf_payment_id', v_pf_id, 'status', v_status, 'replay', false,
                             'user_id', coalesce((v_result ->> 'user_id')::uuid, v_user_id)) || v_result;
+end;
+$$;
+
+create or replace function private.expire_subscriptions(p_user_id uuid default null)
+returns integer
+language plpgsql
+set search_path = ''
+as $$
+declare
+  v_sub public.subscriptions;
+  v_count integer := 0;
+begin
+  for v_sub in
+    select * from public.subscriptions s
+     where s.ended_at is null
+       and (p_user_id is null or s.user_id = p_user_id)
+       and ((s.status <> 'active' and s.current_period_end <= now())
+            -- an active plan PayFast stopped renewing (e.g. cancelled on PayFast's side and the
+            -- notification never arrived) lapses after a few days' grace
+            or (s.status = 'active' and s.current_period_end <= now() - interval '3 days'))
+     for update skip locked
+  loop
+    -- The user's row is locked after the subscription's here, the other way round from a payment;
+    -- never wait for it: a user busy with a payment has this subscription ended by that payment's
+    -- own call (or the next one), so waiting could only deadlock.
+    perform 1 from public.users u where u.id = v_sub.user_id for update skip locked;
+    if not found then
+      continue;
+    end if;
+    update public.subscriptions
+       set ended_at = now(), status = case when status = 'active' then 'past_due' else status end
+     where id = v_sub.id
+    returning * into v_sub;
+    -- Another live subscription keeps the user's tier.
+    if not exists (
+      select 1 from public.subscriptions o
+       where o.user_id = v_sub.user_id and o.id <> v_sub.id and o.ended_at is null
+         and (o.status = 'active' or o.current_period_end > now())
+    ) then
+      update public.users set subscription_tier = 'free'
+       where id = v_sub.user_id and subscription_tier::text = v_sub.plan_id;
+      insert into public.notifications (user_id, type, title, message, action_url)
+      values (v_sub.user_id, 'system', 'Your plan has ended',
+              format('Your %s plan ended on %s (%s); you are on the free tier now.', v_sub.plan_id,
+                     to_char(v_sub.current_period_end, 'YYYY-MM-DD'), v_sub.status),
+              'stagefy plans');
+    end if;
+    v_count := v_count + 1;
+  end loop;
+  return v_count;
 end;
 $$;
 

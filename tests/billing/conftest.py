@@ -118,17 +118,6 @@ def create_fake_payfast(state: FakePayFast) -> Starlette:
 
 
 @pytest.fixture(scope="session")
-def server_thread():
-    """`with server_thread(app) as server: ... server.url`"""
-    return ServerThread
-
-
-@pytest.fixture(scope="session")
-def api_signature():
-    return documented_api_signature
-
-
-@pytest.fixture(scope="session")
 def _payfast_server():
     state = FakePayFast()
     with ServerThread(create_fake_payfast(state)) as server:

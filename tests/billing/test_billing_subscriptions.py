@@ -362,3 +362,37 @@ def test_an_active_plan_that_is_not_renewed_lapses_after_three_days(stack, make_
     assert sql(stack, "select subscription_tier::text from public.users where id = %s", agent.id) == [
         ("free",)
     ]
+
+
+def test_ending_a_plan_never_waits_for_a_user_busy_with_a_payment(stack, make_agent):
+    """A payment locks the user, then the subscription; ending plans locks the subscription, then
+    the user. So ending skips a user whose row is locked (and ends the plan next time) rather than
+    wait for it, which could deadlock with that payment."""
+    agent = make_agent()
+    token = str(uuid.uuid4())
+    started = {
+        "pf_payment_id": uuid.uuid4().hex,
+        "payment_status": "COMPLETE",
+        "amount_gross": "199.00",
+        "custom_str1": agent.id,
+        "custom_str2": "subscription",
+        "custom_str3": "basic",
+        "token": token,
+    }
+    stack.service_client().rpc("apply_payfast_itn", {"p_itn": started}).execute()
+    sql(
+        stack,
+        "update public.subscriptions set status = 'cancelled', current_period_end = now() - interval '1 day' "
+        "where payfast_subscription_id = %s returning id",
+        token,
+    )
+    with psycopg.connect(stack.dsn) as payment, psycopg.connect(stack.dsn, autocommit=True) as expiry:
+        payment.execute("select 1 from public.users where id = %s for update", (agent.id,))
+        expiry.execute("set statement_timeout = '5s'")
+        assert expiry.execute("select private.expire_subscriptions(%s)", (agent.id,)).fetchone() == (0,)
+        payment.rollback()
+        assert expiry.execute("select private.expire_subscriptions(%s)", (agent.id,)).fetchone() == (1,)
+    assert subscription_row(stack, token)["ended_at"] is not None
+    assert sql(stack, "select subscription_tier::text from public.users where id = %s", agent.id) == [
+        ("free",)
+    ]

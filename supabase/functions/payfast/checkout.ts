@@ -77,5 +77,8 @@ export function buildCheckout(
   const signed: Record<string, string> = {};
   for (const [key, value] of Object.entries(fields)) if (value.trim()) signed[key] = value.trim();
   signed.signature = signature;
-  return { url: `${config.processUrl}?${checkoutParamString(fields)}&signature=${signature}`, fields: signed };
+  return {
+    url: `${config.processUrl}?${checkoutParamString(fields)}&signature=${signature}`,
+    fields: signed,
+  };
 }

@@ -21,8 +21,8 @@ import {
   ItnRejected,
   parseCents,
   parseForm,
-  type Resolver,
   resolveHost,
+  type Resolver,
 } from "./itn.ts";
 import { changeSubscription } from "./payfast_api.ts";
 
@@ -75,7 +75,9 @@ function actionProblem(sub: Subscription, action: string): string | null {
 
 async function jsonBody(request: Request): Promise<Record<string, unknown>> {
   const body = await request.json().catch(() => null);
-  if (!body || typeof body !== "object" || Array.isArray(body)) throw new HttpError(400, "send a JSON object");
+  if (!body || typeof body !== "object" || Array.isArray(body)) {
+    throw new HttpError(400, "send a JSON object");
+  }
   return body as Record<string, unknown>;
 }
 
@@ -94,21 +96,34 @@ export function createHandler(config: Config, deps: Partial<Deps> = {}) {
     const body = await jsonBody(request);
     const kind = body.kind as Kind;
     const code = String(body.code ?? "");
-    if (kind !== "pack" && kind !== "subscription") throw new HttpError(400, "kind must be pack or subscription");
+    if (kind !== "pack" && kind !== "subscription") {
+      throw new HttpError(400, "kind must be pack or subscription");
+    }
     requireMerchant();
     if (kind === "subscription" && !config.passphrase) {
-      throw new HttpError(503, "PayFast subscriptions need a passphrase: the operator sets PAYFAST_PASSPHRASE");
+      throw new HttpError(
+        503,
+        "PayFast subscriptions need a passphrase: the operator sets PAYFAST_PASSPHRASE",
+      );
     }
     let item: Item | undefined;
     if (kind === "pack") {
-      const packs = await db.select<Item>("credit_packs", "active=eq.true&select=code,name,credits,price_zar&order=price_zar");
+      const packs = await db.select<Item>(
+        "credit_packs",
+        "active=eq.true&select=code,name,credits,price_zar&order=price_zar",
+      );
       item = packs.find((p) => p.code === code);
       if (!item) {
         const available = packs.map((p) => p.code).join(", ");
-        throw new HttpError(404, `no credit pack '${code}'. Available: ${available}. See: stagefy credits packs`);
+        throw new HttpError(
+          404,
+          `no credit pack '${code}'. Available: ${available}. See: stagefy credits packs`,
+        );
       }
     } else {
-      const live = liveSubscription(await db.rpc("subscription_status", {}, request.headers.get("Authorization")!));
+      const live = liveSubscription(
+        await db.rpc("subscription_status", {}, request.headers.get("Authorization")!),
+      );
       if (live) {
         throw new HttpError(
           409,
@@ -158,8 +173,19 @@ export function createHandler(config: Config, deps: Partial<Deps> = {}) {
     if (!sub) throw new HttpError(404, "you have no subscription to change. See: stagefy plans");
     const problem = actionProblem(sub, action);
     if (problem) throw new HttpError(409, problem);
-    await changeSubscription(config, sub.payfast_subscription_id, action === "resume" ? "unpause" : action as "cancel" | "pause", fetchFn);
-    return json(await db.rpc("record_subscription_change", { p_subscription_id: sub.id, p_action: action }, authorization!));
+    await changeSubscription(
+      config,
+      sub.payfast_subscription_id,
+      action === "resume" ? "unpause" : action as "cancel" | "pause",
+      fetchFn,
+    );
+    return json(
+      await db.rpc(
+        "record_subscription_change",
+        { p_subscription_id: sub.id, p_action: action },
+        authorization!,
+      ),
+    );
   }
 
   async function itn(request: Request, info: ConnInfo | undefined): Promise<Response> {
@@ -192,8 +218,14 @@ export function createHandler(config: Config, deps: Partial<Deps> = {}) {
       return text(error.reason, error.status);
     }
     try {
-      const result = await db.rpc<{ outcome?: string; replay?: boolean }>("apply_payfast_itn", { p_itn: fields });
-      console.log(`PayFast ITN ${reference} ${fields.payment_status}: ${result?.outcome}${result?.replay ? " (replay)" : ""}`);
+      const result = await db.rpc<{ outcome?: string; replay?: boolean }>("apply_payfast_itn", {
+        p_itn: fields,
+      });
+      console.log(
+        `PayFast ITN ${reference} ${fields.payment_status}: ${result?.outcome}${
+          result?.replay ? " (replay)" : ""
+        }`,
+      );
       return text("OK");
     } catch (error) {
       console.error(`PayFast ITN ${reference} passed every check but could not be applied: ${error}`);

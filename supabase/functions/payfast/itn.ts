@@ -5,7 +5,7 @@
 // price the database expects), and the validation postback to PayFast. A failed check throws
 // `ItnRejected` with the HTTP status to answer; nothing is applied.
 import { lookup } from "node:dns/promises";
-import { type Pairs, itnParamString, itnSignatureValid, sameText, splitAtSignature } from "./signature.ts";
+import { itnParamString, itnSignatureValid, type Pairs, sameText, splitAtSignature } from "./signature.ts";
 
 export const VALIDATE_TIMEOUT_MS = 10_000; // PayFast waits for our answer and retries when we are slow
 const HOSTS_TTL_MS = 300_000; // how long a resolution of PayFast's host names is trusted
@@ -35,7 +35,10 @@ export function checkSignature(pairs: Pairs, passphrase: string | undefined): vo
   const { signature, trailing } = splitAtSignature(pairs);
   if (signature === null) throw new ItnRejected(400, "missing signature");
   if (trailing.length) {
-    throw new ItnRejected(400, `fields after signature are not signed: ${trailing.map(([k]) => k).join(", ")}`);
+    throw new ItnRejected(
+      400,
+      `fields after signature are not signed: ${trailing.map(([k]) => k).join(", ")}`,
+    );
   }
   if (!itnSignatureValid(pairs, passphrase)) throw new ItnRejected(400, "bad signature");
 }
@@ -63,7 +66,10 @@ export function checkAmount(amountGross: string | undefined, expected: string | 
   const gross = parseCents(amountGross, "amount_gross");
   const price = parseCents(String(expected), "the price");
   if (Math.abs(gross - price) > 1) {
-    throw new ItnRejected(400, `amount_gross ${amountGross} does not match the price ${(price / 100).toFixed(2)}`);
+    throw new ItnRejected(
+      400,
+      `amount_gross ${amountGross} does not match the price ${(price / 100).toFixed(2)}`,
+    );
   }
 }
 
@@ -95,7 +101,8 @@ export function normalise(address: string): string {
 export type Resolver = (host: string) => Promise<string[]>;
 
 /** getaddrinfo, as PayFast's own examples use (gethostbynamel); /etc/hosts counts. */
-export const resolveHost: Resolver = async (host) => (await lookup(host, { all: true })).map((a) => a.address);
+export const resolveHost: Resolver = async (host) =>
+  (await lookup(host, { all: true })).map((a) => a.address);
 
 const resolved = new Map<string, { at: number; addresses: Set<string> }>();
 
@@ -117,7 +124,11 @@ export async function payfastAddresses(hosts: string[], resolve: Resolver): Prom
   return addresses;
 }
 
-export async function checkSource(address: string | undefined, hosts: string[], resolve: Resolver): Promise<void> {
+export async function checkSource(
+  address: string | undefined,
+  hosts: string[],
+  resolve: Resolver,
+): Promise<void> {
   if (!address) throw new ItnRejected(403, "unknown source address");
   const ip = normalise(address);
   if (!(await payfastAddresses(hosts, resolve)).has(ip)) {
@@ -126,7 +137,11 @@ export async function checkSource(address: string | undefined, hosts: string[], 
 }
 
 /** PayFast's server confirmation: POST the parameter string back; the answer must be VALID. */
-export async function confirmWithPayFast(pairs: Pairs, validateUrl: string, fetchFn: typeof fetch): Promise<void> {
+export async function confirmWithPayFast(
+  pairs: Pairs,
+  validateUrl: string,
+  fetchFn: typeof fetch,
+): Promise<void> {
   let response: Response;
   try {
     response = await fetchFn(validateUrl, {
@@ -140,7 +155,10 @@ export async function confirmWithPayFast(pairs: Pairs, validateUrl: string, fetc
   }
   const text = (await response.text()).trim();
   if (response.status !== 200 || text !== "VALID") {
-    throw new ItnRejected(400, `PayFast validation answered ${response.status} ${JSON.stringify(text.slice(0, 40))}`);
+    throw new ItnRejected(
+      400,
+      `PayFast validation answered ${response.status} ${JSON.stringify(text.slice(0, 40))}`,
+    );
   }
 }
 

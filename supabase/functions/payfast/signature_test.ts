@@ -73,7 +73,10 @@ Deno.test("subscription signature keeps zero cycles", () => {
 });
 
 Deno.test("an unknown checkout field is refused", () => {
-  assert.throws(() => checkoutParamString({ merchant_id: "1", bogus: "x" }), /not a PayFast checkout field: bogus/);
+  assert.throws(
+    () => checkoutParamString({ merchant_id: "1", bogus: "x" }),
+    /not a PayFast checkout field: bogus/,
+  );
 });
 
 Deno.test("passphrase is url-encoded", () => {
