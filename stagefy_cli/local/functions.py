@@ -65,11 +65,16 @@ def _free_port() -> int:
         return sock.getsockname()[1]
 
 
-def _die_with_parent() -> None:  # pragma: no cover - runs in the child before exec
-    """A function's process ends with the process that started it, even if that one is killed."""
+def _die_with_parent():
+    """For Popen's preexec_fn: a function's process ends with the process that started it, even if
+    that one is killed (Linux's PR_SET_PDEATHSIG). Resolved before the fork, so the child only
+    calls into libc (no import after fork)."""
+    if sys.platform != "linux":
+        return None
     import ctypes
 
-    ctypes.CDLL(None).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
+    prctl = ctypes.CDLL(None).prctl
+    return lambda: prctl(1, signal.SIGTERM)  # 1 = PR_SET_PDEATHSIG
 
 
 class FunctionsRuntime:
@@ -84,6 +89,7 @@ class FunctionsRuntime:
 
     def start(self) -> dict[str, str]:
         log = self.log_path.open("ab") if self.log_path else None
+        preexec = _die_with_parent()
         try:
             for name in function_names(self.directory):
                 port = _free_port()
@@ -109,7 +115,7 @@ class FunctionsRuntime:
                     stdout=log,
                     stderr=subprocess.STDOUT if log else None,
                     env=env,
-                    preexec_fn=_die_with_parent if sys.platform == "linux" else None,  # noqa: PLW1509
+                    preexec_fn=preexec,  # noqa: PLW1509
                 )
                 self.upstreams[name] = f"http://127.0.0.1:{port}"
         finally:
