@@ -15,7 +15,7 @@ PORT = typer.Option(
 
 @app.command()
 def start(port: int = PORT, as_json: bool = JSON, fields: str = FIELDS) -> None:
-    """Start PostgreSQL, apply migrations and serve the API in the background.
+    """Start PostgreSQL, apply migrations and serve the API and Edge Functions in the background.
 
     Example: stagefy local start --port 54321
     """
