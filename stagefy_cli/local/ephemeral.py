@@ -95,7 +95,7 @@ def gateway(
     playing PayFast itself when no merchant is set."""
     from contextlib import ExitStack
 
-    from stagefy_cli.local.functions import FunctionsRuntime, local_secrets
+    from stagefy_cli.local.functions import FunctionsRuntime, jwt_required, local_secrets
     from stagefy_cli.local.gateway.app import create_app
     from stagefy_cli.local.gateway.context import GatewayContext
     from stagefy_cli.local.gateway.db import Database
@@ -112,7 +112,7 @@ def gateway(
             if functions is not None:
                 secrets, sandbox = local_secrets(api_url, keys, functions)
                 upstreams = running.enter_context(FunctionsRuntime(secrets, log_path=functions_log))
-            app = create_app(ctx, function_upstreams=upstreams, sandbox=sandbox)
+            app = create_app(ctx, function_upstreams=upstreams, sandbox=sandbox, function_jwt=jwt_required())
             server = running.enter_context(ServerThread(app, port=port))
             yield EphemeralStack(server.url, keys.anon_key, keys.service_role_key, dsn, ctx)
     finally:

@@ -42,6 +42,21 @@ def function_names(directory: Path | None = None) -> list[str]:
     )
 
 
+def jwt_required(directory: Path | None = None) -> dict[str, bool]:
+    """Per function, whether the gateway checks the caller's JWT first: `verify_jwt` of its
+    `[functions.<name>]` table in `supabase/config.toml`, true unless it says otherwise (as
+    `supabase functions serve` and `deploy` read it)."""
+    import tomllib
+
+    directory = directory or functions_dir()
+    try:
+        config = tomllib.loads((directory.parent / "config.toml").read_text(encoding="utf-8"))
+    except (OSError, tomllib.TOMLDecodeError):
+        config = {}
+    settings = config.get("functions", {})
+    return {name: bool(settings.get(name, {}).get("verify_jwt", True)) for name in function_names(directory)}
+
+
 def read_env_file(path: Path) -> dict[str, str]:
     """`NAME=value` lines (what `supabase functions serve` loads from `supabase/functions/.env`)."""
     values = {}

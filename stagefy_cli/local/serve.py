@@ -12,7 +12,7 @@ from pathlib import Path
 
 import uvicorn
 
-from stagefy_cli.local.functions import FunctionsRuntime, local_secrets
+from stagefy_cli.local.functions import FunctionsRuntime, jwt_required, local_secrets
 from stagefy_cli.local.gateway.app import create_app
 from stagefy_cli.local.gateway.context import GatewayContext
 from stagefy_cli.local.gateway.db import Database
@@ -42,7 +42,7 @@ def main(argv: list[str] | None = None) -> None:
     ctx = build_context(stack, api_url)
     secrets, sandbox = local_secrets(api_url, ctx.keys, dict(os.environ))
     functions = FunctionsRuntime(secrets)  # their logs go to gateway.log, with the gateway's
-    app = create_app(ctx, function_upstreams=functions.start(), sandbox=sandbox)
+    app = create_app(ctx, function_upstreams=functions.start(), sandbox=sandbox, function_jwt=jwt_required())
     # proxy_headers=False: the gateway is the edge; a caller's X-Forwarded-For is not its address
     config = uvicorn.Config(
         app, host="127.0.0.1", port=args.port, log_level="warning", lifespan="off", proxy_headers=False

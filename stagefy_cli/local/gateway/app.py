@@ -19,9 +19,11 @@ def create_app(
     ctx: GatewayContext,
     function_upstreams: dict[str, str] | None = None,
     sandbox: payfast_sandbox.PayFastSandbox | None = None,
+    function_jwt: dict[str, bool] | None = None,
 ) -> Starlette:
     """Build the ASGI app. `function_upstreams` maps an Edge Function's name to the URL of its Deno
-    process (see local/functions.py); `sandbox`, when the local stack plays PayFast, is served at
+    process (see local/functions.py), `function_jwt` to whether the gateway checks the caller's JWT
+    first (true by default); `sandbox`, when the local stack plays PayFast, is served at
     `/payfast-sandbox`."""
 
     def database_answers() -> bool:
@@ -44,7 +46,7 @@ def create_app(
         Mount("/rest/v1", app=rest.create_app(ctx)),
         Mount("/storage/v1", app=storage.create_app(ctx)),
     ]
-    proxy = functions.create_endpoint(function_upstreams or {})
+    proxy = functions.create_endpoint(ctx, function_upstreams or {}, function_jwt or {})
     methods = ["GET", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"]
     routes.append(Route("/functions/v1/{name}", proxy, methods=methods))
     routes.append(Route("/functions/v1/{name}/{path:path}", proxy, methods=methods))

@@ -1,6 +1,7 @@
 """`/functions/v1/<name>[/...]`: the gateway's proxy to the Edge Functions' Deno processes.
 
-Like Supabase's, it hands the function the path with its `/<name>` prefix kept and appends the
+Like Supabase's, it checks the caller's JWT first unless the function is configured with
+`verify_jwt = false`, hands the function the path with its `/<name>` prefix kept, and appends the
 caller's address to `X-Forwarded-For`: the entry a function may trust is the one the proxy wrote,
 never what the caller sent (see the function's `clientAddress`).
 """
@@ -10,6 +11,8 @@ from __future__ import annotations
 import httpx
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
+
+from stagefy_cli.local.gateway.context import GatewayContext, InvalidToken
 
 HOP_BY_HOP = {
     "connection",
@@ -27,8 +30,9 @@ HOP_BY_HOP = {
 TIMEOUT_S = 150.0  # Supabase's own wall-clock limit for a request to a function
 
 
-def create_endpoint(upstreams: dict[str, str]):
-    """A Starlette endpoint for the routes `/functions/v1/{name}` and `/functions/v1/{name}/{path}`."""
+def create_endpoint(ctx: GatewayContext, upstreams: dict[str, str], verify_jwt: dict[str, bool]):
+    """A Starlette endpoint for the routes `/functions/v1/{name}` and `/functions/v1/{name}/{path}`.
+    `verify_jwt` maps a name to whether a valid JWT (any API role) is required; true if absent."""
     client = httpx.AsyncClient(timeout=TIMEOUT_S)
 
     async def proxy(request: Request) -> Response:
@@ -38,6 +42,12 @@ def create_endpoint(upstreams: dict[str, str]):
             return JSONResponse(
                 {"code": "NOT_FOUND", "message": "Requested function was not found"}, status_code=404
             )
+        if verify_jwt.get(name, True):
+            auth = request.headers.get("authorization", "")
+            try:
+                ctx.decode_jwt(auth[7:].strip() if auth[:7].lower() == "bearer " else "")
+            except InvalidToken:
+                return JSONResponse({"code": 401, "message": "Invalid JWT"}, status_code=401)
         rest = request.path_params.get("path", "")
         url = f"{upstream}/{name}" + (f"/{rest}" if rest else "")
         headers = {k: v for k, v in request.headers.items() if k.lower() not in HOP_BY_HOP}
