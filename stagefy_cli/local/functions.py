@@ -174,12 +174,13 @@ class FunctionsRuntime:
         self.stop()
 
 
-def local_secrets(api_url: str, keys, environ: dict[str, str]):
+def local_secrets(api_url: str, keys, environ: dict[str, str], env_file: Path | None = None):
     """The secrets the local stack gives its functions, and the PayFast sandbox it runs (or None).
 
-    Like a hosted project: the project's URL and keys; then `supabase/functions/.env`; then the
-    `PAYFAST_*` variables of `environ`. Without a merchant id among them the stack plays PayFast
-    itself (`stagefy local payfast complete`), so a purchase can be finished offline."""
+    Like a hosted project: the project's URL and keys; then `env_file` (the local stack passes
+    `supabase/functions/.env`); then the `PAYFAST_*` variables of `environ`. Without a merchant id
+    among them the stack plays PayFast itself (`stagefy local payfast complete`), so a purchase can
+    be finished offline."""
     from stagefy_cli.local.gateway.payfast_sandbox import PayFastSandbox
 
     secrets = {
@@ -187,7 +188,8 @@ def local_secrets(api_url: str, keys, environ: dict[str, str]):
         "SUPABASE_ANON_KEY": keys.anon_key,
         "SUPABASE_SERVICE_ROLE_KEY": keys.service_role_key,
     }
-    secrets |= read_env_file(functions_dir() / ".env")
+    if env_file is not None:
+        secrets |= read_env_file(env_file)
     secrets |= {k: v for k, v in environ.items() if k.startswith("PAYFAST_")}
     if secrets.get("PAYFAST_MERCHANT_ID"):
         return secrets, None

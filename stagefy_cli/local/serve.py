@@ -12,7 +12,7 @@ from pathlib import Path
 
 import uvicorn
 
-from stagefy_cli.local.functions import FunctionsRuntime, jwt_required, local_secrets
+from stagefy_cli.local.functions import FunctionsRuntime, functions_dir, jwt_required, local_secrets
 from stagefy_cli.local.gateway.app import create_app
 from stagefy_cli.local.gateway.context import GatewayContext
 from stagefy_cli.local.gateway.db import Database
@@ -40,7 +40,7 @@ def main(argv: list[str] | None = None) -> None:
     stack = LocalStack(args.root)
     api_url = f"http://127.0.0.1:{args.port}"
     ctx = build_context(stack, api_url)
-    secrets, sandbox = local_secrets(api_url, ctx.keys, dict(os.environ))
+    secrets, sandbox = local_secrets(api_url, ctx.keys, dict(os.environ), functions_dir() / ".env")
     functions = FunctionsRuntime(secrets)  # their logs go to gateway.log, with the gateway's
     app = create_app(ctx, function_upstreams=functions.start(), sandbox=sandbox, function_jwt=jwt_required())
     # proxy_headers=False: the gateway is the edge; a caller's X-Forwarded-For is not its address
