@@ -6,7 +6,7 @@ from pathlib import Path
 
 import typer
 
-from stagefy_cli.commands.options import FIELDS, JSON, YES
+from stagefy_cli.commands.options import FIELDS, JSON, TIMEOUT, YES, out_folder
 
 app = typer.Typer(add_completion=False)
 
@@ -40,13 +40,11 @@ def edit(
     provider: str = typer.Option(
         None, "--provider", help="Ask for a provider: replicate, nano_banana, qwen or local."
     ),
-    out: Path = typer.Option(
-        None, "--out", "-o", help="Directory for the results (default: next to each photo)."
-    ),
+    out: Path = out_folder("Directory for the results (default: next to each photo)."),
     no_wait: bool = typer.Option(
         False, "--no-wait", help="Print the project ID and return (exit 8) while it runs."
     ),
-    timeout: float = typer.Option(None, "--timeout", help="Stop waiting after this many seconds (exit 8)."),
+    timeout: float = TIMEOUT,
     yes: bool = YES,
     as_json: bool = JSON,
     fields: str = FIELDS,
@@ -78,7 +76,7 @@ def edit(
             provider,
         )
 
-    quote = edits.quote(ctx, edit_type, len(checked), variations)
+    quote = edits.quote(ctx, edit_type, len(checked), variations, provider)
     summary = (
         f"{edit_type.replace('_', ' ').capitalize()}: {len(checked)} photo{'s' if len(checked) > 1 else ''} x "
         f"{variations} variation{'s' if variations > 1 else ''} x {quote['price_each']} credits = "

@@ -8,6 +8,19 @@ JSON = typer.Option(False, "--json", help="Print JSON (the schema's column names
 FIELDS = typer.Option(None, "--fields", help="With --json, only these comma-separated fields.", metavar="A,B")
 YES = typer.Option(False, "--yes", "-y", help="Do not ask for confirmation.")
 LIMIT = typer.Option(30, "--limit", "-L", min=1, max=10000, help="Show at most this many rows.")
+TIMEOUT = typer.Option(None, "--timeout", min=0, help="Stop waiting after this many seconds (exit 8).")
+
+
+def _folder(value):
+    """`--out` names a folder (made when missing); an existing file is refused before any work."""
+    if value is not None and value.exists() and not value.is_dir():
+        raise typer.BadParameter(f"{value} is a file, not a folder")
+    return value
+
+
+def out_folder(help: str, default=None):
+    """The `--out FOLDER` option of every command that saves results, checked before anything runs."""
+    return typer.Option(default, "--out", "-o", help=help, callback=_folder)
 
 
 def read_password(password_stdin: bool, *, confirm: bool = False) -> str:

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import typer
 
-from stagefy_cli.commands.options import FIELDS, JSON, LIMIT, YES, command_group
+from stagefy_cli.commands.options import FIELDS, JSON, LIMIT, TIMEOUT, YES, command_group, out_folder
 
 app = command_group("Marketing templates: promo posts, open-house flyers, reels, custom AI edits.")
 
@@ -245,11 +245,9 @@ def use(
     provider: str = typer.Option(
         None, "--provider", help="custom only: replicate, nano_banana, qwen or local."
     ),
-    out: Path = typer.Option(
-        None, "--out", "-o", help="Directory for the results (default: current directory)."
-    ),
+    out: Path = out_folder("Directory for the results (default: current directory)."),
     no_wait: bool = typer.Option(False, "--no-wait", help="Print the project ID and return (exit 8)."),
-    timeout: float = typer.Option(None, "--timeout", help="Stop waiting after this many seconds (exit 8)."),
+    timeout: float = TIMEOUT,
     yes: bool = YES,
     as_json: bool = JSON,
     fields: str = FIELDS,

@@ -58,14 +58,18 @@ def validate_options(options: EditOptions) -> None:
         raise UsageError('a custom edit needs --prompt "what to change".')
 
 
-def quote(ctx: UserContext, edit_type: str, photos: int, variations: int) -> dict:
-    return (
-        ctx.client.rpc(
-            "quote_edit", {"p_edit_type": edit_type, "p_photos": photos, "p_variations": variations}
-        )
-        .execute()
-        .data
-    )
+def quote(
+    ctx: UserContext, edit_type: str, photos: int, variations: int, provider: str | None = None
+) -> dict:
+    """The price and balance; the server refuses here what it would refuse or fail later (a
+    provider that cannot do the type, more variations than it gives different results)."""
+    params = {
+        "p_edit_type": edit_type,
+        "p_photos": photos,
+        "p_variations": variations,
+        "p_provider": provider,
+    }
+    return ctx.client.rpc("quote_edit", params).execute().data
 
 
 def submit(
