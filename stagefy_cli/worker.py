@@ -336,26 +336,34 @@ class Worker:
             self._finish_call(
                 lambda: self._upload(thumbnail, output.thumbnail, "image/jpeg"), f"upload {thumbnail}"
             )
-        if entry.cancelled.is_set():
-            won = False
-        else:
-            won = self._finish_rpc(
-                "complete_job",
-                p_job_id=job["id"],
-                p_output_path=path,
-                p_file_size=len(output.data),
-                p_latency_ms=latency_ms,
-                p_api_cost=float(output.api_cost) if output.api_cost is not None else None,
-                p_media_type=output.media_type,
-                p_title=output.title,
-                p_thumbnail_path=thumbnail,
-                p_attempt=entry.attempt,
+        params = {
+            "p_job_id": job["id"],
+            "p_output_path": path,
+            "p_file_size": len(output.data),
+            "p_latency_ms": latency_ms,
+            "p_api_cost": float(output.api_cost) if output.api_cost is not None else None,
+            "p_media_type": output.media_type,
+            "p_title": output.title,
+            "p_thumbnail_path": thumbnail,
+            "p_attempt": entry.attempt,
+        }
+        files = [p for p in (path, thumbnail) if p]
+        try:
+            won = not entry.cancelled.is_set() and self._finish_call(
+                lambda: self._rpc("complete_job", **params), "complete_job"
             )
+        except Exception:
+            self._remove(files)  # the job fails (or its lease lapses): these files are nobody's
+            raise
         if not won:  # cancelled, or another attempt has the job: these files are nobody's
             log.info("job %s attempt %s lost the job; removing its own output", job["id"], entry.attempt)
-            self._finish_call(
-                lambda: self.storage().remove([p for p in (path, thumbnail) if p]), f"remove {path}"
-            )
+            self._remove(files)
+
+    def _remove(self, paths: list[str]) -> None:
+        try:
+            self._finish_call(lambda: self.storage().remove(paths), f"remove {paths[0]}")
+        except Exception as exc:  # noqa: BLE001 - an orphaned file costs storage, not money
+            log.warning("could not remove %s: %s", ", ".join(paths), exc)
 
     def _upload(self, path: str, data: bytes, mime_type: str) -> None:
         self.storage().upload(path, data, {"content-type": mime_type, "upsert": "true"})

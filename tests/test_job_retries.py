@@ -159,3 +159,56 @@ def test_a_video_past_its_time_limit_is_stopped_and_refunded(
     assert (status, attempts) == ("failed", 1)
     assert error == "stopped after 1 s: a video job may run at most 1 s"
     assert [row[0] for row in ledger] == ["usage", "refund"] and sum(row[1] for row in ledger) == 0
+
+
+class BrokenProvider:
+    """A provider with a bug: it raises something that is not a ProviderError."""
+
+    name = "local"
+
+    def supports(self, edit_type: str) -> bool:
+        return True
+
+    def model_for(self, edit_type: str) -> str:
+        return "broken"
+
+    def run(self, request, *, on_submitted=None, timeout: float = 300):
+        raise KeyError("candidates")
+
+    def cancel(self, provider_job_id: str) -> None:
+        """Nothing to cancel."""
+
+
+def test_an_unexpected_error_is_logged_with_its_traceback_and_fails_once(
+    signed_in_agent, cli_stack, tmp_path, caplog
+):
+    project_id = submit(tmp_path, edit_type="enhance")
+    with caplog.at_level("INFO", logger="stagefy.worker"):
+        run_until_done(cli_stack, project_id, {"local": BrokenProvider()})
+    (status, attempts, error, _), ledger = job_and_ledger(cli_stack, project_id)
+    assert (status, attempts) == ("failed", 1)
+    assert error == "internal error in the worker (KeyError: 'candidates')"
+    [record] = [r for r in caplog.records if "unexpected error" in r.getMessage()]
+    assert record.exc_info is not None and record.exc_info[0] is KeyError
+    assert ledger == [("usage", -1), ("refund", 1)]
+
+
+def test_heartbeats_never_extend_a_lease_past_the_jobs_time_limit(signed_in_agent, cli_stack, tmp_path):
+    project_id = submit(tmp_path, edit_type="enhance")
+    service = cli_stack.service_client()
+    claimed = (
+        service.rpc("claim_jobs", {"p_worker": "w-cap", "p_limit": 1, "p_lease_seconds": 3600}).execute().data
+    )
+    [job] = [j for j in claimed if j["project_id"] == project_id]
+    service.rpc(
+        "heartbeat_jobs", {"p_worker": "w-cap", "p_job_ids": [job["id"]], "p_lease_seconds": 86400}
+    ).execute()
+    [(limit, lease_past_deadline)] = sql(
+        cli_stack,
+        "select extract(epoch from deadline_at - claimed_at), extract(epoch from lease_expires_at - deadline_at) "
+        "from public.ai_jobs where id = %s",
+        job["id"],
+    )
+    assert limit == 900  # an edit's maximum run time (public.job_kinds)
+    assert lease_past_deadline == 30  # the margin in which the worker reports the time-out itself
+    run_cli(["projects", "cancel", project_id, "--yes"])

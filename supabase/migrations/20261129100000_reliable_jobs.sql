@@ -377,7 +377,8 @@ begin
     (select l.id from public.crm_listings l
       where l.id = nullif(v_job.input ->> 'listing_id', '')::uuid and l.user_id = v_job.user_id),
     v_job.project_id, p_media_type,
-    coalesce(p_title, format('%s of %s', replace(v_job.input ->> 'edit_type', '_', ' '), v_job.input ->> 'filename')),
+    left(coalesce(p_title, format('%s of %s', replace(v_job.input ->> 'edit_type', '_', ' '), v_job.input ->> 'filename')),
+         500),
     p_output_path, p_thumbnail_path, p_file_size, v_job.credit_cost);
   perform private.refresh_project(v_job.project_id);
   return true;

@@ -70,6 +70,8 @@ alter table public.projects
   add constraint "project name: at most 500 characters" check (length(name) <= 500) not valid,
   add constraint "prompt: at most 4000 characters"
     check (length(coalesce(input_data #>> '{options,prompt}', '')) <= 4000) not valid,
+  add constraint "title: at most 200 characters"
+    check (length(coalesce(input_data #>> '{options,title}', '')) <= 200) not valid,
   add constraint "template values: at most 8000 characters"
     check (length(coalesce(input_data ->> 'values', '')) <= 8000) not valid;
 
