@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import os
 
-from stagefy_testing import balance, cli_json, run_cli, sql
+from stagefy_testing import balance, cli_json, run_cli, sign_in, sql
 
 
 def notifications(stack, user_id: str, kind: str) -> int:
@@ -99,3 +99,12 @@ def test_a_project_that_does_not_simulate_payfast(pay_cli, pay_stack, monkeypatc
     refused = run_cli(["local", "payfast", "complete", pack["m_payment_id"]])
     assert refused.exit_code == 2
     assert "only the local stack does" in refused.stderr
+
+
+def test_names_php_would_escape_are_signed_as_payfast_signs_them(sandbox_cli, sandbox_stack, make_agent):
+    agent = make_agent(name="Zoë O'Brien-Nkosi ~ (Coastal) *Realty*")
+    sign_in(agent)
+    link = cli_json(["credits", "buy", "starter"])
+    done = cli_json(["local", "payfast", "complete", link["m_payment_id"]])
+    assert (done["function_status"], done["function_answer"]) == (200, "OK")
+    assert balance(sandbox_stack, agent.id) == 150

@@ -57,7 +57,8 @@ class PayFastSandbox:
         }
 
     def signed_body(self, fields: list[tuple[str, str]]) -> str:
-        param_string = urlencode(fields)
+        # PayFast is PHP: urlencode() escapes `~`, which Python's quote_plus leaves alone.
+        param_string = urlencode(fields).replace("~", "%7E")
         self.sent.append(param_string)
         signature = hashlib.md5(f"{param_string}&passphrase={self.passphrase}".encode()).hexdigest()
         return f"{param_string}&signature={signature}"
