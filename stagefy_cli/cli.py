@@ -16,7 +16,7 @@ import sys
 os.environ.setdefault("TYPER_USE_RICH", "0")
 
 import typer  # noqa: E402
-from typer._click.exceptions import UsageError
+from typer._click.exceptions import NoArgsIsHelpError, UsageError
 from typer.core import TyperCommand, TyperGroup
 from typer.exceptions import TyperException
 
@@ -109,6 +109,9 @@ class LazyGroup(TyperGroup):
         args = [*getattr(ctx, "_protected_args", ()), *ctx.args]
         try:
             result = super().invoke(ctx)
+        except NoArgsIsHelpError as exc:  # `stagefy crm`: its help, as a successful answer (gh does)
+            typer.echo(exc.ctx.get_help())
+            ctx.exit(0)
         except UsageError as exc:  # click's usage errors, as one line like every other error
             command = exc.ctx.command_path if exc.ctx else "stagefy"
             message = render.visible(exc.format_message().rstrip("."))

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import typer
 
-from stagefy_cli.commands.options import FIELDS, JSON, TIMEOUT, YES, out_folder
+from stagefy_cli.commands.options import FIELDS, JSON, TIMEOUT, YES, choices, out_folder
 
 app = typer.Typer(add_completion=False)
 
@@ -21,12 +21,21 @@ def edit(
         "--type",
         "-t",
         help="virtual_staging, declutter, enhance, sky_replacement, day_to_dusk or custom.",
+        autocompletion=choices("stagefy_cli.ai.catalog:EDIT_TYPES"),
     ),
     style: str = typer.Option(
-        None, "--style", "-s", help="Staging style, e.g. modern, scandinavian, coastal, luxury."
+        None,
+        "--style",
+        "-s",
+        help="Staging style, e.g. modern, scandinavian, coastal, luxury.",
+        autocompletion=choices("stagefy_cli.ai.catalog:STYLES"),
     ),
     room: str = typer.Option(
-        None, "--room", "-r", help="Room type, e.g. living_room, bedroom, kitchen, office."
+        None,
+        "--room",
+        "-r",
+        help="Room type, e.g. living_room, bedroom, kitchen, office.",
+        autocompletion=choices("stagefy_cli.ai.catalog:ROOM_TYPES"),
     ),
     prompt: str = typer.Option(
         None, "--prompt", help="What to change, in words (required for --type custom)."
@@ -38,7 +47,10 @@ def edit(
         None, "--listing", help="Link the results to this CRM listing (ID or prefix)."
     ),
     provider: str = typer.Option(
-        None, "--provider", help="Ask for a provider: replicate, nano_banana, qwen or local."
+        None,
+        "--provider",
+        help="Ask for a provider: replicate, nano_banana, qwen or local.",
+        autocompletion=choices("stagefy_cli.ai.catalog:PROVIDERS"),
     ),
     out: Path = out_folder("Directory for the results (default: next to each photo)."),
     no_wait: bool = typer.Option(

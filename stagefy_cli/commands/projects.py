@@ -6,7 +6,7 @@ from pathlib import Path
 
 import typer
 
-from stagefy_cli.commands.options import FIELDS, JSON, LIMIT, TIMEOUT, YES, command_group, out_folder
+from stagefy_cli.commands.options import FIELDS, JSON, LIMIT, TIMEOUT, YES, choices, command_group, out_folder
 
 app = command_group("Follow, download, cancel and retry your edits, videos and templates.")
 
@@ -29,8 +29,18 @@ def _columns():
 
 @app.command("list")
 def list_(
-    status: str = typer.Option(None, "--status", help=f"Only this status: {', '.join(STATUSES)}."),
-    project_type: str = typer.Option(None, "--type", help=f"Only this type: {', '.join(TYPES)}."),
+    status: str = typer.Option(
+        None,
+        "--status",
+        help=f"Only this status: {', '.join(STATUSES)}.",
+        autocompletion=choices("stagefy_cli.commands.projects:STATUSES"),
+    ),
+    project_type: str = typer.Option(
+        None,
+        "--type",
+        help=f"Only this type: {', '.join(TYPES)}.",
+        autocompletion=choices("stagefy_cli.commands.projects:TYPES"),
+    ),
     limit: int = LIMIT,
     as_json: bool = JSON,
     fields: str = FIELDS,

@@ -2,7 +2,8 @@
 -- triggers where the bad value is stored), so an agent is never charged and refunded for it.
 --
 --   provider_capabilities   which provider can do which edit, and how many different results it
---                           gives of one photo (the offline `local` enhance is deterministic: one)
+--                           gives of one photo (the offline `local` provider: one; the worker
+--                           refuses a second variation on it)
 --   currencies              the ISO 4217 codes a price may be shown in
 --   template settings       checked by a trigger on every insert and update of public.templates
 --   private.check_edit_request / private.check_template_use
@@ -23,9 +24,9 @@ select s.service, e.edit_type, 4
   from unnest(array['replicate', 'nano_banana', 'qwen']::public.ai_service[]) as s (service),
        unnest(array['virtual_staging', 'declutter', 'enhance', 'sky_replacement', 'day_to_dusk', 'custom']) as e (edit_type);
 insert into public.provider_capabilities (service, edit_type, max_variations) values
-  ('local', 'enhance', 1),          -- classic processing: every variation would be the same photo
-  ('local', 'sky_replacement', 4),  -- a different sky per variation
-  ('local', 'day_to_dusk', 4);
+  ('local', 'enhance', 1),  -- classic processing: a second variation would be the same photo
+  ('local', 'sky_replacement', 1),
+  ('local', 'day_to_dusk', 1);
 
 alter table public.provider_capabilities enable row level security;
 revoke all on table public.provider_capabilities from anon, authenticated;
@@ -266,3 +267,32 @@ revoke execute on function private.check_edit_request(text, integer, integer, te
 revoke execute on function private.template_settings_problem(public.template_type, jsonb) from public, anon, authenticated;
 revoke execute on function private.check_template_settings() from public, anon, authenticated;
 revoke execute on function private.check_template_use(public.templates, integer) from public, anon, authenticated;
+
+-- ---------------------------------------------------------------------------------------------
+-- The last admin cannot stop being one (nobody could then run the admin console)
+-- ---------------------------------------------------------------------------------------------
+create function private.keep_an_admin()
+returns trigger
+language plpgsql
+security definer
+set search_path = ''
+as $$
+begin
+  if old.role = 'admin' and new.role is distinct from 'admin' then
+    perform pg_advisory_xact_lock(hashtext('stagefy:admins'));  -- two admins demoting each other
+    if not exists (select 1 from public.users u where u.role = 'admin' and u.id <> old.id) then
+      raise exception using errcode = 'P0422',
+        message = format('%s is the last admin; make another user an admin first', old.email);
+    end if;
+  end if;
+  return new;
+end;
+$$;
+
+create trigger keep_an_admin before update of role on public.users
+  for each row execute function private.keep_an_admin();
+
+revoke execute on function private.keep_an_admin() from public, anon, authenticated;
+
+-- A blank name would print as a blank on every flyer and video (existing rows are left alone).
+alter table public.users add constraint users_full_name_not_blank check (btrim(full_name) <> '') not valid;
