@@ -17,6 +17,7 @@ import inspect
 EVERYDAY = frozenset(
     {
         ("auth", "status"),
+        ("auth", "token"),
         ("credits", "balance"),
         ("credits", "history"),
         ("crm", "contacts", "list"),

@@ -70,6 +70,7 @@ def test_everyday_commands_import_no_heavy_library(agent_with_data):
         ["notifications", "list", "--unread"],
         ["profile", "show", "--json"],
         ["auth", "status"],
+        ["auth", "token"],
     ]
     outcome = run_in_fresh_python(commands)
     codes = {" ".join(args): code for args, code, _ in outcome["results"]}
@@ -81,6 +82,7 @@ def test_everyday_commands_import_no_heavy_library(agent_with_data):
     assert agent_with_data["project"] in out["projects list --status"]
     assert "enhance" in out[f"projects show {project}"]
     assert "-1\tusage" in out["credits history --type"]
+    assert out["auth token"].count(".") == 2  # a JWT
     assert outcome["heavy"] == [], outcome["heavy"]
 
 
