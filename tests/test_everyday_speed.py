@@ -20,6 +20,7 @@ from stagefy_testing import cli_json, make_photo, run_cli, sql
 from stagefy_cli.backend.session_store import SessionStore
 
 HEAVY = ("supabase", "postgrest", "storage3", "pydantic", "PIL", "numpy", "av")
+PIPED_HEAVY = ("rich",)  # tables and colour are for terminals: piped output is written as is
 
 # Runs each command in one fresh interpreter through the console script's entry point.
 IN_PROCESS = """
@@ -35,9 +36,9 @@ for args in json.loads(sys.argv[1]):
     except SystemExit as exc:
         code = exc.code or 0
     text, sys.stdout = sys.stdout.getvalue(), out
-    results.append([args, code, text])
-print(json.dumps({"results": results, "heavy": [m for m in HEAVY if m in sys.modules]}))
-""".replace("HEAVY", repr(HEAVY))
+    results.append([args, code, text, [m for m in HEAVY if m in sys.modules]])
+print(json.dumps({"results": results}))
+""".replace("HEAVY", repr(HEAVY + PIPED_HEAVY))
 
 
 def run_in_fresh_python(commands: list[list[str]]) -> dict:
@@ -73,9 +74,9 @@ def test_everyday_commands_import_no_heavy_library(agent_with_data):
         ["auth", "token"],
     ]
     outcome = run_in_fresh_python(commands)
-    codes = {" ".join(args): code for args, code, _ in outcome["results"]}
+    codes = {" ".join(args): code for args, code, _, _ in outcome["results"]}
     assert set(codes.values()) == {0}, codes
-    out = {" ".join(args[:3]): text for args, _, text in outcome["results"]}
+    out = {" ".join(args[:3]): text for args, _, text, _ in outcome["results"]}
     assert out["credits balance"].strip() == "49"  # 50 welcome credits, 1 for the enhance
     assert "Sipho Dlamini" in out["crm contacts list"] and "Sipho Dlamini" in out["crm contacts show"]
     assert "12 Beach Rd" in out["crm listings list"]
@@ -83,7 +84,8 @@ def test_everyday_commands_import_no_heavy_library(agent_with_data):
     assert "enhance" in out[f"projects show {project}"]
     assert "-1\tusage" in out["credits history --type"]
     assert out["auth token"].count(".") == 2  # a JWT
-    assert outcome["heavy"] == [], outcome["heavy"]
+    imported = {" ".join(args): heavy for args, _, _, heavy in outcome["results"] if heavy}
+    assert imported == {}, f"heavy imports (cumulative, after each command): {imported}"
 
 
 def test_fast_path_leaves_help_and_bad_input_to_typer(signed_in_agent):
@@ -94,7 +96,7 @@ def test_fast_path_leaves_help_and_bad_input_to_typer(signed_in_agent):
             ["crm", "contacts", "show"],
         ]
     )
-    (_, help_code, help_text), (_, limit_code, _), (_, missing_code, _) = outcome["results"]
+    (_, help_code, help_text, _), (_, limit_code, _, _), (_, missing_code, _, _) = outcome["results"]
     assert help_code == 0 and "Example: stagefy credits history" in help_text
     assert limit_code == 2 and missing_code == 2
 

@@ -105,7 +105,6 @@ def show_unread_notice(args: list[str]) -> None:
     except Exception:  # noqa: BLE001 - a notice is never worth an error
         return
     if count:
-        from stagefy_cli import render
-
         noun = "notification" if count == 1 else "notifications"
-        render.notice(f"{count} unread {noun}. See: stagefy notifications list --unread")
+        # Plain text without markup, so written as is: Rich's import would double a quick command's time.
+        sys.stderr.write(f"{count} unread {noun}. See: stagefy notifications list --unread\n")
