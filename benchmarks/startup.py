@@ -62,16 +62,25 @@ def paired(command: list[str], runs: int, env: dict | None = None) -> tuple[list
 
 
 def top_imports(args: list[str], env: dict, count: int = 5) -> list[tuple[str, float]]:
-    """The top-level imports of one run with the largest cumulative time (ms)."""
+    """The libraries one run imports with the largest cumulative time (ms): the outermost import of
+    each, Stagefy's own modules and the interpreter's start-up left out."""
     code = f"import sys; sys.argv = {['stagefy', *args]!r}; from stagefy_cli.entry import main; main()"
     done = subprocess.run(
         [sys.executable, "-X", "importtime", "-c", code], env=env, capture_output=True, text=True
     )
-    found = []
-    for line in done.stderr.splitlines():
-        match = re.match(r"import time:\s+\d+ \|\s+(\d+) \| (\S.*)$", line)
-        if match:  # no indentation: imported by the command, not by another import
-            found.append((match.group(2), int(match.group(1)) / 1000))
+    ours = ("stagefy_cli", "site", "encodings", "_frozen_importlib_external")
+    found, outer = [], []  # outer: the open imports above the current line, as (depth, is ours)
+    for line in reversed(done.stderr.splitlines()):  # a parent is printed after its children
+        match = re.match(r"import time:\s+\d+ \|\s+(\d+) \|( *)(\S+)$", line)
+        if not match:
+            continue
+        depth, name = len(match.group(2)), match.group(3)
+        while outer and outer[-1][0] >= depth:
+            outer.pop()
+        is_ours = name.split(".")[0] in ours
+        if not is_ours and all(mine for _, mine in outer):
+            found.append((name, int(match.group(1)) / 1000))
+        outer.append((depth, is_ours))
     return sorted(found, key=lambda item: -item[1])[:count]
 
 

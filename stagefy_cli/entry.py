@@ -4,8 +4,9 @@ Importing Typer costs ~10x a bare `python -c pass` on these machines, so the two
 for most often and expect instantly -- `stagefy --help` (or no arguments) and `stagefy --version` --
 are served without importing it: the root help is rendered from the Typer app into `root_help.txt`
 (`python -m stagefy_cli.entry --write-help`; a test fails when it is stale). Everything else goes
-through the Typer app in `cli.py`, except the everyday read commands, which `fast_path.py` runs
-without building it (no pydantic import).
+through the Typer app in `cli.py`, except tab completion (answered by `completions.py` from a
+generated index) and the everyday read commands, which `fast_path.py` runs without building the
+Typer app (no pydantic import).
 """
 
 from __future__ import annotations
