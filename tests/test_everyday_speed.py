@@ -13,9 +13,11 @@ import os
 import re
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 from stagefy_testing import cli_json, make_photo, run_cli, sql
+from test_edits import running_worker  # noqa: F401 - a fixture: a local worker in a thread
 
 from stagefy_cli.backend.session_store import SessionStore
 
@@ -162,6 +164,32 @@ def test_unread_notice_follows_the_fast_path(signed_in_agent, cli_stack):
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert (done.returncode, done.stdout) == (0, "50\n")
     assert done.stderr == "1 unread notification. See: stagefy notifications list --unread\n"
+
+
+@pytest.mark.usefixtures("running_worker")
+def test_parallel_downloads_never_share_a_name_nor_overwrite(signed_in_agent, tmp_path):
+    photos = []
+    for side in ("a", "b"):  # two photos of the same name, results into one --out directory
+        (tmp_path / side).mkdir()
+        photos.append(make_photo(tmp_path / side / "kitchen.jpg"))
+    out = tmp_path / "edited"
+    out.mkdir()
+    (out / "kitchen.enhance.jpg").write_bytes(b"an earlier result")
+    args = ["edit", *map(str, photos), "--type", "enhance", "--out", str(out), "--yes", "--json"]
+    result = run_cli([*args, "--timeout", "90"])
+    assert result.exit_code == 0, result.stderr
+    assert sorted(Path(f).name for f in result.json()["files"]) == [
+        "kitchen.enhance-2.jpg",
+        "kitchen.enhance-3.jpg",
+    ]
+    assert (out / "kitchen.enhance.jpg").read_bytes() == b"an earlier result"
+    assert sorted(p.name for p in out.iterdir()) == [
+        "kitchen.enhance-2.jpg",
+        "kitchen.enhance-3.jpg",
+        "kitchen.enhance.jpg",
+    ]
+    for name in ("kitchen.enhance-2.jpg", "kitchen.enhance-3.jpg"):
+        assert (out / name).read_bytes()[:3] == b"\xff\xd8\xff"  # whole JPEGs, no .part left behind
 
 
 # -- completion -------------------------------------------------------------------------------
