@@ -65,7 +65,8 @@ def _options(function) -> tuple[dict, list, dict]:
     flags, positional, values = {}, [], {}
     for parameter in inspect.signature(function).parameters.values():
         info = parameter.default
-        kind = parameter.annotation if isinstance(parameter.annotation, str) else None
+        annotation = parameter.annotation  # a string under `from __future__ import annotations`
+        kind = annotation if isinstance(annotation, str) else getattr(annotation, "__name__", None)
         if kind not in (*_CONVERTERS, "bool") or getattr(info, "callback", None) or info.is_eager:
             raise _NotMine
         if isinstance(info, OptionInfo):
