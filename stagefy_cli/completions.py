@@ -30,13 +30,16 @@ def script(shell: str) -> str:
 # -- the index ----------------------------------------------------------------------------------
 
 
-def _option(param) -> dict:
+def _option(param, ctx) -> dict:
     desc = getattr(param, "type_descriptor", None)
     choices = None
     if desc is not None and desc.is_choice and desc.choices is not None:
         from typer.core import choice_as_str
 
         choices = [choice_as_str(c) for c in desc.choices]
+    elif getattr(param, "_custom_shell_complete", None) is not None:
+        # every completer in this app offers a fixed set (`options.choices`): record all of it
+        choices = [item.value for item in param.shell_complete(ctx, "")]
     names = [*param.opts, *param.secondary_opts]
     if param.name == "help":  # Click makes the help option's names from a set: fix their order
         names.sort(key=lambda name: (len(name), name))
@@ -67,9 +70,9 @@ def build_index() -> dict:
             if getattr(param, "hidden", False):
                 continue
             if param.param_type_name == "option":
-                entry["options"].append(_option(param))
+                entry["options"].append(_option(param, ctx))
             else:
-                entry["arguments"].append(_option(param))
+                entry["arguments"].append(_option(param, ctx))
         if hasattr(command, "list_commands"):
             entry["commands"] = [
                 [name, COMMANDS[name][1] if not path else command.get_command(ctx, name).get_short_help_str()]

@@ -58,17 +58,23 @@ def _command(path: tuple[str, ...]):
     raise _NotMine
 
 
-def _options(function) -> tuple[dict, list, dict]:
-    """{flag: parameter}, [positional parameters], {name: default} from the declarations."""
+def _options(function) -> tuple[dict, list, dict, list]:
+    """{flag: parameter}, [positional parameters], {name: default} from the declarations, and the
+    names of options that only make sense with `--json` (their callback is `needs_json`)."""
     from typer.models import ArgumentInfo, OptionInfo
 
-    flags, positional, values = {}, [], {}
+    from stagefy_cli.commands.options import needs_json
+
+    flags, positional, values, checked = {}, [], {}, []
     for parameter in inspect.signature(function).parameters.values():
         info = parameter.default
         annotation = parameter.annotation  # a string under `from __future__ import annotations`
         kind = annotation if isinstance(annotation, str) else getattr(annotation, "__name__", None)
-        if kind not in (*_CONVERTERS, "bool") or getattr(info, "callback", None) or info.is_eager:
+        callback = getattr(info, "callback", None)
+        if kind not in (*_CONVERTERS, "bool") or (callback and callback is not needs_json):
             raise _NotMine
+        if callback:
+            checked.append(parameter.name)
         if isinstance(info, OptionInfo):
             for decl in info.param_decls:
                 if "/" in decl:
@@ -79,7 +85,7 @@ def _options(function) -> tuple[dict, list, dict]:
         else:
             raise _NotMine
         values[parameter.name] = info.default
-    return flags, positional, values
+    return flags, positional, values, checked
 
 
 def _convert(kind: str, text: str, info):
@@ -94,7 +100,7 @@ def _convert(kind: str, text: str, info):
 
 
 def _parse(function, args: list[str]) -> dict:
-    flags, positional, values = _options(function)
+    flags, positional, values, needing_json = _options(function)
     tokens = list(args)
     given = []
     while tokens:
@@ -120,6 +126,8 @@ def _parse(function, args: list[str]) -> dict:
         values[key] = _convert(kind, text, info)
     if any(value is ... for value in values.values()):
         raise _NotMine  # a required argument is missing: Typer says which
+    if not values.get("as_json") and any(values[name] for name in needing_json):
+        raise _NotMine  # e.g. --fields without --json: Typer's callback refuses it
     return values
 
 
