@@ -119,7 +119,7 @@ def exterior(
     horizon = 0.62
     draw.rectangle((0, big[1] * horizon, big[0], big[1]), fill=255)
     house = (0.3, 0.7)
-    eave, wall_top, ridge = 0.42, 0.43, 0.2
+    eave, wall_top, ridge = 0.42, 0.415, 0.2  # the wall runs up under the roof
     draw.polygon(
         [
             (big[0] * (house[0] - 0.04), big[1] * eave),
