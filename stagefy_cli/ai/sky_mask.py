@@ -66,9 +66,10 @@ def find_sky(image: Image.Image) -> Sky:
     sure_ground = cv2.erode((~mask).astype(np.uint8), np.ones((7, 7), np.uint8))
     sky_colour = _extend(small, sure_sky if sure_sky.any() else mask.astype(np.uint8), 6)
     ground_colour = _extend(small, sure_ground if sure_ground.any() else (~mask).astype(np.uint8), 2)
-    pixels = np.asarray(image, np.float32) / 255.0
-    noise = noise_sigma(cv2.cvtColor(pixels, cv2.COLOR_RGB2GRAY))
-    alpha = _refined(pixels, mask, sky_colour, ground_colour, factor, noise)
+    pixels = np.asarray(image)
+    grey = cv2.cvtColor(pixels, cv2.COLOR_RGB2GRAY)
+    noise = noise_sigma(grey.astype(np.float32) / 255.0)
+    alpha = _refined(pixels, grey, mask, sky_colour, ground_colour, factor, noise)
     sky_pixels = small[mask]
     sky_luma = float((sky_pixels @ LUMA).mean())
     return Sky(
@@ -143,8 +144,16 @@ def sample_at(values: np.ndarray, rows: np.ndarray, cols: np.ndarray, factor: in
 
 
 def _refined(
-    pixels: np.ndarray, mask: np.ndarray, sky_colour, ground_colour, factor: int, noise: float
+    pixels: np.ndarray,
+    grey: np.ndarray,
+    mask: np.ndarray,
+    sky_colour,
+    ground_colour,
+    factor: int,
+    noise: float,
 ) -> np.ndarray:
+    """Full-size alpha: the coarse mask, with the band around its edge decided pixel by pixel
+    (`pixels` uint8 RGB, `grey` its uint8 luminance)."""
     height, width = pixels.shape[:2]
     coarse = cv2.resize(mask.astype(np.float32), (width, height), interpolation=cv2.INTER_LINEAR)
     alpha = (coarse > 0.5).astype(np.float32)
@@ -153,7 +162,7 @@ def _refined(
     band = cv2.dilate(undecided, np.ones((2 * reach + 1, 2 * reach + 1), np.uint8)).astype(bool)
     rows, cols = np.nonzero(band)
     if len(rows):
-        seen = pixels[rows, cols]
+        seen = pixels[rows, cols].astype(np.float32) / 255.0
         sky = sample_at(sky_colour, rows, cols, factor)
         ground = sample_at(ground_colour, rows, cols, factor)
         towards = ground - sky
@@ -163,10 +172,13 @@ def _refined(
         margin = np.minimum(margin, 0.3)
         coverage = np.clip((1 - travelled - margin) / (1 - 2 * margin), 0, 1)
         alpha[rows, cols] = np.where(separation > MIN_SEPARATION, coverage, coarse[rows, cols])
-    guide = cv2.cvtColor(pixels, cv2.COLOR_RGB2GRAY)
-    feathered = guided_filter(guide, alpha, 1, 1e-4)
-    decided = ~band | (alpha == 0) | (alpha == 1)  # feathering only softens the mixed pixels
-    feathered[decided] = alpha[decided]
-    feathered[feathered > 0.98] = 1.0
-    feathered[feathered < 0.02] = 0.0
-    return np.clip(feathered, 0, 1)
+        # Feathering softens only the mixed pixels, along the photo's own edges (within the rows
+        # the band spans, which is all it can change).
+        top, bottom = max(0, rows.min() - 2), rows.max() + 3
+        part = alpha[top:bottom]
+        feathered = guided_filter(grey[top:bottom].astype(np.float32) / 255.0, part, 1, 1e-4)
+        mixed = band[top:bottom] & (part > 0) & (part < 1)
+        part[mixed] = np.clip(feathered[mixed], 0, 1)
+        part[mixed & (part > 0.98)] = 1.0
+        part[mixed & (part < 0.02)] = 0.0
+    return alpha

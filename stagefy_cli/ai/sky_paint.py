@@ -27,17 +27,18 @@ def clear_sky(size: tuple[int, int], sky: Sky, seed: int) -> np.ndarray:
     scale = np.clip(SKY_BRIGHTNESS * sky.luma / float((gradient[: sky.horizon] @ LUMA).mean()), 0.6, 1.3)
     tint = np.clip(sky.tint, 1 - MAX_TINT, 1 + MAX_TINT)
     column = np.clip(gradient * scale * tint, 0, 1)
-    painted = np.repeat(column[:, None, :], width, axis=1)
-    density = _clouds(size, sky.horizon, seed)[..., None]
+    density = _clouds(size, sky.horizon, seed)
     cloud = np.clip(min(1.0, 1.1 * sky.luma + 0.05) * tint, 0, 1).astype(np.float32)
-    painted += (cloud - painted) * density
-    return _with_grain(painted, sky.noise, seed)
+    grain = _grain(size, sky.noise, seed)
+    # Plane by plane (contiguous 2-D arithmetic is several times faster than on (H, W, 3)).
+    planes = [column[:, c, None] + (cloud[c] - column[:, c, None]) * density + grain for c in range(3)]
+    return cv2.merge(planes)
 
 
 def dusk_sky(size: tuple[int, int], sky: Sky, seed: int) -> np.ndarray:
-    width, height = size
-    column = _gradient(height, sky.horizon, DUSK_SKY)
-    return _with_grain(np.repeat(column[:, None, :], width, axis=1), sky.noise, seed)
+    column = _gradient(size[1], sky.horizon, DUSK_SKY)
+    grain = _grain(size, sky.noise, seed)
+    return cv2.merge([column[:, c, None] + grain for c in range(3)])
 
 
 def _gradient(height: int, horizon: int, colours) -> np.ndarray:
@@ -73,9 +74,9 @@ def _clouds(size: tuple[int, int], horizon: int, seed: int) -> np.ndarray:
     return cv2.resize(density, size, interpolation=cv2.INTER_CUBIC).clip(0, 1)
 
 
-def _with_grain(painted: np.ndarray, sigma: float, seed: int) -> np.ndarray:
-    if sigma <= 0:
-        return painted
-    grain = np.random.default_rng(seed + 1).standard_normal(painted.shape[:2], dtype=np.float32) * sigma
-    painted += grain[..., None]
-    return painted
+def _grain(size: tuple[int, int], sigma: float, seed: int) -> np.ndarray:
+    """(H, W) float32: the photo's luminance noise, for the painted sky."""
+    width, height = size
+    return np.random.default_rng(seed + 1).standard_normal((height, width), dtype=np.float32) * np.float32(
+        sigma
+    )

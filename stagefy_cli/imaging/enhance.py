@@ -39,6 +39,7 @@ CURVE_SMOOTHING = 0.035  # Gaussian width of the rounded knees, in 0..1 units
 DENOISE_STRENGTH = 2.5  # the guided filter flattens what varies less than this many sigmas
 CHROMA_EPS = 0.01**2
 SHARPEN_AMOUNT = 0.6
+TONE_ROWS = 256
 
 
 def enhance(image: Image.Image) -> Image.Image:
@@ -48,9 +49,9 @@ def enhance(image: Image.Image) -> Image.Image:
     sample = _sample(image)
     gains = white_balance_gains(sample)
     curve, chroma_gain = tone_curve((sample * gains).clip(0, 1) @ LUMA)
-    rgb = np.asarray(image, dtype=np.float32) * (gains / 255.0)
-    ycrcb = cv2.cvtColor(rgb, cv2.COLOR_RGB2YCrCb)
-    del rgb
+    # One C pass: white-balance gains as a lookup table from uint8 to float32 0..1.
+    table = (np.arange(256, dtype=np.float32)[:, None] * (gains / 255.0)).reshape(1, 256, 3)
+    ycrcb = cv2.cvtColor(cv2.LUT(np.asarray(image), table), cv2.COLOR_RGB2YCrCb)
     scale = max(1.0, max(image.size) / 1600)
     ycrcb = _denoise_and_sharpen(ycrcb, scale)
     return Image.fromarray(_apply_tone(ycrcb, curve, chroma_gain))
@@ -94,28 +95,35 @@ def tone_curve(luma: np.ndarray) -> tuple[np.ndarray, float]:
 
 def _apply_tone(ycrcb: np.ndarray, curve: np.ndarray, chroma_gain: float) -> np.ndarray:
     """The curve on luma, the levels' slope on the colour differences (a hue keeps its direction),
-    lowered per pixel where a channel would leave 0..1 (so nothing clips); returns RGB uint8."""
-    luma = ycrcb[..., 0]
-    index = np.clip(luma * (CURVE_LEVELS - 1), 0, CURVE_LEVELS - 1).astype(np.float32)
-    toned = cv2.remap(curve[None, :], index, np.zeros_like(index), cv2.INTER_LINEAR)
-    rgb = cv2.cvtColor(ycrcb, cv2.COLOR_YCrCb2RGB)
-    difference = rgb - luma[..., None]
-    room = np.where(difference > 0, 1 - toned[..., None], toned[..., None]) / np.maximum(
-        np.abs(difference), 1e-4
-    )
-    gain = np.minimum(chroma_gain, room.min(axis=2))
-    rgb = toned[..., None] + difference * gain[..., None]
-    return np.clip(rgb * 255 + 0.5, 0, 255).astype(np.uint8)
+    lowered per pixel where a channel would leave 0..1 (so nothing clips); returns RGB uint8.
+    Works in bands of rows, so the temporaries stay small and in cache."""
+    out = np.empty(ycrcb.shape, np.uint8)
+    for top in range(0, ycrcb.shape[0], TONE_ROWS):
+        band = ycrcb[top : top + TONE_ROWS]
+        luma = np.ascontiguousarray(band[..., 0])
+        index = np.clip(luma * (CURVE_LEVELS - 1), 0, CURVE_LEVELS - 1)
+        toned = cv2.remap(curve[None, :], index, np.zeros_like(index), cv2.INTER_LINEAR)
+        difference = cv2.cvtColor(band, cv2.COLOR_YCrCb2RGB)
+        difference -= luma[..., None]
+        red, green, blue = cv2.split(difference)
+        above = np.maximum(np.maximum(np.maximum(red, green), blue), 1e-4)
+        below = np.maximum(-np.minimum(np.minimum(red, green), blue), 1e-4)
+        gain = np.minimum(np.minimum((1 - toned) / above, toned / below), chroma_gain)
+        difference *= gain[..., None]
+        difference += toned[..., None]
+        out[top : top + TONE_ROWS] = cv2.convertScaleAbs(difference, alpha=255)
+    return out
 
 
 def _denoise_and_sharpen(ycrcb: np.ndarray, scale: float) -> np.ndarray:
     luma = np.ascontiguousarray(ycrcb[..., 0])
     sigma = noise_sigma(luma)
     radius = max(2, round(2 * scale))
-    clean = guided_filter(luma, luma, radius, (DENOISE_STRENGTH * max(sigma, 1 / 255)) ** 2)
+    subsample = max(1, round(scale))
+    clean = guided_filter(luma, luma, radius, (DENOISE_STRENGTH * max(sigma, 1 / 255)) ** 2, subsample)
     for channel in (1, 2):
         chroma = np.ascontiguousarray(ycrcb[..., channel])
-        ycrcb[..., channel] = guided_filter(clean, chroma, 2 * radius, CHROMA_EPS)
+        ycrcb[..., channel] = guided_filter(clean, chroma, 2 * radius, CHROMA_EPS, 2 * subsample)
     # Unsharp mask, faded in only where the detail is well above the noise that is left.
     detail = clean - cv2.GaussianBlur(clean, (0, 0), 1.2 * scale)
     threshold = max(2 * sigma, 1 / 255)

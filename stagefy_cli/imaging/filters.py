@@ -18,19 +18,34 @@ def box(values: np.ndarray, radius: int) -> np.ndarray:
     return cv2.boxFilter(values, cv2.CV_32F, (size, size), borderType=cv2.BORDER_REFLECT)
 
 
-def guided_filter(guide: np.ndarray, source: np.ndarray, radius: int, eps: float) -> np.ndarray:
+def guided_filter(
+    guide: np.ndarray, source: np.ndarray, radius: int, eps: float, subsample: int = 1
+) -> np.ndarray:
     """Filter the single-channel float32 `source` so that its edges follow `guide` (same shape).
 
     Where the guide varies much more than sqrt(eps) in a window (an edge) the output keeps the
     source's edge; where it is flatter (noise, a smooth wall) the output is the window's mean.
+    With `subsample` > 1 the window statistics are computed on a reduced copy and only the final
+    step uses the full-size guide (the "fast guided filter"): the result is nearly the same, as the
+    per-window coefficients are smooth, at a fraction of the cost.
     """
+    full_guide, size = guide, (guide.shape[1], guide.shape[0])
+    if subsample > 1:
+        reduced = (max(1, size[0] // subsample), max(1, size[1] // subsample))
+        guide = cv2.resize(guide, reduced, interpolation=cv2.INTER_AREA)
+        source = cv2.resize(source, reduced, interpolation=cv2.INTER_AREA)
+        radius = max(1, round(radius / subsample))
     mean_guide = box(guide, radius)
     mean_source = box(source, radius)
     covariance = box(guide * source, radius) - mean_guide * mean_source
     variance = box(guide * guide, radius) - mean_guide * mean_guide
     slope = covariance / (variance + eps)
     offset = mean_source - slope * mean_guide
-    return box(slope, radius) * guide + box(offset, radius)
+    slope, offset = box(slope, radius), box(offset, radius)
+    if subsample > 1:
+        slope = cv2.resize(slope, size, interpolation=cv2.INTER_LINEAR)
+        offset = cv2.resize(offset, size, interpolation=cv2.INTER_LINEAR)
+    return slope * full_guide + offset
 
 
 def noise_sigma(luma: np.ndarray, crop: int = 512) -> float:
