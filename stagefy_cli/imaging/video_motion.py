@@ -1,15 +1,13 @@
 """Gentle Ken Burns motion: each photo slowly zooms and pans across its own frame.
 
-The photo is prepared at OVERSCAN times the frame size (covering it), so every crop window is at
-least as large as the output and frames are only ever scaled down, never blurred up. Windows are
-float rectangles, which Pillow's resize(box=...) samples sub-pixel, so slow pans do not jitter.
+The photo is prepared at OVERSCAN times the frame size, cropped to the frame's proportions, so every
+crop window is at least as large as the output and frames are only ever scaled down, never blurred
+up. The motion is expressed for libavfilter's `zoompan`, which crops and scales each frame in C.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-
-from PIL import Image
 
 OVERSCAN = 1.1
 
@@ -38,22 +36,25 @@ def motion_for(index: int) -> Motion:
 
 
 def cover_size(frame: tuple[int, int]) -> tuple[int, int]:
-    return (round(frame[0] * OVERSCAN), round(frame[1] * OVERSCAN))
+    """The prepared photo's size: OVERSCAN times the frame, rounded to even sizes (for yuv420p)."""
+    return (2 * round(frame[0] * OVERSCAN / 2), 2 * round(frame[1] * OVERSCAN / 2))
 
 
-def crop_window(
-    image_size: tuple[int, int], frame: tuple[int, int], motion: Motion, t: float
-) -> tuple[float, float, float, float]:
-    """The source rectangle shown at progress `t` (0..1) of the photo's time on screen."""
-    zoom = motion.zoom_from + (motion.zoom_to - motion.zoom_from) * t
-    pan_x = motion.pan_from[0] + (motion.pan_to[0] - motion.pan_from[0]) * t
-    pan_y = motion.pan_from[1] + (motion.pan_to[1] - motion.pan_from[1]) * t
-    window_w = min(image_size[0], frame[0] * OVERSCAN / zoom)
-    window_h = min(image_size[1], frame[1] * OVERSCAN / zoom)
-    left = (image_size[0] - window_w) * pan_x
-    top = (image_size[1] - window_h) * pan_y
-    return (left, top, left + window_w, top + window_h)
+def zoompan_options(motion: Motion, frame: tuple[int, int], frame_count: int, fps: int) -> str:
+    """`zoompan` options that show `motion` over `frame_count` output frames of size `frame`.
 
+    Progress is on/(d-1) (`on` counts output frames from 0); the window is iw/zoom wide and its
+    left edge moves across the free room, iw - iw/zoom, like the pan position says.
+    """
+    last = max(1, frame_count - 1)
+    progress = f"(on/{last})"
 
-def motion_frame(image: Image.Image, frame: tuple[int, int], motion: Motion, t: float) -> Image.Image:
-    return image.resize(frame, Image.Resampling.BILINEAR, box=crop_window(image.size, frame, motion, t))
+    def between(start: float, end: float) -> str:
+        return f"({start}+{end - start}*{progress})"
+
+    return (
+        f"z='{between(motion.zoom_from, motion.zoom_to)}'"
+        f":x='(iw-iw/zoom)*{between(motion.pan_from[0], motion.pan_to[0])}'"
+        f":y='(ih-ih/zoom)*{between(motion.pan_from[1], motion.pan_to[1])}'"
+        f":d={frame_count}:s={frame[0]}x{frame[1]}:fps={fps}"
+    )
