@@ -1,9 +1,8 @@
-"""libavfilter graphs through PyAV: the Ken Burns motion (`zoompan`) and the cross-fade (`xfade`).
+"""yuv420p frames for the encoder, and the cross-fade as a libavfilter graph (`xfade`) through PyAV.
 
-Frames stay libav frames (yuv420p) from the filter to the encoder: Python only hands references
-along, so the per-pixel work (cropping, scaling, blending) runs in FFmpeg's C code, as it does for
-the `ffmpeg` command line. Each graph is small and short-lived (one photo, or one cross-fade), so
-only the sources on screen are in memory.
+Frames stay libav frames (yuv420p) from here to the encoder: Python only hands references along,
+so the per-pixel blending runs in FFmpeg's C code, as it does for the `ffmpeg` command line. Each
+cross-fade graph is small and short-lived, so only the two sources on screen are in memory.
 """
 
 from __future__ import annotations
@@ -50,20 +49,6 @@ class Still:
         frame = av.VideoFrame.from_ndarray(self.planes, format=PIXEL_FORMAT)
         frame.time_base = Fraction(1, self.fps)
         return frame
-
-
-def zoompan(photo: av.VideoFrame, options: str, fps: int) -> Iterator[av.VideoFrame]:
-    """The frames `zoompan` makes of one prepared photo (a yuv420p frame from `still_frame`)."""
-    graph = av.filter.Graph()
-    source = graph.add("buffer", _buffer_args((photo.width, photo.height), fps))
-    motion = graph.add("zoompan", options)
-    sink = graph.add("buffersink")
-    source.link_to(motion)
-    motion.link_to(sink)
-    graph.configure()
-    source.push(photo)
-    source.push(None)
-    yield from _drain(sink)
 
 
 def crossfade(

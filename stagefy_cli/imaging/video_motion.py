@@ -1,13 +1,19 @@
 """Gentle Ken Burns motion: each photo slowly zooms and pans across its own frame.
 
-The photo is prepared at OVERSCAN times the frame size, cropped to the frame's proportions, so every
-crop window is at least as large as the output and frames are only ever scaled down, never blurred
-up. The motion is expressed for libavfilter's `zoompan`, which crops and scales each frame in C.
+The photo is prepared at OVERSCAN times the frame size, cropped to the frame's proportions and
+converted to yuv420p once, so every crop window is at least as large as the output and frames are
+only ever scaled down, never blurred up. Each frame is one affine warp per plane in OpenCV (C, SIMD):
+windows are float rectangles sampled sub-pixel, so slow pans glide instead of stepping a whole
+pixel at a time as ffmpeg's `zoompan` does.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
+
+import cv2
+import numpy as np
 
 OVERSCAN = 1.1
 
@@ -40,21 +46,53 @@ def cover_size(frame: tuple[int, int]) -> tuple[int, int]:
     return (2 * round(frame[0] * OVERSCAN / 2), 2 * round(frame[1] * OVERSCAN / 2))
 
 
-def zoompan_options(motion: Motion, frame: tuple[int, int], frame_count: int, fps: int) -> str:
-    """`zoompan` options that show `motion` over `frame_count` output frames of size `frame`.
+def crop_window(frame: tuple[int, int], motion: Motion, t: float) -> tuple[float, float, float, float]:
+    """The (left, top, width, height) of the prepared photo shown at progress `t` (0..1)."""
+    cover = cover_size(frame)
+    zoom = motion.zoom_from + (motion.zoom_to - motion.zoom_from) * t
+    pan_x = motion.pan_from[0] + (motion.pan_to[0] - motion.pan_from[0]) * t
+    pan_y = motion.pan_from[1] + (motion.pan_to[1] - motion.pan_from[1]) * t
+    width, height = cover[0] / zoom, cover[1] / zoom
+    return ((cover[0] - width) * pan_x, (cover[1] - height) * pan_y, width, height)
 
-    Progress is on/(d-1) (`on` counts output frames from 0); the window is iw/zoom wide and its
-    left edge moves across the free room, iw - iw/zoom, like the pan position says.
-    """
-    last = max(1, frame_count - 1)
-    progress = f"(on/{last})"
 
-    def between(start: float, end: float) -> str:
-        return f"({start}+{end - start}*{progress})"
+def motion_frames(
+    planes: np.ndarray, frame: tuple[int, int], motion: Motion, count: int
+) -> Iterator[np.ndarray]:
+    """`count` yuv420p frames (PyAV's (H*3/2, W) layout) of the prepared photo `planes` in motion."""
+    source_y, source_u, source_v = _split(planes, cover_size(frame))
+    last = max(1, count - 1)
+    for number in range(count):
+        left, top, width, height = crop_window(frame, motion, number / last)
+        out = np.empty((frame[1] * 3 // 2, frame[0]), np.uint8)
+        out_y, out_u, out_v = _split(out, frame)
+        scale_x, scale_y = width / frame[0], height / frame[1]
+        for source, target, factor in ((source_y, out_y, 1), (source_u, out_u, 2), (source_v, out_v, 2)):
+            # Output pixel centre (x + 0.5) maps to source left + (x + 0.5) * scale, in this plane's units.
+            matrix = np.array(
+                [
+                    [scale_x, 0, left / factor + 0.5 * scale_x - 0.5],
+                    [0, scale_y, top / factor + 0.5 * scale_y - 0.5],
+                ],
+                np.float64,
+            )
+            cv2.warpAffine(
+                source,
+                matrix,
+                (target.shape[1], target.shape[0]),
+                dst=target,
+                flags=cv2.INTER_LINEAR | cv2.WARP_INVERSE_MAP,
+                borderMode=cv2.BORDER_REPLICATE,
+            )
+        yield out
 
-    return (
-        f"z='{between(motion.zoom_from, motion.zoom_to)}'"
-        f":x='(iw-iw/zoom)*{between(motion.pan_from[0], motion.pan_to[0])}'"
-        f":y='(ih-ih/zoom)*{between(motion.pan_from[1], motion.pan_to[1])}'"
-        f":d={frame_count}:s={frame[0]}x{frame[1]}:fps={fps}"
-    )
+
+def _split(planes: np.ndarray, size: tuple[int, int]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Views of the Y, U and V planes of a yuv420p array in PyAV's layout (U and V follow Y, each
+    a quarter of its size, stored row after row)."""
+    width, height = size
+    quarter = height // 4
+    luma = planes[:height]
+    u = planes[height : height + quarter].reshape(height // 2, width // 2)
+    v = planes[height + quarter : height + 2 * quarter].reshape(height // 2, width // 2)
+    return luma, u, v

@@ -3,7 +3,7 @@
 A segment knows its length in frames up front and yields exactly that many yuv420p frames at the
 output size, loading its source only when its first frame is asked for and dropping it after its
 last. The timeline therefore holds at most two sources at once: the current one and, during the
-cross-fade, the next. Motion and cross-fades are libavfilter's (`video_filters`).
+cross-fade, the next. Motion is OpenCV's (`video_motion`), cross-fades libavfilter's (`video_filters`).
 """
 
 from __future__ import annotations
@@ -16,8 +16,8 @@ from typing import Protocol
 import av
 from PIL import Image, ImageOps
 
-from stagefy_cli.imaging.video_filters import Still, crossfade, still_frame, zoompan
-from stagefy_cli.imaging.video_motion import Motion, cover_size, zoompan_options
+from stagefy_cli.imaging.video_filters import PIXEL_FORMAT, Still, crossfade, still_frame
+from stagefy_cli.imaging.video_motion import Motion, cover_size, motion_frames
 from stagefy_cli.imaging.video_photos import PhotoSource, describe, load_fill
 from stagefy_cli.imaging.video_types import PhotoError
 
@@ -54,10 +54,10 @@ class PhotoSegment:
         photo = load_fill(
             self.source, self.index, self.total, cover_size(self.size), decode_at_least=self.size
         )
-        prepared = still_frame(photo, self.fps)
+        planes = still_frame(photo, self.fps).to_ndarray()
         del photo
-        options = zoompan_options(self.motion, self.size, self.frame_count, self.fps)
-        yield from zoompan(prepared, options, self.fps)
+        for picture in motion_frames(planes, self.size, self.motion, self.frame_count):
+            yield av.VideoFrame.from_ndarray(picture, format=PIXEL_FORMAT)
 
 
 class ClipSegment:
