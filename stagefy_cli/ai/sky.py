@@ -36,7 +36,8 @@ class NoSky(UnsupportedEdit):
 def replace_sky(image: Image.Image, seed: int) -> Image.Image:
     """A clear blue sky with soft clouds in place of the photo's sky."""
     sky = _sky(image, "sky_replacement")
-    return _composite(_foreground(image, sky), clear_sky(image.size, sky, seed), sky.alpha)
+    rows = _sky_rows(sky)
+    return _composite(_foreground(image, sky), clear_sky(image.width, rows, sky, seed), sky.alpha)
 
 
 def day_to_dusk(image: Image.Image, seed: int) -> Image.Image:
@@ -47,7 +48,7 @@ def day_to_dusk(image: Image.Image, seed: int) -> Image.Image:
     evening = cv2.LUT(scene, _EVENING_TABLE)
     if windows.any():
         _light_windows(evening, windows, max(image.size))
-    return _composite(evening, dusk_sky(image.size, sky, seed), sky.alpha)
+    return _composite(evening, dusk_sky(image.width, _sky_rows(sky), sky, seed), sky.alpha)
 
 
 def _light_windows(evening: np.ndarray, windows: np.ndarray, long_side: int) -> None:
@@ -103,7 +104,16 @@ def _foreground(image: Image.Image, sky: Sky) -> np.ndarray:
     return pixels
 
 
+def _sky_rows(sky: Sky) -> int:
+    """How many rows from the top hold any sky: only those need a new sky painted."""
+    return int(np.nonzero(sky.alpha.any(axis=1))[0].max()) + 1
+
+
 def _composite(scene: np.ndarray, sky: np.ndarray, alpha: np.ndarray) -> Image.Image:
-    """scene * (1 - alpha) + sky * alpha, in one C pass over uint8 planes."""
+    """scene * (1 - alpha) + sky * alpha over the rows the sky covers (in place, one C pass over
+    uint8 planes)."""
+    rows = sky.shape[0]
     painted = cv2.convertScaleAbs(sky, alpha=255)
-    return Image.fromarray(cv2.blendLinear(painted, scene, alpha, 1 - alpha))
+    weight = np.ascontiguousarray(alpha[:rows])
+    scene[:rows] = cv2.blendLinear(painted, scene[:rows], weight, 1 - weight)
+    return Image.fromarray(scene)

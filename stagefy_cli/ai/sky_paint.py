@@ -20,24 +20,24 @@ MAX_TINT = 0.06  # most the new sky takes on the old sky's colour, per channel
 CLOUD_OCTAVES = 5
 
 
-def clear_sky(size: tuple[int, int], sky: Sky, seed: int) -> np.ndarray:
-    """An (H, W, 3) float32 sky in 0..1 for the rows above `sky.horizon` (constant below)."""
-    width, height = size
-    gradient = _gradient(height, sky.horizon, CLEAR_SKY)
-    scale = np.clip(SKY_BRIGHTNESS * sky.luma / float((gradient[: sky.horizon] @ LUMA).mean()), 0.6, 1.3)
+def clear_sky(width: int, rows: int, sky: Sky, seed: int) -> np.ndarray:
+    """The top `rows` rows (all the sky there is) of a new sky: (rows, width, 3) float32 in 0..1."""
+    gradient = _gradient(rows, sky.horizon, CLEAR_SKY)
+    shown = gradient[: sky.horizon]
+    scale = np.clip(SKY_BRIGHTNESS * sky.luma / float((shown @ LUMA).mean()), 0.6, 1.3)
     tint = np.clip(sky.tint, 1 - MAX_TINT, 1 + MAX_TINT)
     column = np.clip(gradient * scale * tint, 0, 1)
-    density = _clouds(size, sky.horizon, seed)
+    density = _clouds((width, rows), sky.horizon, seed)
     cloud = np.clip(min(1.0, 1.1 * sky.luma + 0.05) * tint, 0, 1).astype(np.float32)
-    grain = _grain(size, sky.noise, seed)
+    grain = _grain((width, rows), sky.noise, seed)
     # Plane by plane (contiguous 2-D arithmetic is several times faster than on (H, W, 3)).
     planes = [column[:, c, None] + (cloud[c] - column[:, c, None]) * density + grain for c in range(3)]
     return cv2.merge(planes)
 
 
-def dusk_sky(size: tuple[int, int], sky: Sky, seed: int) -> np.ndarray:
-    column = _gradient(size[1], sky.horizon, DUSK_SKY)
-    grain = _grain(size, sky.noise, seed)
+def dusk_sky(width: int, rows: int, sky: Sky, seed: int) -> np.ndarray:
+    column = _gradient(rows, sky.horizon, DUSK_SKY)
+    grain = _grain((width, rows), sky.noise, seed)
     return cv2.merge([column[:, c, None] + grain for c in range(3)])
 
 

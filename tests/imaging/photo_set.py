@@ -153,18 +153,10 @@ def exterior(
 
     scene = np.empty((height, width, 3), np.float32)
     scene[:] = (0.3, 0.45, 0.2)  # lawn
-    regions = {
-        "roof": ((0.18, eave + 0.005, house[0] - 0.04, house[1] + 0.04), (0.36, 0.24, 0.2)),
-        "chimney": ((0.22, 0.34, 0.58, 0.62), (0.5, 0.3, 0.25)),
-        "wall": ((wall_top, 0.72, house[0], house[1]), (0.82, 0.78, 0.7)),
-        "door": ((0.55, 0.72, 0.47, 0.53), (0.4, 0.24, 0.17)),
-    }
-    for (top_, bottom_, left, right), colour in regions.values():
-        scene[_box(height, width, top_, bottom_, left, right)] = colour
-    roof_mask = np.zeros((height, width), bool)
-    roof_mask[: round(eave * height) + 2] = True
-    scene[roof_mask] = (0.36, 0.24, 0.2)
-    scene[_box(height, width, 0.22, 0.34, 0.58, 0.62)] = (0.5, 0.3, 0.25)
+    scene[_box(height, width, wall_top, 0.72, house[0], house[1])] = (0.82, 0.78, 0.7)  # wall
+    scene[_box(height, width, 0.55, 0.72, 0.47, 0.53)] = (0.4, 0.24, 0.17)  # door
+    scene[: round(eave * height) + 2] = (0.36, 0.24, 0.2)  # the roof (shown where its polygon is)
+    scene[_box(height, width, 0.22, 0.34, 0.58, 0.62)] = (0.5, 0.3, 0.25)  # chimney
     photo = Photo(np.empty(0))
     for left in (0.34, 0.42, 0.57, 0.63):
         frame = _box(height, width, 0.5, 0.6, left - 0.005, left + 0.065)
