@@ -6,6 +6,7 @@ from pathlib import Path
 
 import typer
 
+from stagefy_cli.commands.links import EXPIRES
 from stagefy_cli.commands.options import FIELDS, JSON, LIMIT, YES, command_group
 
 app = command_group("Follow, download, cancel and retry your edits, videos and templates.")
@@ -218,6 +219,24 @@ def download(
     else:
         for path in saved:
             typer.echo(str(path))
+
+
+@app.command()
+def share(
+    project: str = typer.Argument(..., help="Project ID (or its first characters)."),
+    expires: str = EXPIRES,
+    as_json: bool = JSON,
+    fields: str = FIELDS,
+) -> None:
+    """Print a link to each result of a project, to send to a seller (valid until --expires).
+
+    Example: stagefy projects share 3f2a9c --expires 14d
+    """
+    from stagefy_cli.backend import client
+    from stagefy_cli.commands.links import print_links
+    from stagefy_cli.services import sharing
+
+    print_links(sharing.share_project(client.signed_in(), project, expires), as_json, fields)
 
 
 @app.command()
