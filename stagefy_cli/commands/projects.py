@@ -6,6 +6,7 @@ from pathlib import Path
 
 import typer
 
+from stagefy_cli.commands.before_after import OPEN, PREVIEW, BeforeAfter
 from stagefy_cli.commands.links import EXPIRES
 from stagefy_cli.commands.options import FIELDS, JSON, LIMIT, YES, command_group
 
@@ -98,22 +99,29 @@ def render_project(project: dict) -> None:
 @app.command()
 def show(
     project: str = typer.Argument(..., help="Project ID (or its first characters)."),
+    preview: bool = PREVIEW,
+    open_: bool = OPEN,
     as_json: bool = JSON,
     fields: str = FIELDS,
 ) -> None:
-    """Show a project and its jobs.
+    """Show a project and its jobs; --preview draws each result beside its original.
 
-    Example: stagefy projects show 3f2a9c
+    Example: stagefy projects show 3f2a9c --preview
     """
     from stagefy_cli import render
     from stagefy_cli.backend import client
     from stagefy_cli.services import edits
 
-    data = edits.get_project(client.signed_in(), project)
+    before_after = BeforeAfter(preview, open_)
+    before_after.check(as_json)
+    ctx = client.signed_in()
+    data = edits.get_project(ctx, project)
     if as_json:
         render.emit_json(data, fields)
     else:
         render_project(data)
+    if before_after:
+        before_after.show(ctx, data)
 
 
 def _progress_line(short: str, state: dict) -> str:
@@ -128,7 +136,14 @@ def _progress_line(short: str, state: dict) -> str:
 
 
 def wait_and_download(
-    ctx, project_id: str, out: Path | None, sources: dict, timeout, as_json: bool, fields
+    ctx,
+    project_id: str,
+    out: Path | None,
+    sources: dict,
+    timeout,
+    as_json: bool,
+    fields,
+    before_after: BeforeAfter | None = None,
 ) -> None:
     """Wait for a project with a spinner, download its results, print where they went.
 
@@ -162,6 +177,8 @@ def wait_and_download(
     else:
         for path in saved:
             typer.echo(str(path))
+    if before_after:
+        before_after.show(ctx, project)
     if project["status"] != "completed":
         reason = (project.get("error_message") or "no result").rstrip(".")
         raise StagefyError(
