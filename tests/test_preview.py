@@ -187,3 +187,13 @@ def test_projects_show_without_preview_imports_no_imaging(edited_project):
         [sys.executable, "-c", code, edited_project[:8]], capture_output=True, text=True, timeout=120
     )
     assert "HEAVY []" in out.stdout, (out.stdout, out.stderr)
+
+
+def test_preview_with_no_wait_is_refused_before_anything_is_spent(signed_in_agent, cli_stack, tmp_path):
+    photo = make_photo(tmp_path / "hall.jpg")
+    args = ["edit", str(photo), "--type", "enhance", "--yes", "--no-wait", "--preview"]
+    result = run_cli(args)
+    assert result.exit_code == 2
+    assert result.stderr.startswith("Error: --preview and --open show the finished result; drop --no-wait")
+    assert run_cli(["credits", "balance", "--json"]).json()["credits"] == 50
+    assert run_cli(["projects", "list", "--json"]).json() == []

@@ -33,13 +33,19 @@ class BeforeAfter:
     def __bool__(self) -> bool:
         return self.draw or self.open
 
-    def check(self, as_json: bool) -> None:
+    def check(self, as_json: bool, no_wait: bool = False) -> None:
         """Refuse a bad request up front (before anything is spent): --preview with --json, whose
-        output owns stdout, or an unknown STAGEFY_PREVIEW."""
+        output owns stdout, either with --no-wait, which returns before there is a result, or an
+        unknown STAGEFY_PREVIEW."""
         import os
 
         from stagefy_cli.errors import UsageError
 
+        if self and no_wait:
+            raise UsageError(
+                "--preview and --open show the finished result; drop --no-wait, or run "
+                "stagefy projects show ID --preview when it is done."
+            )
         if self.draw and as_json:
             raise UsageError(
                 "--preview draws on the terminal and cannot be combined with --json; use --open."

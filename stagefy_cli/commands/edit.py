@@ -69,7 +69,7 @@ def edit(
     options = edits.EditOptions(edit_type, style, room, prompt, variations, None, provider)
     edits.validate_options(options)
     before_after = BeforeAfter(preview, open_)
-    before_after.check(as_json)
+    before_after.check(as_json, no_wait)
     checked = [check_photo(p) for p in photos]
     ctx = client.signed_in()
     if listing:

@@ -196,6 +196,8 @@ def watch(
         None, "--out", "-o", help="Download the results here when done (default: current directory)."
     ),
     timeout: float = typer.Option(None, "--timeout", help="Stop waiting after this many seconds (exit 8)."),
+    preview: bool = PREVIEW,
+    open_: bool = OPEN,
     as_json: bool = JSON,
     fields: str = FIELDS,
 ) -> None:
@@ -206,9 +208,11 @@ def watch(
     from stagefy_cli.backend import client
     from stagefy_cli.services import edits
 
+    before_after = BeforeAfter(preview, open_)
+    before_after.check(as_json)
     ctx = client.signed_in()
     project_id = edits.resolve_project(ctx, project)
-    wait_and_download(ctx, project_id, out or Path.cwd(), {}, timeout, as_json, fields)
+    wait_and_download(ctx, project_id, out or Path.cwd(), {}, timeout, as_json, fields, before_after)
 
 
 @app.command()
