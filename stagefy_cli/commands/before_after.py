@@ -60,19 +60,24 @@ class BeforeAfter:
         from stagefy_cli import render
         from stagefy_cli.services import preview
 
-        if not any(preview.is_photo_result(job) for job in project.get("jobs") or []):
+        count = len(preview.photo_results(project))
+        if not count:
             render.notice(f"Project {project['id'][:8]} has no finished photo results to compare.")
             return
         protocol = _terminal_protocol() if self.draw else None
         if not protocol and not self.open:
             return
-        pairs = preview.before_after(ctx, project)
-        if protocol:
-            _draw(pairs, protocol)
+        row_height = preview.sheet_row_height(count)
+        rows = []
+        for pair in preview.pairs(ctx, project):
+            if protocol:
+                _draw(pair, protocol)
+            if self.open:
+                rows.append(pair.reduced(row_height))
         if self.open:
             from stagefy_cli.viewer import open_file
 
-            path = preview.save_sheet(project["id"], pairs)
+            path = preview.save_sheet(project["id"], rows, row_height)
             open_file(path)
             render.notice(f"Opened {path}")
 
@@ -91,7 +96,7 @@ def _terminal_protocol() -> str | None:
     return protocol
 
 
-def _draw(pairs, protocol: str) -> None:
+def _draw(pair, protocol: str) -> None:
     import shutil
 
     from rich.markup import escape
@@ -100,11 +105,9 @@ def _draw(pairs, protocol: str) -> None:
     from stagefy_cli.imaging.comparison import side_by_side
 
     size = shutil.get_terminal_size()
-    columns = min(size.columns - 1, MAX_COLUMNS)
     cell_px = terminal_image.cell_pixels(sys.stdout)
-    for pair in pairs:
-        # Captions drawn into the picture are readable in real pixels only; blocks get the text line.
-        picture = side_by_side(pair, min(720, pair.before.height), captions=protocol != "blocks")
-        box = terminal_image.Box.fit(picture, columns, max(4, size.lines - 4), cell_px)
-        render.console().print(f"[bold]{escape(pair.label)}[/bold]  before | after")
-        terminal_image.draw(picture, protocol, box, sys.stdout)
+    # Captions drawn into the picture are readable in real pixels only; blocks get the text line.
+    picture = side_by_side(pair, min(720, pair.before.height), captions=protocol != "blocks")
+    box = terminal_image.Box.fit(picture, min(size.columns - 1, MAX_COLUMNS), max(4, size.lines - 4), cell_px)
+    render.console().print(f"[bold]{escape(pair.label)}[/bold]  before | after")
+    terminal_image.draw(picture, protocol, box, sys.stdout)

@@ -23,6 +23,16 @@ class Pair:
     before: Image.Image
     after: Image.Image
 
+    def reduced(self, height: int) -> Pair:
+        """A copy at most `height` pixels high (what a sheet row needs), to keep many in memory."""
+        return Pair(self.label, _at_most(self.before, height), _at_most(self.after, height))
+
+
+def _at_most(image: Image.Image, height: int) -> Image.Image:
+    small = image.copy()
+    small.thumbnail((4 * height, height), Image.Resampling.LANCZOS)
+    return small
+
 
 def _at_height(image: Image.Image, height: int) -> Image.Image:
     width = max(1, round(image.width * height / image.height))

@@ -4,6 +4,7 @@ with the photo it was made from, both read from the agent's own folder of the bu
 from __future__ import annotations
 
 import io
+from collections.abc import Iterator
 from pathlib import Path, PurePosixPath
 
 from PIL import Image, ImageOps
@@ -14,7 +15,7 @@ from stagefy_cli.imaging.comparison import Pair, sheet
 from stagefy_cli.services.uploads import BUCKET
 
 IMAGE_SUFFIXES = (".jpg", ".jpeg", ".png", ".webp")
-MAX_SIDE = 1600  # more than any preview shows; keeps a 60-megapixel photo from filling memory
+MAX_SIDE = 1280  # enough for any preview; keeps a 60-megapixel photo from filling memory
 
 
 def _image(ctx: UserContext, path: str) -> Image.Image:
@@ -49,19 +50,29 @@ def is_photo_result(job: dict) -> bool:
     )
 
 
-def before_after(ctx: UserContext, project: dict) -> list[Pair]:
-    """One pair per photo result of `project` (as `edits.get_project` returns it), in job order."""
+def photo_results(project: dict) -> list[dict]:
+    return [job for job in project.get("jobs") or [] if is_photo_result(job)]
+
+
+def pairs(ctx: UserContext, project: dict) -> Iterator[Pair]:
+    """One pair per photo result of `project` (as `edits.get_project` returns it), in job order,
+    fetched one at a time so a large batch never sits in memory at once."""
     edit_type = (project.get("input_data") or {}).get("edit_type") or project.get("type") or "edit"
-    return [
-        Pair(_label(job, edit_type), _image(ctx, job["input"]["source_path"]), _image(ctx, job["output_url"]))
-        for job in project.get("jobs") or []
-        if is_photo_result(job)
-    ]
+    for job in photo_results(project):
+        yield Pair(
+            _label(job, edit_type), _image(ctx, job["input"]["source_path"]), _image(ctx, job["output_url"])
+        )
 
 
-def save_sheet(project_id: str, pairs: list[Pair]) -> Path:
+def sheet_row_height(count: int) -> int:
+    """Rows of the comparison sheet: 720 px for a few results, down to 240 px for a large batch,
+    so the sheet stays under about 7,200 px tall."""
+    return max(240, min(720, 7200 // max(1, count)))
+
+
+def save_sheet(project_id: str, rows: list[Pair], row_height: int) -> Path:
     """The before/after sheet as a JPEG in the agent's private data folder (one file per project)."""
     folder = paths.ensure_private_dir(paths.data_dir() / "previews")
     path = folder / f"{project_id[:8]}.before-after.jpg"
-    sheet(pairs).save(path, "JPEG", quality=90)
+    sheet(rows, row_height).save(path, "JPEG", quality=90)
     return path
