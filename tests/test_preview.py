@@ -69,6 +69,30 @@ def edited_project(signed_in_agent, stack, tmp_path):
     return submitted.json()["project_id"]
 
 
+def decode_sixel(body: str, width: int, height: int) -> Image.Image:
+    """Paint sixel data (palette `#n;2;r;g;b`, colour select `#n`, repeat `!N`, `$`, `-`) onto a
+    magenta canvas: any pixel left magenta was never drawn."""
+    canvas = Image.new("RGB", (width, height), (255, 0, 255))
+    palette, colour, x, top = {}, (0, 0, 0), 0, 0
+    for match in re.finditer(r"#(\d+);2;(\d+);(\d+);(\d+)|#(\d+)|!(\d+)(.)|([$-])|([?-~])", body):
+        define, select, count, repeated, control, single = (match[n] for n in (1, 5, 6, 7, 8, 9))
+        if define is not None:
+            palette[int(define)] = tuple(round(int(match[n]) * 255 / 100) for n in (2, 3, 4))
+        elif select is not None:
+            colour = palette[int(select)]
+        elif control is not None:
+            x, top = (0, top) if control == "$" else (0, top + 6)
+        else:
+            char, times = (repeated, int(count)) if count else (single, 1)
+            bits = ord(char) - 63
+            for dx in range(times):
+                for row in range(6):
+                    if bits >> row & 1 and top + row < height:
+                        canvas.putpixel((x + dx, top + row), colour)
+            x += times
+    return canvas
+
+
 def _png_images(payloads: list[str]) -> Image.Image:
     return Image.open(io.BytesIO(base64.standard_b64decode("".join(payloads))))
 
@@ -107,8 +131,18 @@ def test_kitty_iterm2_and_sixel_terminals_get_real_pixels(edited_project):
     assert code == 0, stderr
     sixel = re.search(r'\x1bP0;1q"1;1;(\d+);(\d+)(.*?)\x1b\\', screen, re.S)
     assert sixel and int(sixel[1]) > 2 * int(sixel[2])
-    assert re.search(r"#\d+;2;\d+;\d+;\d+", sixel[3])  # a palette, then bands
-    assert sixel[3].count("-") >= int(sixel[2]) // 6
+    painted = decode_sixel(sixel[3], int(sixel[1]), int(sixel[2]))
+    assert (255, 0, 255) not in {colour for _, colour in painted.getcolors(1 << 20)}  # every pixel drawn
+    # The left half is the original photo: its wall colour (170, 140, 110) fills the top-left.
+    corner = painted.crop(
+        (painted.width // 8, painted.height // 3, painted.width // 4, painted.height // 2 - 2)
+    )
+    mean = [
+        sum(v * n for n, v in zip(corner.histogram()[256 * c : 256 * (c + 1)], range(256), strict=True))
+        / (corner.width * corner.height)
+        for c in range(3)
+    ]
+    assert all(abs(m - e) < 12 for m, e in zip(mean, (170, 140, 110), strict=True)), mean
 
 
 def test_piped_output_has_no_picture_and_json_refuses_preview(edited_project):
