@@ -18,7 +18,7 @@ import threading
 import time
 
 import pytest
-from PIL import Image
+from PIL import Image, ImageStat
 from stagefy_testing import make_photo, run_cli
 from test_edits import local_worker
 
@@ -93,6 +93,15 @@ def decode_sixel(body: str, width: int, height: int) -> Image.Image:
     return canvas
 
 
+def assert_original_on_the_left(picture: Image.Image) -> None:
+    """The left half shows the original photo: its wall colour (170, 140, 110) above the stripes."""
+    wall = picture.convert("RGB").crop(
+        (picture.width // 8, picture.height // 3, picture.width // 4, picture.height // 2 - 2)
+    )
+    mean = ImageStat.Stat(wall).mean
+    assert all(abs(m - e) < 12 for m, e in zip(mean, (170, 140, 110), strict=True)), mean
+
+
 def _png_images(payloads: list[str]) -> Image.Image:
     return Image.open(io.BytesIO(base64.standard_b64decode("".join(payloads))))
 
@@ -117,6 +126,7 @@ def test_kitty_iterm2_and_sixel_terminals_get_real_pixels(edited_project):
     picture = _png_images([data for _, data in chunks])
     assert picture.format == "PNG"
     assert 2.0 < picture.width / picture.height < 2.8  # two 4:3 photos side by side
+    assert_original_on_the_left(picture)
     assert not any(block in screen for block in HALF_BLOCKS)
 
     code, screen, stderr = run_in_terminal(
@@ -125,7 +135,7 @@ def test_kitty_iterm2_and_sixel_terminals_get_real_pixels(edited_project):
     assert code == 0, stderr
     [(size, data)] = re.findall(r"\x1b\]1337;File=inline=1;size=(\d+);[^:]*:([A-Za-z0-9+/=]+)\x07", screen)
     assert len(base64.standard_b64decode(data)) == int(size)
-    assert _png_images([data]).format == "PNG"
+    assert_original_on_the_left(_png_images([data]))
 
     code, screen, stderr = run_in_terminal(["projects", "show", ref, "--preview"], {"TERM": "foot"})
     assert code == 0, stderr
@@ -133,16 +143,7 @@ def test_kitty_iterm2_and_sixel_terminals_get_real_pixels(edited_project):
     assert sixel and int(sixel[1]) > 2 * int(sixel[2])
     painted = decode_sixel(sixel[3], int(sixel[1]), int(sixel[2]))
     assert (255, 0, 255) not in {colour for _, colour in painted.getcolors(1 << 20)}  # every pixel drawn
-    # The left half is the original photo: its wall colour (170, 140, 110) fills the top-left.
-    corner = painted.crop(
-        (painted.width // 8, painted.height // 3, painted.width // 4, painted.height // 2 - 2)
-    )
-    mean = [
-        sum(v * n for n, v in zip(corner.histogram()[256 * c : 256 * (c + 1)], range(256), strict=True))
-        / (corner.width * corner.height)
-        for c in range(3)
-    ]
-    assert all(abs(m - e) < 12 for m, e in zip(mean, (170, 140, 110), strict=True)), mean
+    assert_original_on_the_left(painted)
 
 
 def test_piped_output_has_no_picture_and_json_refuses_preview(edited_project):
