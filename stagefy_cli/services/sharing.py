@@ -15,7 +15,6 @@ from stagefy_cli.errors import NotFound, UsageError
 from stagefy_cli.services import ids, media
 from stagefy_cli.services.uploads import BUCKET
 
-DEFAULT_EXPIRES = "7d"
 MAX_SECONDS = 365 * 24 * 3600
 _UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 7 * 86400}
 _DURATION = re.compile(r"^\s*(\d+)\s*([smhdw])\s*$", re.IGNORECASE)
@@ -34,14 +33,14 @@ def parse_expires(value: str) -> int:
     return seconds
 
 
-def _link(ctx: UserContext, media: dict, seconds: int) -> dict:
-    signed = ctx.client.storage.from_(BUCKET).create_signed_url(media["url"], seconds)
+def _link(ctx: UserContext, item: dict, seconds: int) -> dict:
+    signed = ctx.client.storage.from_(BUCKET).create_signed_url(item["url"], seconds)
     expires_at = datetime.now(UTC) + timedelta(seconds=seconds)
     return {
-        "id": media["id"],
-        "type": media["type"],
-        "title": media.get("title"),
-        "path": media["url"],
+        "id": item["id"],
+        "type": item["type"],
+        "title": item.get("title"),
+        "path": item["url"],
         "url": signed.get("signedURL") or signed.get("signedUrl"),
         "expires_in": seconds,
         "expires_at": expires_at.isoformat(timespec="seconds"),
