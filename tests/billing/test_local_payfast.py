@@ -88,7 +88,8 @@ def test_only_the_service_role_can_play_payfast(sandbox_cli, monkeypatch, sandbo
     monkeypatch.setenv("SUPABASE_SERVICE_ROLE_KEY", sandbox_stack.anon_key)
     pack = cli_json(["credits", "buy", "starter"])
     refused = run_cli(["local", "payfast", "complete", pack["m_payment_id"]])
-    assert refused.exit_code == 6
+    assert refused.exit_code == 4
+    assert "the server refused SUPABASE_SERVICE_ROLE_KEY" in refused.stderr
     assert balance(sandbox_stack, sandbox_cli.id) == 50
 
 
