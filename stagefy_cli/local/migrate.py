@@ -5,6 +5,12 @@ embedded stack does not, so `sql/bootstrap_*.sql` create minimal versions of the
 database has none. The migrations in `supabase/migrations/` are applied in file-name order, each once,
 tracked in `supabase_migrations.schema_migrations` -- the table the Supabase CLI uses, so the same
 database can later be handled by `supabase db push` without re-applying anything.
+
+Like `supabase db push` on a hosted project, the migrations run as `postgres`, which is not a
+superuser there: on a fresh embedded cluster the bootstrap superuser (named `postgres` by initdb)
+becomes `supabase_admin`, and `postgres` is made again with what Supabase gives it (login,
+createrole, createdb, bypassrls, and grants on `auth`/`storage`, which their admin roles own). A
+migration that needs more privilege than a hosted project allows fails here too.
 """
 
 from __future__ import annotations
@@ -93,9 +99,48 @@ def apply_migrations(conn: psycopg.Connection, directory: Path | None = None) ->
     return applied
 
 
+MIGRATOR = "postgres"
+ADMIN = "supabase_admin"
+_SETUP = "stagefy_setup"  # a superuser only while the bootstrap superuser is renamed
+
+
+def _fresh_cluster(conn: psycopg.Connection) -> bool:
+    """A cluster initdb made, nothing of Supabase's in it yet, connected as its superuser postgres."""
+    row = conn.execute(
+        "select rolsuper, (select count(*) from pg_roles where rolname in ('authenticated', %s)) "
+        "from pg_roles where rolname = current_user and current_user = %s",
+        (ADMIN, MIGRATOR),
+    ).fetchone()
+    return row is not None and row[0] and row[1] == 0
+
+
+def split_superuser(dsn: str) -> None:
+    """On a fresh cluster: the bootstrap superuser becomes `supabase_admin` and `postgres` a role
+    like Supabase's (not a superuser). A role cannot rename itself, hence the short-lived setup role."""
+    with psycopg.connect(dsn, autocommit=True) as conn:
+        if not _fresh_cluster(conn):
+            return
+        conn.execute(f"create role {_SETUP} superuser login")
+    with psycopg.connect(dsn, user=_SETUP, autocommit=True) as setup:
+        setup.execute(f"alter role {MIGRATOR} rename to {ADMIN}")
+        setup.execute(f"create role {MIGRATOR} login createrole createdb replication bypassrls")
+    with psycopg.connect(dsn, user=ADMIN, autocommit=True) as admin:
+        admin.execute(f"drop role {_SETUP}")
+
+
+def _admin_user(dsn: str) -> str | None:
+    """`supabase_admin` when the cluster has it (else the DSN's own user, a superuser)."""
+    with psycopg.connect(dsn, autocommit=True) as conn:
+        row = conn.execute("select 1 from pg_roles where rolname = %s and rolsuper", (ADMIN,)).fetchone()
+    return ADMIN if row else None
+
+
 def prepare_database(dsn: str) -> list[str]:
     """Bootstrap (when needed) and migrate the database at `dsn`. Returns what was applied."""
-    with psycopg.connect(dsn, autocommit=True) as conn:
+    split_superuser(dsn)
+    admin = _admin_user(dsn)
+    with psycopg.connect(dsn, autocommit=True, **({"user": admin} if admin else {})) as conn:
         applied = bootstrap_platform(conn)
+    with psycopg.connect(dsn, autocommit=True) as conn:
         applied += [m.path.name for m in apply_migrations(conn)]
     return applied

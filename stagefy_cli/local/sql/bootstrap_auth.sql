@@ -1,7 +1,9 @@
 -- A minimal `auth` schema with the names and shapes GoTrue gives it (embedded stack only).
 -- The gateway's /auth/v1 keeps users, sessions and refresh tokens here; migrations reference
 -- auth.users(id) and read raw_user_meta_data exactly as they would on hosted Supabase.
-create schema auth;
+-- Owned by `supabase_auth_admin` as GoTrue's are; `postgres` gets what Supabase grants it.
+create schema auth authorization supabase_auth_admin;
+set local role supabase_auth_admin;
 grant usage on schema auth to anon, authenticated, service_role;
 
 create table auth.users (
@@ -68,3 +70,8 @@ create or replace function auth.jwt() returns jsonb language sql stable as $$
   select coalesce(nullif(current_setting('request.jwt.claim', true), ''),
                   nullif(current_setting('request.jwt.claims', true), ''))::jsonb $$;
 grant execute on function auth.uid(), auth.role(), auth.email(), auth.jwt() to anon, authenticated, service_role;
+reset role;
+grant usage on schema auth to postgres;
+grant all on all tables in schema auth to postgres;
+grant all on all sequences in schema auth to postgres;
+grant execute on all functions in schema auth to postgres;

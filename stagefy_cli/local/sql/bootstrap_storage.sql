@@ -1,6 +1,9 @@
 -- A minimal `storage` schema with Supabase Storage's names and shapes (embedded stack only).
 -- Object bytes live on disk under the stack's data dir; rows live here, under RLS.
-create schema storage;
+-- Owned by `supabase_storage_admin` as Storage's are; `postgres` gets what Supabase grants it,
+-- including policies on storage.objects (here: as a member of the owning role).
+create schema storage authorization supabase_storage_admin;
+set local role supabase_storage_admin;
 grant usage on schema storage to anon, authenticated, service_role;
 
 create table storage.buckets (
@@ -56,3 +59,8 @@ end $$;
 
 grant all on all tables in schema storage to anon, authenticated, service_role;
 grant execute on all functions in schema storage to anon, authenticated, service_role;
+reset role;
+grant usage on schema storage to postgres;
+grant all on all tables in schema storage to postgres;
+grant execute on all functions in schema storage to postgres;
+grant supabase_storage_admin to postgres;
