@@ -122,7 +122,7 @@ def render_flyer(design: Design, text: ListingText, photos: Sequence[bytes], whe
     )
 
     draw.rectangle((safe.x, footer.y - gap // 2, safe.right, footer.y - gap // 2 + 3), fill=design.accent)
-    name = text.agent_name + (f"  |  {text.brokerage}" if text.brokerage else "")
+    name = text.agent_line
     canvas.stack(
         [
             TextItem(name, round(width * 0.032), design.text, bold=True, gap_after=round(footer.h * 0.06)),
