@@ -58,7 +58,7 @@ def run_template(ctx: JobContext) -> JobOutput:
     try:
         files = render_template(
             job_input["template_type"],
-            job_input["listing"],
+            ctx.listing(),
             job_input.get("agent") or {},
             settings,
             values,

@@ -57,6 +57,7 @@ def cards(job_input: dict):
             bathrooms=Decimal(str(bathrooms)) if bathrooms is not None else None,
             sqft=listing.get("sqft"),
             title=job_input.get("title"),
+            currency=listing.get("currency") or "ZAR",
         )
     closing = None
     if agent.get("full_name"):
@@ -113,7 +114,7 @@ def _progress_guard(ctx: JobContext):
 def _render(ctx: JobContext, sources: list[dict], render) -> JobOutput:
     """Download `sources` ([{path, filename}]) and the music, then `render(files, out, **common)`."""
     ctx.worker.record_start(ctx.job, "local", ctx.job.get("model") or "stagefy-slideshow")
-    opening, closing = cards(ctx.input)
+    opening, closing = cards({**ctx.input, "listing": ctx.listing()})
     with tempfile.TemporaryDirectory(prefix="stagefy-video-") as tmp:
         folder = Path(tmp)
         files = [
