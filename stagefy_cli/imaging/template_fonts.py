@@ -14,8 +14,6 @@ from PIL import ImageFont
 from stagefy_cli.imaging.video_types import RenderError
 
 FONT_DIR = Path(__file__).with_name("fonts")
-_PROBE_SIZE = 32
-_SURELY_MISSING = "\U0010fffd"  # a private-use code point: no shipped font has it, so it draws .notdef
 
 FAMILIES: dict[str, tuple[str, str]] = {
     "Lato": ("Lato-Regular.ttf", "Lato-Bold.ttf"),
@@ -45,20 +43,18 @@ def load_font(family: str, size: int, bold: bool = False) -> ImageFont.FreeTypeF
     return ImageFont.truetype(str(font_path(family, bold)), size=max(1, int(size)))
 
 
-def _glyph_image(font: ImageFont.FreeTypeFont, char: str) -> tuple[tuple[int, int], bytes]:
-    mask = font.getmask(char)
-    return mask.size, bytes(mask)
+@lru_cache(maxsize=16)
+def _code_points(path: Path) -> frozenset[int]:
+    from fontTools.ttLib import TTFont
+
+    with TTFont(path, lazy=True) as font:
+        return frozenset(font.getBestCmap())
 
 
-@lru_cache(maxsize=8192)
 def has_glyph(family: str, char: str, bold: bool = False) -> bool:
-    """Whether the family draws `char` itself. A character it lacks (an emoji in Lato) would come
-    out as the font's .notdef box ("tofu"); Pillow has no coverage query, so the drawn shape is
-    compared with that of a code point no font has."""
-    if char.isspace():
-        return True
-    font = load_font(family, _PROBE_SIZE, bold)
-    return _glyph_image(font, char) != _glyph_image(font, _SURELY_MISSING)
+    """Whether the family draws `char` itself (its cmap maps it). A character it lacks (an emoji in
+    Lato) would come out as the font's .notdef box ("tofu")."""
+    return char.isspace() or ord(char) in _code_points(font_path(family, bold))
 
 
 def drawable(text: str, family: str, bold: bool = False) -> str:

@@ -126,10 +126,16 @@ def _open_house(
     design: Design, listing: dict, agent: dict, values: dict, photos: Sequence[bytes]
 ) -> list[RenderedFile]:
     text = listing_text(listing, agent, design, "Open house")
-    page = render_flyer(design, text, photos, (str(values["date"]), str(values["time"]))).image
+    canvas = render_flyer(design, text, photos, (str(values["date"]), str(values["time"])))
+    page = canvas.image
     preview = flyer_preview(page)
     return [
-        RenderedFile(f"open_house_flyer_{design.paper}.pdf", flyer_pdf(page), "application/pdf", *page.size),
+        RenderedFile(
+            f"open_house_flyer_{design.paper}.pdf",
+            flyer_pdf(canvas, design.font),
+            "application/pdf",
+            *page.size,
+        ),
         RenderedFile("open_house_preview.png", _png(preview), "image/png", *preview.size),
     ]
 
