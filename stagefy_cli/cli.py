@@ -52,7 +52,6 @@ COMMANDS: dict[str, tuple[str, str]] = {
         "stagefy_cli.commands.subscription",
         "Your monthly plan: status, start, cancel, pause, resume.",
     ),
-    "billing": ("stagefy_cli.commands.billing", "PayFast payment handler (operators)."),
     "admin": (
         "stagefy_cli.commands.admin",
         "Admin console: users, credits, roles, audit, AI spend, stats, reconcile.",

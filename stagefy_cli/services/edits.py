@@ -14,6 +14,7 @@ from pathlib import Path
 from stagefy_cli.backend.client import UserContext
 from stagefy_cli.errors import UsageError
 from stagefy_cli.services import ids
+from stagefy_cli.services.charging import charge
 from stagefy_cli.services.uploads import BUCKET
 
 TERMINAL = ("completed", "failed", "cancelled")
@@ -71,14 +72,14 @@ def quote(
     return ctx.client.rpc("quote_edit", params).execute().data
 
 
-def submit(ctx: UserContext, uploaded: Sequence[dict], options: EditOptions) -> dict:
-    return (
-        ctx.client.rpc(
-            "submit_edit",
-            {"p_edit_type": options.edit_type, "p_photos": list(uploaded), "p_options": options.as_json()},
-        )
-        .execute()
-        .data
+def submit(
+    ctx: UserContext, uploaded: Sequence[dict], options: EditOptions, idempotency_key: str | None = None
+) -> dict:
+    return charge(
+        ctx,
+        "submit_edit",
+        {"p_edit_type": options.edit_type, "p_photos": list(uploaded), "p_options": options.as_json()},
+        idempotency_key,
     )
 
 
@@ -119,9 +120,10 @@ def cancel(ctx: UserContext, project_ref: str) -> dict:
     return ctx.client.rpc("cancel_project", {"p_project_id": project_id}).execute().data
 
 
-def retry(ctx: UserContext, project_ref: str) -> dict:
+def retry(ctx: UserContext, project_ref: str, idempotency_key: str | None = None) -> dict:
+    """Run a failed or cancelled project again (charged again); a project is retried once."""
     project_id = resolve_project(ctx, project_ref)
-    return ctx.client.rpc("retry_project", {"p_project_id": project_id}).execute().data
+    return charge(ctx, "retry_project", {"p_project_id": project_id}, idempotency_key)
 
 
 def project_status(ctx: UserContext, project_id: str) -> dict:

@@ -15,7 +15,13 @@ def load_providers(names: list[str] | None, env=os.environ) -> dict:
 
 
 def build_worker(
-    *, providers: str | None = None, concurrency: int = 4, lease_seconds: int = 120, client=None, url=None
+    *,
+    providers: str | None = None,
+    concurrency: int = 4,
+    lease_seconds: int = 120,
+    grace: float = 30.0,
+    client=None,
+    url=None,
 ):
     from stagefy_cli.ai.catalog import PROVIDERS
     from stagefy_cli.backend.client import resolve_endpoint, service_client
@@ -33,5 +39,5 @@ def build_worker(
         raise UsageError("no providers to run jobs with.")
     client = client or service_client()
     url = url or resolve_endpoint(current_profile()).url
-    config = WorkerConfig(concurrency=concurrency, lease_seconds=lease_seconds)
+    config = WorkerConfig(concurrency=concurrency, lease_seconds=lease_seconds, grace=grace)
     return Worker(client, loaded, config, public_api=is_public_url(url))
