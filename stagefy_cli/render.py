@@ -30,6 +30,17 @@ class Column:
     header: str | None = None
     format: Callable[[Any], str] | None = None
     max_width: int | None = None
+    # for a value shown with another of its row's values on a terminal (a price in the row's currency)
+    format_row: Callable[[dict], str] | None = None
+
+    def text(self, row: dict) -> str:
+        """The cell as a terminal shows it."""
+        value = row.get(self.key)
+        if value is None:
+            return ""
+        if self.format_row:
+            return self.format_row(row)
+        return self.format(value) if self.format else plain(value)
 
 
 # Control characters (C0, DEL, C1) and the bidi embedding/override/isolate controls that can make
@@ -124,6 +135,8 @@ def plain(value: Any) -> str:
         return ",".join(plain(v) for v in value)
     if isinstance(value, dict):
         return json.dumps(value, default=_json_default)
+    if isinstance(value, float):  # JSON numbers: 2450000.0 -> "2450000", 2.5 -> "2.5"
+        return str(int(value)) if value.is_integer() else repr(value)
     return str(value)
 
 
@@ -146,8 +159,7 @@ def print_table(rows: Sequence[dict], columns: Sequence[Column], *, title: str |
     for row in rows:
         cells = []
         for column in columns:
-            value = row.get(column.key)
-            text = column.format(value) if column.format and value is not None else plain(value)
+            text = column.text(row)
             if column.max_width:
                 text = truncate(text, column.max_width)
             cells.append(Text(visible(text)))
@@ -167,8 +179,7 @@ def print_detail(record: dict, fields: Iterable[Column]) -> None:
     out = console()
     width = max(len(c.header or c.key) for c in columns)
     for column in columns:
-        value = record.get(column.key)
-        text = column.format(value) if column.format and value is not None else plain(value)
+        text = column.text(record)
         out.print(Text.assemble(((column.header or column.key).ljust(width), "bold"), "  ", visible(text)))
 
 
@@ -213,12 +224,18 @@ def confirm(question: str, yes: bool) -> bool:
     return typer.confirm(visible(question), default=False, err=True)
 
 
-def money(value: Any, currency: str = "ZAR") -> str:
+def money(value: Any, currency: str | None = None) -> str:
+    """An amount as tables show it, by the one money formatter (templates and videos use it too)."""
     if value is None:
         return ""
-    amount = Decimal(str(value))
-    symbol = {"ZAR": "R ", "USD": "$", "EUR": "€", "GBP": "£"}.get(currency, f"{currency} ")
-    return f"{symbol}{amount:,.2f}"
+    from stagefy_cli.imaging.template_money import format_money
+
+    return format_money(value, currency)
+
+
+def row_money(amount_key: str, currency_key: str = "currency") -> Callable[[dict], str]:
+    """A `Column.format_row` that prints `row[amount_key]` in `row[currency_key]`."""
+    return lambda row: money(row.get(amount_key), row.get(currency_key))
 
 
 def local_time(value: Any) -> str:

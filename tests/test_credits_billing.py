@@ -79,4 +79,4 @@ def test_packs_are_the_databases(signed_in_agent):
         {"code": "agency", "name": "Agency pack", "credits": 1000, "price_zar": 1199.0},
     ]
     table = run_cli(["credits", "packs"])
-    assert table.stdout.splitlines()[0] == "starter\tStarter pack\t100\t149.0"
+    assert table.stdout.splitlines()[0] == "starter\tStarter pack\t100\t149"  # piped: the bare number

@@ -21,12 +21,22 @@ class ListingText:
     brokerage: str
     contact: str
 
+    @property
+    def agent_line(self) -> str:
+        """ "Thandi Mokoena  |  Coastal Realty", or whichever of the two is there, never a lone "|"."""
+        return joined("  |  ", self.agent_name, self.brokerage)
+
+
+def joined(separator: str, *parts) -> str:
+    """The non-blank parts joined by `separator`: a missing field leaves no stray separator."""
+    return separator.join(text for text in (str(part or "").strip() for part in parts) if text)
+
 
 def listing_text(listing: dict, agent: dict, design: Design, default_headline: str) -> ListingText:
     """Everything is a plain string; what the listing or profile leaves out is an empty string and
     the layouts skip it."""
     status_headline = STATUS_HEADLINES.get(str(listing.get("status") or "").lower())
-    locality = ", ".join(str(part) for part in (listing.get("city"), listing.get("state")) if part)
+    locality = joined(", ", listing.get("city"), listing.get("state"))
     price = listing.get("price")
     return ListingText(
         headline=(design.headline or status_headline or default_headline).upper(),
@@ -36,7 +46,7 @@ def listing_text(listing: dict, agent: dict, design: Design, default_headline: s
         facts=listing_facts(
             listing.get("bedrooms"), listing.get("bathrooms"), listing.get("sqft"), design.currency
         ),
-        agent_name=str(agent.get("full_name") or ""),
-        brokerage=str(agent.get("brokerage") or ""),
-        contact="  ·  ".join(str(part) for part in (agent.get("phone"), agent.get("email")) if part),
+        agent_name=str(agent.get("full_name") or "").strip(),
+        brokerage=str(agent.get("brokerage") or "").strip(),
+        contact=joined("  ·  ", agent.get("phone"), agent.get("email")),
     )

@@ -1,8 +1,8 @@
 """A template's `settings` (jsonb) read into the design choices the renderers use.
 
 Recognised keys: `primary`, `accent`, `background`, `text` (hex colours), `font` (a shipped family),
-`layout` (a variant of the template type), `currency` (ISO code, ZAR by default), `paper`
-(`a4` or `letter`, flyers only), `headline` and `seconds_per_photo` (reels). The logo arrives as
+`layout` (a variant of the template type), `currency` (ISO code, for a listing without one; ZAR by
+default), `paper` (`a4` or `letter`, flyers only), `headline` and `seconds_per_photo` (reels). The logo arrives as
 image bytes in `values["logo"]` or `settings["logo"]`: the caller resolves a logo media id to bytes.
 """
 

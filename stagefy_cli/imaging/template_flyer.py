@@ -14,11 +14,13 @@ from PIL import Image, ImageDraw
 
 from stagefy_cli.imaging.template_content import ListingText
 from stagefy_cli.imaging.template_design import Design, readable_on
+from stagefy_cli.imaging.template_fonts import font_path
 from stagefy_cli.imaging.template_layout import place_logo, place_photo, safe_area
 from stagefy_cli.imaging.template_text import Box, Canvas, TextItem
 
 FLYER_LAYOUTS = ("classic",)
 DPI = 300
+POINTS_PER_INCH = 72
 PAGE_SIZES = {"a4": (2480, 3508), "letter": (2550, 3300)}  # pixels at 300 dpi
 PREVIEW_WIDTH = 1200
 MAX_THUMBNAILS = 3
@@ -122,7 +124,7 @@ def render_flyer(design: Design, text: ListingText, photos: Sequence[bytes], whe
     )
 
     draw.rectangle((safe.x, footer.y - gap // 2, safe.right, footer.y - gap // 2 + 3), fill=design.accent)
-    name = text.agent_name + (f"  |  {text.brokerage}" if text.brokerage else "")
+    name = text.agent_line
     canvas.stack(
         [
             TextItem(name, round(width * 0.032), design.text, bold=True, gap_after=round(footer.h * 0.06)),
@@ -136,11 +138,31 @@ def render_flyer(design: Design, text: ListingText, photos: Sequence[bytes], whe
     return canvas
 
 
-def flyer_pdf(page: Image.Image) -> bytes:
-    """One PDF page whose physical size follows from the pixels at 300 dpi (A4: 595 x 842 pt)."""
-    buffer = io.BytesIO()
-    page.save(buffer, "PDF", resolution=DPI, quality=92)
-    return buffer.getvalue()
+def flyer_pdf(canvas: Canvas, family: str) -> bytes:
+    """One PDF page whose physical size follows from the pixels at 300 dpi (A4: 595 x 842 pt): the
+    page as a JPEG, with every line of text laid over it as invisible text in the template's font,
+    so the words can be selected, searched and read by screen readers (the way scanned documents
+    get a text layer)."""
+    from fpdf import FPDF
+
+    width, height = (pixels * POINTS_PER_INCH / DPI for pixels in canvas.image.size)
+    pdf = FPDF(unit="pt", format=(width, height))
+    pdf.set_margin(0)
+    pdf.set_auto_page_break(False)
+    pdf.set_creator("Stagefy")
+    pdf.add_page()
+    jpeg = io.BytesIO()
+    canvas.image.convert("RGB").save(jpeg, "JPEG", quality=92, dpi=(DPI, DPI))
+    pdf.image(jpeg, x=0, y=0, w=width, h=height)
+    pdf.add_font(family, fname=str(font_path(family)))
+    pdf.text_mode = "INVISIBLE"
+    for placement in canvas.placements:
+        left, top, right, bottom = (value * POINTS_PER_INCH / DPI for value in placement.bbox)
+        pdf.set_font(family, size=max(1.0, (bottom - top) * 1.15))
+        natural = pdf.get_string_width(placement.text)
+        pdf.set_stretching(100 * (right - left) / natural if natural else 100)
+        pdf.text(left, bottom, placement.text)
+    return bytes(pdf.output())
 
 
 def flyer_preview(page: Image.Image) -> Image.Image:

@@ -41,3 +41,26 @@ def font_path(family: str, bold: bool = False) -> Path:
 @lru_cache(maxsize=256)
 def load_font(family: str, size: int, bold: bool = False) -> ImageFont.FreeTypeFont:
     return ImageFont.truetype(str(font_path(family, bold)), size=max(1, int(size)))
+
+
+@lru_cache(maxsize=16)
+def _code_points(path: Path) -> frozenset[int]:
+    from fontTools.ttLib import TTFont
+
+    with TTFont(path, lazy=True) as font:
+        return frozenset(font.getBestCmap())
+
+
+def has_glyph(family: str, char: str, bold: bool = False) -> bool:
+    """Whether the family draws `char` itself (its cmap maps it). A character it lacks (an emoji in
+    Lato) would come out as the font's .notdef box ("tofu")."""
+    return char.isspace() or ord(char) in _code_points(font_path(family, bold))
+
+
+def drawable(text: str, family: str, bold: bool = False) -> str:
+    """`text` without the characters the family cannot draw (left out, never drawn as boxes), with
+    the spaces they leave behind collapsed: "Sea views 🏡 12 Beach Rd" -> "Sea views 12 Beach Rd"."""
+    kept = "".join(char for char in text if has_glyph(family, char, bold))
+    if kept == text:
+        return text
+    return "\n".join(" ".join(line.split()) for line in kept.splitlines())

@@ -1,7 +1,8 @@
-"""Prices and quantities as an agent in that market would print them.
+"""Money and quantities as an agent in that market would print them: the one money formatter of
+Stagefy (tables, templates, video cards).
 
-Listing prices are shown in whole units (marketing never shows cents). South African rand groups
-thousands with spaces ("R 2 450 000"); the other currencies use commas ("$2,450,000").
+South African rand groups thousands with spaces ("R 2 450 000"); the other currencies use commas
+("$2,450,000"). Marketing shows whole units; tables show cents when there are any.
 """
 
 from __future__ import annotations
@@ -23,14 +24,14 @@ CURRENCIES: dict[str, tuple[str, str, str]] = {
 DEFAULT_CURRENCY = "ZAR"
 
 
-def _whole_units(amount: Decimal | float | int | str) -> int:
+def _amount(amount: Decimal | float | int | str) -> Decimal:
     try:
         value = Decimal(str(amount))
     except InvalidOperation:
         raise RenderError(f"Price {amount!r} is not a number.") from None
     if not value.is_finite():
         raise RenderError(f"Price {amount!r} is not a number.")
-    return int(value.quantize(Decimal(1), rounding=ROUND_HALF_UP))
+    return value
 
 
 def group_thousands(number: int, separator: str = ",") -> str:
@@ -39,11 +40,21 @@ def group_thousands(number: int, separator: str = ",") -> str:
 
 def format_price(amount: Decimal | float | int | str, currency: str | None = None) -> str:
     """`format_price(2450000, "ZAR") == "R 2 450 000"`; unknown codes print as "CHF 2,450,000"."""
+    return format_money(amount, currency, whole=True)
+
+
+def format_money(
+    amount: Decimal | float | int | str, currency: str | None = None, *, whole: bool = False
+) -> str:
+    """`format_money(3995000.5, "ZAR") == "R 3 995 000.50"`; whole amounts (and every amount with
+    `whole=True`, for marketing) print without cents: "R 2 450 000"."""
     code = (currency or DEFAULT_CURRENCY).strip().upper()
-    units = _whole_units(amount)
-    sign = "-" if units < 0 else ""
     symbol, gap, thousands = CURRENCIES.get(code, (code, " ", ","))
-    return f"{sign}{symbol}{gap}{group_thousands(abs(units), thousands)}"
+    rounded = _amount(amount).quantize(Decimal(1) if whole else Decimal("0.01"), rounding=ROUND_HALF_UP)
+    units, fraction = divmod(abs(rounded), 1)
+    cents = f".{int(fraction * 100):02d}" if fraction else ""
+    sign = "-" if rounded < 0 else ""
+    return f"{sign}{symbol}{gap}{group_thousands(int(units), thousands)}{cents}"
 
 
 def format_quantity(value: Decimal | float | int, currency: str | None = None) -> str:

@@ -40,7 +40,7 @@ def _footer(
     """Agent name and brokerage on the left; the logo, if any, on the right."""
     logo = place_logo(canvas.image, design.logo, Box(cell.right - cell.w // 4, cell.y, cell.w // 4, cell.h))
     text_w = cell.w - (cell.w // 4 + round(cell.w * 0.03) if logo else 0)
-    name = text.agent_name + (f"  |  {text.brokerage}" if text.brokerage else "")
+    name = text.agent_line
     items = [
         TextItem(name, round(cell.w * 0.032), colour, bold=True, gap_after=round(cell.h * 0.08)),
         TextItem(text.contact, round(cell.w * 0.027), colour),

@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 
 from PIL import Image, ImageDraw, ImageFont
 
-from stagefy_cli.imaging.template_fonts import load_font
+from stagefy_cli.imaging.template_fonts import drawable, load_font
 
 ELLIPSIS = "…"
 LINE_SPACING = 1.12
@@ -124,7 +124,9 @@ def fit_text(
 ) -> FittedText:
     """The largest size in [min_size, max_size] at which `text` wraps into the box; below that, the
     minimum size with the text cut to the lines that fit and an ellipsis. The minimum only yields
-    when not even one line of it fits the height: overflow is never the answer."""
+    when not even one line of it fits the height: overflow is never the answer. Characters the
+    family lacks are left out (see `drawable`)."""
+    text = drawable(text, family, bold)
     size = max(max_size, 1)
     floor = max(1, min(min_size, max_size))
     while True:

@@ -15,7 +15,7 @@ from __future__ import annotations
 import io
 import tempfile
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from PIL import Image
@@ -84,6 +84,8 @@ def check_template_request(
     if kind not in TEMPLATE_KINDS:
         raise RenderError(f"Unknown template type {kind!r}; choose one of: {', '.join(TEMPLATE_KINDS)}.")
     design = design_from_settings(settings, values, LAYOUTS[kind])
+    if listing.get("currency"):  # the price is in the listing's currency, whatever the template says
+        design = replace(design, currency=str(listing["currency"]).upper())
     missing = [name for name in REQUIRED_VALUES.get(kind, ()) if not str(values.get(name) or "").strip()]
     if kind == "custom":
         known = {**listing_placeholders(listing, agent, design.currency), **values}
@@ -124,10 +126,16 @@ def _open_house(
     design: Design, listing: dict, agent: dict, values: dict, photos: Sequence[bytes]
 ) -> list[RenderedFile]:
     text = listing_text(listing, agent, design, "Open house")
-    page = render_flyer(design, text, photos, (str(values["date"]), str(values["time"]))).image
+    canvas = render_flyer(design, text, photos, (str(values["date"]), str(values["time"])))
+    page = canvas.image
     preview = flyer_preview(page)
     return [
-        RenderedFile(f"open_house_flyer_{design.paper}.pdf", flyer_pdf(page), "application/pdf", *page.size),
+        RenderedFile(
+            f"open_house_flyer_{design.paper}.pdf",
+            flyer_pdf(canvas, design.font),
+            "application/pdf",
+            *page.size,
+        ),
         RenderedFile("open_house_preview.png", _png(preview), "image/png", *preview.size),
     ]
 

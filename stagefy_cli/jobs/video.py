@@ -52,6 +52,7 @@ def cards(job_input: dict):
             bathrooms=Decimal(str(bathrooms)) if bathrooms is not None else None,
             sqft=listing.get("sqft"),
             title=job_input.get("title"),
+            currency=listing.get("currency") or "ZAR",
         )
     closing = None
     if agent.get("full_name"):
@@ -72,7 +73,7 @@ def _render(ctx: JobContext, sources: list[dict], options: dict, photos: bool) -
     from stagefy_cli.jobs.stoppable import run_stoppable
 
     ctx.worker.record_start(ctx.job, "local", ctx.job.get("model") or "stagefy-slideshow")
-    opening, closing = cards(ctx.input)
+    opening, closing = cards({**ctx.input, "listing": ctx.listing()})
     with tempfile.TemporaryDirectory(prefix="stagefy-video-") as tmp:
         folder = Path(tmp)
         files = []

@@ -28,6 +28,7 @@ LISTING_FIELDS = (
     "state",
     "zip_code",
     "price",
+    "currency",
     "bedrooms",
     "bathrooms",
     "sqft",
@@ -126,6 +127,12 @@ def _valid_listing(raw: dict) -> dict:
         raise UsageError("--address must not be empty.")
     _choice(clean.get("status"), LISTING_STATUSES, "--status")
     _number(clean.get("price"), "--price", 0, MAX_PRICE)
+    if clean.get("currency"):
+        clean["currency"] = clean["currency"].upper()
+        if not re.fullmatch(r"[A-Z]{3}", clean["currency"]):
+            raise UsageError(
+                f"--currency takes an ISO 4217 code such as ZAR or USD, not '{raw['currency']}'."
+            )
     _number(clean.get("bedrooms"), "--beds", 0, 1000)
     _number(clean.get("bathrooms"), "--baths", 0, 100)
     _number(clean.get("sqft"), "--sqft", 0, 2**31)

@@ -22,7 +22,7 @@ COLUMNS = (
     "id,user_id,name,type,description,thumbnail_url,output_url,prompt_template,settings,"
     "credits_used,usage_count,is_public,created_at,updated_at"
 )
-LISTING_COLUMNS = "id,address,city,state,zip_code,price,bedrooms,bathrooms,sqft,status"
+LISTING_COLUMNS = "id,address,city,state,zip_code,price,currency,bedrooms,bathrooms,sqft,status"
 AGENT_COLUMNS = "full_name,brokerage,phone,email,market"
 
 
