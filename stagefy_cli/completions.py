@@ -4,8 +4,9 @@
 fails when either is stale. The scripts call back into `stagefy` (with `_STAGEFY_COMPLETE` set).
 Building the Typer commands to answer would import pydantic (several times the whole time budget of
 a keystroke), so the answers come from `completion_index.json`: every command's subcommands,
-options and fixed values, generated from the Typer app. `answer()` follows Click's completion
-rules (a test compares its answers with Typer's own for every command).
+options and fixed values, generated from the Typer app (an option's `autocompletion` is asked
+once, there, so it must list a fixed set, as `commands.options.choices` does). `answer()` follows
+Click's completion rules (a test compares its answers with Typer's own for every command).
 """
 
 from __future__ import annotations
@@ -30,13 +31,12 @@ def script(shell: str) -> str:
 # -- the index ----------------------------------------------------------------------------------
 
 
-def _option(param) -> dict:
+def _option(param, ctx) -> dict:
     desc = getattr(param, "type_descriptor", None)
     choices = None
-    if desc is not None and desc.is_choice and desc.choices is not None:
-        from typer.core import choice_as_str
-
-        choices = [choice_as_str(c) for c in desc.choices]
+    if getattr(param, "_custom_shell_complete", None) or (desc is not None and desc.is_choice):
+        # a fixed set (Choice, or options.choices): listed once, filtered by what is typed
+        choices = [[item.value, item.help] for item in param.shell_complete(ctx, "")]
     names = [*param.opts, *param.secondary_opts]
     if param.name == "help":  # Click makes the help option's names from a set: fix their order
         names.sort(key=lambda name: (len(name), name))
@@ -67,9 +67,9 @@ def build_index() -> dict:
             if getattr(param, "hidden", False):
                 continue
             if param.param_type_name == "option":
-                entry["options"].append(_option(param))
+                entry["options"].append(_option(param, ctx))
             else:
-                entry["arguments"].append(_option(param))
+                entry["arguments"].append(_option(param, ctx))
         if hasattr(command, "list_commands"):
             entry["commands"] = [
                 [name, COMMANDS[name][1] if not path else command.get_command(ctx, name).get_short_help_str()]
@@ -142,7 +142,7 @@ def completions(index: dict, args: list[str], incomplete: str) -> list[tuple[str
 
 def _values(param: dict, incomplete: str) -> list[tuple[str, str | None]]:
     if param["choices"] is not None:
-        return [(c, None) for c in param["choices"] if c.startswith(incomplete)]
+        return [(value, text) for value, text in param["choices"] if value.startswith(incomplete)]
     return [(incomplete, None)] if param["file"] else []
 
 

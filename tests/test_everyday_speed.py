@@ -215,7 +215,7 @@ def _completion_cases() -> list[str]:
         cases += [f"{line} ", f"{line} -", f"{line} --", f"{line} --j", f"{line} c", f"{line} --json "]
         for option in entry["options"]:
             if not option["flag"]:
-                cases.append(f"{line} {option['names'][0]} ")
+                cases += [f"{line} {option['names'][0]} ", f"{line} {option['names'][0]} a"]
         cases.append(f"{line} 3f2a ")
     return cases
 
