@@ -172,6 +172,8 @@ def _invoke(function, kwargs: dict, profile: str | None, args: list[str]) -> int
         function(**kwargs)
     except cli.typer.Exit as exc:
         return exc.exit_code
+    except BrokenPipeError:  # `stagefy crm contacts list | head -1`: quiet, as cli.py does
+        cli.render.exit_closed_pipe()
     except KeyboardInterrupt:
         return cli.cancelled()
     except Exception as exc:  # every error reaches the user as one line, as in cli.py
