@@ -4,8 +4,9 @@
 fails when either is stale. The scripts call back into `stagefy` (with `_STAGEFY_COMPLETE` set).
 Building the Typer commands to answer would import pydantic (several times the whole time budget of
 a keystroke), so the answers come from `completion_index.json`: every command's subcommands,
-options and fixed values, generated from the Typer app. `answer()` follows Click's completion
-rules (a test compares its answers with Typer's own for every command).
+options and fixed values, generated from the Typer app (an option's `autocompletion` is asked
+once, there, so it must list a fixed set, as `commands.options.choices` does). `answer()` follows
+Click's completion rules (a test compares its answers with Typer's own for every command).
 """
 
 from __future__ import annotations
@@ -33,13 +34,9 @@ def script(shell: str) -> str:
 def _option(param, ctx) -> dict:
     desc = getattr(param, "type_descriptor", None)
     choices = None
-    if desc is not None and desc.is_choice and desc.choices is not None:
-        from typer.core import choice_as_str
-
-        choices = [choice_as_str(c) for c in desc.choices]
-    elif getattr(param, "_custom_shell_complete", None) is not None:
-        # every completer in this app offers a fixed set (`options.choices`): record all of it
-        choices = [item.value for item in param.shell_complete(ctx, "")]
+    if getattr(param, "_custom_shell_complete", None) or (desc is not None and desc.is_choice):
+        # a fixed set (Choice, or options.choices): listed once, filtered by what is typed
+        choices = [[item.value, item.help] for item in param.shell_complete(ctx, "")]
     names = [*param.opts, *param.secondary_opts]
     if param.name == "help":  # Click makes the help option's names from a set: fix their order
         names.sort(key=lambda name: (len(name), name))
@@ -145,7 +142,7 @@ def completions(index: dict, args: list[str], incomplete: str) -> list[tuple[str
 
 def _values(param: dict, incomplete: str) -> list[tuple[str, str | None]]:
     if param["choices"] is not None:
-        return [(c, None) for c in param["choices"] if c.startswith(incomplete)]
+        return [(value, text) for value, text in param["choices"] if value.startswith(incomplete)]
     return [(incomplete, None)] if param["file"] else []
 
 

@@ -4,9 +4,10 @@ Building a Typer command imports pydantic (Typer coerces every parameter through
 TypeAdapter), about 10x a bare Python start on these machines: more than the whole budget of a
 command people run dozens of times a day. For the commands in EVERYDAY, this module reads the
 options straight from the command function's own `typer.Option`/`typer.Argument` declarations and
-calls it, through the same error funnel as `cli.py`. Anything it does not fully understand (help,
-an unknown or malformed option, a value out of range, a missing argument) is left to Typer, so
-every message and exit code stays Typer's own.
+calls it, through the same error funnel as `cli.py`, after the options' validation callbacks.
+Anything it does not fully understand (help, an unknown or malformed option, a value out of range,
+a missing argument, a value a callback refuses) is left to Typer, so every message and exit code
+stays Typer's own.
 """
 
 from __future__ import annotations
@@ -58,23 +59,17 @@ def _command(path: tuple[str, ...]):
     raise _NotMine
 
 
-def _options(function) -> tuple[dict, list, dict, list]:
-    """{flag: parameter}, [positional parameters], {name: default} from the declarations, and the
-    names of options that only make sense with `--json` (their callback is `needs_json`)."""
+def _options(function) -> tuple[dict, list, dict]:
+    """{flag: parameter}, [positional parameters], {name: default} from the declarations."""
     from typer.models import ArgumentInfo, OptionInfo
 
-    from stagefy_cli.commands.options import needs_json
-
-    flags, positional, values, checked = {}, [], {}, []
+    flags, positional, values = {}, [], {}
     for parameter in inspect.signature(function).parameters.values():
         info = parameter.default
         annotation = parameter.annotation  # a string under `from __future__ import annotations`
         kind = annotation if isinstance(annotation, str) else getattr(annotation, "__name__", None)
-        callback = getattr(info, "callback", None)
-        if kind not in (*_CONVERTERS, "bool") or (callback and callback is not needs_json):
+        if kind not in (*_CONVERTERS, "bool"):
             raise _NotMine
-        if callback:
-            checked.append(parameter.name)
         if isinstance(info, OptionInfo):
             for decl in info.param_decls:
                 if "/" in decl:
@@ -85,7 +80,7 @@ def _options(function) -> tuple[dict, list, dict, list]:
         else:
             raise _NotMine
         values[parameter.name] = info.default
-    return flags, positional, values, checked
+    return flags, positional, values
 
 
 def _convert(kind: str, text: str, info):
@@ -100,7 +95,7 @@ def _convert(kind: str, text: str, info):
 
 
 def _parse(function, args: list[str]) -> dict:
-    flags, positional, values, needing_json = _options(function)
+    flags, positional, values = _options(function)
     tokens = list(args)
     given = []
     while tokens:
@@ -126,9 +121,29 @@ def _parse(function, args: list[str]) -> dict:
         values[key] = _convert(kind, text, info)
     if any(value is ... for value in values.values()):
         raise _NotMine  # a required argument is missing: Typer says which
-    if not values.get("as_json") and any(values[name] for name in needing_json):
-        raise _NotMine  # e.g. --fields without --json: Typer's callback refuses it
+    _run_callbacks(function, values)
     return values
+
+
+def _run_callbacks(function, values: dict) -> None:
+    """Each option's validation callback, with what Typer would pass it: a context whose `params`
+    are the parsed values (parameters annotated `typer.Context`) and the value. Whatever a callback
+    refuses, or needs beyond that, is left to Typer, which runs it again and reports it."""
+    from types import SimpleNamespace
+
+    for parameter in inspect.signature(function).parameters.values():
+        callback = getattr(parameter.default, "callback", None)
+        if callback is None:
+            continue
+        ctx = SimpleNamespace(params=dict(values))
+        arguments = []
+        for declared in inspect.signature(callback).parameters.values():
+            annotation = str(declared.annotation)
+            arguments.append(ctx if annotation.endswith("Context") else values[parameter.name])
+        try:
+            values[parameter.name] = callback(*arguments)
+        except Exception:  # noqa: BLE001 - Typer gives the refusal its proper message and exit code
+            raise _NotMine from None
 
 
 def run(argv: list[str]) -> int | None:
@@ -157,7 +172,7 @@ def _invoke(function, kwargs: dict, profile: str | None, args: list[str]) -> int
         function(**kwargs)
     except cli.typer.Exit as exc:
         return exc.exit_code
-    except BrokenPipeError:
+    except BrokenPipeError:  # `stagefy crm contacts list | head -1`: quiet, as cli.py does
         cli.render.exit_closed_pipe()
     except KeyboardInterrupt:
         return cli.cancelled()

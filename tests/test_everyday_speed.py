@@ -56,7 +56,9 @@ def agent_with_data(signed_in_agent, cli_stack, tmp_path):
     cli_json(["crm", "listings", "add", "--address", "12 Beach Rd", "--contact", contact["id"][:8]])
     photo = make_photo(tmp_path / "kitchen.jpg")
     project = run_cli(["edit", str(photo), "--type", "enhance", "--no-wait", "--yes"]).stdout.strip()
-    return {"contact": contact["id"], "project": project}
+    yield {"contact": contact["id"], "project": project}
+    # the queue is shared by the whole session: a later test's worker must find it empty
+    assert run_cli(["projects", "cancel", project[:8], "--yes"]).exit_code == 0
 
 
 def test_everyday_commands_import_no_heavy_library(agent_with_data):
@@ -213,7 +215,7 @@ def _completion_cases() -> list[str]:
         cases += [f"{line} ", f"{line} -", f"{line} --", f"{line} --j", f"{line} c", f"{line} --json "]
         for option in entry["options"]:
             if not option["flag"]:
-                cases.append(f"{line} {option['names'][0]} ")
+                cases += [f"{line} {option['names'][0]} ", f"{line} {option['names'][0]} a"]
         cases.append(f"{line} 3f2a ")
     return cases
 

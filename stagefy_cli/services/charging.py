@@ -19,7 +19,7 @@ def new_key() -> str:
 
 def charge(ctx, rpc: str, params: dict, idempotency_key: str | None = None) -> dict:
     """`rpc(params)` with an idempotency key, retried with that same key on network failures."""
-    import httpx  # here, not at import: `import httpx` costs the everyday commands that import this module
+    import httpx  # here, not at the top: the read paths of services.edits import this module
 
     key = idempotency_key or new_key()
     for attempt in range(NETWORK_TRIES):

@@ -199,6 +199,7 @@ def download_outputs(
     """
     edit_type = project["input_data"].get("edit_type", "edit")
     plan: list[tuple[str, Path]] = []
+    taken: set[Path] = set()
     for job in project["jobs"]:
         if job["status"] != "completed" or not job["output_url"] or job["input"].get("intermediate"):
             continue  # intermediate outputs (a video's clips before the join) are not results
@@ -207,8 +208,8 @@ def download_outputs(
         directory.mkdir(parents=True, exist_ok=True)
         suffix = Path(job["output_url"]).suffix or ".jpg"
         name = output_name(filename, edit_type, job["input"].get("variation") or 1, suffix)
-        taken = {target for _, target in plan}
         target = unique_path(directory / name, taken)
+        taken.add(target)
         plan.append((job["output_url"], target))
 
     def fetch(item: tuple[str, Path]) -> Path:
