@@ -7,7 +7,8 @@
    is placed on the line from the local sky colour to the local colour of what stands in front of
    it (both extended into the band from sure pixels nearby), which gives a coverage for the
    antialiased pixels of a roof line or a leaf; noise within 2.5 sigma of either end snaps to it.
-3. A small guided filter (guided by the photo) feathers the result along the photo's own edges.
+3. A small guided filter (guided by the photo) feathers the mixed pixels along the photo's own
+   edges; pixels decided as all sky or all ground stay so.
 
 The local sky colour is returned too: compositing subtracts it from the edge pixels, so no grey
 fringe of the old sky is left around roofs and trees.
@@ -22,16 +23,16 @@ import numpy as np
 from PIL import Image
 
 from stagefy_cli.imaging.filters import guided_filter, noise_sigma
+from stagefy_cli.imaging.white_balance import LUMA
 
-LUMA = np.array([0.299, 0.587, 0.114], dtype=np.float32)
 WORK_SIZE = 480  # long side of the copy the sky is detected on
 MIN_SKY_SHARE, MAX_SKY_SHARE = 0.04, 0.7
 MIN_TOP_COVERAGE = 0.35  # share of the top row that must be sky
 MIN_CONTRAST = 1.12  # the sky is this much brighter than the rest of the scene
 EDGE = 0.15  # Sobel response (on a copy blurred by 1 pixel) that stops the sky
-MIN_SEPARATION = 0.05
+MIN_SEPARATION = 0.05  # foreground this close to the sky's colour keeps the coarse decision
 POCKET_DISTANCE = 0.06  # an enclosed patch this close to the surrounding sky's colour is sky too
-MIN_POCKET_PIXELS = 6  # foreground this close to the sky's colour keeps the coarse decision
+MIN_POCKET_PIXELS = 6
 
 
 @dataclass
