@@ -246,11 +246,12 @@ class Worker:
 
     def _maintenance(self) -> None:
         """Periodic database chores that must happen even when nobody runs a command: plans whose
-        paid period has ended drop to the free tier."""
-        try:
-            self.client.rpc("expire_subscriptions", {}).execute()
-        except Exception as exc:  # noqa: BLE001 - a chore; the next round tries again
-            log.warning("maintenance failed: %s", exc)
+        paid period has ended drop to the free tier; week-old idempotency keys are dropped."""
+        for chore in ("expire_subscriptions", "purge_idempotency_keys"):
+            try:
+                self.client.rpc(chore, {}).execute()
+            except Exception as exc:  # noqa: BLE001 - a chore; the next round tries again
+                log.warning("maintenance (%s) failed: %s", chore, exc)
 
     def _abandon(self, job_id: str) -> None:
         """The job was cancelled (or reclaimed): stop working on it and cancel the provider's run."""

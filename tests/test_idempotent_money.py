@@ -98,3 +98,22 @@ def test_a_repeated_submission_key_returns_the_first_project_and_charges_nothing
     refused = race(ctx, other, [key])[0]
     assert "already used for submit_edit" in refused.message
     cleanup(cli_stack, [first["project_id"]])
+
+
+def test_the_worker_drops_week_old_keys(signed_in_agent, cli_stack, tmp_path):
+    from stagefy_cli.worker import Worker, WorkerConfig
+
+    agent = signed_in_agent
+    project_id = cancelled_project(tmp_path)
+    ctx = UserContext(agent.client, agent.id, agent.email)
+    retried = edits.retry(ctx, project_id, "an-old-key-0001")
+    cleanup(cli_stack, [retried["project_id"]])
+    sql(
+        cli_stack,
+        "update public.idempotency_keys set created_at = now() - interval '8 days' where user_id = %s",
+        agent.id,
+    )
+    Worker(cli_stack.service_client(), {}, WorkerConfig(poll_interval=0.01)).run(once=True)
+    assert sql(cli_stack, "select count(*) from public.idempotency_keys where user_id = %s", agent.id) == [
+        (0,)
+    ]

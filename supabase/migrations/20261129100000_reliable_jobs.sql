@@ -105,6 +105,17 @@ begin
 end;
 $$;
 
+-- A worker chore: keys answer retries of one command, not forever. Returns how many were dropped.
+create function public.purge_idempotency_keys()
+returns integer
+language sql
+security definer
+set search_path = ''
+as $$
+  with gone as (delete from public.idempotency_keys where created_at < now() - interval '7 days' returning 1)
+  select count(*)::integer from gone;
+$$;
+
 -- ---------------------------------------------------------------------------------------------
 -- Charging RPCs with idempotency keys (same behaviour otherwise).
 -- ---------------------------------------------------------------------------------------------
@@ -435,6 +446,8 @@ $$;
 revoke execute on function private.idempotent_begin(uuid, text, text) from public, anon, authenticated;
 revoke execute on function private.idempotent_finish(uuid, text, jsonb) from public, anon, authenticated;
 revoke execute on function private.deadline_margin() from public, anon, authenticated;
+revoke execute on function public.purge_idempotency_keys() from public, anon, authenticated;
+grant execute on function public.purge_idempotency_keys() to service_role;
 
 revoke execute on function public.submit_edit(text, jsonb, jsonb, text) from public, anon;
 revoke execute on function public.submit_video(jsonb, jsonb, text) from public, anon;
