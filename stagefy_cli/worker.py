@@ -367,7 +367,19 @@ class Worker:
             log.warning("could not remove %s: %s", ", ".join(paths), exc)
 
     def _upload(self, path: str, data: bytes, mime_type: str) -> None:
-        self.storage().upload(path, data, {"content-type": mime_type, "upsert": "true"})
+        from storage3.exceptions import StorageApiError
+
+        from stagefy_cli.errors import StagefyError
+
+        try:
+            self.storage().upload(path, data, {"content-type": mime_type, "upsert": "true"})
+        except StorageApiError as exc:
+            if str(exc.status) != "413":
+                raise
+            raise StagefyError(
+                f"the result is {len(data) / 1e6:.1f} MB, more than the storage bucket takes "
+                "(its file_size_limit); make it shorter, or ask the operator to raise the limit."
+            ) from None
 
     # -- calls that must get through ----------------------------------------------------------
     def _finish_call(self, call: Callable, what: str):
