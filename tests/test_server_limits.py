@@ -52,6 +52,9 @@ def test_an_overlong_prompt_is_refused_and_charges_nothing(signed_in_agent, cli_
     with pytest.raises(APIError) as caught:
         edits.submit(ctx, [uploaded], edits.EditOptions("custom", prompt="paint it gold " * 400))
     assert "prompt: at most 4000 characters" in caught.value.message
+    with pytest.raises(APIError) as caught:
+        edits.submit(ctx, [uploaded], edits.EditOptions("enhance", style="modern " * 3000))
+    assert "options: at most 10000 characters in all" in caught.value.message
     assert balance(cli_stack, agent.id) == 50
     assert sql(cli_stack, "select count(*) from public.projects where user_id = %s", agent.id) == [(0,)]
 
