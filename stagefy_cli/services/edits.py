@@ -58,14 +58,18 @@ def validate_options(options: EditOptions) -> None:
         raise UsageError('a custom edit needs --prompt "what to change".')
 
 
-def quote(ctx: UserContext, edit_type: str, photos: int, variations: int) -> dict:
-    return (
-        ctx.client.rpc(
-            "quote_edit", {"p_edit_type": edit_type, "p_photos": photos, "p_variations": variations}
-        )
-        .execute()
-        .data
-    )
+def quote(
+    ctx: UserContext, edit_type: str, photos: int, variations: int, provider: str | None = None
+) -> dict:
+    """The price and balance; the server refuses here what it would refuse or fail later (a
+    provider that cannot do the type, more variations than it gives different results)."""
+    params = {
+        "p_edit_type": edit_type,
+        "p_photos": photos,
+        "p_variations": variations,
+        "p_provider": provider,
+    }
+    return ctx.client.rpc("quote_edit", params).execute().data
 
 
 def submit(
@@ -163,12 +167,10 @@ def wait(
     return states
 
 
-def output_name(
-    source_name: str, edit_type: str, variation: int, variations: int, suffix: str = ".jpg"
-) -> str:
-    """`living-room.jpg` -> `living-room.virtual_staging.jpg` (`.v2` for further variations)."""
+def output_name(source_name: str, edit_type: str, variation: int, suffix: str = ".jpg") -> str:
+    """`living-room.jpg` -> `living-room.virtual_staging.jpg`, then `.v2`, `.v3` for further variations."""
     stem = Path(source_name).stem
-    tag = f".v{variation}" if variations > 1 else ""
+    tag = f".v{variation}" if variation > 1 else ""
     return f"{stem}.{edit_type}{tag}{suffix}"
 
 
@@ -187,9 +189,7 @@ def download_outputs(
     ctx: UserContext, project: dict, out_dir: Path | None, sources: dict[str, Path]
 ) -> list[Path]:
     """Save each completed job's output next to its source photo (or in `out_dir`)."""
-    options = project["input_data"].get("options", {})
     edit_type = project["input_data"].get("edit_type", "edit")
-    variations = int(options.get("variations") or 1)
     saved = []
     for job in project["jobs"]:
         if job["status"] != "completed" or not job["output_url"] or job["input"].get("intermediate"):
@@ -199,8 +199,7 @@ def download_outputs(
         directory.mkdir(parents=True, exist_ok=True)
         suffix = Path(job["output_url"]).suffix or ".jpg"
         target = unique_path(
-            directory
-            / output_name(filename, edit_type, job["input"].get("variation") or 1, variations, suffix)
+            directory / output_name(filename, edit_type, job["input"].get("variation") or 1, suffix)
         )
         data = ctx.client.storage.from_(BUCKET).download(job["output_url"])
         tmp = target.with_name(f".{target.name}.part")

@@ -23,11 +23,17 @@ def build_worker(
     client=None,
     url=None,
 ):
+    from stagefy_cli.ai.catalog import PROVIDERS
     from stagefy_cli.backend.client import resolve_endpoint, service_client
     from stagefy_cli.backend.config import current_profile
     from stagefy_cli.worker import Worker, WorkerConfig, is_public_url
 
     names = [p.strip() for p in providers.split(",") if p.strip()] if providers else None
+    unknown = [name for name in names or () if name not in PROVIDERS]
+    if unknown:
+        raise UsageError(
+            f"unknown provider(s) for --providers: {', '.join(unknown)}. Choose from: {', '.join(PROVIDERS)}."
+        )
     loaded = load_providers(names)
     if not loaded:
         raise UsageError("no providers to run jobs with.")
