@@ -134,6 +134,11 @@ begin
   if v_user is null then
     raise exception using errcode = '42501', message = 'sign in first';
   end if;
+  -- What the quote refuses, the submission refuses too (*_refuse_before_charging.sql), before
+  -- anything is charged.
+  perform private.check_edit_request(
+    p_edit_type, case when jsonb_typeof(p_photos) = 'array' then jsonb_array_length(p_photos) end,
+    coalesce((p_options ->> 'variations')::integer, 1), p_options ->> 'provider');
   v_prior := private.idempotent_begin(v_user, p_idempotency_key, 'submit_edit');
   if v_prior is not null then
     return v_prior;
@@ -179,9 +184,17 @@ as $$
 declare
   v_user uuid := (select auth.uid());
   v_prior jsonb;
+  v_template public.templates;
 begin
   if v_user is null then
     raise exception using errcode = '42501', message = 'sign in first';
+  end if;
+  -- What the quote refuses, the submission refuses too (*_refuse_before_charging.sql).
+  select * into v_template from public.templates t
+   where t.id = p_template_id and (t.user_id = v_user or t.is_public);
+  if found then
+    perform private.check_template_use(
+      v_template, case when jsonb_typeof(p_photos) = 'array' then jsonb_array_length(p_photos) end);
   end if;
   v_prior := private.idempotent_begin(v_user, p_idempotency_key, 'submit_template');
   if v_prior is not null then
