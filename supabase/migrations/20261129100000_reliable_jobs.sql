@@ -105,17 +105,6 @@ begin
 end;
 $$;
 
--- A worker chore: keys answer retries of one command, not forever. Returns how many were dropped.
-create function public.purge_idempotency_keys()
-returns integer
-language sql
-security definer
-set search_path = ''
-as $$
-  with gone as (delete from public.idempotency_keys where created_at < now() - interval '7 days' returning 1)
-  select count(*)::integer from gone;
-$$;
-
 -- ---------------------------------------------------------------------------------------------
 -- Charging RPCs with idempotency keys (same behaviour otherwise).
 -- ---------------------------------------------------------------------------------------------
@@ -134,11 +123,6 @@ begin
   if v_user is null then
     raise exception using errcode = '42501', message = 'sign in first';
   end if;
-  -- What the quote refuses, the submission refuses too (*_refuse_before_charging.sql), before
-  -- anything is charged.
-  perform private.check_edit_request(
-    p_edit_type, case when jsonb_typeof(p_photos) = 'array' then jsonb_array_length(p_photos) end,
-    coalesce((p_options ->> 'variations')::integer, 1), p_options ->> 'provider');
   v_prior := private.idempotent_begin(v_user, p_idempotency_key, 'submit_edit');
   if v_prior is not null then
     return v_prior;
@@ -184,17 +168,9 @@ as $$
 declare
   v_user uuid := (select auth.uid());
   v_prior jsonb;
-  v_template public.templates;
 begin
   if v_user is null then
     raise exception using errcode = '42501', message = 'sign in first';
-  end if;
-  -- What the quote refuses, the submission refuses too (*_refuse_before_charging.sql).
-  select * into v_template from public.templates t
-   where t.id = p_template_id and (t.user_id = v_user or t.is_public);
-  if found then
-    perform private.check_template_use(
-      v_template, case when jsonb_typeof(p_photos) = 'array' then jsonb_array_length(p_photos) end);
   end if;
   v_prior := private.idempotent_begin(v_user, p_idempotency_key, 'submit_template');
   if v_prior is not null then
@@ -459,8 +435,6 @@ $$;
 revoke execute on function private.idempotent_begin(uuid, text, text) from public, anon, authenticated;
 revoke execute on function private.idempotent_finish(uuid, text, jsonb) from public, anon, authenticated;
 revoke execute on function private.deadline_margin() from public, anon, authenticated;
-revoke execute on function public.purge_idempotency_keys() from public, anon, authenticated;
-grant execute on function public.purge_idempotency_keys() to service_role;
 
 revoke execute on function public.submit_edit(text, jsonb, jsonb, text) from public, anon;
 revoke execute on function public.submit_video(jsonb, jsonb, text) from public, anon;

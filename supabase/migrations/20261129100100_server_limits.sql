@@ -72,8 +72,6 @@ alter table public.projects
     check (length(coalesce(input_data #>> '{options,prompt}', '')) <= 4000) not valid,
   add constraint "title: at most 200 characters"
     check (length(coalesce(input_data #>> '{options,title}', '')) <= 200) not valid,
-  add constraint "options: at most 10000 characters in all"
-    check (length(coalesce(input_data ->> 'options', '')) <= 10000) not valid,
   add constraint "template values: at most 8000 characters"
     check (length(coalesce(input_data ->> 'values', '')) <= 8000) not valid;
 
