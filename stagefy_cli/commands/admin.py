@@ -310,18 +310,29 @@ def jobs(
 
 @app.command()
 def stats(
-    since: str = SINCE, service_role: bool = SERVICE_ROLE, as_json: bool = JSON, fields: str = FIELDS
+    since: str = SINCE,
+    chart: bool = typer.Option(
+        False,
+        "--chart",
+        help="Also draw jobs, credits sold, credits used and revenue per day (from --since, "
+        "default the last 30 days); with --json, adds them as 'daily'.",
+    ),
+    service_role: bool = SERVICE_ROLE,
+    as_json: bool = JSON,
+    fields: str = FIELDS,
 ) -> None:
     """Users, active subscriptions, credits sold and used, revenue and jobs.
 
-    Example: stagefy admin stats --since 2026-01-01
+    Example: stagefy admin stats --since 2026-11-01 --chart
     """
     from stagefy_cli import render
     from stagefy_cli.services import admin
 
-    data = admin.stats(_client(service_role), since=since)
+    client = _client(service_role)
+    data = admin.stats(client, since=since)
+    daily = admin.daily_stats(client, since=since) if chart else None
     if as_json:
-        render.emit_json(data, fields)
+        render.emit_json(data if daily is None else {**data, "daily": daily}, fields)
         return
     data["tiers"] = ", ".join(f"{tier} {count}" for tier, count in sorted((data["tiers"] or {}).items()))
     render.print_detail(
@@ -342,6 +353,19 @@ def stats(
             render.Column("api_cost", "API cost", lambda v: f"${float(v):,.2f}"),
         ],
     )
+    if daily is not None:
+        _draw_daily(daily)
+
+
+def _draw_daily(daily: list[dict]) -> None:
+    import os
+    import shutil
+
+    from stagefy_cli import render
+    from stagefy_cli.charts import daily_charts
+
+    colour = render.stdout_is_tty() and not os.environ.get("NO_COLOR")
+    typer.echo("\n" + daily_charts(daily, shutil.get_terminal_size().columns, colour), nl=False)
 
 
 @app.command()

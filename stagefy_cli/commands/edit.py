@@ -6,6 +6,7 @@ from pathlib import Path
 
 import typer
 
+from stagefy_cli.commands.before_after import OPEN, PREVIEW, BeforeAfter
 from stagefy_cli.commands.options import FIELDS, JSON, TIMEOUT, YES, choices, out_folder
 
 app = typer.Typer(add_completion=False)
@@ -57,6 +58,8 @@ def edit(
         False, "--no-wait", help="Print the project ID and return (exit 8) while it runs."
     ),
     timeout: float = TIMEOUT,
+    preview: bool = PREVIEW,
+    open_: bool = OPEN,
     yes: bool = YES,
     as_json: bool = JSON,
     fields: str = FIELDS,
@@ -66,7 +69,7 @@ def edit(
     Shows the price and your balance first and asks (--yes skips). The results are saved next to
     each photo as NAME.TYPE.jpg (never overwriting anything) unless --out is given.
 
-    Example: stagefy edit living-room.jpg --type virtual_staging --style scandinavian --room living_room
+    Example: stagefy edit living-room.jpg --type virtual_staging --style scandinavian --room living_room --preview
     """
     from stagefy_cli.backend import client
     from stagefy_cli.commands import submission
@@ -75,6 +78,8 @@ def edit(
 
     options = edits.EditOptions(edit_type, style, room, prompt, variations, None, provider)
     edits.validate_options(options)
+    before_after = BeforeAfter(preview, open_)
+    before_after.check(as_json, no_wait)
     checked = [check_photo(p) for p in photos]
     ctx = client.signed_in()
     if listing:
@@ -105,4 +110,5 @@ def edit(
         timeout=timeout,
         as_json=as_json,
         fields=fields,
+        before_after=before_after,
     )

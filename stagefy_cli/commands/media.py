@@ -6,6 +6,7 @@ from pathlib import Path
 
 import typer
 
+from stagefy_cli.commands.links import EXPIRES
 from stagefy_cli.commands.options import FIELDS, JSON, LIMIT, YES, command_group, id_to_delete, out_folder
 
 app = command_group("Your library of edited photos, videos and templates: find, tag, link, download.")
@@ -241,3 +242,21 @@ def delete(media_id: str = id_to_delete("Media"), yes: bool = YES, as_json: bool
         render.emit_json(deleted)
     else:
         render.success(f"Deleted {deleted['id'][:8]}.")
+
+
+@app.command()
+def share(
+    media_id: str = MEDIA_ID, expires: str = EXPIRES, as_json: bool = JSON, fields: str = FIELDS
+) -> None:
+    """Print a link to send to a seller: anyone with it can download the file until it expires.
+
+    The library stays private: Storage signs the link for this one file.
+
+    Example: stagefy media share 9d4c2e --expires 3d
+    """
+    from stagefy_cli.backend import client
+    from stagefy_cli.commands.links import print_links
+    from stagefy_cli.services import sharing
+
+    link = sharing.share_media(client.signed_in(), media_id, expires)
+    print_links(link, as_json, fields)

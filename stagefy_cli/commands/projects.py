@@ -6,6 +6,8 @@ from pathlib import Path
 
 import typer
 
+from stagefy_cli.commands.before_after import OPEN, PREVIEW, BeforeAfter
+from stagefy_cli.commands.links import EXPIRES
 from stagefy_cli.commands.options import FIELDS, JSON, LIMIT, TIMEOUT, YES, choices, command_group, out_folder
 
 app = command_group("Follow, download, cancel and retry your edits, videos and templates.")
@@ -88,7 +90,7 @@ def render_project(project: dict) -> None:
         for job in project["jobs"]:
             job["source"] = (job.get("input") or {}).get("filename")
             job["variation"] = (job.get("input") or {}).get("variation")
-        render.console().print()
+        typer.echo()  # a blank line (no Rich needed for it)
         render.print_table(
             project["jobs"],
             [
@@ -107,22 +109,29 @@ def render_project(project: dict) -> None:
 @app.command()
 def show(
     project: str = typer.Argument(..., help="Project ID (or its first characters)."),
+    preview: bool = PREVIEW,
+    open_: bool = OPEN,
     as_json: bool = JSON,
     fields: str = FIELDS,
 ) -> None:
-    """Show a project and its jobs.
+    """Show a project and its jobs; --preview draws each result beside its original.
 
-    Example: stagefy projects show 3f2a9c
+    Example: stagefy projects show 3f2a9c --preview
     """
     from stagefy_cli import render
     from stagefy_cli.backend import client
     from stagefy_cli.services import edits
 
-    data = edits.get_project(client.signed_in(), project)
+    before_after = BeforeAfter(preview, open_)
+    before_after.check(as_json)
+    ctx = client.signed_in()
+    data = edits.get_project(ctx, project)
     if as_json:
         render.emit_json(data, fields)
     else:
         render_project(data)
+    if before_after:
+        before_after.show(ctx, data)
 
 
 def _progress_line(short: str, state: dict) -> str:
@@ -137,7 +146,14 @@ def _progress_line(short: str, state: dict) -> str:
 
 
 def wait_and_download(
-    ctx, project_id: str, out: Path | None, sources: dict, timeout, as_json: bool, fields
+    ctx,
+    project_id: str,
+    out: Path | None,
+    sources: dict,
+    timeout,
+    as_json: bool,
+    fields,
+    before_after: BeforeAfter | None = None,
 ) -> None:
     """Wait for a project with a spinner, download its results, print where they went.
 
@@ -171,6 +187,8 @@ def wait_and_download(
     else:
         for path in saved:
             typer.echo(str(path))
+    if before_after:
+        before_after.show(ctx, project)
     if project["status"] != "completed":
         reason = (project.get("error_message") or "no result").rstrip(".")
         raise StagefyError(
@@ -186,6 +204,8 @@ def watch(
     project: str = typer.Argument(..., help="Project ID (or its first characters)."),
     out: Path = out_folder("Download the results here when done (default: current directory)."),
     timeout: float = TIMEOUT,
+    preview: bool = PREVIEW,
+    open_: bool = OPEN,
     as_json: bool = JSON,
     fields: str = FIELDS,
 ) -> None:
@@ -196,9 +216,11 @@ def watch(
     from stagefy_cli.backend import client
     from stagefy_cli.services import edits
 
+    before_after = BeforeAfter(preview, open_)
+    before_after.check(as_json)
     ctx = client.signed_in()
     project_id = edits.resolve_project(ctx, project)
-    wait_and_download(ctx, project_id, out or Path.cwd(), {}, timeout, as_json, fields)
+    wait_and_download(ctx, project_id, out or Path.cwd(), {}, timeout, as_json, fields, before_after)
 
 
 @app.command()
@@ -226,6 +248,24 @@ def download(
     else:
         for path in saved:
             typer.echo(str(path))
+
+
+@app.command()
+def share(
+    project: str = typer.Argument(..., help="Project ID (or its first characters)."),
+    expires: str = EXPIRES,
+    as_json: bool = JSON,
+    fields: str = FIELDS,
+) -> None:
+    """Print a link to each result of a project, to send to a seller (valid until --expires).
+
+    Example: stagefy projects share 3f2a9c --expires 14d
+    """
+    from stagefy_cli.backend import client
+    from stagefy_cli.commands.links import print_links
+    from stagefy_cli.services import sharing
+
+    print_links(sharing.share_project(client.signed_in(), project, expires), as_json, fields)
 
 
 @app.command()

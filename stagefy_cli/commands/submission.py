@@ -44,8 +44,10 @@ def follow(
     timeout: float | None,
     as_json: bool,
     fields: str | None,
+    before_after=None,
 ) -> None:
-    """After a submission: say what was charged, then wait and download, or return pending (exit 8)."""
+    """After a submission: say what was charged, then wait and download, or return pending (exit 8);
+    `before_after` (a `BeforeAfter`) draws or opens the results beside their originals."""
     from stagefy_cli import render
     from stagefy_cli.commands.projects import wait_and_download
     from stagefy_cli.errors import StillPending
@@ -63,4 +65,4 @@ def follow(
             typer.echo(project_id)
             render.notice(f"Still running. Follow it with: stagefy projects watch {project_id[:8]}")
         raise typer.Exit(StillPending.exit_code)
-    wait_and_download(ctx, project_id, out, sources, timeout, as_json, fields)
+    wait_and_download(ctx, project_id, out, sources, timeout, as_json, fields, before_after)

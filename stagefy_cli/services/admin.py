@@ -87,3 +87,9 @@ def stats(client, *, since: str | None = None) -> dict:
 def reconcile(client) -> dict:
     """`{"checked": n, "mismatches": [...]}`: users whose balance is not the sum of their ledger."""
     return _rpc(client, "admin_reconcile", {})
+
+
+def daily_stats(client, *, since: str | None = None) -> list[dict]:
+    """One row per UTC day from `since` (default: the last 30 days) to today: jobs, credits
+    bought, credits from plans, credits used, revenue."""
+    return _rpc(client, "admin_daily_stats", {"p_since": parse_since(since)})

@@ -1,0 +1,31 @@
+"""Output of the share commands (`media share`, `projects share`): signed links for a seller."""
+
+from __future__ import annotations
+
+import typer
+
+EXPIRES = typer.Option(
+    "7d", "--expires", help="How long the link works: 30m, 12h, 7d, 2w (at most 365d).", metavar="DURATION"
+)
+
+
+def print_links(links: dict | list[dict], as_json: bool, fields: str | None) -> None:
+    """JSON as given (one link or a list); else each title and URL, or only the URLs when piped."""
+    from rich.markup import escape
+
+    from stagefy_cli import render
+
+    if as_json:
+        render.emit_json(links, fields)
+        return
+    items = links if isinstance(links, list) else [links]
+    if not render.stdout_is_tty():
+        for link in items:
+            typer.echo(link["url"])
+        return
+    out = render.console()
+    for link in items:
+        out.print(f"[bold]{escape(link['title'] or link['id'][:8])}[/bold] ({link['id'][:8]})")
+        typer.echo(link["url"])
+    until = render.local_time(items[0]["expires_at"])
+    render.notice(f"Anyone with {'a link' if len(items) > 1 else 'the link'} can download until {until}.")

@@ -1,0 +1,78 @@
+"""Before/after pictures of a project's results, as the signed-in agent: each completed photo result
+with the photo it was made from, both read from the agent's own folder of the bucket."""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Iterator
+from pathlib import Path, PurePosixPath
+
+from PIL import Image, ImageOps
+
+from stagefy_cli.backend import paths
+from stagefy_cli.backend.client import UserContext
+from stagefy_cli.imaging.comparison import Pair, sheet
+from stagefy_cli.services.uploads import BUCKET
+
+IMAGE_SUFFIXES = (".jpg", ".jpeg", ".png", ".webp")
+MAX_SIDE = 1280  # enough for any preview; keeps a 60-megapixel photo from filling memory
+
+
+def _image(ctx: UserContext, path: str) -> Image.Image:
+    from stagefy_cli.services.photos import _register_heif
+
+    if PurePosixPath(path).suffix.lower() in (".heic", ".heif"):
+        _register_heif()
+    image = Image.open(io.BytesIO(ctx.client.storage.from_(BUCKET).download(path)))
+    image.draft("RGB", (MAX_SIDE, MAX_SIDE))  # JPEG: decode at a reduced scale straight away
+    image = ImageOps.exif_transpose(image).convert("RGB")
+    image.thumbnail((MAX_SIDE, MAX_SIDE))
+    return image
+
+
+def _label(job: dict, edit_type: str) -> str:
+    source = job["input"].get("filename") or job["id"][:8]
+    variation = job["input"].get("variation") or 1
+    return f"{source} · {edit_type.replace('_', ' ')}" + (
+        f" (variation {variation})" if variation > 1 else ""
+    )
+
+
+def is_photo_result(job: dict) -> bool:
+    """A finished job whose output is a picture of a photo the agent gave (not a video or a clip)."""
+    source = (job.get("input") or {}).get("source_path")
+    output = job.get("output_url")
+    return (
+        job.get("status") == "completed"
+        and bool(source and output)
+        and not job["input"].get("intermediate")
+        and PurePosixPath(output).suffix.lower() in IMAGE_SUFFIXES
+    )
+
+
+def photo_results(project: dict) -> list[dict]:
+    return [job for job in project.get("jobs") or [] if is_photo_result(job)]
+
+
+def pairs(ctx: UserContext, project: dict) -> Iterator[Pair]:
+    """One pair per photo result of `project` (as `edits.get_project` returns it), in job order,
+    fetched one at a time so a large batch never sits in memory at once."""
+    edit_type = (project.get("input_data") or {}).get("edit_type") or project.get("type") or "edit"
+    for job in photo_results(project):
+        yield Pair(
+            _label(job, edit_type), _image(ctx, job["input"]["source_path"]), _image(ctx, job["output_url"])
+        )
+
+
+def sheet_row_height(count: int) -> int:
+    """Rows of the comparison sheet: 720 px for a few results, down to 240 px for a large batch,
+    so the sheet stays under about 7,200 px tall."""
+    return max(240, min(720, 7200 // max(1, count)))
+
+
+def save_sheet(project_id: str, rows: list[Pair], row_height: int) -> Path:
+    """The before/after sheet as a JPEG in the agent's private data folder (one file per project)."""
+    folder = paths.ensure_private_dir(paths.data_dir() / "previews")
+    path = folder / f"{project_id[:8]}.before-after.jpg"
+    sheet(rows, row_height).save(path, "JPEG", quality=90)
+    return path
