@@ -136,7 +136,8 @@ def slow_gemini(latency: float):
     return Starlette(routes=[Route("/v1beta/models/{model}:generateContent", generate, methods=["POST"])])
 
 
-def worker_process(stack, gemini_url: str, home: Path) -> subprocess.Popen:
+def worker_process(stack, gemini_url: str, home: Path) -> tuple[subprocess.Popen, Path]:
+    """`stagefy worker run` against the stack; returns the process and its log file."""
     env = {
         **os.environ,
         "STAGEFY_HOME": str(home),
@@ -148,9 +149,11 @@ def worker_process(stack, gemini_url: str, home: Path) -> subprocess.Popen:
     }
     command = [sys.executable, "-c", "from stagefy_cli.entry import main; main()", "worker", "run"]
     options = ["--providers", "nano_banana", "--concurrency", "4", "--lease", "10", "--grace", "5"]
-    return subprocess.Popen(
-        [*command, *options], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
-    )
+    home.mkdir(parents=True, exist_ok=True)
+    log = home / "worker.log"
+    with log.open("wb") as out:
+        process = subprocess.Popen([*command, *options], env=env, stdout=out, stderr=subprocess.STDOUT)
+    return process, log
 
 
 def batch_outcome(stack, project_id: str) -> dict:
@@ -184,13 +187,17 @@ def batch_outcome(stack, project_id: str) -> dict:
 
 def fault_run(stack, ctx: UserContext, tmp: Path, gemini_url: str, faults: bool) -> tuple[float, dict]:
     """36 declutter jobs through three worker processes; with `faults`, one is SIGKILLed and one
-    SIGSTOPped two seconds in. Returns the wall time until every job is finished, and the outcome."""
+    SIGSTOPped two seconds in. Returns the wall time from submission until every job is finished
+    (the workers are started and ready first), and the outcome."""
     photo = tmp / "fault.jpg"
     Image.new("RGB", (640, 480), (150, 120, 90)).save(photo, "JPEG")
     uploaded = upload_sources(ctx, [check_photo(photo)] * 36)
+    started = [worker_process(stack, gemini_url, tmp / f"home-{faults}-{n}") for n in range(3)]
+    workers = [process for process, _ in started]
+    while not all("running with" in log.read_text(errors="replace") for _, log in started):
+        time.sleep(0.1)
     project = edits.submit(ctx, uploaded, edits.EditOptions("declutter"))["project_id"]
     start = time.perf_counter()
-    workers = [worker_process(stack, gemini_url, tmp / f"home-{n}") for n in range(3)]
     try:
         if faults:
             time.sleep(2.0)

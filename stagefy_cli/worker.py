@@ -246,11 +246,12 @@ class Worker:
 
     def _maintenance(self) -> None:
         """Periodic database chores that must happen even when nobody runs a command: plans whose
-        paid period has ended drop to the free tier."""
-        try:
-            self.client.rpc("expire_subscriptions", {}).execute()
-        except Exception as exc:  # noqa: BLE001 - a chore; the next round tries again
-            log.warning("maintenance failed: %s", exc)
+        paid period has ended drop to the free tier; week-old idempotency keys are dropped."""
+        for chore in ("expire_subscriptions", "purge_idempotency_keys"):
+            try:
+                self.client.rpc(chore, {}).execute()
+            except Exception as exc:  # noqa: BLE001 - a chore; the next round tries again
+                log.warning("maintenance (%s) failed: %s", chore, exc)
 
     def _abandon(self, job_id: str) -> None:
         """The job was cancelled (or reclaimed): stop working on it and cancel the provider's run."""
@@ -366,7 +367,19 @@ class Worker:
             log.warning("could not remove %s: %s", ", ".join(paths), exc)
 
     def _upload(self, path: str, data: bytes, mime_type: str) -> None:
-        self.storage().upload(path, data, {"content-type": mime_type, "upsert": "true"})
+        from storage3.exceptions import StorageApiError
+
+        from stagefy_cli.errors import StagefyError
+
+        try:
+            self.storage().upload(path, data, {"content-type": mime_type, "upsert": "true"})
+        except StorageApiError as exc:
+            if str(exc.status) != "413":
+                raise
+            raise StagefyError(
+                f"the result is {len(data) / 1e6:.1f} MB, more than the storage bucket takes "
+                "(its file_size_limit); make it shorter, or ask the operator to raise the limit."
+            ) from None
 
     # -- calls that must get through ----------------------------------------------------------
     def _finish_call(self, call: Callable, what: str):

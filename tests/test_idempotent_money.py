@@ -3,8 +3,11 @@ project is retried once however many retries race."""
 
 from __future__ import annotations
 
+import threading
 from concurrent.futures import ThreadPoolExecutor
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
+import httpx
 from stagefy_testing import make_photo, run_cli, sql
 
 from stagefy_cli.backend.client import UserContext
@@ -98,3 +101,78 @@ def test_a_repeated_submission_key_returns_the_first_project_and_charges_nothing
     refused = race(ctx, other, [key])[0]
     assert "already used for submit_edit" in refused.message
     cleanup(cli_stack, [first["project_id"]])
+
+
+def test_the_worker_drops_week_old_keys(signed_in_agent, cli_stack, tmp_path):
+    from stagefy_cli.worker import Worker, WorkerConfig
+
+    agent = signed_in_agent
+    project_id = cancelled_project(tmp_path)
+    ctx = UserContext(agent.client, agent.id, agent.email)
+    retried = edits.retry(ctx, project_id, "an-old-key-0001")
+    cleanup(cli_stack, [retried["project_id"]])
+    sql(
+        cli_stack,
+        "update public.idempotency_keys set created_at = now() - interval '8 days' where user_id = %s",
+        agent.id,
+    )
+    Worker(cli_stack.service_client(), {}, WorkerConfig(poll_interval=0.01)).run(once=True)
+    assert sql(cli_stack, "select count(*) from public.idempotency_keys where user_id = %s", agent.id) == [
+        (0,)
+    ]
+
+
+class _AnswerLosingProxy(BaseHTTPRequestHandler):
+    """Forwards to the gateway; the first `submit_edit` reaches the server, but its answer is lost
+    (the connection closes without a response), as on a network failure."""
+
+    def forward(self) -> None:
+        body = self.rfile.read(int(self.headers.get("content-length") or 0))
+        skip = ("host", "content-length", "connection", "accept-encoding")
+        headers = {k: v for k, v in self.headers.items() if k.lower() not in skip}
+        answer = httpx.request(self.command, self.server.target + self.path, headers=headers, content=body)
+        if self.path.startswith("/rest/v1/rpc/submit_edit") and self.server.answers_to_lose:
+            self.server.answers_to_lose -= 1
+            self.close_connection = True
+            return
+        self.send_response(answer.status_code)
+        for key, value in answer.headers.items():
+            if key.lower() not in ("content-length", "transfer-encoding", "connection", "content-encoding"):
+                self.send_header(key, value)
+        self.send_header("Content-Length", str(len(answer.content)))
+        self.end_headers()
+        self.wfile.write(answer.content)
+
+    do_GET = do_POST = do_PATCH = do_PUT = do_DELETE = forward
+
+    def log_message(self, *args) -> None:
+        """Quiet."""
+
+
+def test_a_submission_whose_answer_is_lost_is_retried_with_its_key_and_charged_once(
+    signed_in_agent, cli_stack, tmp_path
+):
+    from stagefy_cli.services.photos import check_photo
+    from stagefy_cli.services.uploads import upload_sources
+    from supabase import create_client
+
+    agent = signed_in_agent
+    [uploaded] = upload_sources(
+        UserContext(agent.client, agent.id, agent.email), [check_photo(make_photo(tmp_path / "loft.jpg"))]
+    )
+    proxy = ThreadingHTTPServer(("127.0.0.1", 0), _AnswerLosingProxy)
+    proxy.target, proxy.answers_to_lose = cli_stack.url, 1
+    threading.Thread(target=proxy.serve_forever, daemon=True).start()
+    try:
+        client = create_client(f"http://127.0.0.1:{proxy.server_address[1]}", cli_stack.anon_key)
+        client.auth.sign_in_with_password({"email": agent.email, "password": agent.password})
+        submitted = edits.submit(
+            UserContext(client, agent.id, agent.email), [uploaded], edits.EditOptions("enhance")
+        )
+    finally:
+        proxy.shutdown()
+    assert proxy.answers_to_lose == 0  # the first answer was lost, and the CLI tried again
+    assert submitted["replayed"] is True and submitted["balance"] == 49
+    assert sql(cli_stack, "select count(*) from public.projects where user_id = %s", agent.id) == [(1,)]
+    assert [c for c in charges(cli_stack, agent.id) if c[0] == "usage"] == [("usage", -1)]
+    cleanup(cli_stack, [submitted["project_id"]])

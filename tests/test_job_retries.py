@@ -212,3 +212,22 @@ def test_heartbeats_never_extend_a_lease_past_the_jobs_time_limit(signed_in_agen
     assert limit == 900  # an edit's maximum run time (public.job_kinds)
     assert lease_past_deadline == 30  # the margin in which the worker reports the time-out itself
     run_cli(["projects", "cancel", project_id, "--yes"])
+
+
+@pytest.fixture
+def small_bucket(stack):
+    """The media bucket takes 5 kB files for this test (photos are uploaded before it applies)."""
+    yield lambda: sql(stack, "update storage.buckets set file_size_limit = 5000 where id = 'media'")
+    sql(stack, "update storage.buckets set file_size_limit = 50 * 1024 * 1024 where id = 'media'")
+
+
+def test_a_result_larger_than_the_bucket_takes_fails_clearly_with_a_refund(
+    signed_in_agent, cli_stack, tmp_path, small_bucket
+):
+    project_id = submit(tmp_path, edit_type="enhance")
+    small_bucket()
+    run_until_done(cli_stack, project_id, load_providers(["local"], {}))
+    (status, attempts, error, _), ledger = job_and_ledger(cli_stack, project_id)
+    assert (status, attempts) == ("failed", 1)
+    assert error.startswith("the result is ") and "more than the storage bucket takes" in error
+    assert ledger == [("usage", -1), ("refund", 1)]

@@ -52,6 +52,9 @@ def test_an_overlong_prompt_is_refused_and_charges_nothing(signed_in_agent, cli_
     with pytest.raises(APIError) as caught:
         edits.submit(ctx, [uploaded], edits.EditOptions("custom", prompt="paint it gold " * 400))
     assert "prompt: at most 4000 characters" in caught.value.message
+    with pytest.raises(APIError) as caught:
+        edits.submit(ctx, [uploaded], edits.EditOptions("enhance", style="modern " * 3000))
+    assert "options: at most 10000 characters in all" in caught.value.message
     assert balance(cli_stack, agent.id) == 50
     assert sql(cli_stack, "select count(*) from public.projects where user_id = %s", agent.id) == [(0,)]
 
@@ -105,3 +108,18 @@ def test_the_cli_reports_a_refused_listing_in_one_line(signed_in_agent):
     result = run_cli(["crm", "listings", "add", "--address", "1 Long Road " * 40])
     assert result.exit_code == 2
     assert len(result.stderr.strip().splitlines()) == 1
+
+
+def test_a_submission_the_quote_would_refuse_is_refused_without_the_quote(
+    signed_in_agent, cli_stack, tmp_path
+):
+    from stagefy_cli.services.photos import check_photo
+    from stagefy_cli.services.uploads import upload_sources
+
+    agent = signed_in_agent
+    ctx = UserContext(agent.client, agent.id, agent.email)
+    [uploaded] = upload_sources(ctx, [check_photo(make_photo(tmp_path / "hall.jpg"))])
+    with pytest.raises(APIError) as caught:
+        edits.submit(ctx, [uploaded], edits.EditOptions("declutter", provider="local"))
+    assert "the local provider cannot do declutter" in caught.value.message
+    assert balance(cli_stack, agent.id) == 50

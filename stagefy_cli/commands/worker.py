@@ -39,11 +39,12 @@ def run(
     REPLICATE_API_TOKEN, DASHSCOPE_API_KEY, GEMINI_API_KEY from the environment. Run as many
     workers as you like, on any machines: they share the queue safely. SIGTERM or Ctrl-C stops
     claiming, lets running jobs finish for --grace seconds, gives the rest back to the queue for
-    another worker, and exits 0.
+    another worker, and exits 0; a second one exits at once.
 
     Example: SUPABASE_SERVICE_ROLE_KEY=... REPLICATE_API_TOKEN=... stagefy worker run --concurrency 8
     """
     import logging
+    import os
     import signal
 
     from stagefy_cli import render
@@ -54,7 +55,11 @@ def run(
     worker = build_worker(providers=providers, concurrency=concurrency, lease_seconds=lease, grace=grace)
 
     def shut_down(signum, _frame) -> None:
-        logging.getLogger("stagefy.worker").info(
+        log = logging.getLogger("stagefy.worker")
+        if worker.stop_event.is_set():  # asked twice: go now; the jobs' leases lapse for another worker
+            log.warning("%s again: exiting without waiting", signal.Signals(signum).name)
+            os._exit(1)
+        log.info(
             "%s: no more claims; running jobs get %g s, then go back to the queue",
             signal.Signals(signum).name,
             grace,

@@ -26,12 +26,16 @@ _context = None
 
 
 def _mp_context():
-    """The fork-server context (safe in a threaded parent, unlike a plain fork), prepared once."""
+    """The fork-server context (safe in a threaded parent, unlike a plain fork), prepared once;
+    `spawn` where there is no fork server (Windows)."""
     global _context
     with _context_lock:
         if _context is None:
-            _context = multiprocessing.get_context("forkserver")
-            _context.set_forkserver_preload(PRELOAD)
+            if "forkserver" in multiprocessing.get_all_start_methods():
+                _context = multiprocessing.get_context("forkserver")
+                _context.set_forkserver_preload(PRELOAD)
+            else:
+                _context = multiprocessing.get_context("spawn")
         return _context
 
 
