@@ -5,6 +5,6 @@ import os
 __version__ = "0.1.0"
 
 # Typer reads TYPER_USE_RICH when it is first imported. Its Rich help costs more start-up time than
-# the budget allows (DESIGN.md section 5), so it is off unless a user sets TYPER_USE_RICH=1; our own
+# the start-up budget allows (docs/architecture.md), so it is off unless a user sets TYPER_USE_RICH=1; our own
 # tables and progress still use Rich.
 os.environ.setdefault("TYPER_USE_RICH", "0")

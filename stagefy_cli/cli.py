@@ -11,7 +11,7 @@ import importlib
 import os
 import sys
 
-# Typer's Rich help costs more start-up time than the budget allows (DESIGN.md section 5); our own
+# Typer's Rich help costs more start-up time than the start-up budget allows (docs/architecture.md); our own
 # output still uses Rich. Set TYPER_USE_RICH=1 to get Typer's Rich help anyway.
 os.environ.setdefault("TYPER_USE_RICH", "0")
 

@@ -4,7 +4,7 @@ Four callers: anon (the anon key, no session), agents A and B (signed up through
 admin (an agent whose users.role was set to 'admin' by the superuser). Rows of tables agents cannot
 write are seeded with the service-role client, which bypasses row level security.
 
-What PostgREST answers (supabase-wire.md section 3): a statement the role has no privilege for, or a
+What PostgREST answers (docs/local-stack.md): a statement the role has no privilege for, or a
 row failing WITH CHECK, raises APIError code '42501'; rows hidden by RLS are simply not affected, so
 an UPDATE or DELETE of someone else's row returns [].
 """

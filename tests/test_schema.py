@@ -1,4 +1,4 @@
-"""The migrated schema against stagefy-schema.md and DESIGN.md section 3, on the real embedded PostgreSQL.
+"""The migrated schema against the product's data model (every enum, table, column and index it names), on the real embedded PostgreSQL.
 
 Later migrations may add enum values, columns, tables and indexes (extensions are additive), so these
 tests check that every seed name is present exactly as specified, not that nothing else exists.

@@ -1,5 +1,5 @@
--- Stagefy's data model: the seed's enums, tables and indexes (stagefy-schema.md), with the seed's
--- defects fixed (DESIGN.md section 3). Every seed name is kept; additions are marked "added".
+-- Stagefy's data model: the seed's enums, tables and indexes, with the seed's defects fixed. Every
+-- seed name is kept; additions are marked "added".
 -- Row level security, grants and triggers live in the migrations that follow.
 
 -- ---------------------------------------------------------------------------------------------

@@ -1,5 +1,5 @@
 -- Who may see and change what: privileges first (what a role may attempt at all), then row level
--- security (which rows). Fixes DESIGN.md section 3, defects 2-5 and 10.
+-- security (which rows): an agent reaches only its own rows, admins go through audited functions.
 --
 -- * anon sees nothing: no privilege on any table and no policy.
 -- * authenticated (an agent or an admin signed in): the privileges below, narrowed by policies that

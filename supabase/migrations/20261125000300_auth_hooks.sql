@@ -1,6 +1,5 @@
 -- Triggers and internal helpers: the ledger posting primitive, the public.users row for every
--- sign-up with its welcome credits in the ledger, and updated_at maintenance (DESIGN.md section 3,
--- defects 6 and 7).
+-- sign-up with its welcome credits in the ledger, and updated_at maintenance.
 --
 -- Invariant: users.credits = sum(credit_transactions.amount) for every user, at all times.
 -- private.post_ledger is the only code that changes users.credits, and it writes the ledger row

@@ -1,4 +1,4 @@
--- The job queue and photo edits (DESIGN.md section 4): prices, submission, the worker's claim /
+-- The job queue and photo edits (docs/architecture.md): prices, submission, the worker's claim /
 -- heartbeat / complete / fail protocol, cancel, retry, and refunds that happen exactly once.
 --
 -- Money and job state change only in these functions, each one transaction. Agents call

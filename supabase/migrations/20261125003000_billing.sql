@@ -1,5 +1,5 @@
 -- Billing: credit packs and plans for sale, PayFast payments applied exactly once, and the
--- subscription life cycle (issue 5).
+-- subscription life cycle.
 --
 -- Money moves only through private.post_ledger, one transaction per PayFast notification, inside
 -- public.apply_payfast_itn (service role only). Agents read packs, plans, their payments and their

@@ -1,4 +1,4 @@
--- The admin console (issue 5): credit grants and revocations, role and tier changes, each audited
+-- The admin console: credit grants and revocations, role and tier changes, each audited
 -- in the same transaction, and the read-only views admins need (users, audit, AI spend, stats,
 -- ledger reconciliation).
 --

@@ -1,4 +1,4 @@
--- Listing videos and marketing templates (issue 6) on the queue of 20261125001000_jobs_and_edits.sql:
+-- Listing videos and marketing templates on the queue of 20261125001000_jobs_and_edits.sql:
 -- the same debit (private.post_ledger), ai_jobs rows, worker protocol and refunds once per job.
 --
 -- Job kinds (ai_jobs.input.kind) and who runs them:

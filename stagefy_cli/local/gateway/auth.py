@@ -1,4 +1,4 @@
-"""GoTrue subset of the local gateway, mounted at `/auth/v1` (supabase-wire.md section 2).
+"""GoTrue subset of the local gateway, mounted at `/auth/v1`.
 
 The gateway is GoTrue here: it owns the `auth.*` tables and works on them as the database owner.
 Public endpoints (`/signup`, `/token`) ignore the bearer; `/user` and `/logout` need a user JWT whose

@@ -1,4 +1,4 @@
-"""The PostgREST subset of the local gateway, mounted at `/rest/v1` (docs/local-stack.md, supabase-wire.md §3).
+"""The PostgREST subset of the local gateway, mounted at `/rest/v1` (docs/local-stack.md).
 
 `GET|HEAD|POST|PATCH|DELETE /<table>` and `GET|HEAD|POST /rpc/<fn>`. Each request verifies the JWT,
 then runs one statement inside `ctx.db.transaction(claims, ...)` -- role and claims set the way

@@ -1,4 +1,4 @@
-"""Supabase Storage subset of the local gateway, mounted at `/storage/v1` (supabase-wire.md section 4).
+"""Supabase Storage subset of the local gateway, mounted at `/storage/v1`.
 
 Rows live in `storage.buckets` / `storage.objects` and every row access runs under the caller's
 role and claims, so the RLS policies decide; bytes live on disk under `ctx.storage_root`. Errors use

@@ -1,4 +1,4 @@
-"""Supabase Storage's error wire format (supabase-wire.md section 4.4).
+"""Supabase Storage's error wire format.
 
 Storage answers every client error with HTTP 400 (internal errors with 500) and puts the semantic
 status in the body as a string; storage3 raises `StorageApiError(message, error, statusCode)` and

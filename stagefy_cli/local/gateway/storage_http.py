@@ -1,7 +1,7 @@
 """Plumbing shared by the storage routes: who is calling, their transactions, JSON in and out.
 
 Every row access runs in `Caller.transaction()`, i.e. under the JWT's role and claims, so the RLS
-policies on `storage.objects` / `storage.buckets` decide (supabase-wire.md section 4.6). Only what
+policies on `storage.objects` / `storage.buckets` decide. Only what
 Storage itself does as superuser (bucket lookups for object routes, public and signed downloads)
 uses `superuser()`.
 """
