@@ -1,10 +1,11 @@
-"""PayFast ITNs per second through the real handler: a fresh embedded PostgreSQL with the migrations,
-the gateway with the handler at /functions/v1/payfast-itn (as the local stack mounts it), and a local
-stand-in for PayFast's validation endpoint. Each ITN runs every check (signature, source, amount
-from the database, validation postback) and is applied with the service role; then every ITN is
-replayed once, and the credits are checked: each payment counted exactly once.
+"""PayFast ITNs per second through the payment function: a fresh embedded PostgreSQL with the
+migrations, the gateway serving `supabase/functions/payfast` with Deno (as the local stack does),
+and a local stand-in for PayFast's validation endpoint. Each ITN runs every check (signature,
+merchant, source, amount from the database, validation postback) and is applied with the service
+role; then every ITN is replayed once; then a burst of one user's distinct notices at once. The
+credits are checked: each payment counted exactly once, no notice refused.
 
-Run: .venv/bin/python benchmarks/itn_throughput.py [--requests 400] [--concurrency 8]
+Run: .venv/bin/python benchmarks/itn_throughput.py [--requests 400] [--concurrency 8] [--burst 50]
 """
 
 from __future__ import annotations
@@ -12,10 +13,8 @@ from __future__ import annotations
 import argparse
 import hashlib
 import json
-import socket
 import statistics
 import tempfile
-import threading
 import time
 import uuid
 from concurrent.futures import ThreadPoolExecutor
@@ -24,35 +23,13 @@ from urllib.parse import urlencode
 
 import httpx
 import psycopg
-import uvicorn
 from starlette.applications import Starlette
 from starlette.responses import PlainTextResponse
 from starlette.routing import Route
 
-from stagefy_cli.billing.apply import create_payfast_itn_app
-from stagefy_cli.billing.config import PayFastConfig
-from stagefy_cli.local.gateway.app import create_app
-from stagefy_cli.local.gateway.context import GatewayContext
-from stagefy_cli.local.gateway.db import Database
-from stagefy_cli.local.keys import generate
-from stagefy_cli.local.migrate import prepare_database
-from stagefy_cli.local.postgres import EmbeddedPostgres, stop_data_dir
-from supabase import create_client
+from stagefy_cli.local.ephemeral import ServerThread, embedded_database, gateway
 
 PASSPHRASE = "benchmark-passphrase"
-
-
-def serve(app) -> tuple[uvicorn.Server, str]:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port = sock.getsockname()[1]
-    server = uvicorn.Server(
-        uvicorn.Config(app, host="127.0.0.1", port=port, log_level="error", lifespan="off")
-    )
-    threading.Thread(target=server.run, daemon=True).start()
-    while not server.started:
-        time.sleep(0.02)
-    return server, f"http://127.0.0.1:{port}"
 
 
 def validation_stand_in() -> Starlette:
@@ -98,12 +75,14 @@ def post_all(url: str, bodies: list[str], concurrency: int) -> tuple[float, list
     return elapsed, sorted(o[0] for o in outcomes), [o[1] for o in outcomes]
 
 
-def report(label: str, elapsed: float, latencies: list[float], statuses: list[int]) -> None:
+def report(label: str, elapsed: float, latencies: list[float], statuses: list[int]) -> int:
+    refused = sum(1 for s in statuses if s != 200)
     print(
         f"{label}: {len(statuses)} ITNs in {elapsed:.2f} s = {len(statuses) / elapsed:,.1f} ITN/s; "
         f"p50 {statistics.median(latencies) * 1000:.0f} ms, p95 {latencies[int(len(latencies) * 0.95)] * 1000:.0f} ms; "
-        f"non-200: {sum(1 for s in statuses if s != 200)}"
+        f"non-200: {refused}"
     )
+    return refused
 
 
 def main() -> None:
@@ -111,58 +90,41 @@ def main() -> None:
     parser.add_argument("--requests", type=int, default=400)
     parser.add_argument("--concurrency", type=int, default=8)
     parser.add_argument("--users", type=int, default=20)
+    parser.add_argument("--burst", type=int, default=50, help="distinct notices for one user, all at once")
     args = parser.parse_args()
 
-    data_dir = Path(tempfile.mkdtemp(prefix="stagefy-bench-")) / "data"
-    dsn = EmbeddedPostgres(data_dir).dsn()
-    try:
-        prepare_database(dsn)
-        user_ids = [uuid.uuid4() for _ in range(args.users)]
+    root = Path(tempfile.mkdtemp(prefix="stagefy-bench-"))
+    with embedded_database(root / "pg") as dsn, ServerThread(validation_stand_in()) as payfast:
+        user_ids = [uuid.uuid4() for _ in range(args.users + 1)]
         with psycopg.connect(dsn, autocommit=True) as conn:
             for user_id in user_ids:
                 conn.execute(
                     "insert into auth.users (id, email, raw_user_meta_data) values (%s, %s, %s)",
                     (user_id, f"bench-{user_id.hex[:8]}@example.com", json.dumps({"full_name": "Bench"})),
                 )
+        settings = {
+            "PAYFAST_SANDBOX": "1",
+            "PAYFAST_MERCHANT_ID": "10000100",
+            "PAYFAST_MERCHANT_KEY": "46f0cd694581a",
+            "PAYFAST_PASSPHRASE": PASSPHRASE,
+            "PAYFAST_VALIDATE_URL": f"{payfast.url}/eng/query/validate",
+            "PAYFAST_ITN_HOSTS": "localhost",
+        }
+        with gateway(
+            dsn, root / "storage", functions=settings, functions_log=root / "functions.log"
+        ) as stack:
+            url = f"{stack.url}/functions/v1/payfast/itn"
+            spread, burst_user = user_ids[:-1], user_ids[-1]
+            bodies = [
+                itn_body(str(spread[i % len(spread)]), f"{1_000_000 + i}") for i in range(args.requests)
+            ]
+            burst = [itn_body(str(burst_user), f"{5_000_000 + i}") for i in range(args.burst)]
+            print(f"{args.requests} ITNs over {args.users} users, {args.concurrency} at a time")
+            refused = report("new payments", *post_all(url, bodies, args.concurrency))
+            refused += report("replays     ", *post_all(url, bodies, args.concurrency))
+            refused += report(f"burst of {args.burst} for one user", *post_all(url, burst, args.burst))
 
-        _, payfast_url = serve(validation_stand_in())
-        keys = generate()
-        db = Database(dsn)
-        with socket.socket() as sock:
-            sock.bind(("127.0.0.1", 0))
-            port = sock.getsockname()[1]
-        api_url = f"http://127.0.0.1:{port}"
-        config = PayFastConfig.from_env(
-            {
-                "PAYFAST_SANDBOX": "1",
-                "PAYFAST_PASSPHRASE": PASSPHRASE,
-                "STAGEFY_PAYFAST_VALIDATE_URL": f"{payfast_url}/eng/query/validate",
-                "STAGEFY_PAYFAST_ITN_HOSTS": "localhost",
-            }
-        )
-        itn_app = create_payfast_itn_app(create_client(api_url, keys.service_role_key), config)
-        ctx = GatewayContext(db=db, keys=keys, storage_root=data_dir.parent / "storage", api_url=api_url)
-        server = uvicorn.Server(
-            uvicorn.Config(
-                create_app(ctx, functions={"payfast-itn": itn_app}),
-                host="127.0.0.1",
-                port=port,
-                log_level="error",
-                lifespan="off",
-            )
-        )
-        threading.Thread(target=server.run, daemon=True).start()
-        while not server.started:
-            time.sleep(0.02)
-
-        url = f"{api_url}/functions/v1/payfast-itn"
-        bodies = [
-            itn_body(str(user_ids[i % len(user_ids)]), f"{1_000_000 + i}") for i in range(args.requests)
-        ]
-        print(f"{args.requests} ITNs over {args.users} users, {args.concurrency} at a time")
-        report("new payments", *post_all(url, bodies, args.concurrency))
-        report("replays     ", *post_all(url, bodies, args.concurrency))
-
+        expected = 100 * (args.requests + args.burst)
         with psycopg.connect(dsn, autocommit=True) as conn:
             credited, payments, mismatched = conn.execute(
                 "select (select coalesce(sum(amount), 0) from public.credit_transactions where type = 'purchase'), "
@@ -170,17 +132,13 @@ def main() -> None:
                 "(select count(*) from public.users u where u.credits <> "
                 " (select coalesce(sum(amount), 0) from public.credit_transactions t where t.user_id = u.id))"
             ).fetchone()
-        ok = credited == 100 * args.requests and payments == args.requests and mismatched == 0
-        print(
-            f"credited {credited} (expected {100 * args.requests}), payments {payments}, "
-            f"balances off their ledger: {mismatched} -> {'OK' if ok else 'BROKEN'}"
-        )
-        server.should_exit = True
-        db.close()
-        if not ok:
-            raise SystemExit(1)
-    finally:
-        stop_data_dir(data_dir)
+    ok = credited == expected and payments == args.requests + args.burst and mismatched == 0 and not refused
+    print(
+        f"credited {credited} (expected {expected}), payments {payments}, "
+        f"balances off their ledger: {mismatched}, refused: {refused} -> {'OK' if ok else 'BROKEN'}"
+    )
+    if not ok:
+        raise SystemExit(1)
 
 
 if __name__ == "__main__":

@@ -63,7 +63,7 @@ def main() -> None:
         user_id = uuid.uuid4()
         with psycopg.connect(dsn, autocommit=True) as conn:
             conn.execute(
-                "insert into auth.users (id, email, raw_user_meta_data) values (%s, %s, %s)",
+                "insert into auth.users (id, email, raw_user_meta_data, email_confirmed_at) values (%s, %s, %s, now())",
                 (user_id, f"bench-{user_id.hex[:8]}@example.com", json.dumps({"full_name": "Bench"})),
             )
         results: dict[int, tuple] = {}

@@ -4,13 +4,23 @@
    its ratio to the ideal (40 / 8 x 1 s = 5 s), and platform overhead per job.
 2. Queue: jobs per second with a no-op provider, with 1 and with 4 workers, and a check that no job
    was processed twice.
+3. Faults: 36 photos through three real `stagefy worker run` processes and a local Gemini stand-in
+   with a 1.5 s latency, once cleanly and once with one worker SIGKILLed and another SIGSTOPped
+   mid-batch (lease 10 s): jobs completed, outputs present in Storage, charges, and the extra wall
+   time the faults cost (about one lease: the lost jobs wait for their leases to lapse).
 
 Run: .venv/bin/python benchmarks/worker_batch.py
 """
 
 from __future__ import annotations
 
+import asyncio
+import base64
 import io
+import os
+import signal
+import subprocess
+import sys
 import tempfile
 import threading
 import time
@@ -23,7 +33,7 @@ from PIL import Image
 
 from stagefy_cli.ai.base import EditRequest, EditResult
 from stagefy_cli.backend.client import UserContext
-from stagefy_cli.local.ephemeral import ephemeral_stack
+from stagefy_cli.local.ephemeral import ServerThread, ephemeral_stack
 from stagefy_cli.services import edits
 from stagefy_cli.services.photos import check_photo
 from stagefy_cli.services.uploads import upload_sources
@@ -108,6 +118,106 @@ def processed_twice(stack, project_id: str) -> int:
         )
 
 
+def slow_gemini(latency: float):
+    """A local server speaking Gemini's generateContent API that answers after `latency` seconds."""
+    from starlette.applications import Starlette
+    from starlette.responses import JSONResponse
+    from starlette.routing import Route
+
+    out = io.BytesIO()
+    Image.new("RGB", (640, 480), (40, 90, 140)).save(out, "PNG")
+    part = {"inlineData": {"mimeType": "image/png", "data": base64.b64encode(out.getvalue()).decode()}}
+
+    async def generate(request):
+        await request.body()
+        await asyncio.sleep(latency)
+        return JSONResponse({"candidates": [{"content": {"parts": [part]}, "finishReason": "STOP"}]})
+
+    return Starlette(routes=[Route("/v1beta/models/{model}:generateContent", generate, methods=["POST"])])
+
+
+def worker_process(stack, gemini_url: str, home: Path) -> subprocess.Popen:
+    env = {
+        **os.environ,
+        "STAGEFY_HOME": str(home),
+        "SUPABASE_URL": stack.url,
+        "SUPABASE_ANON_KEY": stack.anon_key,
+        "SUPABASE_SERVICE_ROLE_KEY": stack.service_role_key,
+        "GEMINI_API_KEY": "bench",
+        "GEMINI_BASE_URL": gemini_url,
+    }
+    command = [sys.executable, "-c", "from stagefy_cli.entry import main; main()", "worker", "run"]
+    options = ["--providers", "nano_banana", "--concurrency", "4", "--lease", "10", "--grace", "5"]
+    return subprocess.Popen(
+        [*command, *options], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+    )
+
+
+def batch_outcome(stack, project_id: str) -> dict:
+    with psycopg.connect(stack.dsn) as conn:
+        jobs = conn.execute(
+            "select j.status::text, j.output_url, exists (select 1 from storage.objects o "
+            "where o.bucket_id = 'media' and o.name = j.output_url) from public.ai_jobs j where j.project_id = %s",
+            (project_id,),
+        ).fetchall()
+        ledger = conn.execute(
+            "select type::text, count(*), sum(amount) from public.credit_transactions where project_id = %s group by 1",
+            (project_id,),
+        ).fetchall()
+        media = conn.execute(
+            "select count(*) from public.media_items where project_id = %s", (project_id,)
+        ).fetchone()[0]
+        leftovers = conn.execute(
+            "select count(*) from storage.objects o join public.ai_jobs j on o.name like '%%/' || j.id || '/%%' "
+            "where j.project_id = %s and o.name <> j.output_url",
+            (project_id,),
+        ).fetchone()[0]
+    return {
+        "total": len(jobs),
+        "completed": sum(1 for status, _, _ in jobs if status == "completed"),
+        "outputs": sum(1 for _, _, present in jobs if present),
+        "ledger": {kind: (count, total) for kind, count, total in ledger},
+        "media": media,
+        "stray files": leftovers,
+    }
+
+
+def fault_run(stack, ctx: UserContext, tmp: Path, gemini_url: str, faults: bool) -> tuple[float, dict]:
+    """36 declutter jobs through three worker processes; with `faults`, one is SIGKILLed and one
+    SIGSTOPped two seconds in. Returns the wall time until every job is finished, and the outcome."""
+    photo = tmp / "fault.jpg"
+    Image.new("RGB", (640, 480), (150, 120, 90)).save(photo, "JPEG")
+    uploaded = upload_sources(ctx, [check_photo(photo)] * 36)
+    project = edits.submit(ctx, uploaded, edits.EditOptions("declutter"))["project_id"]
+    start = time.perf_counter()
+    workers = [worker_process(stack, gemini_url, tmp / f"home-{n}") for n in range(3)]
+    try:
+        if faults:
+            time.sleep(2.0)
+            workers[0].send_signal(signal.SIGKILL)
+            workers[1].send_signal(signal.SIGSTOP)
+        while True:
+            with psycopg.connect(stack.dsn) as conn:
+                left = conn.execute(
+                    "select count(*) from public.ai_jobs where project_id = %s and status in ('queued', 'processing')",
+                    (project,),
+                ).fetchone()[0]
+            if not left:
+                break
+            time.sleep(0.1)
+        wall = time.perf_counter() - start
+        if faults:
+            workers[1].send_signal(signal.SIGCONT)  # it wakes up holding jobs it no longer owns
+            time.sleep(3.0)
+    finally:
+        for worker in workers:
+            if worker.poll() is None:
+                worker.send_signal(signal.SIGTERM)
+        for worker in workers:
+            worker.wait(60)
+    return wall, batch_outcome(stack, project)
+
+
 def main() -> None:
     with tempfile.TemporaryDirectory() as tmp, ephemeral_stack(Path(tmp)) as stack:
         tmp = Path(tmp)
@@ -129,6 +239,14 @@ def main() -> None:
                 f"queue: 100 no-op jobs, {workers} worker(s) x concurrency 4: {100 / wall:.1f} jobs/s; "
                 f"processed more than once: {processed_twice(stack, project)}"
             )
+
+        with ServerThread(slow_gemini(1.5)) as gemini:
+            clean, clean_outcome = fault_run(stack, ctx, tmp, gemini.url, faults=False)
+            faulty, fault_outcome = fault_run(stack, ctx, tmp, gemini.url, faults=True)
+        print("faults: 36 photos, 1.5 s provider, 3 worker processes x concurrency 4, lease 10 s")
+        print(f"        clean run: {clean:.1f} s; {clean_outcome}")
+        print(f"        one worker SIGKILLed, one SIGSTOPped: {faulty:.1f} s; {fault_outcome}")
+        print(f"        extra wall time from the faults: {faulty - clean:.1f} s")
 
 
 if __name__ == "__main__":

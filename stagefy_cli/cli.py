@@ -16,11 +16,11 @@ import sys
 os.environ.setdefault("TYPER_USE_RICH", "0")
 
 import typer  # noqa: E402
-from typer._click.exceptions import UsageError
+from typer._click.exceptions import NoArgsIsHelpError, UsageError
 from typer.core import TyperCommand, TyperGroup
 from typer.exceptions import TyperException
 
-from stagefy_cli import __version__
+from stagefy_cli import __version__, render
 from stagefy_cli.errors import EXIT_CODES, StagefyError
 
 # name -> (module, one-line help shown by `stagefy --help`)
@@ -52,7 +52,6 @@ COMMANDS: dict[str, tuple[str, str]] = {
         "stagefy_cli.commands.subscription",
         "Your monthly plan: status, start, cancel, pause, resume.",
     ),
-    "billing": ("stagefy_cli.commands.billing", "PayFast payment handler (operators)."),
     "admin": (
         "stagefy_cli.commands.admin",
         "Admin console: users, credits, roles, audit, AI spend, stats, reconcile.",
@@ -100,17 +99,28 @@ class LazyGroup(TyperGroup):
         finally:
             self._listing = False
 
+    def make_context(self, info_name, args, parent=None, **extra):
+        try:  # the root's own --help is printed while its context is made
+            return super().make_context(info_name, args, parent=parent, **extra)
+        except BrokenPipeError:
+            render.exit_closed_pipe()
+
     def invoke(self, ctx):
         args = [*getattr(ctx, "_protected_args", ()), *ctx.args]
         try:
             result = super().invoke(ctx)
+        except NoArgsIsHelpError as exc:  # `stagefy crm`: its help, as a successful answer (gh does)
+            typer.echo(exc.ctx.get_help())
+            ctx.exit(0)
         except UsageError as exc:  # click's usage errors, as one line like every other error
             command = exc.ctx.command_path if exc.ctx else "stagefy"
-            message = exc.format_message().rstrip(".")
+            message = render.visible(exc.format_message().rstrip("."))
             typer.echo(f"Error: {message}. See: {command} --help", err=True)
             ctx.exit(2)
         except (typer.Exit, typer.Abort, TyperException):
             raise
+        except BrokenPipeError:
+            render.exit_closed_pipe()
         except KeyboardInterrupt:
             typer.echo("\nCancelled.", err=True)
             ctx.exit(3)
@@ -120,7 +130,7 @@ class LazyGroup(TyperGroup):
                 import traceback
 
                 traceback.print_exc()
-            typer.echo(f"Error: {error.message}", err=True)
+            typer.echo(f"Error: {render.visible(error.message)}", err=True)
             ctx.exit(error.exit_code)
         from stagefy_cli.services.notifications import show_unread_notice
 

@@ -27,7 +27,18 @@ def render_root_help() -> str:
 
 
 def main() -> None:
-    args = sys.argv[1:]
+    try:
+        try:
+            _main(sys.argv[1:])
+        finally:  # a closed pipe often shows only when the last buffered output is flushed
+            sys.stdout.flush()
+    except BrokenPipeError:  # `stagefy crm contacts list | head -1`
+        from stagefy_cli.render import exit_closed_pipe
+
+        exit_closed_pipe()
+
+
+def _main(args: list[str]) -> None:
     if args == ["--version"]:
         from stagefy_cli import __version__
 

@@ -1,20 +1,27 @@
-"""Output: Rich tables on a terminal, tab-separated rows when piped, JSON with --json.
+r"""Output: Rich tables on a terminal, tab-separated rows when piped, JSON with --json.
 
 Everything for humans that is not the result itself (progress, notices, warnings) goes to stderr,
 so `stagefy ... --json | jq` and `stagefy ... | cut -f1` always see clean data.
+
+User data is printed as data, never as instructions to the terminal: on a terminal every value
+becomes a Rich `Text` (so `[/]` or `[urgent]` in a name is not markup), and control characters
+(escape sequences, bidi overrides, tabs, newlines) are shown as `\x1b`, `\u202e`, `\t`, `\n` in
+tables, details, notices and errors. Piped rows escape backslash, tab and newline the same way, so
+every row is one line with a fixed number of tab-separated fields (undo with one unescape pass).
 """
 
 from __future__ import annotations
 
 import json
+import os
 import sys
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Any
+from typing import Any, NoReturn
 
-from stagefy_cli.errors import UsageError
+from stagefy_cli.errors import CLOSED_PIPE_EXIT, UsageError
 
 
 @dataclass(frozen=True)
@@ -23,6 +30,38 @@ class Column:
     header: str | None = None
     format: Callable[[Any], str] | None = None
     max_width: int | None = None
+
+
+# Control characters (C0, DEL, C1) and the bidi embedding/override/isolate controls that can make
+# text read backwards on screen ("Trojan source").
+_CONTROLS = [*range(0x20), *range(0x7F, 0xA0), *range(0x202A, 0x202F), *range(0x2066, 0x206A)]
+_NAMED = {0x09: "\\t", 0x0A: "\\n", 0x0D: "\\r"}
+_VISIBLE = {
+    code: _NAMED.get(code, f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}") for code in _CONTROLS
+}
+_TSV = {**_VISIBLE, ord("\\"): "\\\\"}
+
+
+def visible(text: str) -> str:
+    r"""`text` with every control character made visible as an escape (`\x1b`, `\n`, `\u202e`)."""
+    return text.translate(_VISIBLE)
+
+
+def tsv_field(value: Any) -> str:
+    """One field of a piped row: `plain(value)` with backslash, tab, newline and every other control
+    character escaped, so a row stays one line with one field per column."""
+    return plain(value).translate(_TSV)
+
+
+def exit_closed_pipe() -> NoReturn:
+    """Stdout's reader is gone (`stagefy ... | head -1`): stop quietly, with the status a shell
+    reports for a Unix tool ended by SIGPIPE. Stdout then points at /dev/null, so Python's final
+    flush has nowhere to fail."""
+    import contextlib
+
+    with contextlib.suppress(OSError, ValueError, AttributeError):  # not a real file (in-process tests)
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+    raise SystemExit(CLOSED_PIPE_EXIT)
 
 
 def stdout_is_tty() -> bool:
@@ -96,9 +135,10 @@ def truncate(text: str, width: int) -> str:
 def print_table(rows: Sequence[dict], columns: Sequence[Column], *, title: str | None = None) -> None:
     if not stdout_is_tty():
         for row in rows:
-            sys.stdout.write("\t".join(plain(row.get(c.key)) for c in columns) + "\n")
+            sys.stdout.write("\t".join(tsv_field(row.get(c.key)) for c in columns) + "\n")
         return
     from rich.table import Table
+    from rich.text import Text
 
     table = Table(title=title, header_style="bold", box=None, pad_edge=False)
     for column in columns:
@@ -110,7 +150,7 @@ def print_table(rows: Sequence[dict], columns: Sequence[Column], *, title: str |
             text = column.format(value) if column.format and value is not None else plain(value)
             if column.max_width:
                 text = truncate(text, column.max_width)
-            cells.append(text)
+            cells.append(Text(visible(text)))
         table.add_row(*cells)
     console().print(table)
 
@@ -120,14 +160,16 @@ def print_detail(record: dict, fields: Iterable[Column]) -> None:
     columns = list(fields)
     if not stdout_is_tty():
         for column in columns:
-            sys.stdout.write(f"{column.key}\t{plain(record.get(column.key))}\n")
+            sys.stdout.write(f"{column.key}\t{tsv_field(record.get(column.key))}\n")
         return
+    from rich.text import Text
+
     out = console()
     width = max(len(c.header or c.key) for c in columns)
     for column in columns:
         value = record.get(column.key)
         text = column.format(value) if column.format and value is not None else plain(value)
-        out.print(f"[bold]{(column.header or column.key).ljust(width)}[/bold]  {text}")
+        out.print(Text.assemble(((column.header or column.key).ljust(width), "bold"), "  ", visible(text)))
 
 
 def more_notice(shown: int, total: int | None) -> None:
@@ -136,11 +178,28 @@ def more_notice(shown: int, total: int | None) -> None:
 
 
 def notice(message: str) -> None:
-    err_console().print(message)
+    """A line for humans on stderr; `message` is text (it may carry user data), never markup."""
+    from rich.text import Text
+
+    err_console().print(Text(visible(message)))
 
 
 def success(message: str) -> None:
-    err_console().print(f"[green]✓[/green] {message}")
+    from rich.text import Text
+
+    err_console().print(Text.assemble(("✓", "green"), " ", visible(message)))
+
+
+def emphasis(text: str) -> None:
+    """The one result a command prints on a terminal (e.g. a balance), in bold, as text."""
+    from rich.text import Text
+
+    console().print(Text(visible(text), style="bold"))
+
+
+def blank_line() -> None:
+    """A blank line between two blocks of terminal output."""
+    console().print()
 
 
 def confirm(question: str, yes: bool) -> bool:
@@ -151,7 +210,7 @@ def confirm(question: str, yes: bool) -> bool:
         raise UsageError("this needs confirmation; run it again with --yes (no terminal to ask on).")
     import typer
 
-    return typer.confirm(question, default=False, err=True)
+    return typer.confirm(visible(question), default=False, err=True)
 
 
 def money(value: Any, currency: str = "ZAR") -> str:

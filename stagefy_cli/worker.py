@@ -1,10 +1,16 @@
-"""The job loop: claim queued ai_jobs, run them, store the output, complete or fail them.
+"""The job loop: claim queued ai_jobs, run them, store the output, complete, retry or fail them.
 
 Any number of workers, on any number of machines, share the queue in PostgreSQL through the
-service-role RPCs of `supabase/migrations/*_jobs_and_edits.sql`: `claim_jobs` uses
-`FOR UPDATE SKIP LOCKED` and a lease; a heartbeat extends the leases of the jobs in hand; a job
-whose worker died is claimed again when its lease expires. `complete_job`/`fail_job` only act
-for the worker that owns the job, so a job finishes (and is refunded) once.
+service-role RPCs of `supabase/migrations/*_jobs_and_edits.sql` and `*_reliable_jobs.sql`:
+`claim_jobs` uses `FOR UPDATE SKIP LOCKED` and a lease; a heartbeat extends the leases of the jobs in
+hand (never past a job's time limit); a job whose worker died or stalled is claimed again when its
+lease expires.
+
+Delivery is at-least-once, results exactly-once: every claim is a numbered attempt that writes its
+output under its own path (`.../<job>/attempt-<n>.<ext>`), and `complete_job` accepts one attempt.
+An attempt that loses (its lease lapsed and another worker finished the job, or the job was
+cancelled) removes only its own files. Calls that finish a job are retried through outages of the
+API or the database, so a job whose work is done is not run again.
 
 What a job does depends on `ai_jobs.input.kind`; handlers live in `stagefy_cli/jobs/`.
 """
@@ -13,19 +19,24 @@ from __future__ import annotations
 
 import logging
 import os
+import random
 import socket
 import threading
 import time
 import uuid
-from concurrent.futures import Future, ThreadPoolExecutor
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from stagefy_cli.jobs import JobContext, JobOutput, handler_for
+from stagefy_cli.jobs import JobContext, JobOutput, JobStopped, handler_for
 from stagefy_cli.services.uploads import BUCKET
 
 log = logging.getLogger("stagefy.worker")
 
 MAINTENANCE_INTERVAL_S = 300.0
+# SQLSTATE classes that mean "the database is unavailable, try again" rather than "refused".
+TRANSIENT_SQLSTATES = ("08", "53", "57P", "40001", "40P01")
+# PostgREST's own codes for "could not reach the database".
+CONNECTION_ERRORS = ("PGRST000", "PGRST001", "PGRST002")
 
 
 @dataclass
@@ -35,16 +46,40 @@ class WorkerConfig:
     poll_interval: float = 0.5
     max_poll_interval: float = 2.0
     provider_timeout: float = 600.0
+    max_attempts: int = 3  # claims of one job, retries included
+    retry_base: float = 15.0  # seconds before the first retry of a retryable error; doubles each time
+    retry_cap: float = 900.0
+    grace: float = 30.0  # seconds running jobs get to finish when the worker is asked to stop
+    finish_patience: float = 300.0  # how long to keep trying to report a finished job through an outage
     worker_id: str = field(
         default_factory=lambda: f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:6]}"
     )
+
+    def retry_delay(self, attempt: int, hint: float | None = None) -> float:
+        """Exponential backoff with jitter (half to all of the step), at least the provider's hint."""
+        step = min(self.retry_cap, self.retry_base * 2 ** max(attempt - 1, 0))
+        return max(step * random.uniform(0.5, 1.0), min(hint or 0.0, self.retry_cap))
 
 
 @dataclass
 class _InFlight:
     job: dict
     cancelled: threading.Event
-    future: Future | None = None
+    deadline: float | None  # time.monotonic() when the attempt's time limit ends
+    reason: str | None = None  # why it was stopped: lost | timeout | shutdown
+    thread: threading.Thread | None = None
+
+    @property
+    def attempt(self) -> int:
+        return int(self.job.get("attempts") or 1)
+
+    def stop(self, reason: str) -> bool:
+        """Mark the attempt stopped (first reason wins); False when it already was."""
+        if self.cancelled.is_set():
+            return False
+        self.reason = reason
+        self.cancelled.set()
+        return True
 
 
 class Worker:
@@ -58,43 +93,79 @@ class Worker:
         self._inflight: dict[str, _InFlight] = {}
         self._lock = threading.Lock()
         self.stop_event = threading.Event()
+        self._wake = threading.Event()  # a slot freed or a stop was asked for
         self.processed = 0
 
     # -- the loop -----------------------------------------------------------------------------
     def run(self, once: bool = False) -> int:
-        """Process jobs until stopped (or, with `once`, until the queue is empty). Returns how many."""
+        """Process jobs until stopped (or, with `once`, until the queue is empty). Returns how many.
+
+        A stop (`stop()`, SIGTERM) ends claiming at once, gives running jobs `config.grace` seconds
+        to finish, then gives the rest back to the queue for another worker to take at once."""
         self._maintenance()
-        heartbeat = threading.Thread(target=self._heartbeat_loop, name="stagefy-heartbeat", daemon=True)
-        heartbeat.start()
+        watchdog = threading.Thread(target=self._watchdog_loop, name="stagefy-heartbeat", daemon=True)
+        watchdog.start()
         poll = self.config.poll_interval
-        with ThreadPoolExecutor(
-            max_workers=self.config.concurrency, thread_name_prefix="stagefy-job"
-        ) as pool:
-            while not self.stop_event.is_set():
-                free = self.config.concurrency - self._inflight_count()
-                claimed = self._claim(free) if free > 0 else []
-                for job in claimed:
-                    entry = _InFlight(job=job, cancelled=threading.Event())
-                    with self._lock:
-                        self._inflight[job["id"]] = entry
-                    entry.future = pool.submit(self._process, entry)
-                if claimed:
-                    poll = self.config.poll_interval
-                    continue
-                if once and self._inflight_count() == 0:
-                    break
-                self.stop_event.wait(poll)
-                poll = min(poll * 1.5, self.config.max_poll_interval)
+        while not self.stop_event.is_set():
+            free = self.config.concurrency - self._inflight_count()
+            claimed = self._claim(free) if free > 0 else []
+            for job in claimed:
+                self._start(job)
+            if claimed:
+                poll = self.config.poll_interval
+                continue
+            if once and self._inflight_count() == 0:
+                break
+            # Wake as soon as a job finishes (its slot takes the next job at once); back off only
+            # while the queue stays empty.
+            woken = self._wake.wait(poll)
+            self._wake.clear()
+            poll = self.config.poll_interval if woken else min(poll * 1.5, self.config.max_poll_interval)
+        self._drain()
         self.stop_event.set()
-        heartbeat.join(timeout=5)
+        watchdog.join(timeout=5)
         return self.processed
 
     def stop(self) -> None:
         self.stop_event.set()
+        self._wake.set()
 
     def _inflight_count(self) -> int:
         with self._lock:
             return len(self._inflight)
+
+    def _start(self, job: dict) -> None:
+        budget = _seconds_between(job.get("claimed_at"), job.get("deadline_at"))
+        entry = _InFlight(
+            job=job,
+            cancelled=threading.Event(),
+            deadline=time.monotonic() + budget if budget is not None else None,
+        )
+        entry.thread = threading.Thread(
+            target=self._process, args=(entry,), name=f"stagefy-job-{job['id'][:8]}", daemon=True
+        )
+        with self._lock:
+            self._inflight[job["id"]] = entry
+        entry.thread.start()
+
+    def _drain(self) -> None:
+        """Give running jobs the grace period, then release the rest of them to the queue."""
+        end = time.monotonic() + self.config.grace
+        while self._inflight_count() and time.monotonic() < end:
+            self._wake.wait(min(0.1, max(end - time.monotonic(), 0)))
+            self._wake.clear()
+        with self._lock:
+            left = [entry for entry in self._inflight.values() if entry.stop("shutdown")]
+        if not left:
+            return
+        for entry in left:
+            self._cancel_provider_run(entry)
+        ids = [entry.job["id"] for entry in left]
+        try:
+            released = self._rpc("release_jobs", p_job_ids=ids) or []
+            log.info("released %s job(s) to the queue: %s", len(released), ", ".join(released))
+        except Exception as exc:  # noqa: BLE001 - their leases lapse and another worker takes them then
+            log.warning("could not release jobs %s (their leases will lapse): %s", ids, exc)
 
     def _claim(self, limit: int) -> list[dict]:
         try:
@@ -105,6 +176,7 @@ class Worker:
                         "p_worker": self.config.worker_id,
                         "p_limit": limit,
                         "p_lease_seconds": self.config.lease_seconds,
+                        "p_max_attempts": self.config.max_attempts,
                     },
                 )
                 .execute()
@@ -116,37 +188,61 @@ class Worker:
             self.stop_event.wait(self.config.max_poll_interval)
             return []
 
-    def _heartbeat_loop(self) -> None:
+    def _watchdog_loop(self) -> None:
+        """Heartbeats for the jobs in hand, their time limits, and the periodic chores."""
         interval = max(self.config.lease_seconds / 3, 0.2)
+        next_heartbeat = time.monotonic() + interval
         next_maintenance = time.monotonic() + MAINTENANCE_INTERVAL_S
-        while not self.stop_event.wait(interval):
-            if time.monotonic() >= next_maintenance:
+        while not self.stop_event.wait(min(interval, 0.5)):
+            self._enforce_time_limits()
+            now = time.monotonic()
+            if now >= next_maintenance:
                 self._maintenance()
-                next_maintenance = time.monotonic() + MAINTENANCE_INTERVAL_S
-            with self._lock:
-                ids = list(self._inflight)
-            if not ids:
-                continue
-            try:
-                owned = set(
-                    self.client.rpc(
-                        "heartbeat_jobs",
-                        {
-                            "p_worker": self.config.worker_id,
-                            "p_job_ids": ids,
-                            "p_lease_seconds": self.config.lease_seconds,
-                        },
-                    )
-                    .execute()
-                    .data
-                    or []
-                )
-            except Exception as exc:  # noqa: BLE001
-                log.warning("heartbeat failed: %s", exc)
-                continue
-            for job_id in ids:
-                if job_id not in owned:
-                    self._abandon(job_id)
+                next_maintenance = now + MAINTENANCE_INTERVAL_S
+            if now >= next_heartbeat:
+                self._heartbeat()
+                next_heartbeat = time.monotonic() + interval
+
+    def _heartbeat(self) -> None:
+        with self._lock:
+            ids = [job_id for job_id, entry in self._inflight.items() if not entry.cancelled.is_set()]
+        if not ids:
+            return
+        try:
+            owned = set(
+                self._rpc("heartbeat_jobs", p_job_ids=ids, p_lease_seconds=self.config.lease_seconds) or []
+            )
+        except Exception as exc:  # noqa: BLE001 - the next beat tries again; the lease has slack
+            log.warning("heartbeat failed: %s", exc)
+            return
+        for job_id in ids:
+            if job_id not in owned:
+                self._abandon(job_id)
+
+    def _enforce_time_limits(self) -> None:
+        """Stop attempts past their time limit and fail them now, whatever their thread is doing."""
+        now = time.monotonic()
+        with self._lock:
+            late = [e for e in self._inflight.values() if e.deadline is not None and now > e.deadline]
+        for entry in late:
+            self._time_out(entry)
+
+    def _time_out(self, entry: _InFlight) -> None:
+        if not entry.stop("timeout"):
+            return
+        self._cancel_provider_run(entry)
+        job = entry.job
+        limit = _seconds_between(job.get("claimed_at"), job.get("deadline_at")) or 0
+        kind = (job.get("input") or {}).get("kind", "edit")
+        message = f"stopped after {limit:g} s: a {kind} job may run at most {limit:g} s"
+        log.warning("job %s: %s", job["id"], message)
+        self._finish_rpc(
+            "fail_job",
+            p_job_id=job["id"],
+            p_error=message,
+            p_latency_ms=int(limit * 1000),
+            p_attempt=entry.attempt,
+        )
 
     def _maintenance(self) -> None:
         """Periodic database chores that must happen even when nobody runs a command: plans whose
@@ -157,13 +253,15 @@ class Worker:
             log.warning("maintenance failed: %s", exc)
 
     def _abandon(self, job_id: str) -> None:
-        """The job was cancelled (or reclaimed): stop waiting for it and cancel the provider's run."""
+        """The job was cancelled (or reclaimed): stop working on it and cancel the provider's run."""
         with self._lock:
             entry = self._inflight.get(job_id)
-        if entry is None or entry.cancelled.is_set():
+        if entry is None or not entry.stop("lost"):
             return
-        entry.cancelled.set()
-        log.info("job %s is no longer ours (cancelled or reclaimed)", job_id)
+        log.info("job %s is no longer ours (cancelled or reclaimed); stopping it", job_id)
+        self._cancel_provider_run(entry)
+
+    def _cancel_provider_run(self, entry: _InFlight) -> None:
         provider_job_id = entry.job.get("provider_job_id")
         provider = self.providers.get(entry.job.get("service"))
         if provider_job_id and provider is not None:
@@ -176,50 +274,122 @@ class Worker:
     def _process(self, entry: _InFlight) -> None:
         job = entry.job
         started = time.monotonic()
-        ctx = JobContext(job=job, worker=self, cancelled=entry.cancelled)
+        ctx = JobContext(job=job, worker=self, cancelled=entry.cancelled, deadline=entry.deadline)
         try:
             output = handler_for(job)(ctx)
-            latency_ms = int((time.monotonic() - started) * 1000)
-            if entry.cancelled.is_set():
-                return
-            self._complete(job, output, latency_ms)
-        except Exception as exc:  # noqa: BLE001 - every failure becomes the job's error message
-            latency_ms = int((time.monotonic() - started) * 1000)
-            message = getattr(exc, "message", None) or str(exc) or type(exc).__name__
-            log.info("job %s failed: %s", job["id"], message)
             if not entry.cancelled.is_set():
-                self._rpc("fail_job", p_job_id=job["id"], p_error=message, p_latency_ms=latency_ms)
+                self._complete(entry, output, int((time.monotonic() - started) * 1000))
+        except JobStopped:
+            if not entry.cancelled.is_set():  # the handler found its time used up before the watchdog did
+                self._time_out(entry)
+            # otherwise whoever stopped it (time limit, lease lost, shutdown) reported or released it
+        except Exception as exc:  # noqa: BLE001 - every failure becomes the job's error message
+            if not entry.cancelled.is_set():
+                self._fail(entry, exc, int((time.monotonic() - started) * 1000))
         finally:
             with self._lock:
                 self._inflight.pop(job["id"], None)
                 self.processed += 1
+            self._wake.set()
 
-    def _complete(self, job: dict, output: JobOutput, latency_ms: int) -> None:
-        # Intermediate outputs (a video's clips) live outside the user's folder, where only the
-        # service role can read them: they are not results until the project says so.
-        folder = "internal" if (job.get("input") or {}).get("intermediate") else f"{job['user_id']}/outputs"
-        path = f"{folder}/{job['project_id']}/{job['id']}{output.extension}"
-        data = output.data
-        self.storage().upload(path, data, {"content-type": output.mime_type, "upsert": "true"})
-        thumbnail = None
-        if output.thumbnail is not None:
-            thumbnail = f"{folder}/{job['project_id']}/{job['id']}.thumb.jpg"
-            self.storage().upload(
-                thumbnail, output.thumbnail, {"content-type": "image/jpeg", "upsert": "true"}
-            )
-        done = self._rpc(
-            "complete_job",
+    def _fail(self, entry: _InFlight, exc: Exception, latency_ms: int) -> None:
+        from stagefy_cli.ai.base import ProviderError
+        from stagefy_cli.errors import StagefyError
+
+        job = entry.job
+        message = getattr(exc, "message", None) or str(exc) or type(exc).__name__
+        retry_in = None
+        if isinstance(exc, ProviderError) and exc.retryable or _is_transient(exc):
+            if entry.attempt < self.config.max_attempts:
+                retry_in = self.config.retry_delay(entry.attempt, getattr(exc, "retry_after", None))
+            log.info("job %s attempt %s failed (retryable): %s", job["id"], entry.attempt, message)
+        elif isinstance(exc, StagefyError):
+            log.info("job %s failed: %s", job["id"], message)
+        else:
+            log.exception("job %s failed with an unexpected error", job["id"])
+            message = f"internal error in the worker ({type(exc).__name__}: {message})"
+        self._finish_rpc(
+            "fail_job",
             p_job_id=job["id"],
-            p_output_path=path,
-            p_file_size=len(data),
+            p_error=message,
             p_latency_ms=latency_ms,
-            p_api_cost=float(output.api_cost) if output.api_cost is not None else None,
-            p_media_type=output.media_type,
-            p_title=output.title,
-            p_thumbnail_path=thumbnail,
+            p_retry_in_seconds=round(retry_in, 3) if retry_in is not None else None,
+            p_max_attempts=self.config.max_attempts,
+            p_attempt=entry.attempt,
         )
-        if not done:  # cancelled while we worked: the output is nobody's
-            self.storage().remove([p for p in (path, thumbnail) if p])
+
+    def output_folder(self, job: dict) -> str:
+        """Where this attempt's files go: one folder per job, one file name per attempt.
+
+        Intermediate outputs (a video's clips) live outside the user's folder, where only the
+        service role can read them: they are not results until the project says so."""
+        owner = "internal" if (job.get("input") or {}).get("intermediate") else f"{job['user_id']}/outputs"
+        return f"{owner}/{job['project_id']}/{job['id']}"
+
+    def _complete(self, entry: _InFlight, output: JobOutput, latency_ms: int) -> None:
+        job = entry.job
+        stem = f"{self.output_folder(job)}/attempt-{entry.attempt}"
+        path = f"{stem}{output.extension}"
+        thumbnail = f"{stem}.thumb.jpg" if output.thumbnail is not None else None
+        self._finish_call(lambda: self._upload(path, output.data, output.mime_type), f"upload {path}")
+        if thumbnail:
+            self._finish_call(
+                lambda: self._upload(thumbnail, output.thumbnail, "image/jpeg"), f"upload {thumbnail}"
+            )
+        params = {
+            "p_job_id": job["id"],
+            "p_output_path": path,
+            "p_file_size": len(output.data),
+            "p_latency_ms": latency_ms,
+            "p_api_cost": float(output.api_cost) if output.api_cost is not None else None,
+            "p_media_type": output.media_type,
+            "p_title": output.title,
+            "p_thumbnail_path": thumbnail,
+            "p_attempt": entry.attempt,
+        }
+        files = [p for p in (path, thumbnail) if p]
+        try:
+            won = not entry.cancelled.is_set() and self._finish_call(
+                lambda: self._rpc("complete_job", **params), "complete_job"
+            )
+        except Exception:
+            self._remove(files)  # the job fails (or its lease lapses): these files are nobody's
+            raise
+        if not won:  # cancelled, or another attempt has the job: these files are nobody's
+            log.info("job %s attempt %s lost the job; removing its own output", job["id"], entry.attempt)
+            self._remove(files)
+
+    def _remove(self, paths: list[str]) -> None:
+        try:
+            self._finish_call(lambda: self.storage().remove(paths), f"remove {paths[0]}")
+        except Exception as exc:  # noqa: BLE001 - an orphaned file costs storage, not money
+            log.warning("could not remove %s: %s", ", ".join(paths), exc)
+
+    def _upload(self, path: str, data: bytes, mime_type: str) -> None:
+        self.storage().upload(path, data, {"content-type": mime_type, "upsert": "true"})
+
+    # -- calls that must get through ----------------------------------------------------------
+    def _finish_call(self, call: Callable, what: str):
+        """Run `call` until it succeeds, retrying transient failures (the API or the database is
+        down or restarting) for up to `config.finish_patience` seconds."""
+        end = time.monotonic() + self.config.finish_patience
+        wait = 0.25
+        while True:
+            try:
+                return call()
+            except Exception as exc:
+                if not _is_transient(exc) or time.monotonic() + wait > end:
+                    raise
+                log.warning("%s failed (%s); trying again in %.1f s", what, exc, wait)
+                time.sleep(wait)
+                wait = min(wait * 2, 5.0)
+
+    def _finish_rpc(self, name: str, **params):
+        try:
+            return self._finish_call(lambda: self._rpc(name, **params), name)
+        except Exception as exc:  # noqa: BLE001 - the lease lapses; another attempt takes the job over
+            log.error("%s for job %s did not get through: %s", name, params.get("p_job_id"), exc)
+            return False
 
     # -- helpers for handlers -----------------------------------------------------------------
     def storage(self):
@@ -245,6 +415,36 @@ class Worker:
             p_model=model,
             p_provider_job_id=provider_job_id,
         )
+
+
+def _seconds_between(start: str | None, end: str | None) -> float | None:
+    """Seconds from one database timestamp to another (both from the same clock: no skew)."""
+    from datetime import datetime
+
+    if not start or not end:
+        return None
+    return (datetime.fromisoformat(end) - datetime.fromisoformat(start)).total_seconds()
+
+
+def _is_transient(exc: BaseException) -> bool:
+    """Whether `exc` says the API or the database was unreachable or restarting (worth retrying),
+    rather than that the request was refused."""
+    import httpx
+    from postgrest.exceptions import APIError
+    from storage3.exceptions import StorageApiError
+
+    if isinstance(exc, httpx.TransportError):
+        return True
+    if isinstance(exc, APIError):
+        code = str(exc.code or "")
+        if not code:
+            return True  # not an API answer at all: a proxy's error page
+        if code.startswith("PGRST"):
+            return code in CONNECTION_ERRORS
+        return code.startswith(TRANSIENT_SQLSTATES)
+    if isinstance(exc, StorageApiError):
+        return str(exc.status).startswith("5")
+    return False
 
 
 def is_public_url(url: str) -> bool:

@@ -117,7 +117,8 @@ def test_batch_with_out_dir_and_variations(signed_in_agent, cli_stack, running_w
     assert project["credit_cost"] == 6
     # the local provider is deterministic: it makes the first variation of each photo and refuses
     # (and refunds) the copies a second "variation" would be
-    assert sorted(Path(f).name for f in project["files"]) == [f"room{i}.enhance.v1.jpg" for i in range(3)]
+    # named as the README says: the first result NAME.TYPE.jpg, further variations NAME.TYPE.v2.jpg
+    assert sorted(Path(f).name for f in project["files"]) == [f"room{i}.enhance.jpg" for i in range(3)]
     refused = [j for j in project["jobs"] if j["status"] == "failed"]
     assert len(refused) == 3 and all(
         "variations need a generative provider" in j["error_message"] for j in refused

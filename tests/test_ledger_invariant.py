@@ -24,7 +24,7 @@ def user_id(db) -> uuid.UUID:
     """A signed-up user (50 welcome credits)."""
     new_id = uuid.uuid4()
     db.execute(
-        "insert into auth.users (id, email, raw_user_meta_data) values (%s, %s, %s)",
+        "insert into auth.users (id, email, raw_user_meta_data, email_confirmed_at) values (%s, %s, %s, now())",
         (new_id, f"ledger-{new_id.hex[:12]}@example.com", json.dumps({"full_name": "Ledger"})),
     )
     return new_id
@@ -58,7 +58,7 @@ def test_credit_and_debit_update_the_balance_and_write_the_ledger(db, user_id):
     ).fetchall()
     assert sorted(rows, key=lambda r: r[0]) == [
         (-30, "usage", "Photo edit", None, None),
-        (50, "subscription", "Welcome credits", None, None),
+        (50, "subscription", "Welcome credits", "welcome", None),
         (500, "subscription", "Pro plan", "pf-123", subscription_id),
     ]
     assert balance_and_ledger_sum(db, user_id) == (520, 520)

@@ -269,11 +269,12 @@ def db(pg_dsn):
 
 
 def create_auth_user(conn, metadata: dict | None = None, email: str | None = None) -> uuid.UUID:
-    """Insert an auth.users row as GoTrue does on sign-up; the trigger does the rest."""
+    """Insert an auth.users row as GoTrue does on sign-up (e-mail confirmed at once, as with
+    auto-confirm); the trigger does the rest."""
     user_id = uuid.uuid4()
     email = email or f"schema-{user_id.hex[:12]}@example.com"
     conn.execute(
-        "insert into auth.users (id, email, raw_user_meta_data) values (%s, %s, %s)",
+        "insert into auth.users (id, email, raw_user_meta_data, email_confirmed_at) values (%s, %s, %s, now())",
         (user_id, email, json.dumps(metadata) if metadata is not None else None),
     )
     return user_id

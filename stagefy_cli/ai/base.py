@@ -39,12 +39,16 @@ class ProviderError(Exception):
     """A provider could not produce the edit. The message is one line a user can read.
 
     `retryable` says whether the same request may succeed later (rate limit, timeout, outage),
-    as opposed to a refusal or a bad input that will fail again.
+    as opposed to a refusal or a bad input that will fail again: the worker puts a retryable job
+    back on the queue (with backoff, at least `retry_after` seconds when the provider said so) and
+    fails the others at once.
     """
 
-    def __init__(self, message: str, *, retryable: bool = False):
+    def __init__(self, message: str, *, retryable: bool = False, retry_after: float | None = None):
         super().__init__(message)
+        self.message = message
         self.retryable = retryable
+        self.retry_after = retry_after
 
 
 class UnsupportedEdit(ProviderError):
@@ -82,11 +86,10 @@ class InstructionEditProvider:
     """Shared by the synchronous instruction-editing APIs (Gemini, DashScope): one configurable model
     does every edit type from a prompt, and a request that returns has nothing left to cancel."""
 
-    def __init__(self, api_key: str, *, base_url: str, model: str, backoff: float = 0.5):
+    def __init__(self, api_key: str, *, base_url: str, model: str):
         self._api_key = api_key
         self.base_url = base_url.rstrip("/")
         self.model = model
-        self.backoff = backoff
 
     def supports(self, edit_type: str) -> bool:
         from .catalog import EDIT_TYPES

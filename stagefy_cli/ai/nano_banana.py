@@ -51,9 +51,8 @@ class NanoBananaProvider(InstructionEditProvider):
         *,
         base_url: str = DEFAULT_BASE_URL,
         model: str = DEFAULT_MODEL,
-        backoff: float = 0.5,
     ):
-        super().__init__(api_key, base_url=base_url, model=model, backoff=backoff)
+        super().__init__(api_key, base_url=base_url, model=model)
 
     def run(
         self,
@@ -72,7 +71,6 @@ class NanoBananaProvider(InstructionEditProvider):
                 lambda left: client.post(url, json=body, headers=headers, timeout=left),
                 deadline=deadline,
                 error_message=error_message,
-                backoff=self.backoff,
             )
         payload = response.json()
         image, mime = _result_image(payload)

@@ -46,9 +46,8 @@ class QwenProvider(InstructionEditProvider):
         base_url: str = DEFAULT_BASE_URL,
         model: str = DEFAULT_MODEL,
         price_per_image: Decimal = DEFAULT_PRICE_PER_IMAGE,
-        backoff: float = 0.5,
     ):
-        super().__init__(api_key, base_url=base_url, model=model, backoff=backoff)
+        super().__init__(api_key, base_url=base_url, model=model)
         self.price_per_image = price_per_image
 
     def run(
@@ -69,7 +68,6 @@ class QwenProvider(InstructionEditProvider):
                 ),
                 deadline=deadline,
                 error_message=error_message,
-                backoff=self.backoff,
             )
             payload = response.json()
             url = _result_url(payload)

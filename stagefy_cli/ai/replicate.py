@@ -1,8 +1,9 @@
 """Replicate: one model per edit type, run through the official `replicate` client.
 
-A prediction is created (retried by us on 429/503: the client never retries a POST), reported to
-the caller through `on_submitted`, polled until it is terminal, cancelled when the deadline passes,
-and its output downloaded at once (Replicate deletes outputs after an hour).
+A prediction is created (once: a 429/503 is a retryable error the worker's queue retries with
+backoff, and the client never retries a POST), reported to the caller through `on_submitted`,
+polled until it is terminal, cancelled when the deadline passes, and its output downloaded at
+once (Replicate deletes outputs after an hour).
 """
 
 from __future__ import annotations
@@ -17,7 +18,6 @@ from typing import Any
 import httpx
 import replicate
 from replicate.exceptions import ReplicateError
-from tenacity import Retrying, retry_if_exception, stop_after_attempt, wait_exponential
 
 from .base import EditRequest, EditResult, ProviderError
 from .catalog import EDIT_TYPES, label
@@ -121,10 +121,6 @@ def _description(request: EditRequest) -> str:
     return f"{text}, {request.prompt.strip()}" if request.prompt and request.prompt.strip() else text
 
 
-def _should_retry_create(exc: BaseException) -> bool:
-    return isinstance(exc, ReplicateError) and exc.status in (429, 503)
-
-
 def _describe(exc: ReplicateError) -> str:
     if exc.status == 401:
         return "replicate rejected the API token (HTTP 401)"
@@ -180,7 +176,7 @@ class ReplicateProvider:
         url = first_output(prediction.output)
         # Outputs are public, short-lived URLs: fetched without our token, which must not leave for other hosts.
         with httpx.Client() as plain:
-            data = download(plain, url, deadline=deadline)
+            data = download(plain, url, deadline=deadline, backoff=self.backoff)
         price = self.prices.get(model.split(":")[0])
         predict_time = (prediction.metrics or {}).get("predict_time")
         return EditResult(
@@ -199,22 +195,14 @@ class ReplicateProvider:
 
     def create_prediction(self, model: str, input: dict[str, Any], deadline: Deadline):
         owner_name, _, version = model.partition(":")
-        retrying = Retrying(
-            retry=retry_if_exception(_should_retry_create),
-            wait=wait_exponential(multiplier=self.backoff, max=10),
-            stop=stop_after_attempt(5),
-            reraise=True,
-        )
+        deadline.remaining()
         try:
-            for attempt in retrying:
-                with attempt:
-                    deadline.remaining()
-                    if version:
-                        return self.client.predictions.create(version=version, input=input)
-                    return self.client.predictions.create(model=owner_name, input=input)
+            if version:
+                return self.client.predictions.create(version=version, input=input)
+            return self.client.predictions.create(model=owner_name, input=input)
         except ReplicateError as exc:
             if exc.status == 429:
-                raise ProviderError("replicate: rate limited; try again later", retryable=True) from exc
+                raise ProviderError("replicate: rate limited", retryable=True) from exc
             raise ProviderError(_describe(exc), retryable=(exc.status or 0) >= 500) from exc
         except httpx.HTTPError as exc:
             raise ProviderError(

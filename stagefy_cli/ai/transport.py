@@ -1,9 +1,11 @@
 """HTTP plumbing the remote providers share: a deadline, retry with backoff, output download.
 
 The APIs we call are synchronous or polled; a provider run gets one overall deadline, and every
-request is given only the time that is left. Rate limits (429) and "unavailable" (503) are retried
-with backoff (honouring Retry-After) because the request was not processed; other errors are not,
-since retrying a POST that may have run would pay twice.
+request is given only the time that is left. A request that starts paid work is sent once: a rate
+limit (429), "unavailable" (503) or a failed connect becomes a retryable ProviderError (carrying
+Retry-After), and the worker puts the job back on the queue with backoff -- one retry mechanism,
+bounded by the job's attempt limit, with no worker slot asleep meanwhile. Downloads of outputs
+(already paid for, and safe to repeat) are retried here with backoff.
 """
 
 from __future__ import annotations
@@ -77,8 +79,10 @@ def send_with_retry(
     deadline: Deadline,
     error_message: Callable[[httpx.Response], str],
     backoff: float = 0.5,
+    attempts: int = 1,
 ) -> httpx.Response:
-    """Call `send(timeout_left)` until it returns a 2xx response; retry 429/503 and failed connects.
+    """Call `send(timeout_left)` up to `attempts` times until it returns a 2xx response, retrying
+    429/503 and failed connects; when they persist, a retryable ProviderError.
 
     Any other HTTP error becomes a ProviderError whose text is `error_message(response)`.
     """
@@ -100,7 +104,7 @@ def send_with_retry(
 
     retrying = Retrying(
         retry=retry_if_exception_type(_RetryLater),
-        stop=stop_after_attempt(MAX_ATTEMPTS),
+        stop=stop_after_attempt(attempts),
         wait=lambda state: _wait(state, deadline, backoff),
         reraise=True,
     )
@@ -109,13 +113,14 @@ def send_with_retry(
     except _RetryLater as exc:
         status = exc.response.status_code if exc.response is not None else None
         reason = "rate limited" if status == 429 else str(exc)
+        tries = f" after {attempts} attempts" if attempts > 1 else ""
         raise ProviderError(
-            f"{service}: {reason} after {MAX_ATTEMPTS} attempts; try again later", retryable=True
+            f"{service}: {reason}{tries}", retryable=True, retry_after=_retry_after(exc.response)
         ) from exc
 
 
-def download(client: httpx.Client, url: str, *, deadline: Deadline) -> bytes:
-    """Fetch an output image at once (providers delete them after an hour or a day)."""
+def download(client: httpx.Client, url: str, *, deadline: Deadline, backoff: float = 0.5) -> bytes:
+    """Fetch an output at once (providers delete them after an hour or a day), retrying blips."""
     if url.startswith("data:"):
         return base64.b64decode(url.split(",", 1)[1])
 
@@ -126,5 +131,7 @@ def download(client: httpx.Client, url: str, *, deadline: Deadline) -> bytes:
         lambda left: client.get(url, timeout=left, follow_redirects=True),
         deadline=deadline,
         error_message=message,
+        backoff=backoff,
+        attempts=MAX_ATTEMPTS,
     )
     return response.content

@@ -1,4 +1,5 @@
-"""Translate supabase-py's exceptions (PostgREST, GoTrue, Storage, transport) into StagefyErrors.
+"""Translate supabase-py's exceptions (PostgREST, GoTrue, Storage, Functions, transport) into
+StagefyErrors.
 
 The same mapping serves the hosted project and the embedded stack, because both answer in the
 documented PostgREST/GoTrue/Storage shapes.
@@ -85,6 +86,28 @@ def from_storage(exc) -> StagefyError:
     return StagefyError(_sentence(f"storage error: {message}"))
 
 
+def from_functions(exc) -> StagefyError:
+    """An Edge Function's answer `{"error": "..."}` with its HTTP status. supabase-py keeps only the
+    `error` field; the platform's own 404 for a function that is not deployed has none, so its
+    message is supabase-py's generic one."""
+    status = int(getattr(exc, "status", 0) or 0)
+    message = str(getattr(exc, "message", "") or exc)
+    if status == 404 and message.startswith("An error occurred while requesting your edge function"):
+        return StagefyError(
+            "the project has no payment function deployed. The operator deploys it with: "
+            "supabase functions deploy payfast --no-verify-jwt (see README: Hosted deployment)."
+        )
+    if status == 401:
+        return AuthRequired(_sentence(message) + f" {_SIGN_IN}")
+    if status == 403:
+        return PermissionDenied(_sentence(f"permission denied: {message}"))
+    if status == 404:
+        return NotFound(_sentence(message))
+    if status in (400, 409, 422):
+        return UsageError(_sentence(message))
+    return StagefyError(_sentence(message))
+
+
 def translate(exc: BaseException) -> StagefyError | None:
     """A StagefyError for a known client exception, or None when `exc` is not one of them."""
     if isinstance(exc, StagefyError):
@@ -97,6 +120,8 @@ def translate(exc: BaseException) -> StagefyError | None:
         return from_auth(exc)
     if module.startswith("storage3"):
         return from_storage(exc)
+    if module.startswith("supabase_functions"):
+        return from_functions(exc)
     if module.startswith(("httpx", "httpcore")):
         detail = re.sub(r"\s+", " ", str(exc)) or name
         return StagefyError(f"cannot reach the server ({detail}). Check your connection and profile URL.")

@@ -89,4 +89,22 @@ def service_client(url: str | None = None, service_key: str | None = None):
         return create_client(endpoint.url, LocalStack().keys().service_role_key)
     if not key:
         raise UsageError("SUPABASE_SERVICE_ROLE_KEY is not set. Export it from your project's API settings.")
-    return create_client(url or resolve_endpoint(profile).url, key)
+    client = create_client(url or resolve_endpoint(profile).url, key)
+    _check_service_key(client)
+    return client
+
+
+def _check_service_key(client) -> None:
+    """One small read, so a wrong key is reported as that key (the server's answer would otherwise
+    read like an expired sign-in)."""
+    from postgrest.exceptions import APIError
+
+    try:
+        client.table("prices").select("code").limit(1).execute()
+    except APIError as exc:
+        if str(exc.code) in ("PGRST301", "PGRST302", "PGRST303", "401", "403", "42501"):
+            raise AuthRequired(
+                "the server refused SUPABASE_SERVICE_ROLE_KEY (not this project's service role key). "
+                "Copy the service_role key from the project's API settings."
+            ) from None
+        raise

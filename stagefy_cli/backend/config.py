@@ -89,7 +89,7 @@ def add_profile(name: str, url: str, anon_key: str, activate: bool) -> None:
         raise UsageError("'local' is the embedded stack's profile; choose another name.")
     data = load_config()
     data["profiles"][name] = {"url": url.rstrip("/"), "anon_key": anon_key}
-    if activate or "active_profile" not in data:
+    if activate:  # without it the active profile stays what it was (`local` when none was chosen)
         data["active_profile"] = name
     save_config(data)
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import typer
 
-from stagefy_cli.commands.options import FIELDS, JSON, LIMIT, YES, command_group
+from stagefy_cli.commands.options import FIELDS, JSON, LIMIT, YES, choices, command_group
 
 app = command_group("Admin console: users, credits, roles, audit, AI spend, stats, reconcile.")
 users_app = command_group("Find and inspect users.")
@@ -40,8 +40,18 @@ def _user_columns():
 
 @users_app.command("list")
 def users_list(
-    role: str = typer.Option(None, "--role", help="Only this role: agent or admin."),
-    tier: str = typer.Option(None, "--tier", help="Only this plan: free, basic, pro or enterprise."),
+    role: str = typer.Option(
+        None,
+        "--role",
+        help="Only this role: agent or admin.",
+        autocompletion=choices("stagefy_cli.services.admin:ROLES"),
+    ),
+    tier: str = typer.Option(
+        None,
+        "--tier",
+        help="Only this plan: free, basic, pro or enterprise.",
+        autocompletion=choices("stagefy_cli.services.admin:TIERS"),
+    ),
     search: str = typer.Option(None, "--search", help="Text in the email, name or brokerage."),
     limit: int = LIMIT,
     service_role: bool = SERVICE_ROLE,
@@ -126,10 +136,20 @@ def _render_credit_change(result: dict, as_json: bool, verb: str) -> None:
         )
 
 
+#: One grant or revoke moves at most this many credits (a typo of a few digits is refused, not posted).
+MAX_CREDIT_CHANGE = 1_000_000
+CREDIT_AMOUNT = typer.Argument(
+    ...,
+    min=1,
+    max=MAX_CREDIT_CHANGE,
+    help=f"How many credits (1 to {MAX_CREDIT_CHANGE:,}; a revoke at most the balance).",
+)
+
+
 @app.command("grant-credits")
 def grant_credits(
     user: str = typer.Argument(..., help="The user's email or ID."),
-    amount: int = typer.Argument(..., help="How many credits to add."),
+    amount: int = CREDIT_AMOUNT,
     reason: str = typer.Option(..., "--reason", help="Why (kept in the ledger and the audit log)."),
     service_role: bool = SERVICE_ROLE,
     as_json: bool = JSON,
@@ -147,7 +167,7 @@ def grant_credits(
 @app.command("revoke-credits")
 def revoke_credits(
     user: str = typer.Argument(..., help="The user's email or ID."),
-    amount: int = typer.Argument(..., help="How many credits to take away (at most the balance)."),
+    amount: int = CREDIT_AMOUNT,
     reason: str = typer.Option(..., "--reason", help="Why (kept in the ledger and the audit log)."),
     yes: bool = YES,
     service_role: bool = SERVICE_ROLE,
@@ -170,7 +190,9 @@ def revoke_credits(
 @app.command("set-role")
 def set_role(
     user: str = typer.Argument(..., help="The user's email or ID."),
-    role: str = typer.Argument(..., help="agent or admin."),
+    role: str = typer.Argument(
+        ..., help="agent or admin.", autocompletion=choices("stagefy_cli.services.admin:ROLES")
+    ),
     service_role: bool = SERVICE_ROLE,
     as_json: bool = JSON,
 ) -> None:
@@ -191,7 +213,11 @@ def set_role(
 @app.command("set-tier")
 def set_tier(
     user: str = typer.Argument(..., help="The user's email or ID."),
-    tier: str = typer.Argument(..., help="free, basic, pro or enterprise."),
+    tier: str = typer.Argument(
+        ...,
+        help="free, basic, pro or enterprise.",
+        autocompletion=choices("stagefy_cli.services.admin:TIERS"),
+    ),
     service_role: bool = SERVICE_ROLE,
     as_json: bool = JSON,
 ) -> None:

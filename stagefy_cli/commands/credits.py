@@ -129,7 +129,7 @@ def buy(
     Example: stagefy credits buy starter --open
     """
     from stagefy_cli.backend import client
-    from stagefy_cli.commands.billing import show_checkout
+    from stagefy_cli.commands.checkout import show_checkout
     from stagefy_cli.services import billing
 
     show_checkout(billing.pack_checkout(client.signed_in(), pack), open_browser, as_json)

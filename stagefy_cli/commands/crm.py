@@ -6,7 +6,7 @@ from pathlib import Path
 
 import typer
 
-from stagefy_cli.commands.options import FIELDS, JSON, LIMIT, YES, command_group
+from stagefy_cli.commands.options import FIELDS, JSON, LIMIT, YES, choices, command_group, id_to_delete
 
 app = command_group("Your contacts and listings: the people and properties behind your media.")
 contacts_app = command_group("Buyers, sellers and investors: add, find, import and export.")
@@ -122,8 +122,18 @@ def _show_listing(listing: dict, as_json: bool, fields: str | None) -> None:
 
 @contacts_app.command("list")
 def contacts_list(
-    contact_type: str = typer.Option(None, "--type", help=f"Only this type: {CONTACT_TYPES}."),
-    status: str = typer.Option(None, "--status", help=f"Only this status: {CONTACT_STATUSES}."),
+    contact_type: str = typer.Option(
+        None,
+        "--type",
+        help=f"Only this type: {CONTACT_TYPES}.",
+        autocompletion=choices("stagefy_cli.services.crm:CONTACT_TYPES"),
+    ),
+    status: str = typer.Option(
+        None,
+        "--status",
+        help=f"Only this status: {CONTACT_STATUSES}.",
+        autocompletion=choices("stagefy_cli.services.crm:CONTACT_STATUSES"),
+    ),
     tag: str = typer.Option(None, "--tag", help="Only contacts with this tag."),
     search: str = typer.Option(
         None, "--search", "-s", help="Only contacts whose name, email, phone or notes contain this text."
@@ -157,8 +167,18 @@ def contacts_add(
     phone: str = typer.Option(
         None, "--phone", help="Phone number (7 to 15 digits; +, spaces, dashes allowed)."
     ),
-    contact_type: str = typer.Option(None, "--type", help=f"{CONTACT_TYPES} (default other)."),
-    status: str = typer.Option(None, "--status", help=f"{CONTACT_STATUSES} (default lead)."),
+    contact_type: str = typer.Option(
+        None,
+        "--type",
+        help=f"{CONTACT_TYPES} (default other).",
+        autocompletion=choices("stagefy_cli.services.crm:CONTACT_TYPES"),
+    ),
+    status: str = typer.Option(
+        None,
+        "--status",
+        help=f"{CONTACT_STATUSES} (default lead).",
+        autocompletion=choices("stagefy_cli.services.crm:CONTACT_STATUSES"),
+    ),
     tags: list[str] = typer.Option(None, "--tag", help="A tag; repeat for more."),
     notes: str = typer.Option(None, "--notes", help="Free-form notes."),
     as_json: bool = JSON,
@@ -208,8 +228,18 @@ def contacts_update(
     name: str = typer.Option(None, "--name", help="New full name."),
     email: str = typer.Option(None, "--email", help='New email address ("" clears it).'),
     phone: str = typer.Option(None, "--phone", help='New phone number ("" clears it).'),
-    contact_type: str = typer.Option(None, "--type", help=f"New type: {CONTACT_TYPES}."),
-    status: str = typer.Option(None, "--status", help=f"New status: {CONTACT_STATUSES}."),
+    contact_type: str = typer.Option(
+        None,
+        "--type",
+        help=f"New type: {CONTACT_TYPES}.",
+        autocompletion=choices("stagefy_cli.services.crm:CONTACT_TYPES"),
+    ),
+    status: str = typer.Option(
+        None,
+        "--status",
+        help=f"New status: {CONTACT_STATUSES}.",
+        autocompletion=choices("stagefy_cli.services.crm:CONTACT_STATUSES"),
+    ),
     tags: list[str] = typer.Option(
         None, "--tag", help='Replace the tags; repeat for more (--tag "" clears them).'
     ),
@@ -264,7 +294,7 @@ def contacts_touch(contact: str = CONTACT_ID, as_json: bool = JSON, fields: str 
 
 
 @contacts_app.command("delete")
-def contacts_delete(contact: str = CONTACT_ID, yes: bool = YES, as_json: bool = JSON) -> None:
+def contacts_delete(contact: str = id_to_delete("Contact"), yes: bool = YES, as_json: bool = JSON) -> None:
     """Delete a contact; its listings stay, without the link.
 
     Example: stagefy crm contacts delete 3f2a9c --yes
@@ -291,24 +321,38 @@ def contacts_import(
         ..., help="CSV file with a header row (name required; tags separated by ';')."
     ),
     dry_run: bool = typer.Option(False, "--dry-run", help="Check the file and report; import nothing."),
+    on_duplicate: str = typer.Option(
+        "skip",
+        "--on-duplicate",
+        help="A row whose email is already one of your contacts: skip it, or update that contact.",
+        autocompletion=choices("stagefy_cli.services.crm:ON_DUPLICATE"),
+    ),
     as_json: bool = JSON,
 ) -> None:
     """Import contacts from a CSV file: every row is checked first, then all are imported or none.
 
     Columns: name, email, phone, type, status, tags, notes, last_contacted_at (any order; name required).
+    Rows are matched to your contacts by email (any case), so importing an export again adds nothing.
 
     Example: stagefy crm contacts import contacts.csv --dry-run
     """
     from stagefy_cli import render
     from stagefy_cli.errors import UsageError
     from stagefy_cli.services import csv_io
+    from stagefy_cli.services.crm import ON_DUPLICATE
 
     parsed = csv_io.read_contacts_file(file)
+    if on_duplicate not in ON_DUPLICATE:
+        raise UsageError(
+            f"unknown --on-duplicate '{on_duplicate}'. Choose one of: {', '.join(ON_DUPLICATE)}."
+        )
     report = {
         "rows": parsed.rows,
         "valid": len(parsed.contacts),
         "errors": [{"line": p.line, "message": p.message} for p in parsed.problems],
         "imported": 0,
+        "updated": 0,
+        "skipped": 0,
         "dry_run": dry_run,
     }
     if parsed.problems:
@@ -323,13 +367,24 @@ def contacts_import(
         from stagefy_cli.backend import client
         from stagefy_cli.services import crm
 
-        report["imported"] = crm.import_contacts(client.signed_in(), parsed.contacts)
+        report.update(crm.import_contacts(client.signed_in(), parsed.contacts, on_duplicate))
     if as_json:
         render.emit_json(report)
     elif dry_run:
         render.success(f"{parsed.rows} contact(s) are valid; nothing imported (--dry-run).")
     else:
-        render.success(f"Imported {report['imported']} contact(s).")
+        duplicates = (
+            f"; updated {report['updated']}" if on_duplicate == "update" else f"; skipped {report['skipped']}"
+        )
+        render.success(
+            f"Imported {report['imported']} contact(s)"
+            + (
+                duplicates + " already in your contacts (same email)"
+                if report["updated"] or report["skipped"]
+                else ""
+            )
+            + "."
+        )
 
 
 @contacts_app.command("export")
@@ -349,8 +404,11 @@ def contacts_export(
 
     from stagefy_cli import render
     from stagefy_cli.backend import client
+    from stagefy_cli.errors import UsageError
     from stagefy_cli.services import crm, csv_io
 
+    if output is not None and not output.parent.is_dir():
+        raise UsageError(f"no folder {output.parent} to write {output.name} into; create it first.")
     rows = crm.iter_contacts(client.signed_in())
     if output is None:
         csv_io.write_contacts(rows, sys.stdout, export_format)
@@ -370,7 +428,12 @@ def contacts_export(
 
 @listings_app.command("list")
 def listings_list(
-    status: str = typer.Option(None, "--status", help=f"Only this status: {LISTING_STATUSES}."),
+    status: str = typer.Option(
+        None,
+        "--status",
+        help=f"Only this status: {LISTING_STATUSES}.",
+        autocompletion=choices("stagefy_cli.services.crm:LISTING_STATUSES"),
+    ),
     city: str = typer.Option(None, "--city", help="Only listings in this city (any case)."),
     min_price: float = typer.Option(None, "--min-price", help="Only listings priced at least this."),
     max_price: float = typer.Option(None, "--max-price", help="Only listings priced at most this."),
@@ -409,7 +472,12 @@ def listings_add(
     contact: str = typer.Option(
         None, "--contact", help="ID of the seller or buyer contact (or its first characters)."
     ),
-    status: str = typer.Option(None, "--status", help=f"{LISTING_STATUSES} (default active)."),
+    status: str = typer.Option(
+        None,
+        "--status",
+        help=f"{LISTING_STATUSES} (default active).",
+        autocompletion=choices("stagefy_cli.services.crm:LISTING_STATUSES"),
+    ),
     notes: str = typer.Option(None, "--notes", help="Free-form notes."),
     as_json: bool = JSON,
     fields: str = FIELDS,
@@ -471,7 +539,12 @@ def listings_update(
         None, "--contact", help="Link this contact instead (ID or its first characters)."
     ),
     no_contact: bool = typer.Option(False, "--no-contact", help="Remove the link to the contact."),
-    status: str = typer.Option(None, "--status", help=f"New status: {LISTING_STATUSES}."),
+    status: str = typer.Option(
+        None,
+        "--status",
+        help=f"New status: {LISTING_STATUSES}.",
+        autocompletion=choices("stagefy_cli.services.crm:LISTING_STATUSES"),
+    ),
     notes: str = typer.Option(None, "--notes", help='New notes ("" clears them).'),
     as_json: bool = JSON,
     fields: str = FIELDS,
@@ -509,7 +582,7 @@ def listings_update(
 
 
 @listings_app.command("delete")
-def listings_delete(listing: str = LISTING_ID, yes: bool = YES, as_json: bool = JSON) -> None:
+def listings_delete(listing: str = id_to_delete("Listing"), yes: bool = YES, as_json: bool = JSON) -> None:
     """Delete a listing; its media stay in your library, without the link.
 
     Example: stagefy crm listings delete 7b1e04 --yes

@@ -7,7 +7,7 @@ from pathlib import Path
 import typer
 
 from stagefy_cli.commands.before_after import OPEN, PREVIEW, BeforeAfter
-from stagefy_cli.commands.options import FIELDS, JSON, YES
+from stagefy_cli.commands.options import FIELDS, JSON, TIMEOUT, YES, choices, out_folder
 
 app = typer.Typer(add_completion=False)
 
@@ -22,12 +22,21 @@ def edit(
         "--type",
         "-t",
         help="virtual_staging, declutter, enhance, sky_replacement, day_to_dusk or custom.",
+        autocompletion=choices("stagefy_cli.ai.catalog:EDIT_TYPES"),
     ),
     style: str = typer.Option(
-        None, "--style", "-s", help="Staging style, e.g. modern, scandinavian, coastal, luxury."
+        None,
+        "--style",
+        "-s",
+        help="Staging style, e.g. modern, scandinavian, coastal, luxury.",
+        autocompletion=choices("stagefy_cli.ai.catalog:STYLES"),
     ),
     room: str = typer.Option(
-        None, "--room", "-r", help="Room type, e.g. living_room, bedroom, kitchen, office."
+        None,
+        "--room",
+        "-r",
+        help="Room type, e.g. living_room, bedroom, kitchen, office.",
+        autocompletion=choices("stagefy_cli.ai.catalog:ROOM_TYPES"),
     ),
     prompt: str = typer.Option(
         None, "--prompt", help="What to change, in words (required for --type custom)."
@@ -39,15 +48,16 @@ def edit(
         None, "--listing", help="Link the results to this CRM listing (ID or prefix)."
     ),
     provider: str = typer.Option(
-        None, "--provider", help="Ask for a provider: replicate, nano_banana, qwen or local."
+        None,
+        "--provider",
+        help="Ask for a provider: replicate, nano_banana, qwen or local.",
+        autocompletion=choices("stagefy_cli.ai.catalog:PROVIDERS"),
     ),
-    out: Path = typer.Option(
-        None, "--out", "-o", help="Directory for the results (default: next to each photo)."
-    ),
+    out: Path = out_folder("Directory for the results (default: next to each photo)."),
     no_wait: bool = typer.Option(
         False, "--no-wait", help="Print the project ID and return (exit 8) while it runs."
     ),
-    timeout: float = typer.Option(None, "--timeout", help="Stop waiting after this many seconds (exit 8)."),
+    timeout: float = TIMEOUT,
     preview: bool = PREVIEW,
     open_: bool = OPEN,
     yes: bool = YES,
@@ -83,7 +93,7 @@ def edit(
             provider,
         )
 
-    quote = edits.quote(ctx, edit_type, len(checked), variations)
+    quote = edits.quote(ctx, edit_type, len(checked), variations, provider)
     summary = (
         f"{edit_type.replace('_', ' ').capitalize()}: {len(checked)} photo{'s' if len(checked) > 1 else ''} x "
         f"{variations} variation{'s' if variations > 1 else ''} x {quote['price_each']} credits = "

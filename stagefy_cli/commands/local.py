@@ -15,7 +15,7 @@ PORT = typer.Option(
 
 @app.command()
 def start(port: int = PORT, as_json: bool = JSON, fields: str = FIELDS) -> None:
-    """Start PostgreSQL, apply migrations and serve the API in the background.
+    """Start PostgreSQL, apply migrations and serve the API and Edge Functions in the background.
 
     Example: stagefy local start --port 54321
     """
@@ -95,3 +95,57 @@ def reset(yes: bool = YES) -> None:
         raise Cancelled("nothing deleted.")
     stack.reset()
     render.success("Local stack data deleted.")
+
+
+payfast = command_group("Play PayFast's part on the local stack: finish a checkout offline.")
+app.add_typer(payfast, name="payfast")
+
+FAIL = typer.Option(False, "--fail", help="Send a failed payment instead of a completed one.")
+
+
+def _show_notice(sent: dict, as_json: bool) -> None:
+    from stagefy_cli import render
+
+    if as_json:
+        render.emit_json(sent)
+        return
+    render.success(
+        f"PayFast (simulated) sent {sent['payment_status']} for {sent['m_payment_id']} "
+        f"({render.money(sent['amount_gross'])}, pf_payment_id {sent['pf_payment_id']}); "
+        f"the payment function answered {sent['function_answer']}."
+    )
+
+
+@payfast.command()
+def complete(
+    m_payment_id: str = typer.Argument(
+        ..., help="The m_payment_id that `credits buy` or `subscription start` printed."
+    ),
+    fail: bool = FAIL,
+    as_json: bool = JSON,
+) -> None:
+    """Send the payment notification PayFast would send for a checkout (local stack only).
+
+    Signed as PayFast signs it, from an address the local stack trusts; the stack also answers the
+    function's validation postback. Sending it twice is a replay: nothing is credited twice.
+
+    Example: stagefy local payfast complete pack-3f2a9c0d1e2f3a4b5c6d
+    """
+    from stagefy_cli.local.payfast import notify
+
+    _show_notice(notify(m_payment_id, fail=fail), as_json)
+
+
+@payfast.command()
+def renew(
+    m_payment_id: str = typer.Argument(..., help="The m_payment_id of the subscription's checkout."),
+    fail: bool = FAIL,
+    as_json: bool = JSON,
+) -> None:
+    """Send the notification of a subscription's next monthly payment (local stack only).
+
+    Example: stagefy local payfast renew subscription-3f2a9c0d1e2f3a4b5c6d
+    """
+    from stagefy_cli.local.payfast import notify
+
+    _show_notice(notify(m_payment_id, fail=fail, renew=True), as_json)

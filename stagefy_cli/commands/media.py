@@ -7,7 +7,7 @@ from pathlib import Path
 import typer
 
 from stagefy_cli.commands.links import EXPIRES
-from stagefy_cli.commands.options import FIELDS, JSON, LIMIT, YES, command_group
+from stagefy_cli.commands.options import FIELDS, JSON, LIMIT, YES, command_group, id_to_delete, out_folder
 
 app = command_group("Your library of edited photos, videos and templates: find, tag, link, download.")
 
@@ -118,7 +118,7 @@ def show(media_id: str = MEDIA_ID, as_json: bool = JSON, fields: str = FIELDS) -
 @app.command()
 def download(
     media_ids: list[str] = typer.Argument(..., help="Media IDs (or their first characters)."),
-    out: Path = typer.Option(Path("."), "--out", "-o", help="Directory for the files."),
+    out: Path = out_folder("Directory for the files.", Path(".")),
     force: bool = typer.Option(False, "--force", help="Overwrite files that already exist."),
     as_json: bool = JSON,
 ) -> None:
@@ -221,7 +221,7 @@ def link(
 
 
 @app.command()
-def delete(media_id: str = MEDIA_ID, yes: bool = YES, as_json: bool = JSON) -> None:
+def delete(media_id: str = id_to_delete("Media"), yes: bool = YES, as_json: bool = JSON) -> None:
     """Delete a media item and its file.
 
     Example: stagefy media delete 9d4c2e --yes

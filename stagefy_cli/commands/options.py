@@ -4,10 +4,72 @@ from __future__ import annotations
 
 import typer
 
-JSON = typer.Option(False, "--json", help="Print JSON (the schema's column names) instead of a table.")
-FIELDS = typer.Option(None, "--fields", help="With --json, only these comma-separated fields.", metavar="A,B")
+
+def choices(source: str):
+    """Shell completion for an option that takes one of a fixed set of values, read from the tuple
+    that validates it (`"module:NAME"`, imported only when completing, so start-up stays light)."""
+
+    def complete(incomplete: str) -> list[str]:
+        import importlib
+
+        module, name = source.split(":")
+        return [
+            value for value in getattr(importlib.import_module(module), name) if value.startswith(incomplete)
+        ]
+
+    return complete
+
+
+def _needs_json(ctx: typer.Context, value):
+    """`--fields` narrows `--json` output; alone it would be silently ignored, so it is refused."""
+    if value and not ctx.params.get("as_json"):
+        raise typer.BadParameter("it narrows --json output; add --json")
+    return value
+
+
+# eager: read before --fields whatever the order on the command line, so _needs_json sees it
+JSON = typer.Option(
+    False, "--json", is_eager=True, help="Print JSON (the schema's column names) instead of a table."
+)
+FIELDS = typer.Option(
+    None,
+    "--fields",
+    help="With --json, only these comma-separated fields.",
+    metavar="A,B",
+    callback=_needs_json,
+)
 YES = typer.Option(False, "--yes", "-y", help="Do not ask for confirmation.")
 LIMIT = typer.Option(30, "--limit", "-L", min=1, max=10000, help="Show at most this many rows.")
+TIMEOUT = typer.Option(None, "--timeout", min=0, help="Stop waiting after this many seconds (exit 8).")
+
+
+def _folder(value):
+    """`--out` names a folder (made when missing); an existing file is refused before any work."""
+    if value is not None and value.exists() and not value.is_dir():
+        raise typer.BadParameter(f"{value} is a file, not a folder")
+    return value
+
+
+def _prefix_to_delete(value: str) -> str:
+    from stagefy_cli.errors import UsageError
+    from stagefy_cli.services.ids import check_prefix_to_delete
+
+    try:
+        return check_prefix_to_delete(value)
+    except UsageError as exc:
+        raise typer.BadParameter(exc.message.rstrip(".")) from None
+
+
+def id_to_delete(noun: str):
+    """The ID argument of a command that deletes: at least 4 characters of it."""
+    return typer.Argument(
+        ..., help=f"{noun} ID (at least its first 4 characters).", callback=_prefix_to_delete
+    )
+
+
+def out_folder(help: str, default=None):
+    """The `--out FOLDER` option of every command that saves results, checked before anything runs."""
+    return typer.Option(default, "--out", "-o", help=help, callback=_folder)
 
 
 def read_password(password_stdin: bool, *, confirm: bool = False) -> str:

@@ -8,7 +8,7 @@ import typer
 
 from stagefy_cli.commands.before_after import OPEN, PREVIEW, BeforeAfter
 from stagefy_cli.commands.links import EXPIRES
-from stagefy_cli.commands.options import FIELDS, JSON, LIMIT, YES, command_group
+from stagefy_cli.commands.options import FIELDS, JSON, LIMIT, TIMEOUT, YES, choices, command_group, out_folder
 
 app = command_group("Follow, download, cancel and retry your edits, videos and templates.")
 
@@ -31,8 +31,18 @@ def _columns():
 
 @app.command("list")
 def list_(
-    status: str = typer.Option(None, "--status", help=f"Only this status: {', '.join(STATUSES)}."),
-    project_type: str = typer.Option(None, "--type", help=f"Only this type: {', '.join(TYPES)}."),
+    status: str = typer.Option(
+        None,
+        "--status",
+        help=f"Only this status: {', '.join(STATUSES)}.",
+        autocompletion=choices("stagefy_cli.commands.projects:STATUSES"),
+    ),
+    project_type: str = typer.Option(
+        None,
+        "--type",
+        help=f"Only this type: {', '.join(TYPES)}.",
+        autocompletion=choices("stagefy_cli.commands.projects:TYPES"),
+    ),
     limit: int = LIMIT,
     as_json: bool = JSON,
     fields: str = FIELDS,
@@ -192,10 +202,8 @@ def wait_and_download(
 @app.command()
 def watch(
     project: str = typer.Argument(..., help="Project ID (or its first characters)."),
-    out: Path = typer.Option(
-        None, "--out", "-o", help="Download the results here when done (default: current directory)."
-    ),
-    timeout: float = typer.Option(None, "--timeout", help="Stop waiting after this many seconds (exit 8)."),
+    out: Path = out_folder("Download the results here when done (default: current directory)."),
+    timeout: float = TIMEOUT,
     preview: bool = PREVIEW,
     open_: bool = OPEN,
     as_json: bool = JSON,
@@ -218,7 +226,7 @@ def watch(
 @app.command()
 def download(
     project: str = typer.Argument(..., help="Project ID (or its first characters)."),
-    out: Path = typer.Option(Path("."), "--out", "-o", help="Directory for the files."),
+    out: Path = out_folder("Directory for the files.", Path(".")),
     as_json: bool = JSON,
 ) -> None:
     """Download a project's results (never overwriting a file).
@@ -292,9 +300,7 @@ def retry(
     project: str = typer.Argument(..., help="Project ID (or its first characters)."),
     yes: bool = YES,
     no_wait: bool = typer.Option(False, "--no-wait", help="Print the new project ID and return."),
-    out: Path = typer.Option(
-        None, "--out", "-o", help="Directory for the results (default: current directory)."
-    ),
+    out: Path = out_folder("Directory for the results (default: current directory)."),
     as_json: bool = JSON,
     fields: str = FIELDS,
 ) -> None:

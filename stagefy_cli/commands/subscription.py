@@ -73,7 +73,7 @@ def start(
     Example: stagefy subscription start pro --open
     """
     from stagefy_cli.backend import client
-    from stagefy_cli.commands.billing import show_checkout
+    from stagefy_cli.commands.checkout import show_checkout
     from stagefy_cli.services import billing
 
     show_checkout(billing.subscription_checkout(client.signed_in(), tier), open_browser, as_json)

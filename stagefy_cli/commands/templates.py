@@ -6,7 +6,17 @@ from pathlib import Path
 
 import typer
 
-from stagefy_cli.commands.options import FIELDS, JSON, LIMIT, YES, command_group
+from stagefy_cli.commands.options import (
+    FIELDS,
+    JSON,
+    LIMIT,
+    TIMEOUT,
+    YES,
+    choices,
+    command_group,
+    id_to_delete,
+    out_folder,
+)
 
 app = command_group("Marketing templates: promo posts, open-house flyers, reels, custom AI edits.")
 
@@ -70,7 +80,13 @@ def _show(template: dict, as_json: bool, fields: str | None) -> None:
 
 @app.command("list")
 def list_(
-    template_type: str = typer.Option(None, "--type", "-t", help=f"Only this type: {TYPES_HELP}."),
+    template_type: str = typer.Option(
+        None,
+        "--type",
+        "-t",
+        help=f"Only this type: {TYPES_HELP}.",
+        autocompletion=choices("stagefy_cli.services.templates:TEMPLATE_TYPES"),
+    ),
     public: bool = typer.Option(False, "--public", help="Only public templates (built-in and shared)."),
     limit: int = LIMIT,
     as_json: bool = JSON,
@@ -112,7 +128,13 @@ def show(
 @app.command()
 def create(
     name: str = typer.Option(..., "--name", help="A name you will recognise."),
-    template_type: str = typer.Option(..., "--type", "-t", help=f"The kind of output: {TYPES_HELP}."),
+    template_type: str = typer.Option(
+        ...,
+        "--type",
+        "-t",
+        help=f"The kind of output: {TYPES_HELP}.",
+        autocompletion=choices("stagefy_cli.services.templates:TEMPLATE_TYPES"),
+    ),
     description: str = typer.Option(None, "--description", help="What the template is for."),
     prompt_template: str = typer.Option(
         None,
@@ -182,7 +204,7 @@ def update(
 
 @app.command()
 def delete(
-    template: str = typer.Argument(..., help="Template ID (or its first characters); yours only."),
+    template: str = id_to_delete("Template"),
     yes: bool = YES,
     as_json: bool = JSON,
 ) -> None:
@@ -243,13 +265,14 @@ def use(
         help="A value KEY=VALUE (repeatable): date and time for open houses, headline, placeholders.",
     ),
     provider: str = typer.Option(
-        None, "--provider", help="custom only: replicate, nano_banana, qwen or local."
+        None,
+        "--provider",
+        help="custom only: replicate, nano_banana, qwen or local.",
+        autocompletion=choices("stagefy_cli.ai.catalog:PROVIDERS"),
     ),
-    out: Path = typer.Option(
-        None, "--out", "-o", help="Directory for the results (default: current directory)."
-    ),
+    out: Path = out_folder("Directory for the results (default: current directory)."),
     no_wait: bool = typer.Option(False, "--no-wait", help="Print the project ID and return (exit 8)."),
-    timeout: float = typer.Option(None, "--timeout", help="Stop waiting after this many seconds (exit 8)."),
+    timeout: float = TIMEOUT,
     yes: bool = YES,
     as_json: bool = JSON,
     fields: str = FIELDS,

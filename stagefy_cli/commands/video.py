@@ -6,7 +6,7 @@ from pathlib import Path
 
 import typer
 
-from stagefy_cli.commands.options import FIELDS, JSON, YES, command_group
+from stagefy_cli.commands.options import FIELDS, JSON, TIMEOUT, YES, command_group, out_folder
 
 app = command_group("Turn listing photos into a video (slideshow or AI motion).")
 
@@ -37,13 +37,11 @@ def create(
     motion: str = typer.Option(
         None, "--motion", help="ai: a short AI clip per photo (Replicate) instead of pan-and-zoom."
     ),
-    out: Path = typer.Option(
-        None, "--out", "-o", help="Directory for the video (default: current directory)."
-    ),
+    out: Path = out_folder("Directory for the video (default: current directory)."),
     no_wait: bool = typer.Option(
         False, "--no-wait", help="Print the project ID and return (exit 8) while it renders."
     ),
-    timeout: float = typer.Option(None, "--timeout", help="Stop waiting after this many seconds (exit 8)."),
+    timeout: float = TIMEOUT,
     yes: bool = YES,
     as_json: bool = JSON,
     fields: str = FIELDS,

@@ -26,12 +26,20 @@ def run(
     lease: int = typer.Option(
         120, "--lease", min=10, help="Seconds a claimed job stays ours without a heartbeat."
     ),
+    grace: float = typer.Option(
+        30.0,
+        "--grace",
+        min=0,
+        help="On SIGTERM or Ctrl-C: seconds running jobs get to finish before they go back to the queue.",
+    ),
 ) -> None:
     """Claim queued jobs and run them, on this machine, against the active profile's project.
 
     Reads SUPABASE_SERVICE_ROLE_KEY (not needed for the local stack) and the provider tokens
     REPLICATE_API_TOKEN, DASHSCOPE_API_KEY, GEMINI_API_KEY from the environment. Run as many
-    workers as you like, on any machines: they share the queue safely.
+    workers as you like, on any machines: they share the queue safely. SIGTERM or Ctrl-C stops
+    claiming, lets running jobs finish for --grace seconds, gives the rest back to the queue for
+    another worker, and exits 0.
 
     Example: SUPABASE_SERVICE_ROLE_KEY=... REPLICATE_API_TOKEN=... stagefy worker run --concurrency 8
     """
@@ -43,15 +51,21 @@ def run(
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     logging.getLogger("httpx").setLevel(logging.WARNING)  # not a line per poll
-    worker = build_worker(providers=providers, concurrency=concurrency, lease_seconds=lease)
-    signal.signal(signal.SIGTERM, lambda *_: worker.stop())
+    worker = build_worker(providers=providers, concurrency=concurrency, lease_seconds=lease, grace=grace)
+
+    def shut_down(signum, _frame) -> None:
+        logging.getLogger("stagefy.worker").info(
+            "%s: no more claims; running jobs get %g s, then go back to the queue",
+            signal.Signals(signum).name,
+            grace,
+        )
+        worker.stop()
+
+    signal.signal(signal.SIGTERM, shut_down)
+    signal.signal(signal.SIGINT, shut_down)
     render.notice(
         f"Worker {worker.config.worker_id} running with {', '.join(sorted(worker.providers))} "
         f"(concurrency {concurrency}). Ctrl-C to stop."
     )
-    try:
-        processed = worker.run(once=once)
-    except KeyboardInterrupt:
-        worker.stop()
-        processed = worker.processed
+    processed = worker.run(once=once)
     render.notice(f"Processed {processed} job(s).")

@@ -2,13 +2,18 @@
 
 A handler takes a JobContext and returns a JobOutput (the bytes to store), or raises with a message
 the user will read in `stagefy projects show`. The worker stores the output, writes the media row and
-completes the job; on an exception it fails the job and the database refunds it once.
+completes the job; on an exception it fails the job (or, for a retryable provider error, puts it
+back on the queue) and the database refunds a failed job once.
+
+Delivery is at-least-once: a handler may run twice for one job (a worker stalled past its lease
+while another one took the job over), so a handler only produces bytes and touches nothing shared.
 """
 
 from __future__ import annotations
 
 import importlib
 import threading
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal
@@ -28,11 +33,16 @@ class JobOutput:
     thumbnail: bytes | None = None
 
 
+class JobStopped(Exception):
+    """The job was taken from this attempt (cancelled, lease lost, time limit, shutdown): stop."""
+
+
 @dataclass
 class JobContext:
     job: dict
     worker: Any  # stagefy_cli.worker.Worker
     cancelled: threading.Event
+    deadline: float | None = None  # time.monotonic() by which this attempt must be done
 
     @property
     def input(self) -> dict:
@@ -40,6 +50,15 @@ class JobContext:
 
     def download(self, path: str) -> bytes:
         return self.worker.storage().download(path)
+
+    def provider_timeout(self) -> float:
+        """Seconds a provider run may take: the worker's setting, within the job's time limit."""
+        timeout = self.worker.config.provider_timeout
+        if self.deadline is not None:
+            timeout = min(timeout, self.deadline - time.monotonic())
+        if timeout <= 0 or self.cancelled.is_set():
+            raise JobStopped("no time left for this job")
+        return timeout
 
 
 Handler = Callable[[JobContext], JobOutput]

@@ -5,6 +5,7 @@ from __future__ import annotations
 from stagefy_cli.ai.base import EditRequest, ProviderError, UnsupportedEdit
 from stagefy_cli.ai.catalog import providers_for
 from stagefy_cli.jobs import JobContext, JobOutput
+from stagefy_cli.jobs.limits import check_photo
 
 EXTENSIONS = {"image/jpeg": ".jpg", "image/png": ".png", "image/webp": ".webp"}
 
@@ -49,9 +50,11 @@ def run_edit(ctx: JobContext) -> JobOutput:
             f"({', '.join(p for p in providers_for(edit_type) if p != 'local')})."
         )
     source_path = ctx.input["source_path"]
+    image = ctx.download(source_path)
+    check_photo(image, ctx.input.get("filename") or "the photo")
     request = EditRequest(
         edit_type=edit_type,
-        image=ctx.download(source_path),
+        image=image,
         mime_type=ctx.input.get("mime_type") or "image/jpeg",
         image_url=ctx.worker.signed_url(source_path),
         prompt=ctx.input.get("prompt"),
@@ -64,7 +67,7 @@ def run_edit(ctx: JobContext) -> JobOutput:
         on_submitted=lambda provider_job_id: ctx.worker.record_start(
             ctx.job, provider.name, model, provider_job_id
         ),
-        timeout=ctx.worker.config.provider_timeout,
+        timeout=ctx.provider_timeout(),
     )
     return JobOutput(
         data=result.image,

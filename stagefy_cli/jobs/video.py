@@ -7,13 +7,13 @@ photo the renderer cannot read is named in the job's error (and the project is r
 
 from __future__ import annotations
 
-import io
 import os
 import tempfile
 from decimal import Decimal
 from pathlib import Path, PurePosixPath
 
 from stagefy_cli.jobs import JobContext, JobOutput
+from stagefy_cli.jobs.limits import check_photo
 
 CLIP_MODEL_ENV = "STAGEFY_REPLICATE_MODEL_VIDEO"
 CLIP_PROMPT = (
@@ -23,11 +23,6 @@ CLIP_PROMPT = (
 CLIP_NEGATIVE_PROMPT = "people, distortion, warped walls, text, watermark, fast motion"
 #: ~$0.30 per 5-second standard Kling clip (third-party quote, unverified); STAGEFY_REPLICATE_COSTS overrides.
 DEFAULT_CLIP_PRICE = "0.30/run"
-POSTER_WIDTH = 640
-
-
-class _Cancelled(Exception):
-    """The job was cancelled while rendering; the worker discards whatever the handler returns."""
 
 
 def _local_copy(ctx: JobContext, path: str, folder: Path, index: int, filename: str | None) -> Path:
@@ -69,91 +64,60 @@ def cards(job_input: dict):
     return opening, closing
 
 
-def poster_frame(video: Path, at_seconds: float) -> bytes:
-    """A JPEG of the frame at `at_seconds` (or the last one, for a shorter video), POSTER_WIDTH wide."""
-    import av
-
-    frame_image = None
-    with av.open(str(video)) as container:
-        stream = container.streams.video[0]
-        for frame in container.decode(stream):
-            frame_image = frame
-            if frame.time is not None and frame.time >= at_seconds:
-                break
-        image = frame_image.to_image()
-    image.thumbnail((POSTER_WIDTH, POSTER_WIDTH))
-    out = io.BytesIO()
-    image.save(out, "JPEG", quality=85)
-    return out.getvalue()
-
-
-def _video_output(ctx: JobContext, out: Path, has_opening: bool) -> JobOutput:
+def _render(ctx: JobContext, sources: list[dict], options: dict, photos: bool) -> JobOutput:
+    """Download `sources` ([{path, filename}]) and the music, then render them in a child process
+    the worker can stop (`render_tasks.video_file`)."""
     from stagefy_cli.imaging.video import CARD_SECONDS
+    from stagefy_cli.jobs.render_tasks import video_file
+    from stagefy_cli.jobs.stoppable import run_stoppable
 
-    listing = ctx.input.get("listing") or {}
-    title = ctx.input.get("title") or listing.get("address") or ctx.input.get("filename") or "Listing video"
-    return JobOutput(
-        data=out.read_bytes(),
-        mime_type="video/mp4",
-        extension=".mp4",
-        media_type="video",
-        title=f"Video: {title}",
-        thumbnail=poster_frame(out, (CARD_SECONDS if has_opening else 0) + 1.0),
-    )
-
-
-def _progress_guard(ctx: JobContext):
-    def on_progress(done: int, total: int) -> None:
-        if ctx.cancelled.is_set():
-            raise _Cancelled("cancelled while rendering")
-
-    return on_progress
-
-
-def _render(ctx: JobContext, sources: list[dict], render) -> JobOutput:
-    """Download `sources` ([{path, filename}]) and the music, then `render(files, out, **common)`."""
     ctx.worker.record_start(ctx.job, "local", ctx.job.get("model") or "stagefy-slideshow")
     opening, closing = cards(ctx.input)
     with tempfile.TemporaryDirectory(prefix="stagefy-video-") as tmp:
         folder = Path(tmp)
-        files = [
-            _local_copy(ctx, source["path"], folder / "in", index, source.get("filename"))
-            for index, source in enumerate(sources)
-        ]
+        files = []
+        for index, source in enumerate(sources):
+            file = _local_copy(ctx, source["path"], folder / "in", index, source.get("filename"))
+            if photos:
+                check_photo(file.read_bytes(), file.name)
+            files.append(file)
         music = ctx.input.get("music")
         music_file = (
             _local_copy(ctx, music["path"], folder / "music", 0, music.get("filename")) if music else None
         )
         out = folder / "video.mp4"
-        render(
-            files,
-            out,
-            format=ctx.input.get("format") or "landscape",
-            opening=opening,
-            closing=closing,
-            music=music_file,
-            on_progress=_progress_guard(ctx),
+        common = {
+            "format": ctx.input.get("format") or "landscape",
+            "opening": opening,
+            "closing": closing,
+            "music": music_file,
+        }
+        kind = ctx.input.get("kind") or "video"
+        poster_at = (CARD_SECONDS if opening is not None else 0) + 1.0
+        poster = run_stoppable(ctx.cancelled, video_file, kind, files, out, {**common, **options}, poster_at)
+        listing = ctx.input.get("listing") or {}
+        title = (
+            ctx.input.get("title") or listing.get("address") or ctx.input.get("filename") or "Listing video"
         )
-        return _video_output(ctx, out, opening is not None)
+        return JobOutput(
+            data=out.read_bytes(),
+            mime_type="video/mp4",
+            extension=".mp4",
+            media_type="video",
+            title=f"Video: {title}",
+            thumbnail=poster,
+        )
 
 
 def run_video(ctx: JobContext) -> JobOutput:
     """A slideshow of the project's photos."""
-    from stagefy_cli.imaging.video import render_slideshow
-
     seconds = float(ctx.input.get("seconds_per_photo") or 3)
-    return _render(
-        ctx,
-        ctx.input["photos"],
-        lambda files, out, **common: render_slideshow(files, out, seconds_per_photo=seconds, **common),
-    )
+    return _render(ctx, ctx.input["photos"], {"seconds_per_photo": seconds}, photos=True)
 
 
 def run_join(ctx: JobContext) -> JobOutput:
     """The AI clips of the project (released by the database when the last one completed), joined."""
-    from stagefy_cli.imaging.video import join_clips
-
-    return _render(ctx, ctx.input["clips"], join_clips)
+    return _render(ctx, ctx.input["clips"], {}, photos=False)
 
 
 def clip_input(model: str, image: str, prompt: str) -> dict:
@@ -186,10 +150,12 @@ def run_clip(ctx: JobContext) -> JobOutput:
     model = os.environ.get(CLIP_MODEL_ENV, "").strip() or ctx.job["model"]
     ctx.worker.record_start(ctx.job, "replicate", model)
     source = ctx.input["source_path"]
-    image = ctx.worker.signed_url(source) or data_uri(
-        ctx.download(source), ctx.input.get("mime_type") or "image/jpeg"
-    )
-    deadline = Deadline(ctx.worker.config.provider_timeout, "replicate")
+    image = ctx.worker.signed_url(source)
+    if image is None:
+        photo = ctx.download(source)
+        check_photo(photo, ctx.input.get("filename") or "the photo")
+        image = data_uri(photo, ctx.input.get("mime_type") or "image/jpeg")
+    deadline = Deadline(ctx.provider_timeout(), "replicate")
     prediction = provider.create_prediction(model, clip_input(model, image, CLIP_PROMPT), deadline)
     ctx.worker.record_start(ctx.job, "replicate", model, prediction.id)
     prediction = provider.wait_for(prediction, deadline)

@@ -27,7 +27,10 @@ class ServerThread:
 
         self.port = port or free_port()
         self.url = f"http://127.0.0.1:{self.port}"
-        config = uvicorn.Config(app, host="127.0.0.1", port=self.port, log_level="warning", lifespan="off")
+        # proxy_headers=False: a caller's X-Forwarded-For must not become its address (the gateway is the edge)
+        config = uvicorn.Config(
+            app, host="127.0.0.1", port=self.port, log_level="warning", lifespan="off", proxy_headers=False
+        )
         self.server = uvicorn.Server(config)
         self.thread = threading.Thread(target=self.server.run, daemon=True)
 
@@ -79,21 +82,38 @@ def embedded_database(root: Path) -> Iterator[str]:
 
 
 @contextmanager
-def gateway(dsn: str, storage_root: Path, functions: dict | None = None) -> Iterator[EphemeralStack]:
-    """The gateway over `dsn` on a free port, with fresh keys."""
+def gateway(
+    dsn: str,
+    storage_root: Path,
+    *,
+    keys=None,
+    functions: dict[str, str] | None = None,
+    functions_log: Path | None = None,
+) -> Iterator[EphemeralStack]:
+    """The gateway over `dsn` on a free port (with fresh keys unless given). With `functions` (the
+    `PAYFAST_*` settings, `{}` for none) it also serves `supabase/functions/` as the local stack does,
+    playing PayFast itself when no merchant is set."""
+    from contextlib import ExitStack
+
+    from stagefy_cli.local.functions import FunctionsRuntime, jwt_required, local_secrets
     from stagefy_cli.local.gateway.app import create_app
     from stagefy_cli.local.gateway.context import GatewayContext
     from stagefy_cli.local.gateway.db import Database
     from stagefy_cli.local.keys import generate
 
-    keys = generate()
+    keys = keys or generate()
     db = Database(dsn)
     port = free_port()
-    ctx = GatewayContext(
-        db=db, keys=keys, storage_root=Path(storage_root), api_url=f"http://127.0.0.1:{port}"
-    )
+    api_url = f"http://127.0.0.1:{port}"
+    ctx = GatewayContext(db=db, keys=keys, storage_root=Path(storage_root), api_url=api_url)
     try:
-        with ServerThread(create_app(ctx, functions=functions), port=port) as server:
+        with ExitStack() as running:
+            upstreams, sandbox = None, None
+            if functions is not None:
+                secrets, sandbox = local_secrets(api_url, keys, functions)
+                upstreams = running.enter_context(FunctionsRuntime(secrets, log_path=functions_log))
+            app = create_app(ctx, function_upstreams=upstreams, sandbox=sandbox, function_jwt=jwt_required())
+            server = running.enter_context(ServerThread(app, port=port))
             yield EphemeralStack(server.url, keys.anon_key, keys.service_role_key, dsn, ctx)
     finally:
         db.close()

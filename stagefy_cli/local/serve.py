@@ -1,4 +1,5 @@
-"""The embedded stack's server process: PostgreSQL, migrations, then the gateway on 127.0.0.1.
+"""The embedded stack's server process: PostgreSQL, migrations, the Edge Functions (Deno), then the
+gateway on 127.0.0.1.
 
 Started in the background by `stagefy local start`; not meant to be run by hand.
 """
@@ -11,6 +12,7 @@ from pathlib import Path
 
 import uvicorn
 
+from stagefy_cli.local.functions import FunctionsRuntime, functions_dir, jwt_required, local_secrets
 from stagefy_cli.local.gateway.app import create_app
 from stagefy_cli.local.gateway.context import GatewayContext
 from stagefy_cli.local.gateway.db import Database
@@ -38,8 +40,13 @@ def main(argv: list[str] | None = None) -> None:
     stack = LocalStack(args.root)
     api_url = f"http://127.0.0.1:{args.port}"
     ctx = build_context(stack, api_url)
-    app = create_app(ctx, functions=payfast_functions(api_url, ctx.keys.service_role_key))
-    config = uvicorn.Config(app, host="127.0.0.1", port=args.port, log_level="warning", lifespan="off")
+    secrets, sandbox = local_secrets(api_url, ctx.keys, dict(os.environ), functions_dir() / ".env")
+    functions = FunctionsRuntime(secrets)  # their logs go to gateway.log, with the gateway's
+    app = create_app(ctx, function_upstreams=functions.start(), sandbox=sandbox, function_jwt=jwt_required())
+    # proxy_headers=False: the gateway is the edge; a caller's X-Forwarded-For is not its address
+    config = uvicorn.Config(
+        app, host="127.0.0.1", port=args.port, log_level="warning", lifespan="off", proxy_headers=False
+    )
     server = uvicorn.Server(config)
 
     original_startup = server.startup
@@ -54,28 +61,13 @@ def main(argv: list[str] | None = None) -> None:
         stack.write_state(StackState(pid=os.getpid(), port=args.port, api_url=api_url, db_url=ctx.db.dsn))
 
     server.startup = startup  # write stack.json only once the socket is listening
-    server.run()
+    try:
+        server.run()
+    finally:
+        functions.stop()
     if worker is not None:
         worker.stop()
     ctx.db.close()
-
-
-def payfast_functions(api_url: str, service_role_key: str) -> dict:
-    """`payfast-itn`, the PayFast ITN handler, applying payments with the service role. The local
-    stack defaults to PayFast's sandbox (`PAYFAST_SANDBOX=0` and a merchant for live)."""
-    import logging
-
-    from stagefy_cli.billing.apply import create_payfast_itn_app
-    from stagefy_cli.billing.config import PayFastConfig
-    from stagefy_cli.billing.errors import PayFastError
-    from supabase import create_client
-
-    try:
-        config = PayFastConfig.from_env({"PAYFAST_SANDBOX": "1", **os.environ})
-    except PayFastError as exc:
-        logging.getLogger(__name__).warning("PayFast ITN handler not mounted: %s", exc.message)
-        return {}
-    return {"payfast-itn": create_payfast_itn_app(create_client(api_url, service_role_key), config)}
 
 
 def start_worker(api_url: str, service_role_key: str):

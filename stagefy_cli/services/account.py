@@ -86,6 +86,10 @@ def update_profile(ctx: clients.UserContext, changes: dict) -> dict:
         raise UsageError(f"cannot update: {', '.join(sorted(unknown))}.")
     if "use_case" in changes and changes["use_case"] not in USE_CASES:
         raise UsageError(f"--use-case must be one of: {', '.join(USE_CASES)}.")
+    if "full_name" in changes:
+        changes["full_name"] = changes["full_name"].strip()
+        if not changes["full_name"]:
+            raise UsageError("--name must not be empty: it is printed on your marketing.")
     for field, check in (("phone", phone_problem), ("avatar_url", url_problem)):
         problem = changes.get(field) and check(changes[field])
         if problem:

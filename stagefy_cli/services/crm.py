@@ -232,21 +232,52 @@ def delete_contact(ctx: UserContext, ref: str) -> dict:
     return _changed(rows.data, "contact", ref)
 
 
-def import_contacts(ctx: UserContext, contacts: list[dict]) -> int:
-    """Insert validated contacts in one request: PostgREST runs a bulk insert as one statement in
-    one transaction, so either every contact is stored or none is."""
-    if not contacts:
-        return 0
-    rows = [{**contact, "user_id": ctx.user_id} for contact in contacts]
-    ctx.client.table("crm_contacts").insert(rows, returning="minimal", default_to_null=False).execute()
-    return len(rows)
+ON_DUPLICATE = ("skip", "update")
 
 
-def iter_contacts(ctx: UserContext, page_size: int = EXPORT_PAGE) -> Iterator[dict]:
+def _existing_by_email(ctx: UserContext) -> dict[str, str]:
+    """The caller's contact IDs by lower-cased email. Read page by page (two short columns), because
+    matching any case of each email in the URL would need escaped ilike patterns."""
+    found: dict[str, str] = {}
+    for row in iter_contacts(ctx, columns="id,email"):
+        if row["email"]:
+            found.setdefault(row["email"].lower(), row["id"])
+    return found
+
+
+def import_contacts(ctx: UserContext, contacts: list[dict], on_duplicate: str = "skip") -> dict:
+    """Store validated contacts in one request (one statement, one transaction: all or none).
+
+    A contact whose email (any case) is already one of the caller's contacts is a duplicate: `skip`
+    leaves the stored one as it is, `update` overwrites it with the file's columns. Returns how many
+    were imported (new), updated and skipped."""
+    if on_duplicate not in ON_DUPLICATE:
+        raise UsageError(
+            f"unknown --on-duplicate '{on_duplicate}'. Choose one of: {', '.join(ON_DUPLICATE)}."
+        )
+    existing = _existing_by_email(ctx) if any(c.get("email") for c in contacts) else {}
+    new, updates, skipped = [], [], 0
+    for contact in contacts:
+        match = existing.get((contact.get("email") or "").lower())
+        if match is None:
+            new.append({**contact, "user_id": ctx.user_id})
+        elif on_duplicate == "update":
+            updates.append({**contact, "id": match, "user_id": ctx.user_id})
+        else:
+            skipped += 1
+    table = ctx.client.table("crm_contacts")
+    if updates:  # new rows ride along: an upsert without an id inserts, so it stays one statement
+        table.upsert(updates + new, on_conflict="id", returning="minimal", default_to_null=False).execute()
+    elif new:
+        table.insert(new, returning="minimal", default_to_null=False).execute()
+    return {"imported": len(new), "updated": len(updates), "skipped": skipped}
+
+
+def iter_contacts(ctx: UserContext, page_size: int = EXPORT_PAGE, columns: str = "*") -> Iterator[dict]:
     """Every contact of the caller, a page at a time (keyset over id), so memory stays flat."""
     last_id = None
     while True:
-        query = ctx.client.table("crm_contacts").select("*").eq("user_id", ctx.user_id)
+        query = ctx.client.table("crm_contacts").select(columns).eq("user_id", ctx.user_id)
         if last_id:
             query = query.gt("id", last_id)
         page = query.order("id").limit(page_size).execute().data

@@ -3,6 +3,11 @@
 Import reads the whole file and checks every row before anything is written, so a user sees all the
 mistakes at once (by line number) and the import is all or nothing. Export writes each row as it
 arrives from the paginated reader, so memory does not grow with the number of contacts.
+
+A spreadsheet runs a cell that starts with `=`, `+`, `-`, `@`, tab or carriage return as a formula
+(CSV injection), so export prefixes such a cell with `'` as OWASP's guidance says; a cell that
+already starts with `'` gets one more, and import removes exactly that one `'`: an export imports
+back as the same contacts.
 """
 
 from __future__ import annotations
@@ -20,6 +25,8 @@ from stagefy_cli.services.crm import CONTACT_FIELDS, validate_contact
 TAG_SEPARATOR = ";"
 EXPORT_FORMATS = ("csv", "json")
 _OTHER_DELIMITERS = (";", "\t", "|")
+_FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
+_QUOTE = "'"
 
 
 @dataclass(frozen=True)
@@ -89,7 +96,7 @@ def read_contacts(stream: Iterable[str]) -> ContactsFile:
                 RowProblem(start, f"{len(cells)} cells, but the header has {len(result.columns)} columns")
             )
             continue
-        raw = dict(zip(result.columns, cells, strict=True))
+        raw = dict(zip(result.columns, map(_from_cell, cells), strict=True))
         if "tags" in raw:
             raw["tags"] = raw["tags"].split(TAG_SEPARATOR)
         contact, problems = validate_contact(raw)
@@ -115,9 +122,15 @@ def read_contacts_file(path: Path) -> ContactsFile:
 def _csv_cell(value) -> str:
     if value is None:
         return ""
-    if isinstance(value, list):
-        return TAG_SEPARATOR.join(value)
-    return str(value)
+    text = TAG_SEPARATOR.join(value) if isinstance(value, list) else str(value)
+    return _QUOTE + text if text.startswith((*_FORMULA_PREFIXES, _QUOTE)) else text
+
+
+def _from_cell(cell: str) -> str:
+    """A cell as typed, without the `'` that export puts before a formula-like cell."""
+    if cell.startswith(_QUOTE) and cell[1:].startswith((*_FORMULA_PREFIXES, _QUOTE)):
+        return cell[1:]
+    return cell
 
 
 def write_contacts(rows: Iterable[dict], out: TextIO, fmt: str) -> int:

@@ -14,6 +14,7 @@ from pathlib import Path
 from stagefy_cli.backend.client import UserContext
 from stagefy_cli.errors import UsageError
 from stagefy_cli.services import ids
+from stagefy_cli.services.charging import charge
 from stagefy_cli.services.uploads import BUCKET
 
 TERMINAL = ("completed", "failed", "cancelled")
@@ -57,24 +58,28 @@ def validate_options(options: EditOptions) -> None:
         raise UsageError('a custom edit needs --prompt "what to change".')
 
 
-def quote(ctx: UserContext, edit_type: str, photos: int, variations: int) -> dict:
-    return (
-        ctx.client.rpc(
-            "quote_edit", {"p_edit_type": edit_type, "p_photos": photos, "p_variations": variations}
-        )
-        .execute()
-        .data
-    )
+def quote(
+    ctx: UserContext, edit_type: str, photos: int, variations: int, provider: str | None = None
+) -> dict:
+    """The price and balance; the server refuses here what it would refuse or fail later (a
+    provider that cannot do the type, more variations than it gives different results)."""
+    params = {
+        "p_edit_type": edit_type,
+        "p_photos": photos,
+        "p_variations": variations,
+        "p_provider": provider,
+    }
+    return ctx.client.rpc("quote_edit", params).execute().data
 
 
-def submit(ctx: UserContext, uploaded: Sequence[dict], options: EditOptions) -> dict:
-    return (
-        ctx.client.rpc(
-            "submit_edit",
-            {"p_edit_type": options.edit_type, "p_photos": list(uploaded), "p_options": options.as_json()},
-        )
-        .execute()
-        .data
+def submit(
+    ctx: UserContext, uploaded: Sequence[dict], options: EditOptions, idempotency_key: str | None = None
+) -> dict:
+    return charge(
+        ctx,
+        "submit_edit",
+        {"p_edit_type": options.edit_type, "p_photos": list(uploaded), "p_options": options.as_json()},
+        idempotency_key,
     )
 
 
@@ -115,9 +120,10 @@ def cancel(ctx: UserContext, project_ref: str) -> dict:
     return ctx.client.rpc("cancel_project", {"p_project_id": project_id}).execute().data
 
 
-def retry(ctx: UserContext, project_ref: str) -> dict:
+def retry(ctx: UserContext, project_ref: str, idempotency_key: str | None = None) -> dict:
+    """Run a failed or cancelled project again (charged again); a project is retried once."""
     project_id = resolve_project(ctx, project_ref)
-    return ctx.client.rpc("retry_project", {"p_project_id": project_id}).execute().data
+    return charge(ctx, "retry_project", {"p_project_id": project_id}, idempotency_key)
 
 
 def project_status(ctx: UserContext, project_id: str) -> dict:
@@ -161,12 +167,10 @@ def wait(
     return states
 
 
-def output_name(
-    source_name: str, edit_type: str, variation: int, variations: int, suffix: str = ".jpg"
-) -> str:
-    """`living-room.jpg` -> `living-room.virtual_staging.jpg` (`.v2` for further variations)."""
+def output_name(source_name: str, edit_type: str, variation: int, suffix: str = ".jpg") -> str:
+    """`living-room.jpg` -> `living-room.virtual_staging.jpg`, then `.v2`, `.v3` for further variations."""
     stem = Path(source_name).stem
-    tag = f".v{variation}" if variations > 1 else ""
+    tag = f".v{variation}" if variation > 1 else ""
     return f"{stem}.{edit_type}{tag}{suffix}"
 
 
@@ -185,9 +189,7 @@ def download_outputs(
     ctx: UserContext, project: dict, out_dir: Path | None, sources: dict[str, Path]
 ) -> list[Path]:
     """Save each completed job's output next to its source photo (or in `out_dir`)."""
-    options = project["input_data"].get("options", {})
     edit_type = project["input_data"].get("edit_type", "edit")
-    variations = int(options.get("variations") or 1)
     saved = []
     for job in project["jobs"]:
         if job["status"] != "completed" or not job["output_url"] or job["input"].get("intermediate"):
@@ -197,8 +199,7 @@ def download_outputs(
         directory.mkdir(parents=True, exist_ok=True)
         suffix = Path(job["output_url"]).suffix or ".jpg"
         target = unique_path(
-            directory
-            / output_name(filename, edit_type, job["input"].get("variation") or 1, variations, suffix)
+            directory / output_name(filename, edit_type, job["input"].get("variation") or 1, suffix)
         )
         data = ctx.client.storage.from_(BUCKET).download(job["output_url"])
         tmp = target.with_name(f".{target.name}.part")

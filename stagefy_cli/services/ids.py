@@ -24,6 +24,19 @@ def uuid_range(prefix: str) -> tuple[str, str]:
     return _as_uuid(digits.ljust(32, "0")), _as_uuid(digits.ljust(32, "f"))
 
 
+#: A command that deletes needs at least this many characters of an ID, whatever else exists: a
+#: one-character prefix that happens to be unambiguous today is too easy to type by mistake.
+MIN_PREFIX_TO_DELETE = 4
+
+
+def check_prefix_to_delete(prefix: str) -> str:
+    if len(prefix.strip().replace("-", "")) < MIN_PREFIX_TO_DELETE:
+        raise UsageError(
+            f"give at least {MIN_PREFIX_TO_DELETE} characters of the ID to delete, not '{prefix}'."
+        )
+    return prefix
+
+
 def resolve(client, table: str, prefix: str, noun: str) -> str:
     """The one id in `table` (visible to the caller) starting with `prefix`."""
     low, high = uuid_range(prefix)

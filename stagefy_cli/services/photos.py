@@ -6,6 +6,7 @@ matches its content, not empty, at most MAX_BYTES and MAX_PIXELS. Each problem i
 
 from __future__ import annotations
 
+import warnings
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -67,10 +68,12 @@ def check_photo(path: Path) -> Photo:
         raise UsageError(f"{path}: HEIC photos need the pillow-heif package (pip install pillow-heif).")
     Image.MAX_IMAGE_PIXELS = MAX_PIXELS
     try:
-        with Image.open(path) as image:
-            image_format = image.format
-            width, height = image.size
-            image.verify()
+        with warnings.catch_warnings():  # raised and reported below, not printed by PIL
+            warnings.simplefilter("error", Image.DecompressionBombWarning)
+            with Image.open(path) as image:
+                image_format = image.format
+                width, height = image.size
+                image.verify()
     except (UnidentifiedImageError, Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
         if isinstance(exc, UnidentifiedImageError):
             raise UsageError(f"{path}: not an image Stagefy can read (JPEG, PNG, WebP or HEIC).") from exc

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from stagefy_cli.backend.client import UserContext
 from stagefy_cli.errors import NotFound, PermissionDenied, UsageError
 from stagefy_cli.services import ids
+from stagefy_cli.services.charging import charge
 
 TEMPLATE_TYPES = ("listing_promo", "open_house", "instagram_reel", "custom")
 COLUMNS = (
@@ -245,19 +246,19 @@ def quote(ctx: UserContext, template_id: str, photos: int) -> dict:
     return ctx.client.rpc("quote_template", {"p_template_id": template_id, "p_photos": photos}).execute().data
 
 
-def submit(ctx: UserContext, use: PreparedUse, photos: Sequence[dict], provider: str | None = None) -> dict:
+def submit(
+    ctx: UserContext,
+    use: PreparedUse,
+    photos: Sequence[dict],
+    provider: str | None = None,
+    idempotency_key: str | None = None,
+) -> dict:
     options = {k: v for k, v in {"prompt": use.prompt, "provider": provider}.items() if v}
-    return (
-        ctx.client.rpc(
-            "submit_template",
-            {
-                "p_template_id": use.template["id"],
-                "p_listing_id": use.listing["id"],
-                "p_photos": list(photos),
-                "p_values": use.values,
-                "p_options": options,
-            },
-        )
-        .execute()
-        .data
-    )
+    params = {
+        "p_template_id": use.template["id"],
+        "p_listing_id": use.listing["id"],
+        "p_photos": list(photos),
+        "p_values": use.values,
+        "p_options": options,
+    }
+    return charge(ctx, "submit_template", params, idempotency_key)

@@ -14,6 +14,7 @@ from pathlib import Path, PurePosixPath
 from stagefy_cli.backend.client import UserContext
 from stagefy_cli.errors import NotFound, UsageError
 from stagefy_cli.services import ids
+from stagefy_cli.services.charging import charge
 from stagefy_cli.services.photos import Photo, check_photo
 
 FORMATS = ("landscape", "reel", "square")
@@ -115,6 +116,12 @@ def quote(ctx: UserContext, photos: int, motion: str | None) -> dict:
     return ctx.client.rpc("quote_video", {"p_photos": photos, "p_motion": motion}).execute().data
 
 
-def submit(ctx: UserContext, photos: Sequence[dict], options: VideoOptions, music: dict | None) -> dict:
+def submit(
+    ctx: UserContext,
+    photos: Sequence[dict],
+    options: VideoOptions,
+    music: dict | None,
+    idempotency_key: str | None = None,
+) -> dict:
     payload = options.as_json() | ({"music": music} if music else {})
-    return ctx.client.rpc("submit_video", {"p_photos": list(photos), "p_options": payload}).execute().data
+    return charge(ctx, "submit_video", {"p_photos": list(photos), "p_options": payload}, idempotency_key)

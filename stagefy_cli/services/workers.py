@@ -15,17 +15,29 @@ def load_providers(names: list[str] | None, env=os.environ) -> dict:
 
 
 def build_worker(
-    *, providers: str | None = None, concurrency: int = 4, lease_seconds: int = 120, client=None, url=None
+    *,
+    providers: str | None = None,
+    concurrency: int = 4,
+    lease_seconds: int = 120,
+    grace: float = 30.0,
+    client=None,
+    url=None,
 ):
+    from stagefy_cli.ai.catalog import PROVIDERS
     from stagefy_cli.backend.client import resolve_endpoint, service_client
     from stagefy_cli.backend.config import current_profile
     from stagefy_cli.worker import Worker, WorkerConfig, is_public_url
 
     names = [p.strip() for p in providers.split(",") if p.strip()] if providers else None
+    unknown = [name for name in names or () if name not in PROVIDERS]
+    if unknown:
+        raise UsageError(
+            f"unknown provider(s) for --providers: {', '.join(unknown)}. Choose from: {', '.join(PROVIDERS)}."
+        )
     loaded = load_providers(names)
     if not loaded:
         raise UsageError("no providers to run jobs with.")
     client = client or service_client()
     url = url or resolve_endpoint(current_profile()).url
-    config = WorkerConfig(concurrency=concurrency, lease_seconds=lease_seconds)
+    config = WorkerConfig(concurrency=concurrency, lease_seconds=lease_seconds, grace=grace)
     return Worker(client, loaded, config, public_api=is_public_url(url))

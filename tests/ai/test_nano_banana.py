@@ -79,7 +79,6 @@ def fake(serve, recorder, result_jpeg):
 
 def gemini(url, key=KEY, **env):
     provider = provider_from_env("nano_banana", {"GEMINI_API_KEY": key, "GEMINI_BASE_URL": url, **env})
-    provider.backoff = 0.01
     return provider
 
 
@@ -128,10 +127,12 @@ def test_an_answer_without_an_image_names_the_finish_reason(fake, make_photo):
         gemini(url).run(EditRequest("declutter", make_photo(), "image/jpeg"), timeout=10)
 
 
-def test_resource_exhausted_is_retried(fake, recorder, make_photo, result_jpeg):
+def test_resource_exhausted_is_retryable_and_sent_once(fake, recorder, make_photo):
+    # the request is sent once: the worker's queue retries it later, with backoff
     _, url = fake(answers=[(429, "RESOURCE_EXHAUSTED"), "image"])
-    result = gemini(url).run(EditRequest("declutter", make_photo(), "image/jpeg"), timeout=10)
-    assert len(recorder.log) == 2 and result.image == result_jpeg
+    with pytest.raises(ProviderError, match="rate limited") as caught:
+        gemini(url).run(EditRequest("declutter", make_photo(), "image/jpeg"), timeout=10)
+    assert caught.value.retryable is True and len(recorder.log) == 1
 
 
 def test_a_server_error_is_retryable_and_readable(fake, make_photo):

@@ -1,25 +1,29 @@
-"""A local stand-in for PayFast (validation endpoint and subscriptions API) and an ITN app server.
+"""The payment function served by the test stack, and a local stand-in for PayFast.
 
-The stand-in speaks PayFast's documented API, checks the API signature with its own implementation of
-the documented algorithm, and records every request so tests can assert what Stagefy sent.
+`pay_stack` is a project with a merchant configured whose PayFast is the stand-in (validation
+endpoint and subscriptions API): the stand-in speaks PayFast's documented API, checks the API
+signature with its own implementation of the documented algorithm, and records every request so
+tests can assert what the function sent. `sandbox_stack` is the local stack as it runs with no
+merchant set: it plays PayFast itself (`stagefy local payfast complete`).
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
+import os
 from dataclasses import dataclass, field
 from urllib.parse import urlencode
 
 import pytest
+from billing_support import PASSPHRASE, merchant_settings
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse, PlainTextResponse
 from starlette.routing import Route
 
-from stagefy_cli.local.ephemeral import ServerThread
+from stagefy_cli.local.ephemeral import ServerThread, gateway
 
-PASSPHRASE = "jt7NOE43FZPn"
 TOKEN = "dc0521d3-55fe-269b-fa00-b647310d760f"
 
 
@@ -114,17 +118,6 @@ def create_fake_payfast(state: FakePayFast) -> Starlette:
 
 
 @pytest.fixture(scope="session")
-def server_thread():
-    """`with server_thread(app) as server: ... server.url`"""
-    return ServerThread
-
-
-@pytest.fixture(scope="session")
-def api_signature():
-    return documented_api_signature
-
-
-@pytest.fixture(scope="session")
 def _payfast_server():
     state = FakePayFast()
     with ServerThread(create_fake_payfast(state)) as server:
@@ -138,3 +131,51 @@ def fake_payfast(_payfast_server) -> FakePayFast:
     _payfast_server.requests.clear()
     _payfast_server.validate_answer = "VALID"
     return _payfast_server
+
+
+@pytest.fixture(scope="session")
+def pay_stack(pg_dsn, stack, _payfast_server, tmp_path_factory):
+    """The session's database behind a gateway that serves the payment function (same keys as
+    `stack`, so every agent's session works on both)."""
+    root = tmp_path_factory.mktemp("pay")
+    with gateway(
+        pg_dsn,
+        root / "storage",
+        keys=stack.ctx.keys,
+        functions=merchant_settings(_payfast_server.url),
+        functions_log=root / "functions.log",
+    ) as running:
+        yield running
+
+
+@pytest.fixture(scope="session")
+def sandbox_stack(pg_dsn, stack, tmp_path_factory):
+    root = tmp_path_factory.mktemp("sandbox")
+    with gateway(
+        pg_dsn, root / "storage", keys=stack.ctx.keys, functions={}, functions_log=root / "functions.log"
+    ) as running:
+        yield running
+
+
+def _point_cli_at(stack, monkeypatch) -> None:
+    monkeypatch.setenv("SUPABASE_URL", stack.url)
+    monkeypatch.setenv("SUPABASE_ANON_KEY", stack.anon_key)
+    for name in list(os.environ):
+        if "PAYFAST" in name:  # the agent's machine holds no PayFast setting at all
+            monkeypatch.delenv(name)
+
+
+@pytest.fixture
+def pay_cli(signed_in_agent, pay_stack, monkeypatch):
+    """A signed-in agent whose CLI talks to `pay_stack`; returns the agent."""
+    _point_cli_at(pay_stack, monkeypatch)
+    return signed_in_agent
+
+
+@pytest.fixture
+def sandbox_cli(signed_in_agent, sandbox_stack, monkeypatch):
+    """A signed-in agent whose CLI talks to `sandbox_stack`, with its service role key (what
+    `stagefy local payfast` uses on the local stack)."""
+    _point_cli_at(sandbox_stack, monkeypatch)
+    monkeypatch.setenv("SUPABASE_SERVICE_ROLE_KEY", sandbox_stack.service_role_key)
+    return signed_in_agent

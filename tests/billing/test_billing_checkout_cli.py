@@ -1,5 +1,6 @@
-"""`stagefy plans` and `stagefy subscription start` (a PayFast recurring-billing link), and `--open`
-handing the link to the browser, as a real subprocess."""
+"""`stagefy credits buy`, `stagefy plans` and `stagefy subscription start`: signed PayFast links made
+by the payment function for the signed-in agent, whose CLI holds no PayFast setting at all; and
+`--open` handing the link to the browser, as a real subprocess."""
 
 from __future__ import annotations
 
@@ -10,16 +11,77 @@ import sys
 from datetime import date
 from urllib.parse import parse_qsl, urlencode, urlsplit
 
-import pytest
-from stagefy_testing import cli_json, run_cli
-
-PASSPHRASE = "jt7NOE43FZPn"
+from billing_support import PASSPHRASE, RETURN_URL, itn_url
+from stagefy_testing import cli_json, run_cli, sql
 
 
-@pytest.fixture
-def payfast_env(monkeypatch):
-    monkeypatch.setenv("PAYFAST_SANDBOX", "1")
-    monkeypatch.setenv("PAYFAST_PASSPHRASE", PASSPHRASE)
+def signed_fields(url: str) -> dict[str, str]:
+    """The link's fields, after checking its signature the way PayFast documents it."""
+    pairs = parse_qsl(urlsplit(url).query, keep_blank_values=True)
+    fields = [(k, v) for k, v in pairs if k != "signature"]
+    expected = hashlib.md5(f"{urlencode(fields)}&passphrase={PASSPHRASE}".encode()).hexdigest()
+    assert dict(pairs)["signature"] == expected
+    return dict(fields)
+
+
+def test_buy_prints_a_link_signed_by_the_server(pay_cli, pay_stack):
+    agent = pay_cli
+    assert not [name for name in os.environ if "PAYFAST" in name]
+    result = run_cli(["credits", "buy", "agent"])
+    assert result.exit_code == 0, result.stderr
+    url = result.stdout.strip()
+    assert url.startswith("https://sandbox.payfast.co.za/eng/process?merchant_id=10000100&")
+    assert "Agent pack: 300 credits for R 399.00" in result.stderr
+    fields = signed_fields(url)
+    assert fields["merchant_key"] == "46f0cd694581a"
+    assert fields["notify_url"] == itn_url(pay_stack)
+    assert fields["return_url"] == RETURN_URL
+    assert (fields["amount"], fields["item_name"], fields["email_address"]) == (
+        "399.00",
+        "Agent pack",
+        agent.email,
+    )
+    assert (fields["custom_str1"], fields["custom_str2"], fields["custom_str3"]) == (
+        agent.id,
+        "pack",
+        "agent",
+    )
+    assert fields["m_payment_id"].startswith("pack-")
+    assert "subscription_type" not in fields
+    assert PASSPHRASE not in url
+
+    as_json = cli_json(["credits", "buy", "starter"])
+    assert (as_json["kind"], as_json["item_code"], as_json["credits"], as_json["amount"]) == (
+        "pack",
+        "starter",
+        100,
+        "149.00",
+    )
+    assert signed_fields(as_json["url"])["m_payment_id"] == as_json["m_payment_id"]
+    # The function keeps what it sold, so the payment can be followed from the link.
+    assert sql(
+        pay_stack,
+        "select user_id::text, kind, item_code, amount::text from public.payfast_checkouts where m_payment_id = %s",
+        as_json["m_payment_id"],
+    ) == [(agent.id, "pack", "starter", "149.00")]
+
+
+def test_buy_refuses_unknown_packs_and_a_missing_session(pay_cli):
+    unknown = run_cli(["credits", "buy", "mega"])
+    assert unknown.exit_code == 5
+    assert unknown.stderr.strip() == (
+        "Error: no credit pack 'mega'. Available: starter, agent, agency. See: stagefy credits packs."
+    )
+    run_cli(["auth", "logout"])
+    signed_out = run_cli(["credits", "buy", "starter"])
+    assert signed_out.exit_code == 4
+
+
+def test_a_project_without_the_function_says_how_to_deploy_it(signed_in_agent):
+    """The session's plain gateway serves no functions, like a hosted project before deployment."""
+    result = run_cli(["credits", "buy", "starter"])
+    assert result.exit_code == 1
+    assert "supabase functions deploy payfast --no-verify-jwt" in result.stderr
 
 
 def test_plans_are_the_databases(signed_in_agent):
@@ -30,17 +92,11 @@ def test_plans_are_the_databases(signed_in_agent):
     ]
 
 
-def test_subscription_start_prints_a_signed_recurring_link(signed_in_agent, payfast_env):
-    agent = signed_in_agent
+def test_subscription_start_prints_a_signed_recurring_link(pay_cli, pay_stack):
+    agent = pay_cli
     result = run_cli(["subscription", "start", "pro"])
     assert result.exit_code == 0, result.stderr
-    pairs = parse_qsl(urlsplit(result.stdout.strip()).query, keep_blank_values=True)
-    fields = dict(pairs)
-    unsigned = [(k, v) for k, v in pairs if k != "signature"]
-    assert (
-        fields["signature"]
-        == hashlib.md5(f"{urlencode(unsigned)}&passphrase={PASSPHRASE}".encode()).hexdigest()
-    )
+    fields = signed_fields(result.stdout.strip())
     assert (fields["subscription_type"], fields["frequency"], fields["cycles"]) == ("1", "3", "0")
     assert (fields["amount"], fields["recurring_amount"], fields["billing_date"]) == (
         "499.00",
@@ -52,22 +108,29 @@ def test_subscription_start_prints_a_signed_recurring_link(signed_in_agent, payf
         "subscription",
         "pro",
     )
-    # without STAGEFY_PAYFAST_NOTIFY_URL, PayFast is told to notify the project's payment function
-    assert fields["notify_url"] == f"{os.environ['SUPABASE_URL']}/functions/v1/payfast-itn"
+    assert fields["notify_url"] == itn_url(pay_stack)
     assert "Pro: 500 credits a month for R 499.00 a month" in result.stderr
+    link = cli_json(["subscription", "start", "basic"])
+    assert link["m_payment_id"].startswith("subscription-") and link["url"].startswith("https://")
 
 
-def test_subscription_start_refuses_what_it_cannot_sell(signed_in_agent, payfast_env, monkeypatch):
+def test_subscription_start_refuses_what_it_cannot_sell(pay_cli):
     unknown = run_cli(["subscription", "start", "free"])
     assert unknown.exit_code == 2
     assert "unknown plan 'free'. Choose one of: basic, pro, enterprise." in unknown.stderr
-    monkeypatch.delenv("PAYFAST_PASSPHRASE")
-    no_passphrase = run_cli(["subscription", "start", "basic"])
-    assert no_passphrase.exit_code == 1
-    assert "PayFast subscriptions need a passphrase" in no_passphrase.stderr
 
 
-def test_status_without_a_subscription(signed_in_agent):
+def test_a_plan_off_sale_is_not_sold(pay_cli, pay_stack):
+    sql(pay_stack, "update public.plans set active = false where code = 'enterprise'")
+    try:
+        refused = run_cli(["subscription", "start", "enterprise"])
+    finally:
+        sql(pay_stack, "update public.plans set active = true where code = 'enterprise'")
+    assert refused.exit_code == 5
+    assert "the enterprise plan is not on sale. See: stagefy plans" in refused.stderr
+
+
+def test_status_without_a_subscription(pay_cli):
     state = cli_json(["subscription", "status"])
     assert (state["subscription_tier"], state["credits"], state["subscription"], state["plan"]) == (
         "free",
@@ -80,7 +143,7 @@ def test_status_without_a_subscription(signed_in_agent):
     assert "you have no subscription to change" in none.stderr
 
 
-def test_open_hands_the_link_to_the_browser(signed_in_agent, payfast_env, tmp_path):
+def test_open_hands_the_link_to_the_browser(pay_cli, tmp_path):
     opened = tmp_path / "opened.txt"
     browser = tmp_path / "browser.sh"
     browser.write_text(f'#!/bin/sh\nprintf "%s" "$1" > {opened}\n')

@@ -1,6 +1,6 @@
-"""PayFast ITNs through the real handler into the real database: the handler is mounted on a gateway
-at /functions/v1/payfast-itn (as the local stack does), applies payments with the service role
-through `apply_payfast_itn`, and the stand-in PayFast answers the validation postback."""
+"""PayFast ITNs through the payment function (Deno, behind the gateway at /functions/v1/payfast/itn,
+as the local stack serves it) into the real database: every check, then `apply_payfast_itn` with the
+service role; the stand-in PayFast answers the validation postback."""
 
 from __future__ import annotations
 
@@ -11,13 +11,11 @@ from urllib.parse import urlencode
 
 import httpx
 import pytest
-from stagefy_testing import ServerThread, balance, sql
+from billing_support import PASSPHRASE, itn_url, merchant_settings, post_itn
+from stagefy_testing import balance, sql
 
-from stagefy_cli.billing.apply import create_payfast_itn_app
-from stagefy_cli.billing.config import PayFastConfig
-from stagefy_cli.local.gateway.app import create_app
+from stagefy_cli.local.ephemeral import gateway
 
-PASSPHRASE = "jt7NOE43FZPn"
 STARTER = {"code": "starter", "credits": 100, "price": "149.00"}
 
 
@@ -43,47 +41,20 @@ def itn_body(user_id: str, *, passphrase: str = PASSPHRASE, **overrides) -> str:
         "merchant_id": "10000100",
         **overrides,
     }
-    param_string = urlencode(list(fields.items()))
+    return sign(list(fields.items()), passphrase)
+
+
+def sign(pairs: list[tuple[str, str]], passphrase: str = PASSPHRASE) -> str:
+    """The body PayFast posts: the fields, then their signature (PayFast's documented algorithm)."""
+    param_string = urlencode(pairs)
     signature = hashlib.md5(f"{param_string}&passphrase={passphrase}".encode()).hexdigest()
     return f"{param_string}&signature={signature}"
 
 
-class ItnEndpoint:
-    """The gateway with the ITN function mounted, served over HTTP."""
-
-    def __init__(self, stack, fake_payfast, hosts: str = "localhost"):
-        config = PayFastConfig.from_env(
-            {
-                "PAYFAST_SANDBOX": "1",
-                "PAYFAST_PASSPHRASE": PASSPHRASE,
-                "STAGEFY_PAYFAST_VALIDATE_URL": f"{fake_payfast.url}/eng/query/validate",
-                "STAGEFY_PAYFAST_ITN_HOSTS": hosts,
-            }
-        )
-        itn_app = create_payfast_itn_app(stack.service_client(), config)
-        self.server = ServerThread(create_app(stack.ctx, functions={"payfast-itn": itn_app}))
-
-    def __enter__(self):
-        self.server.__enter__()
-        self.url = f"{self.server.url}/functions/v1/payfast-itn"
-        return self
-
-    def __exit__(self, *exc):
-        self.server.__exit__(*exc)
-
-    def post(self, body: str) -> httpx.Response:
-        return httpx.post(
-            self.url,
-            content=body,
-            headers={"Content-Type": "application/x-www-form-urlencoded"},
-            follow_redirects=False,
-        )
-
-
 @pytest.fixture
-def itn(stack, fake_payfast):
-    with ItnEndpoint(stack, fake_payfast) as endpoint:
-        yield endpoint
+def itn(pay_stack):
+    """Post an ITN body to the payment function, as PayFast does."""
+    return lambda body, **headers: post_itn(pay_stack, body, **headers)
 
 
 def assert_ledger_matches(stack, user_id) -> None:
@@ -99,7 +70,7 @@ def assert_ledger_matches(stack, user_id) -> None:
 def test_pack_itn_credits_the_pack_once_and_notifies(itn, make_agent, stack):
     agent = make_agent()
     body = itn_body(agent.id, pf_payment_id="7000001")
-    response = itn.post(body)
+    response = itn(body)
     assert (response.status_code, response.text) == (200, "OK")
     assert balance(stack, agent.id) == 50 + STARTER["credits"]
 
@@ -128,12 +99,12 @@ def test_pack_itn_credits_the_pack_once_and_notifies(itn, make_agent, stack):
 def test_replayed_itn_is_credited_once(itn, make_agent, stack):
     agent = make_agent()
     body = itn_body(agent.id)
-    assert itn.post(body).status_code == 200
+    assert itn(body).status_code == 200
     # PayFast retries; ten more deliveries, five of them at the same time.
     for _ in range(5):
-        assert itn.post(body).status_code == 200
+        assert itn(body).status_code == 200
     with ThreadPoolExecutor(5) as pool:
-        statuses = list(pool.map(lambda _: itn.post(body).status_code, range(5)))
+        statuses = list(pool.map(lambda _: itn(body).status_code, range(5)))
     assert statuses == [200] * 5
 
     assert balance(stack, agent.id) == 150
@@ -177,12 +148,29 @@ def test_replay_answer_says_nothing_changed(stack, make_agent):
         (lambda uid: itn_body(uid, amount_gross="14.90"), 400, "does not match the price 149.00"),
         (lambda uid: itn_body(uid, custom_str3="agency"), 400, "does not match the price 1199.00"),
         (lambda uid: itn_body(uid, custom_str3="no-such-pack"), 400, "unknown pack or plan"),
+        (lambda uid: itn_body(uid, merchant_id="10000101"), 400, "merchant_id is not this merchant"),
+        (lambda uid: itn_body(uid, amount_gross="NaN"), 400, "amount_gross is not a number"),
+        (lambda uid: itn_body(uid) + "&amount_gross=1.00", 400, "fields after signature are not signed"),
+        (
+            lambda uid: itn_body(uid) + f"&custom_str1={uuid.uuid4()}",
+            400,
+            "fields after signature are not signed: custom_str1",
+        ),
     ],
-    ids=["bad-signature", "wrong-amount", "cheaper-price-for-a-bigger-pack", "unknown-pack"],
+    ids=[
+        "bad-signature",
+        "wrong-amount",
+        "cheaper-price-for-a-bigger-pack",
+        "unknown-pack",
+        "wrong-merchant",
+        "nan-amount",
+        "trailing-field",
+        "trailing-field-for-another-user",
+    ],
 )
 def test_refused_itns_credit_nothing(itn, make_agent, stack, fake_payfast, make_body, status, reason):
     agent = make_agent()
-    response = itn.post(make_body(agent.id))
+    response = itn(make_body(agent.id))
     assert response.status_code == status
     assert reason in response.text
     assert fake_payfast.requests == []
@@ -193,7 +181,7 @@ def test_refused_itns_credit_nothing(itn, make_agent, stack, fake_payfast, make_
 def test_failed_validation_credits_nothing(itn, make_agent, stack, fake_payfast):
     agent = make_agent()
     fake_payfast.validate_answer = "INVALID"
-    response = itn.post(itn_body(agent.id))
+    response = itn(itn_body(agent.id))
     assert response.status_code == 400
     assert "INVALID" in response.text
     assert len(fake_payfast.requests) == 1
@@ -201,22 +189,40 @@ def test_failed_validation_credits_nothing(itn, make_agent, stack, fake_payfast)
     assert sql(stack, "select count(*) from public.payments where user_id = %s", agent.id) == [(0,)]
 
 
-def test_foreign_source_address_credits_nothing(stack, fake_payfast, make_agent):
+def test_spoofed_forwarded_for_credits_nothing(pay_stack, stack, fake_payfast, make_agent, tmp_path):
+    """Only the address the gateway saw counts: a caller's own X-Forwarded-For naming PayFast's
+    address is not believed, so an ITN from anywhere else is refused however it is dressed."""
     agent = make_agent()
-    with ItnEndpoint(stack, fake_payfast, hosts="192.0.2.10") as endpoint:
-        response = endpoint.post(itn_body(agent.id))
-    assert response.status_code == 403
-    assert "is not PayFast" in response.text
+    payfast_only = merchant_settings(fake_payfast.url, PAYFAST_ITN_HOSTS="192.0.2.10")
+    with gateway(stack.dsn, tmp_path / "storage", keys=stack.ctx.keys, functions=payfast_only) as other:
+        for forwarded in ("192.0.2.10", "192.0.2.10, 192.0.2.10", "127.0.0.1, 192.0.2.10"):
+            response = post_itn(other, itn_body(agent.id), **{"X-Forwarded-For": forwarded})
+            assert response.status_code == 403, forwarded
+            assert response.text == "source address 127.0.0.1 is not PayFast"
     assert fake_payfast.requests == []
     assert balance(stack, agent.id) == 50
+    assert sql(stack, "select count(*) from public.payments where user_id = %s", agent.id) == [(0,)]
 
 
-def test_the_bare_function_path_is_not_redirected(itn, make_agent):
+def test_fifty_concurrent_notices_for_one_user_all_succeed(itn, make_agent, stack):
+    """A burst of distinct payments for one user: every one answered 200 on first delivery (no
+    deadlock, so PayFast need not retry), each credited once, the balance its ledger's sum."""
+    agent = make_agent()
+    bodies = [itn_body(agent.id, pf_payment_id=f"burst-{uuid.uuid4().hex[:12]}") for _ in range(50)]
+    with ThreadPoolExecutor(25) as pool:
+        answers = list(pool.map(lambda body: itn(body).status_code, bodies))
+    assert answers == [200] * 50
+    assert balance(stack, agent.id) == 50 + 50 * 100
+    assert sql(stack, "select count(*) from public.payments where user_id = %s", agent.id) == [(50,)]
+    assert_ledger_matches(stack, agent.id)
+
+
+def test_the_bare_function_path_is_not_redirected(itn, pay_stack, make_agent):
     """PayFast posts to notify_url exactly; a redirect to the slash form would lose the payment."""
     agent = make_agent()
-    bare = itn.post(itn_body(agent.id))
+    bare = itn(itn_body(agent.id))
     slash = httpx.post(
-        itn.url + "/",
+        itn_url(pay_stack) + "/",
         content=itn_body(agent.id),
         headers={"Content-Type": "application/x-www-form-urlencoded"},
     )
@@ -225,7 +231,7 @@ def test_the_bare_function_path_is_not_redirected(itn, make_agent):
 
 def test_failed_one_off_payment_notifies_and_credits_nothing(itn, make_agent, stack):
     agent = make_agent()
-    assert itn.post(itn_body(agent.id, payment_status="FAILED")).status_code == 200
+    assert itn(itn_body(agent.id, payment_status="FAILED")).status_code == 200
     assert balance(stack, agent.id) == 50
     assert sql(
         stack,
@@ -265,3 +271,18 @@ def test_agents_cannot_apply_payments_or_write_billing_tables(make_agent):
         with pytest.raises(Exception) as excinfo:
             call()
         assert getattr(excinfo.value, "code", None) == "42501", excinfo.value
+
+
+def test_agents_read_their_payments_but_never_what_signs_them(itn, make_agent):
+    agent, other = make_agent(), make_agent()
+    assert itn(itn_body(agent.id)).status_code == 200
+    assert itn(itn_body(other.id)).status_code == 200
+    rows = agent.client.table("payments").select("item_code,amount,status,created_at").execute().data
+    assert [(r["item_code"], r["amount"], r["status"]) for r in rows] == [("starter", 149.0, "COMPLETE")]
+    for columns in ("raw", "*", "m_payment_id", "pf_payment_id", "user_id,amount"):
+        with pytest.raises(Exception) as excinfo:
+            agent.client.table("payments").select(columns).execute()
+        assert getattr(excinfo.value, "code", None) == "42501", columns
+    with pytest.raises(Exception) as excinfo:
+        agent.client.table("payfast_checkouts").select("m_payment_id").execute()
+    assert getattr(excinfo.value, "code", None) == "42501"

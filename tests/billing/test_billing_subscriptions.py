@@ -1,5 +1,6 @@
-"""Subscriptions end to end: ITNs through the real handler start, renew, fail and cancel a plan;
-the agent's CLI cancels, pauses and resumes it at the stand-in PayFast API; the tier drops to free
+"""Subscriptions end to end: ITNs through the payment function start, renew, fail and cancel a plan;
+the agent's CLI asks the function to cancel, pause and resume it at the stand-in PayFast API (which
+checks the signed headers); the tier drops to free
 when the paid period ends; and nothing an agent can call makes a subscription active or adds credits."""
 
 from __future__ import annotations
@@ -9,25 +10,26 @@ from datetime import date, timedelta
 
 import psycopg
 import pytest
+from billing_support import post_itn
 from stagefy_testing import run_cli
-from test_billing_itn import PASSPHRASE, ItnEndpoint, assert_ledger_matches, balance, itn_body, sql
+from test_billing_itn import assert_ledger_matches, balance, itn_body, sql
 
 PRO = {"code": "pro", "credits": 500, "price": "499.00"}
 
 
 def subscription_itn(user_id: str, token: str, billing_date: date, **overrides) -> str:
-    return itn_body(
-        user_id,
-        m_payment_id="subscription-test",
-        item_name="Pro",
-        item_description="500 Stagefy credits a month",
-        amount_gross=PRO["price"],
-        custom_str2="subscription",
-        custom_str3=PRO["code"],
-        token=token,
-        billing_date=billing_date.isoformat(),
+    fields = {
+        "m_payment_id": "subscription-test",
+        "item_name": "Pro",
+        "item_description": "500 Stagefy credits a month",
+        "amount_gross": PRO["price"],
+        "custom_str2": "subscription",
+        "custom_str3": PRO["code"],
+        "token": token,
+        "billing_date": billing_date.isoformat(),
         **overrides,
-    )
+    }
+    return itn_body(user_id, **fields)
 
 
 def cli_json(args: list[str], **kwargs):
@@ -59,17 +61,14 @@ def notifications(stack, user_id: str, kind: str) -> list[str]:
 
 
 @pytest.fixture
-def itn(stack, fake_payfast):
-    with ItnEndpoint(stack, fake_payfast) as endpoint:
-        yield endpoint
+def itn(pay_stack):
+    return lambda body: post_itn(pay_stack, body)
 
 
 @pytest.fixture
-def payfast_api(fake_payfast, monkeypatch):
-    """The CLI pointed at the stand-in PayFast API, which knows one subscription token per test."""
-    monkeypatch.setenv("PAYFAST_SANDBOX", "1")
-    monkeypatch.setenv("PAYFAST_PASSPHRASE", PASSPHRASE)
-    monkeypatch.setenv("STAGEFY_PAYFAST_API_URL", fake_payfast.url)
+def payfast_api(fake_payfast, pay_cli):
+    """The stand-in PayFast API behind the payment function, knowing one subscription token per
+    test; the agent's CLI holds only its session."""
     previous = fake_payfast.token
     fake_payfast.token = str(uuid.uuid4())
     yield fake_payfast
@@ -84,7 +83,7 @@ def test_life_cycle_start_renew_twice_past_due_cancel_and_end(itn, signed_in_age
     first, second, third = today, today + timedelta(days=31), today + timedelta(days=62)
 
     # Start: the first payment creates the subscription and sets the tier.
-    assert itn.post(subscription_itn(agent.id, token, first)).status_code == 200
+    assert itn(subscription_itn(agent.id, token, first)).status_code == 200
     sub = subscription_row(stack, token)
     assert (sub["status"], sub["plan_id"], sub["monthly_credits"], sub["price_paid"]) == (
         "active",
@@ -103,8 +102,8 @@ def test_life_cycle_start_renew_twice_past_due_cancel_and_end(itn, signed_in_age
     )
 
     # Two renewals: a month's credits each, the period moves on.
-    assert itn.post(subscription_itn(agent.id, token, second)).status_code == 200
-    assert itn.post(subscription_itn(agent.id, token, third)).status_code == 200
+    assert itn(subscription_itn(agent.id, token, second)).status_code == 200
+    assert itn(subscription_itn(agent.id, token, third)).status_code == 200
     sub = subscription_row(stack, token)
     assert (sub["status"], sub["current_period_start"]) == ("active", third)
     assert sub["current_period_end"] > third
@@ -119,14 +118,24 @@ def test_life_cycle_start_renew_twice_past_due_cancel_and_end(itn, signed_in_age
     assert ledger == [(3, 1500)]
 
     # A failed payment: past due and a notice; the tier stays until the paid period ends.
-    assert itn.post(subscription_itn(agent.id, token, today, payment_status="FAILED")).status_code == 200
+    assert itn(subscription_itn(agent.id, token, today, payment_status="FAILED")).status_code == 200
     assert subscription_row(stack, token)["status"] == "past_due"
     [failed] = notifications(stack, agent.id, "payment_failed")
     assert "payment for your pro plan failed" in failed
     assert balance(stack, agent.id) == 1550
 
-    # Cancelled at PayFast: status cancelled, the tier kept until the period's end.
-    assert itn.post(subscription_itn(agent.id, token, today, payment_status="CANCELLED")).status_code == 200
+    # Cancelled at PayFast (its notice carries 0.00, not the plan's price): status cancelled, the
+    # tier kept until the period's end.
+    cancelled = subscription_itn(
+        agent.id,
+        token,
+        today,
+        payment_status="CANCELLED",
+        amount_gross="0.00",
+        amount_fee="0.00",
+        amount_net="0.00",
+    )
+    assert itn(cancelled).status_code == 200
     state = cli_json(["subscription", "status"])
     assert (state["subscription"]["status"], state["subscription_tier"]) == ("cancelled", "pro")
     assert state["subscription"]["ended_at"] is None
@@ -195,6 +204,9 @@ def test_cancel_pause_resume_through_payfast_api(signed_in_agent, stack, payfast
         f"/subscriptions/{token}/pause",
         {"testing": "true"},
     )
+    # The merchant's headers, signed with the passphrase the stand-in knows (it refuses others).
+    assert (request.headers["merchant-id"], request.headers["version"]) == ("10000100", "v1")
+    assert len(request.headers["signature"]) == 32
 
     resumed = cli_json(["subscription", "resume"])
     # Recorded as a request: only PayFast's next payment makes the subscription active again.
@@ -239,7 +251,7 @@ def test_payfast_refusal_records_nothing(signed_in_agent, stack, payfast_api):
     ).execute()
     result = run_cli(["subscription", "pause"])
     assert result.exit_code == 1
-    assert result.stderr.strip() == "Error: PayFast pause failed: Subscription not found"
+    assert result.stderr.strip() == "Error: PayFast pause failed: Subscription not found."
     assert subscription_row(stack, token)["status"] == "active"
 
     start = run_cli(["subscription", "start", "pro"])
@@ -347,6 +359,40 @@ def test_an_active_plan_that_is_not_renewed_lapses_after_three_days(stack, make_
     assert service.rpc("expire_subscriptions", {}).execute().data >= 1
     sub = subscription_row(stack, token)
     assert (sub["status"], sub["ended_at"] is not None) == ("past_due", True)
+    assert sql(stack, "select subscription_tier::text from public.users where id = %s", agent.id) == [
+        ("free",)
+    ]
+
+
+def test_ending_a_plan_never_waits_for_a_user_busy_with_a_payment(stack, make_agent):
+    """A payment locks the user, then the subscription; ending plans locks the subscription, then
+    the user. So ending skips a user whose row is locked (and ends the plan next time) rather than
+    wait for it, which could deadlock with that payment."""
+    agent = make_agent()
+    token = str(uuid.uuid4())
+    started = {
+        "pf_payment_id": uuid.uuid4().hex,
+        "payment_status": "COMPLETE",
+        "amount_gross": "199.00",
+        "custom_str1": agent.id,
+        "custom_str2": "subscription",
+        "custom_str3": "basic",
+        "token": token,
+    }
+    stack.service_client().rpc("apply_payfast_itn", {"p_itn": started}).execute()
+    sql(
+        stack,
+        "update public.subscriptions set status = 'cancelled', current_period_end = now() - interval '1 day' "
+        "where payfast_subscription_id = %s returning id",
+        token,
+    )
+    with psycopg.connect(stack.dsn) as payment, psycopg.connect(stack.dsn, autocommit=True) as expiry:
+        payment.execute("select 1 from public.users where id = %s for update", (agent.id,))
+        expiry.execute("set statement_timeout = '5s'")
+        assert expiry.execute("select private.expire_subscriptions(%s)", (agent.id,)).fetchone() == (0,)
+        payment.rollback()
+        assert expiry.execute("select private.expire_subscriptions(%s)", (agent.id,)).fetchone() == (1,)
+    assert subscription_row(stack, token)["ended_at"] is not None
     assert sql(stack, "select subscription_tier::text from public.users where id = %s", agent.id) == [
         ("free",)
     ]

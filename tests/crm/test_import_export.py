@@ -34,7 +34,15 @@ def test_valid_file_imports_every_row(signed_in_agent, cli_stack, tmp_path):
     )
     dry = _import(tmp_path, text, "--dry-run", "--json")
     assert dry.exit_code == 0, dry.stderr
-    assert dry.json() == {"rows": 2, "valid": 2, "errors": [], "imported": 0, "dry_run": True}
+    assert dry.json() == {
+        "rows": 2,
+        "valid": 2,
+        "errors": [],
+        "imported": 0,
+        "updated": 0,
+        "skipped": 0,
+        "dry_run": True,
+    }
     assert _count(cli_stack, signed_in_agent.id) == 0
 
     result = _import(tmp_path, text)

@@ -152,7 +152,8 @@ def test_own_template_counts_its_uses_and_points_at_the_latest_output(
     )
     assert template_row(cli_stack, created["id"]) == (0, 0, None)
     listing = add_listing(**LISTING)
-    result = use(created["id"], listing["id"], "--out", str(tmp_path))  # no photo: a text-only post
+    photo = make_photo(tmp_path / "front.jpg")
+    result = use(created["id"], listing["id"], "--photo", str(photo), "--out", str(tmp_path))
     assert result.exit_code == 0, result.stderr
     project = result.json()
     square = next(job for job in project["jobs"] if job["input"]["part"] == "1080x1080")

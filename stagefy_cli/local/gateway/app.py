@@ -11,25 +11,20 @@ from starlette.concurrency import run_in_threadpool
 from starlette.responses import JSONResponse
 from starlette.routing import Mount, Route
 
-from stagefy_cli.local.gateway import auth, rest, storage
+from stagefy_cli.local.gateway import auth, functions, payfast_sandbox, rest, storage
 from stagefy_cli.local.gateway.context import GatewayContext
 
 
-class _BarePath:
-    """Hand `<prefix>` to an app mounted at `<prefix>` as its root path `/`."""
-
-    def __init__(self, app, prefix: str):
-        self.app = app
-        self.prefix = prefix
-
-    async def __call__(self, scope, receive, send):
-        root_path = scope.get("root_path", "") + self.prefix
-        await self.app({**scope, "root_path": root_path, "path": root_path + "/"}, receive, send)
-
-
-def create_app(ctx: GatewayContext, functions: dict | None = None) -> Starlette:
-    """Build the ASGI app. `functions` maps an edge-function name to an ASGI app (mounted under
-    `/functions/v1/<name>`), e.g. the PayFast ITN handler."""
+def create_app(
+    ctx: GatewayContext,
+    function_upstreams: dict[str, str] | None = None,
+    sandbox: payfast_sandbox.PayFastSandbox | None = None,
+    function_jwt: dict[str, bool] | None = None,
+) -> Starlette:
+    """Build the ASGI app. `function_upstreams` maps an Edge Function's name to the URL of its Deno
+    process (see local/functions.py), `function_jwt` to whether the gateway checks the caller's JWT
+    first (true by default); `sandbox`, when the local stack plays PayFast, is served at
+    `/payfast-sandbox`."""
 
     def database_answers() -> bool:
         try:
@@ -51,12 +46,12 @@ def create_app(ctx: GatewayContext, functions: dict | None = None) -> Starlette:
         Mount("/rest/v1", app=rest.create_app(ctx)),
         Mount("/storage/v1", app=storage.create_app(ctx)),
     ]
-    for name, function_app in (functions or {}).items():
-        prefix = f"/functions/v1/{name}"
-        # Supabase serves a function at its bare path; a Mount alone would answer that with a
-        # redirect to the slash form, which PayFast (a POST) does not follow.
-        routes.append(Route(prefix, endpoint=_BarePath(function_app, prefix)))
-        routes.append(Mount(prefix, app=function_app))
+    proxy = functions.create_endpoint(ctx, function_upstreams or {}, function_jwt or {})
+    methods = ["GET", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"]
+    routes.append(Route("/functions/v1/{name}", proxy, methods=methods))
+    routes.append(Route("/functions/v1/{name}/{path:path}", proxy, methods=methods))
+    if sandbox is not None:
+        routes.append(Mount(payfast_sandbox.PREFIX, app=payfast_sandbox.create_app(ctx, sandbox)))
     app = Starlette(routes=routes)
     app.state.ctx = ctx
     return app

@@ -11,6 +11,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from stagefy_cli.local.gateway.auth_errors import AuthError
+from stagefy_cli.local.gateway.body_limit import AUTH_JSON_LIMIT, BodyTooLarge, read_body
 
 log = logging.getLogger(__name__)
 
@@ -19,7 +20,10 @@ Handler = Callable[[Request, dict], Response]
 
 async def read_json(request: Request) -> dict:
     """The request's JSON object; no body is `{}` (supabase-py posts some calls without one)."""
-    raw = await request.body()
+    try:
+        raw = await read_body(request, AUTH_JSON_LIMIT)
+    except BodyTooLarge as exc:
+        raise AuthError(413, "request_too_large", exc.message) from None
     if not raw.strip():
         return {}
     try:

@@ -26,8 +26,14 @@ STATEMENT_TIMEOUTS = {"anon": "3s", "authenticated": "8s"}
 class Database:
     def __init__(self, dsn: str, max_size: int = 16):
         self.dsn = dsn
+        # check: a connection the database dropped (a restart) is replaced before a request gets it.
         self.pool = ConnectionPool(
-            dsn, min_size=1, max_size=max_size, kwargs={"row_factory": dict_row}, open=True
+            dsn,
+            min_size=1,
+            max_size=max_size,
+            kwargs={"row_factory": dict_row},
+            open=True,
+            check=ConnectionPool.check_connection,
         )
 
     def close(self) -> None:

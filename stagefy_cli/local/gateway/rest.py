@@ -20,6 +20,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
+from stagefy_cli.local.gateway.body_limit import REST_JSON_LIMIT, BodyTooLarge, read_body
 from stagefy_cli.local.gateway.context import GatewayContext, InvalidToken
 from stagefy_cli.local.gateway.rest_errors import JSON_MEDIA_TYPE, ApiError, from_database
 from stagefy_cli.local.gateway.rest_query import ApiQuery, parse_query
@@ -389,12 +390,16 @@ def create_app(ctx: GatewayContext) -> Starlette:
     def endpoint(kind: str):
         async def serve(request: Request) -> Response:
             name = request.path_params["name"]
+            try:
+                body = await read_body(request, REST_JSON_LIMIT)
+            except BodyTooLarge as exc:
+                return ApiError(413, "PGRST413", exc.message).response(head=request.method == "HEAD")
             req = RestRequest(
                 method=request.method,
                 path=f"/rpc/{name}" if kind == "rpc" else f"/{name}",
                 headers=_header_dict(request),
                 query_string=request.url.query,
-                body=await request.body(),
+                body=body,
             )
             return await run_in_threadpool(handler.handle, req, kind, name)
 

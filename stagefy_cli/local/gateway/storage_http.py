@@ -21,6 +21,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import Response
 
+from stagefy_cli.local.gateway.body_limit import STORAGE_JSON_LIMIT, BodyTooLarge, read_body
 from stagefy_cli.local.gateway.context import GatewayContext, InvalidToken
 from stagefy_cli.local.gateway.storage_errors import (
     StorageError,
@@ -93,7 +94,10 @@ def jsonable(row: dict) -> dict[str, Any]:
 
 
 async def read_json(request: Request) -> dict:
-    raw = await request.body()
+    try:
+        raw = await read_body(request, STORAGE_JSON_LIMIT)
+    except BodyTooLarge as exc:
+        raise StorageError(413, "Payload too large", "EntityTooLarge", exc.message) from None
     if not raw.strip():
         return {}
     try:

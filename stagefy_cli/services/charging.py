@@ -1,0 +1,32 @@
+"""Calls that charge credits (submissions, retries), safe to repeat.
+
+Each call carries an idempotency key: the server answers a repeated key with the first call's
+project and charges nothing. One key is made per CLI invocation and sent again on our own retries
+after a network failure, when the first request may or may not have reached the server.
+"""
+
+from __future__ import annotations
+
+import time
+import uuid
+
+import httpx
+
+NETWORK_TRIES = 3
+
+
+def new_key() -> str:
+    return uuid.uuid4().hex
+
+
+def charge(ctx, rpc: str, params: dict, idempotency_key: str | None = None) -> dict:
+    """`rpc(params)` with an idempotency key, retried with that same key on network failures."""
+    key = idempotency_key or new_key()
+    for attempt in range(NETWORK_TRIES):
+        try:
+            return ctx.client.rpc(rpc, {**params, "p_idempotency_key": key}).execute().data
+        except httpx.TransportError:
+            if attempt == NETWORK_TRIES - 1:
+                raise
+            time.sleep(0.5 * 2**attempt)
+    raise AssertionError("unreachable")

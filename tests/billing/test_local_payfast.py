@@ -1,0 +1,111 @@
+"""`stagefy local payfast complete | renew`: the local stack plays PayFast, so a purchase made with
+nothing but the agent's session is finished offline, through the real payment function."""
+
+from __future__ import annotations
+
+import os
+
+from stagefy_testing import balance, cli_json, run_cli, sign_in, sql
+
+
+def notifications(stack, user_id: str, kind: str) -> int:
+    return sql(
+        stack, "select count(*) from public.notifications where user_id = %s and type = %s", user_id, kind
+    )[0][0]
+
+
+def test_buy_then_complete_credits_the_pack_exactly_once(sandbox_cli, sandbox_stack):
+    agent = sandbox_cli
+    assert not [name for name in os.environ if "PAYFAST" in name]
+    link = cli_json(["credits", "buy", "starter"])
+    assert link["url"].startswith(f"{sandbox_stack.url}/payfast-sandbox/eng/process?")
+
+    done = run_cli(["local", "payfast", "complete", link["m_payment_id"]])
+    assert done.exit_code == 0, done.stderr
+    assert f"sent COMPLETE for {link['m_payment_id']} (R 149.00" in done.stderr
+    assert balance(sandbox_stack, agent.id) == 150
+    assert cli_json(["credits", "balance"])["credits"] == 150
+
+    # Completing again is PayFast retrying the same notice: answered OK, nothing credited twice.
+    again = cli_json(["local", "payfast", "complete", link["m_payment_id"]])
+    assert (again["function_status"], again["function_answer"]) == (200, "OK")
+    assert balance(sandbox_stack, agent.id) == 150
+    assert sql(
+        sandbox_stack,
+        "select outcome, credits from public.payments where m_payment_id = %s",
+        link["m_payment_id"],
+    ) == [("credited", 100)]
+
+
+def test_a_failed_payment_credits_nothing_and_says_so(sandbox_cli, sandbox_stack):
+    agent = sandbox_cli
+    link = cli_json(["credits", "buy", "agent"])
+    failed = cli_json(["local", "payfast", "complete", link["m_payment_id"], "--fail"])
+    assert (failed["payment_status"], failed["function_status"]) == ("FAILED", 200)
+    assert balance(sandbox_stack, agent.id) == 50
+    assert notifications(sandbox_stack, agent.id, "payment_failed") == 1
+
+
+def test_a_plan_starts_renews_and_is_cancelled_offline(sandbox_cli, sandbox_stack):
+    agent = sandbox_cli
+    link = cli_json(["subscription", "start", "pro"])
+    assert run_cli(["local", "payfast", "complete", link["m_payment_id"]]).exit_code == 0
+    state = cli_json(["subscription", "status"])
+    assert (state["subscription_tier"], state["credits"], state["subscription"]["status"]) == (
+        "pro",
+        550,
+        "active",
+    )
+    first_end = state["subscription"]["current_period_end"]
+
+    renewed = run_cli(["local", "payfast", "renew", link["m_payment_id"]])
+    assert renewed.exit_code == 0, renewed.stderr
+    state = cli_json(["subscription", "status"])
+    assert state["credits"] == 1050
+    assert state["subscription"]["current_period_start"] == first_end
+
+    cancelled = cli_json(["subscription", "cancel", "--yes"])
+    assert cancelled["status"] == "cancelled"
+    assert balance(sandbox_stack, agent.id) == 1050
+
+
+def test_what_cannot_be_completed_is_refused(sandbox_cli, sandbox_stack):
+    unknown = run_cli(["local", "payfast", "complete", "pack-doesnotexist"])
+    assert unknown.exit_code == 5
+    assert "no checkout pack-doesnotexist" in unknown.stderr
+    pack = cli_json(["credits", "buy", "starter"])
+    renew_pack = run_cli(["local", "payfast", "renew", pack["m_payment_id"]])
+    assert renew_pack.exit_code == 2
+    assert "only a subscription renews" in renew_pack.stderr
+    plan = cli_json(["subscription", "start", "basic"])
+    not_started = run_cli(["local", "payfast", "renew", plan["m_payment_id"]])
+    assert not_started.exit_code == 2
+    assert "has not started: complete it first" in not_started.stderr
+    assert balance(sandbox_stack, sandbox_cli.id) == 50
+
+
+def test_only_the_service_role_can_play_payfast(sandbox_cli, monkeypatch, sandbox_stack):
+    monkeypatch.setenv("SUPABASE_SERVICE_ROLE_KEY", sandbox_stack.anon_key)
+    pack = cli_json(["credits", "buy", "starter"])
+    refused = run_cli(["local", "payfast", "complete", pack["m_payment_id"]])
+    assert refused.exit_code == 4
+    assert "the server refused SUPABASE_SERVICE_ROLE_KEY" in refused.stderr
+    assert balance(sandbox_stack, sandbox_cli.id) == 50
+
+
+def test_a_project_that_does_not_simulate_payfast(pay_cli, pay_stack, monkeypatch):
+    """A merchant is configured (as on a hosted project): no sandbox, PayFast itself notifies."""
+    monkeypatch.setenv("SUPABASE_SERVICE_ROLE_KEY", pay_stack.service_role_key)
+    pack = cli_json(["credits", "buy", "starter"])
+    refused = run_cli(["local", "payfast", "complete", pack["m_payment_id"]])
+    assert refused.exit_code == 2
+    assert "only the local stack does" in refused.stderr
+
+
+def test_names_php_would_escape_are_signed_as_payfast_signs_them(sandbox_cli, sandbox_stack, make_agent):
+    agent = make_agent(name="Zoë O'Brien-Nkosi ~ (Coastal) *Realty*")
+    sign_in(agent)
+    link = cli_json(["credits", "buy", "starter"])
+    done = cli_json(["local", "payfast", "complete", link["m_payment_id"]])
+    assert (done["function_status"], done["function_answer"]) == (200, "OK")
+    assert balance(sandbox_stack, agent.id) == 150
