@@ -21,7 +21,7 @@ from typer.core import TyperCommand, TyperGroup
 from typer.exceptions import TyperException
 
 from stagefy_cli import __version__, render
-from stagefy_cli.errors import EXIT_CODES, StagefyError
+from stagefy_cli.errors import EXIT_CODES
 
 # name -> (module, one-line help shown by `stagefy --help`)
 COMMANDS: dict[str, tuple[str, str]] = {
@@ -122,16 +122,9 @@ class LazyGroup(TyperGroup):
         except BrokenPipeError:
             render.exit_closed_pipe()
         except KeyboardInterrupt:
-            typer.echo("\nCancelled.", err=True)
-            ctx.exit(3)
+            ctx.exit(cancelled())
         except Exception as exc:  # every error reaches the user as one line
-            error = _as_stagefy_error(exc)
-            if os.environ.get("STAGEFY_DEBUG") == "1":
-                import traceback
-
-                traceback.print_exc()
-            typer.echo(f"Error: {render.visible(error.message)}", err=True)
-            ctx.exit(error.exit_code)
+            ctx.exit(report_error(exc))
         from stagefy_cli.services.notifications import show_unread_notice
 
         show_unread_notice(args)
@@ -154,14 +147,23 @@ def _name_metavars(command) -> None:
         _name_metavars(sub)
 
 
-def _as_stagefy_error(exc: Exception) -> StagefyError:
-    from stagefy_cli.backend.api_errors import translate
+def cancelled() -> int:
+    """Ctrl-C: say so, exit 3."""
+    typer.echo("\nCancelled.", err=True)
+    return 3
 
-    error = translate(exc)
-    if error is not None:
-        return error
-    detail = str(exc) or type(exc).__name__
-    return StagefyError(f"unexpected error: {detail}. Re-run with STAGEFY_DEBUG=1 for details.")
+
+def report_error(exc: Exception) -> int:
+    """Print a failure as one line (the traceback too under STAGEFY_DEBUG=1); its exit code."""
+    from stagefy_cli.backend.api_errors import as_stagefy_error
+
+    error = as_stagefy_error(exc)
+    if os.environ.get("STAGEFY_DEBUG") == "1":
+        import traceback
+
+        traceback.print_exc()
+    typer.echo(f"Error: {render.visible(error.message)}", err=True)
+    return error.exit_code
 
 
 app = typer.Typer(
@@ -199,9 +201,11 @@ def root(
 
     Example: stagefy edit living-room.jpg --type virtual_staging --style scandinavian
     """
+    from stagefy_cli.backend import client
     from stagefy_cli.backend.config import select_profile
 
     select_profile(profile)
+    client.last_context = None  # a new command (tests run many in one process)
 
 
 def main() -> None:

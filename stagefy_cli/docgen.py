@@ -10,14 +10,15 @@ from pathlib import Path
 DOC = Path(__file__).resolve().parents[1] / "docs" / "commands.md"
 
 
-def _walk(command, path):
+def walk(command, path):
+    """(path, command) for the command and every command under it."""
     yield path, command
     if hasattr(command, "list_commands"):
         from typer import _click
 
         ctx = _click.Context(command)
         for name in command.list_commands(ctx):
-            yield from _walk(command.get_command(ctx, name), (*path, name))
+            yield from walk(command.get_command(ctx, name), (*path, name))
 
 
 def render() -> str:
@@ -34,7 +35,7 @@ def render() -> str:
         "",
     ]
     runner = CliRunner()
-    for path, _command in _walk(root, ()):
+    for path, _command in walk(root, ()):
         result = runner.invoke(
             app, [*path, "--help"], prog_name="stagefy", env={"COLUMNS": "100", "TERM": "dumb"}
         )

@@ -4,7 +4,9 @@ Importing Typer costs ~10x a bare `python -c pass` on these machines, so the two
 for most often and expect instantly -- `stagefy --help` (or no arguments) and `stagefy --version` --
 are served without importing it: the root help is rendered from the Typer app into `root_help.txt`
 (`python -m stagefy_cli.entry --write-help`; a test fails when it is stale). Everything else goes
-through the Typer app in `cli.py`.
+through the Typer app in `cli.py`, except tab completion (answered by `completions.py` from a
+generated index) and the everyday read commands, which `fast_path.py` runs without building the
+Typer app (no pydantic import).
 """
 
 from __future__ import annotations
@@ -50,6 +52,19 @@ def _main(args: list[str]) -> None:
     if args == ["--write-help"]:
         HELP_FILE.write_text(render_root_help(), encoding="utf-8")
         return
+    if os.environ.get("_STAGEFY_COMPLETE", "").startswith("complete_"):
+        from stagefy_cli.completions import answer
+
+        text, code = answer()
+        if text:
+            sys.stdout.write(text + "\n")
+        sys.exit(code)
+    if not os.environ.get("_STAGEFY_COMPLETE"):
+        from stagefy_cli.fast_path import run
+
+        code = run(args)
+        if code is not None:
+            sys.exit(code)
     from stagefy_cli.cli import main as typer_main
 
     typer_main()

@@ -1,31 +1,32 @@
 """Sky replacement and day-to-dusk by classic image processing, for the local provider.
 
-The sky is found as the bright, smooth, grey-or-blue region that reaches down from the top edge of
-the photo, column by column (a vectorised flood from the top: `cumprod` down each column). It is
-measured on a reduced copy, then refined at full size with the brightness test, so roof lines stay
-crisp. When no convincing sky is found (an interior, a sky hidden by trees) the edit is refused
-rather than painted over a ceiling.
+The sky is found and refined to the real roof lines and leaves (`sky_mask`), a new sky is painted
+to match the photo's brightness, light and grain (`sky_paint`), and the two are composited with
+the old sky taken out of the edge pixels: an antialiased edge pixel is part old sky, part roof, so
+its old-sky share is subtracted before the new sky's share is added, leaving no grey fringe.
 
-Day to dusk replaces that sky with a twilight gradient and grades the rest of the scene into evening
-light. It does not switch on window lights: placing them honestly needs a generative model.
+Day to dusk also grades the scene into evening light (darker, warmer) and lights the windows it
+finds (`windows`) with a warm glow that spills softly onto the wall around them. When no
+convincing sky is found (an interior, a sky hidden by trees) the edit is refused rather than
+painted over a ceiling.
 """
 
 from __future__ import annotations
 
+import cv2
 import numpy as np
-from PIL import Image, ImageFilter
+from PIL import Image
 
 from .base import UnsupportedEdit
 from .catalog import providers_for
+from .sky_mask import NoSkyFound, Sky, find_sky, sample_at
+from .sky_paint import clear_sky, dusk_sky
+from .windows import window_mask
 
-LUMA = np.array([0.299, 0.587, 0.114], dtype=np.float32)
-WORK_SIZE = 400  # long side of the copy the sky is detected on
-MIN_SKY_SHARE, MAX_SKY_SHARE = 0.04, 0.7
-MIN_TOP_COVERAGE = 0.35  # share of the top row that must be sky
-MIN_CONTRAST = 1.12  # the sky is this much brighter than the rest of the scene
-
-CLEAR_SKY = ((52, 110, 196), (120, 170, 225), (196, 220, 240))  # zenith, middle, horizon
-DUSK_SKY = ((22, 32, 82), (92, 74, 132), (246, 146, 84))
+WINDOW_LIGHT = np.array([1.0, 0.74, 0.42], np.float32)
+EVENING_LIGHT = np.array([1.0, 0.88, 0.72], np.float32)  # warm: the last sun and the lamps inside
+EVENING_EXPOSURE, EVENING_GAMMA = 0.5, 1.25
+GLOW_SPILL = 0.35
 
 
 class NoSky(UnsupportedEdit):
@@ -34,89 +35,85 @@ class NoSky(UnsupportedEdit):
 
 def replace_sky(image: Image.Image, seed: int) -> Image.Image:
     """A clear blue sky with soft clouds in place of the photo's sky."""
-    alpha, horizon = sky_alpha(image, "sky_replacement")
-    sky = _gradient_sky(image.size, horizon, CLEAR_SKY)
-    sky = _with_clouds(sky, seed)
-    return _composite(np.asarray(image, np.float32), sky, alpha)
+    sky = _sky(image, "sky_replacement")
+    rows = _sky_rows(sky)
+    return _composite(_foreground(image, sky), clear_sky(image.width, rows, sky, seed), sky.alpha)
 
 
 def day_to_dusk(image: Image.Image, seed: int) -> Image.Image:
-    """A twilight sky and an evening grade of everything under it."""
-    alpha, horizon = sky_alpha(image, "day_to_dusk")
-    sky = _gradient_sky(image.size, horizon, DUSK_SKY)
-    scene = np.asarray(image, np.float32) / 255.0
-    # Evening: about a stop and a half darker, shadows deeper, a cool cast with a warm horizon glow.
-    evening = (scene**1.25) * 0.42 * np.array([0.95, 0.95, 1.08], np.float32)
-    rows = np.linspace(0.0, 1.0, image.height, dtype=np.float32)[:, None, None]
-    glow = np.clip(1 - np.abs(rows - horizon / image.height) * 4, 0, 1) * np.array(
-        [0.10, 0.05, 0.0], np.float32
-    )
-    evening = np.clip(evening + glow * scene, 0, 1) * 255
-    return _composite(evening, sky, alpha)
+    """A twilight sky, the scene in evening light, and its windows lit from inside."""
+    sky = _sky(image, "day_to_dusk")
+    scene = _foreground(image, sky)
+    windows = window_mask(scene, sky.alpha)
+    evening = cv2.LUT(scene, _EVENING_TABLE)
+    if windows.any():
+        _light_windows(evening, windows, max(image.size))
+    return _composite(evening, dusk_sky(image.width, _sky_rows(sky), sky, seed), sky.alpha)
 
 
-def sky_alpha(image: Image.Image, edit_type: str) -> tuple[np.ndarray, int]:
-    """A soft (H, W, 1) sky mask in 0..1 and the row where the sky ends; NoSky when there is none."""
-    factor = max(1, max(image.size) // WORK_SIZE)
-    small = np.asarray(image.reduce(factor) if factor > 1 else image, np.float32) / 255.0
-    luma = small @ LUMA
-    brightest, darkest = small.max(axis=2), small.min(axis=2)
-    saturation = (brightest - darkest) / np.maximum(brightest, 1e-3)
-    blueish = (small[..., 2] > small[..., 0] + 0.03) & (small[..., 2] >= small[..., 1])
-    gradient = np.abs(np.diff(luma, axis=0, prepend=luma[:1])) + np.abs(
-        np.diff(luma, axis=1, prepend=luma[:, :1])
-    )
-    bright = max(0.45, 0.75 * float(np.percentile(luma, 97)))  # near the brightest, as skies are
-    candidate = (luma > bright) & (gradient < 0.035) & ((saturation < 0.22) | (blueish & (saturation < 0.7)))
-    mask = np.cumprod(candidate, axis=0).astype(bool)
+def _light_windows(evening: np.ndarray, windows: np.ndarray, long_side: int) -> None:
+    """Fill the panes with warm light and let it spill softly onto the wall around them (in place).
+    The spill is blurred on a reduced copy: it is smooth, and a wide blur at full size is slow."""
+    height, width = windows.shape
+    factor = max(1, long_side // 1000)
+    small = cv2.resize(windows, (width // factor, height // factor), interpolation=cv2.INTER_AREA)
+    spill = cv2.GaussianBlur(small, (0, 0), max(1.0, 0.01 * long_side / factor)) * GLOW_SPILL
+    spill = cv2.resize(np.maximum(spill, small), (width, height), interpolation=cv2.INTER_LINEAR)
+    rows = np.nonzero(spill.max(axis=1) > 1 / 255)[0]
+    if not len(rows):
+        return
+    top, bottom = rows.min(), rows.max() + 1
+    part = evening[top:bottom].astype(np.float32) / 255.0
+    glow, pane = spill[top:bottom, :, None], windows[top:bottom, :, None]
+    part += (1 - part) * np.minimum(glow, GLOW_SPILL) * WINDOW_LIGHT
+    part += (WINDOW_LIGHT - part) * pane
+    evening[top:bottom] = cv2.convertScaleAbs(part, alpha=255)
 
-    share, top = mask.mean(), mask[0].mean()
-    rest = luma[~mask].mean() if (~mask).any() else 1.0
-    if (
-        not (MIN_SKY_SHARE <= share <= MAX_SKY_SHARE and top >= MIN_TOP_COVERAGE)
-        or luma[mask].mean() < rest * MIN_CONTRAST
-    ):
+
+def _evening_table() -> np.ndarray:
+    """The evening grade as a per-channel lookup table: darker, deeper shadows, warm light."""
+    levels = (np.arange(256, dtype=np.float32) / 255.0)[:, None]
+    graded = np.power(levels, EVENING_GAMMA) * (EVENING_EXPOSURE * EVENING_LIGHT)
+    return np.clip(graded * 255 + 0.5, 0, 255).astype(np.uint8).reshape(1, 256, 3)
+
+
+_EVENING_TABLE = _evening_table()
+
+
+def _sky(image: Image.Image, edit_type: str) -> Sky:
+    try:
+        return find_sky(image)
+    except NoSkyFound:
         able = ", ".join(name for name in providers_for(edit_type) if name != "local")
         raise NoSky(
             f"local found no open sky in this photo (it needs a bright sky along the top of an exterior photo); "
             f"use {able} for {edit_type}"
-        )
-    horizon = int((np.nonzero(mask.any(axis=1))[0].max() + 1) * factor)
-
-    # Full size: the coarse region, widened a little, intersected with a soft brightness test.
-    coarse = Image.fromarray(mask.astype(np.uint8) * 255).resize(image.size, Image.Resampling.BILINEAR)
-    coarse = coarse.filter(ImageFilter.MaxFilter(5)).filter(ImageFilter.GaussianBlur(factor))
-    full_luma = np.asarray(image.convert("L"), np.float32) / 255.0
-    bright_enough = np.clip((full_luma - (bright - 0.08)) / 0.08, 0, 1)
-    alpha = np.asarray(coarse, np.float32) / 255.0 * bright_enough
-    alpha = np.asarray(
-        Image.fromarray((alpha * 255).astype(np.uint8)).filter(ImageFilter.GaussianBlur(1)), np.float32
-    )
-    return (alpha / 255.0)[..., None], max(horizon, 1)
+        ) from None
 
 
-def _gradient_sky(size: tuple[int, int], horizon: int, colours) -> np.ndarray:
-    """A vertical three-stop gradient from the top edge to the horizon row (constant below it)."""
-    width, height = size
-    t = np.clip(np.arange(height, dtype=np.float32) / horizon, 0, 1)[:, None]
-    zenith, middle, low = (np.array(c, np.float32) for c in colours)
-    upper = zenith + (middle - zenith) * np.clip(t * 2, 0, 1)
-    column = np.where(t < 0.5, upper, middle + (low - middle) * np.clip(t * 2 - 1, 0, 1))
-    return np.broadcast_to(column[:, None, :], (height, width, 3))
+def _foreground(image: Image.Image, sky: Sky) -> np.ndarray:
+    """The photo (uint8 RGB) with the old sky's share taken out of the partly-sky edge pixels:
+    pixel = a * old sky + (1 - a) * foreground, solved for the foreground."""
+    pixels = np.array(image)
+    rows, cols = np.nonzero((sky.alpha > 0) & (sky.alpha < 1))
+    if len(rows):
+        alpha = sky.alpha[rows, cols][:, None]
+        old = sample_at(sky.colour, rows, cols, sky.factor)
+        seen = pixels[rows, cols].astype(np.float32) / 255.0
+        pixels[rows, cols] = np.clip((seen - alpha * old) / (1 - alpha) * 255 + 0.5, 0, 255).astype(np.uint8)
+    return pixels
 
 
-def _with_clouds(sky: np.ndarray, seed: int) -> np.ndarray:
-    """Soft white clouds from smooth random noise (a few blobs, different for every seed)."""
-    height, width = sky.shape[:2]
-    rng = np.random.default_rng(seed)
-    noise = Image.fromarray((rng.random((6, 9)) * 255).astype(np.uint8)).resize(
-        (width, height), Image.Resampling.BICUBIC
-    )
-    noise = noise.filter(ImageFilter.GaussianBlur(max(width, height) / 60))
-    density = np.clip((np.asarray(noise, np.float32) / 255.0 - 0.55) / 0.25, 0, 1)[..., None] * 0.85
-    return sky + (np.float32(250) - sky) * density
+def _sky_rows(sky: Sky) -> int:
+    """How many rows from the top hold any sky: only those need a new sky painted."""
+    return int(np.nonzero(sky.alpha.any(axis=1))[0].max()) + 1
 
 
 def _composite(scene: np.ndarray, sky: np.ndarray, alpha: np.ndarray) -> Image.Image:
-    out = scene + (sky - scene) * alpha
-    return Image.fromarray(np.clip(out + 0.5, 0, 255).astype(np.uint8))
+    """scene * (1 - alpha) + sky * alpha over the rows the sky covers (in place, one C pass over
+    uint8 planes)."""
+    rows = sky.shape[0]
+    painted = cv2.convertScaleAbs(sky, alpha=255)
+    weight = np.ascontiguousarray(alpha[:rows])
+    scene[:rows] = cv2.blendLinear(painted, scene[:rows], weight, 1 - weight)
+    return Image.fromarray(scene)

@@ -1,8 +1,8 @@
-"""Translate supabase-py's exceptions (PostgREST, GoTrue, Storage, Functions, transport) into
-StagefyErrors.
+"""Translate API failures (PostgREST, GoTrue, Storage, Functions, transport) into StagefyErrors.
 
-The same mapping serves the hosted project and the embedded stack, because both answer in the
-documented PostgREST/GoTrue/Storage shapes.
+One mapping for both client paths: supabase-py's exceptions, and the `ApiError` the CLI's own thin
+client (`backend/wire.py`) raises. The same mapping serves the hosted project and the embedded
+stack, because both answer in the documented PostgREST/GoTrue/Storage shapes.
 """
 
 from __future__ import annotations
@@ -24,6 +24,20 @@ FORBIDDEN_SQLSTATE = "P0403"
 INVALID_INPUT_SQLSTATE = "P0422"
 
 _SIGN_IN = "Run: stagefy auth login"
+
+
+class ApiError(Exception):
+    """A failed call of the thin client, with the fields supabase-py's exceptions carry.
+
+    `service` is "postgrest", "auth", "storage" or "transport" (the server could not be reached).
+    """
+
+    def __init__(self, service: str, message: str, *, code: str | None = None, status: int = 0):
+        super().__init__(message)
+        self.service = service
+        self.message = message
+        self.code = code
+        self.status = status
 
 
 def _sentence(text: str) -> str:
@@ -112,6 +126,9 @@ def translate(exc: BaseException) -> StagefyError | None:
     """A StagefyError for a known client exception, or None when `exc` is not one of them."""
     if isinstance(exc, StagefyError):
         return exc
+    if isinstance(exc, ApiError):
+        mapping = {"postgrest": from_postgrest, "auth": from_auth, "storage": from_storage}
+        return mapping[exc.service](exc) if exc.service in mapping else _unreachable(exc.message)
     module = type(exc).__module__ or ""
     name = type(exc).__name__
     if module.startswith("postgrest") and name == "APIError":
@@ -123,6 +140,19 @@ def translate(exc: BaseException) -> StagefyError | None:
     if module.startswith("supabase_functions"):
         return from_functions(exc)
     if module.startswith(("httpx", "httpcore")):
-        detail = re.sub(r"\s+", " ", str(exc)) or name
-        return StagefyError(f"cannot reach the server ({detail}). Check your connection and profile URL.")
+        return _unreachable(str(exc) or name)
     return None
+
+
+def _unreachable(detail: str) -> StagefyError:
+    detail = re.sub(r"\s+", " ", detail)
+    return StagefyError(f"cannot reach the server ({detail}). Check your connection and profile URL.")
+
+
+def as_stagefy_error(exc: BaseException) -> StagefyError:
+    """The one line every failure reaches the user as: a known API error, else an unexpected one."""
+    error = translate(exc)
+    if error is not None:
+        return error
+    detail = str(exc) or type(exc).__name__
+    return StagefyError(f"unexpected error: {detail}. Re-run with STAGEFY_DEBUG=1 for details.")

@@ -1,13 +1,13 @@
-"""supabase-py clients for the active profile, with the session kept in the SessionStore.
+"""Clients for the active profile: the thin client and supabase-py, sharing one SessionStore.
 
 The CLI only ever holds the anon key and the user's own session, so row level security decides
 what each user may see and do. The same code runs against a hosted project and the local stack.
+Why two clients: docs/architecture.md.
 """
 
 from __future__ import annotations
 
 import sys
-import time
 from dataclasses import dataclass
 
 from stagefy_cli.backend.config import Profile, current_profile
@@ -38,39 +38,99 @@ def resolve_endpoint(profile: Profile) -> Endpoint:
     return Endpoint(state.api_url, stack.keys().anon_key)  # type: ignore[union-attr]
 
 
-def create(profile: Profile | None = None, key: str | None = None):
-    """A client for the profile whose auth state persists in the profile's session store."""
+def create(profile: Profile | None = None, key: str | None = None, store: SessionStore | None = None):
+    """A supabase-py client for the profile whose auth state persists in the profile's session store."""
     from supabase import ClientOptions, create_client
 
     profile = profile or current_profile()
     endpoint = resolve_endpoint(profile)
-    options = ClientOptions(storage=SessionStore(profile.name), auto_refresh_token=True, persist_session=True)
+    store = store or SessionStore(profile.name)
+    options = ClientOptions(storage=store, auto_refresh_token=True, persist_session=True)
     return create_client(endpoint.url, key or endpoint.anon_key, options=options)
 
 
-@dataclass
-class UserContext:
-    """A signed-in user's client and identity, handed to the services."""
+class Tokens:
+    """The signed-in session of the thin client: hands out an access token, refreshing it first
+    when it is about to expire, and saving the rotated refresh token in the shared store."""
 
-    client: object
-    user_id: str
-    email: str
+    def __init__(self, store: SessionStore, wire, anon_key: str, session):
+        self._store = store
+        self._wire = wire
+        self._anon_key = anon_key
+        self.session = session
+
+    def access_token(self) -> str:
+        from stagefy_cli.backend import gotrue
+
+        if self.session.expires_soon():
+            # supabase-py may have refreshed already (same store): its rotated token is the live one
+            latest = gotrue.stored(self._store)
+            if latest is None:
+                raise AuthRequired(f"your session has ended. {_SIGN_IN}")
+            self.session = latest
+        if self.session.expires_soon():
+            self.session = gotrue.refresh(self._store, self._wire, self._anon_key, self.session)
+        return self.session.access_token
+
+
+class UserContext:
+    """A signed-in user's identity and clients, handed to the services.
+
+    `rest` is the thin client (PostgREST reads, Storage downloads: cheap to import, used by the
+    everyday commands); `client` is supabase-py, created on first use, for the rest (writes, RPCs,
+    uploads). Both send only the anon key and this user's session, kept in one session store.
+    """
+
+    def __init__(
+        self, client=None, user_id: str = "", email: str = "", *, rest=None, tokens=None, connect=None
+    ):
+        self._client = client
+        self._connect = connect
+        self.rest = rest if rest is not None else client
+        self.tokens = tokens
+        self.user_id = user_id
+        self.email = email
+
+    @property
+    def client(self):
+        if self._client is None:
+            self._client = self._connect()
+        return self._client
+
+
+last_context: UserContext | None = None  # the last signed_in() of this process (for the unread notice)
 
 
 def signed_in() -> UserContext:
-    """A client with a valid session (refreshed transparently), or AuthRequired."""
-    from supabase_auth.errors import AuthError
+    """The signed-in user (the session refreshed first when it is about to expire), or AuthRequired."""
+    global last_context
+    from stagefy_cli.backend import gotrue
+    from stagefy_cli.backend.api_errors import ApiError
+    from stagefy_cli.backend.rest import RestClient
+    from stagefy_cli.backend.wire import Wire
 
-    client = create()
-    try:
-        session = client.auth.get_session()
-    except AuthError as exc:
-        raise AuthRequired(f"your session has expired. {_SIGN_IN}") from exc
+    profile = current_profile()
+    endpoint = resolve_endpoint(profile)
+    store = SessionStore(profile.name)
+    session = gotrue.stored(store)
     if session is None:
         raise AuthRequired(f"not signed in. {_SIGN_IN}")
-    if session.expires_at and session.expires_at <= time.time():
-        raise AuthRequired(f"your session has expired. {_SIGN_IN}")
-    return UserContext(client=client, user_id=session.user.id, email=session.user.email or "")
+    wire = Wire(endpoint.url)
+    tokens = Tokens(store, wire, endpoint.anon_key, session)
+    try:
+        tokens.access_token()
+    except ApiError as exc:
+        if exc.service == "auth":
+            raise AuthRequired(f"your session has expired. {_SIGN_IN}") from exc
+        raise
+    last_context = UserContext(
+        user_id=tokens.session.user_id,
+        email=tokens.session.email,
+        rest=RestClient(wire, endpoint.anon_key, tokens.access_token),
+        tokens=tokens,
+        connect=lambda: create(profile, store=store),
+    )
+    return last_context
 
 
 def service_client(url: str | None = None, service_key: str | None = None):

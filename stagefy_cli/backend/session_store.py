@@ -6,7 +6,12 @@ no usable backend, a 0600 file in the config dir, and a one-time warning that sa
 `STAGEFY_REQUIRE_KEYRING=1` refuses the file instead.
 
 `SessionStore` implements supabase-py's storage hook (get_item/set_item/remove_item), so the client
-itself reads the session at start-up and writes the rotated refresh token after every refresh.
+itself reads the session at start-up and writes the rotated refresh token after every refresh; the
+thin client (`gotrue.py`) reads and writes the same entry.
+
+Once a session lives in the fallback file, it is read from there without asking the keyring (whose
+import and backend discovery cost more than the rest of an everyday command); signing out removes
+the file, and the next sign-in looks for a keyring again.
 """
 
 from __future__ import annotations
@@ -15,11 +20,7 @@ import contextlib
 import json
 import os
 import sys
-from concurrent.futures import ThreadPoolExecutor
-from concurrent.futures import TimeoutError as FutureTimeout
 from pathlib import Path
-
-from supabase_auth import SyncSupportedStorage
 
 from stagefy_cli.backend.paths import config_dir, write_private_file
 from stagefy_cli.errors import StagefyError
@@ -33,6 +34,9 @@ class KeyringUnavailable(Exception):
 
 
 def _bounded(fn, *args):
+    from concurrent.futures import ThreadPoolExecutor
+    from concurrent.futures import TimeoutError as FutureTimeout
+
     pool = ThreadPoolExecutor(max_workers=1)
     try:
         return pool.submit(fn, *args).result(timeout=KEYRING_TIMEOUT_S)
@@ -65,13 +69,15 @@ def _warned_marker() -> Path:
     return config_dir() / "sessions" / ".file-store-warned"
 
 
-class SessionStore(SyncSupportedStorage):
+class SessionStore:
     """All of a profile's auth items, kept as one JSON document in the keyring or the fallback file."""
 
     def __init__(self, profile: str):
         self.profile = profile
-        self._use_keyring = _keyring_usable()
-        if not self._use_keyring and os.environ.get("STAGEFY_REQUIRE_KEYRING") == "1":
+        require_keyring = os.environ.get("STAGEFY_REQUIRE_KEYRING") == "1"
+        in_file = not require_keyring and fallback_path(profile).exists()
+        self._use_keyring = not in_file and _keyring_usable()
+        if not self._use_keyring and require_keyring:
             raise StagefyError(
                 "no OS keyring is available and STAGEFY_REQUIRE_KEYRING=1 forbids the file fallback. "
                 "Install a keyring backend or unset STAGEFY_REQUIRE_KEYRING."

@@ -109,5 +109,4 @@ def token() -> None:
     """
     from stagefy_cli.backend import client
 
-    ctx = client.signed_in()
-    typer.echo(ctx.client.auth.get_session().access_token)
+    typer.echo(client.signed_in().tokens.access_token())

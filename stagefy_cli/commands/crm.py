@@ -79,7 +79,7 @@ def _show_contact(contact: dict, as_json: bool, fields: str | None) -> None:
         ],
     )
     if contact.get("listings"):
-        render.console().print()
+        typer.echo()  # a blank line (no Rich needed for it)
         render.print_table(contact["listings"], _listing_columns(), title="Listings")
 
 
@@ -113,7 +113,7 @@ def _show_listing(listing: dict, as_json: bool, fields: str | None) -> None:
     if listing.get("media"):
         from stagefy_cli.commands.media import media_columns
 
-        render.console().print()
+        typer.echo()  # a blank line (no Rich needed for it)
         render.print_table(listing["media"], media_columns(), title="Media")
 
 

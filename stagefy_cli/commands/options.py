@@ -20,14 +20,14 @@ def choices(source: str):
     return complete
 
 
-def _needs_json(ctx: typer.Context, value):
+def needs_json(ctx: typer.Context, value):
     """`--fields` narrows `--json` output; alone it would be silently ignored, so it is refused."""
     if value and not ctx.params.get("as_json"):
         raise typer.BadParameter("it narrows --json output; add --json")
     return value
 
 
-# eager: read before --fields whatever the order on the command line, so _needs_json sees it
+# eager: read before --fields whatever the order on the command line, so needs_json sees it
 JSON = typer.Option(
     False, "--json", is_eager=True, help="Print JSON (the schema's column names) instead of a table."
 )
@@ -36,7 +36,7 @@ FIELDS = typer.Option(
     "--fields",
     help="With --json, only these comma-separated fields.",
     metavar="A,B",
-    callback=_needs_json,
+    callback=needs_json,
 )
 YES = typer.Option(False, "--yes", "-y", help="Do not ask for confirmation.")
 LIMIT = typer.Option(30, "--limit", "-L", min=1, max=10000, help="Show at most this many rows.")

@@ -90,7 +90,7 @@ def render_project(project: dict) -> None:
         for job in project["jobs"]:
             job["source"] = (job.get("input") or {}).get("filename")
             job["variation"] = (job.get("input") or {}).get("variation")
-        render.console().print()
+        typer.echo()  # a blank line (no Rich needed for it)
         render.print_table(
             project["jobs"],
             [

@@ -2,7 +2,8 @@
 
 These are pure functions of their inputs; the worker and commands decide where files come from and
 where results go. Rendering streams: one source is decoded at a time (two during a cross-fade), so
-a 60-photo video needs no more memory than a 3-photo one.
+a 60-photo video needs no more memory than a 3-photo one. The pixels are moved by libavfilter and
+libx264 (through PyAV), as the `ffmpeg` command line would, so rendering costs about what it does.
 """
 
 from __future__ import annotations
@@ -61,8 +62,8 @@ def _with_cards(
     closing: ClosingCard | None,
 ) -> list[Segment]:
     card_frames = round(CARD_SECONDS * fps)
-    head = [StillSegment(render_opening_card(opening, size), card_frames)] if opening else []
-    tail = [StillSegment(render_closing_card(closing, size), card_frames)] if closing else []
+    head = [StillSegment(render_opening_card(opening, size), card_frames, fps)] if opening else []
+    tail = [StillSegment(render_closing_card(closing, size), card_frames, fps)] if closing else []
     return [*head, *body, *tail]
 
 
@@ -80,7 +81,7 @@ def _render(
     track = MusicTrack(Path(music), total / fps) if music is not None else None
     write_mp4(
         Path(out_path),
-        timeline(segments, overlap),
+        timeline(segments, overlap, size, fps),
         size=size,
         fps=fps,
         total=total,
@@ -117,7 +118,7 @@ def render_slideshow(
         check_photo(photo, index, len(photos))
     per_photo = max(1, round(seconds_per_photo * fps))
     body: list[Segment] = [
-        PhotoSegment(photo, index, len(photos), size, motion_for(index), per_photo)
+        PhotoSegment(photo, index, len(photos), size, motion_for(index), per_photo, fps)
         for index, photo in enumerate(photos)
     ]
     segments = _with_cards(body, size, fps, opening, closing)

@@ -1,8 +1,7 @@
-"""An MP4 writer: H.264 (yuv420p) video from PIL frames, optional AAC music interleaved by time.
+"""An MP4 writer: H.264 (yuv420p) video from libav frames, optional AAC music interleaved by time.
 
-Frames are produced on a helper thread while the main thread encodes: Pillow's resampling and
-x264 both release the GIL, so the two cores of a small machine both work. The queue holds only a
-few frames, which keeps memory flat.
+Frames are produced on a helper thread (libavfilter graphs) while the main thread encodes, so the
+two cores of a small machine both work. The queue holds only a few frames, which keeps memory flat.
 """
 
 from __future__ import annotations
@@ -10,10 +9,10 @@ from __future__ import annotations
 import queue
 import threading
 from collections.abc import Callable, Iterator
+from fractions import Fraction
 from pathlib import Path
 
 import av
-from PIL import Image
 
 from stagefy_cli.imaging.video_audio import SAMPLE_RATE, MusicTrack
 
@@ -27,7 +26,7 @@ _DONE = object()
 class _Producer(threading.Thread):
     """Runs the frame generator ahead of the encoder; its exception is re-raised on the consumer side."""
 
-    def __init__(self, frames: Iterator[Image.Image]):
+    def __init__(self, frames: Iterator[av.VideoFrame]):
         super().__init__(daemon=True)
         self.frames = frames
         self.queue: queue.Queue = queue.Queue(maxsize=QUEUE_FRAMES)
@@ -51,7 +50,7 @@ class _Producer(threading.Thread):
                 continue
         return False
 
-    def __iter__(self) -> Iterator[Image.Image]:
+    def __iter__(self) -> Iterator[av.VideoFrame]:
         while True:
             item = self.queue.get()
             if item is _DONE:
@@ -67,7 +66,7 @@ class _Producer(threading.Thread):
 
 def write_mp4(
     out_path: Path,
-    frames: Iterator[Image.Image],
+    frames: Iterator[av.VideoFrame],
     *,
     size: tuple[int, int],
     fps: int,
@@ -95,8 +94,9 @@ def write_mp4(
                 audio_frames = music.frames()
             pending_audio = next(audio_frames, None) if audio_frames else None
             producer.start()
-            for done, image in enumerate(producer, start=1):
-                container.mux(video.encode(av.VideoFrame.from_image(image)))
+            for done, frame in enumerate(producer, start=1):
+                frame.pts, frame.time_base = done - 1, Fraction(1, fps)
+                container.mux(video.encode(frame))
                 # Keep audio just ahead of the video so the file is interleaved for streaming players.
                 while pending_audio is not None and pending_audio.pts <= done * SAMPLE_RATE / fps:
                     container.mux(audio.encode(pending_audio))

@@ -61,8 +61,16 @@ def load_cover(
     return upright.resize(target, Image.Resampling.BICUBIC, reducing_gap=2.0)
 
 
-def load_fill(source: PhotoSource, index: int, total: int, size: tuple[int, int]) -> Image.Image:
-    """The photo cropped around its centre to exactly `size`, as a frame or a layout cell shows it."""
-    covered = load_cover(source, index, total, size, size)
+def load_fill(
+    source: PhotoSource,
+    index: int,
+    total: int,
+    size: tuple[int, int],
+    decode_at_least: tuple[int, int] | None = None,
+) -> Image.Image:
+    """The photo cropped around its centre to exactly `size`, as a frame or a layout cell shows it.
+    `decode_at_least` lets a JPEG be decoded at a smaller draft scale when `size` may be a little
+    soft (a photo the video zooms into)."""
+    covered = load_cover(source, index, total, size, decode_at_least or size)
     left, top = (covered.width - size[0]) // 2, (covered.height - size[1]) // 2
     return covered.crop((left, top, left + size[0], top + size[1]))

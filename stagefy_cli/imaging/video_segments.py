@@ -1,9 +1,9 @@
 """Segments of a video (a still card, a photo in motion, a video clip) and the cross-fade timeline.
 
-A segment knows its length in frames up front and yields exactly that many frames at the output
-size, loading its source only when its first frame is asked for and dropping it after its last.
-The timeline therefore holds at most two sources at once: the current one and, during the
-cross-fade, the next.
+A segment knows its length in frames up front and yields exactly that many yuv420p frames at the
+output size, loading its source only when its first frame is asked for and dropping it after its
+last. The timeline therefore holds at most two sources at once: the current one and, during the
+cross-fade, the next. Motion is OpenCV's (`video_motion`), cross-fades libavfilter's (`video_filters`).
 """
 
 from __future__ import annotations
@@ -16,25 +16,28 @@ from typing import Protocol
 import av
 from PIL import Image, ImageOps
 
-from stagefy_cli.imaging.video_motion import Motion, cover_size, motion_frame
-from stagefy_cli.imaging.video_photos import PhotoSource, describe, load_cover
+from stagefy_cli.imaging.video_filters import PIXEL_FORMAT, Still, crossfade, still_frame
+from stagefy_cli.imaging.video_motion import Motion, cover_size, motion_frames
+from stagefy_cli.imaging.video_photos import PhotoSource, describe, load_fill
 from stagefy_cli.imaging.video_types import PhotoError
 
 
 class Segment(Protocol):
     frame_count: int
 
-    def frames(self) -> Iterator[Image.Image]: ...
+    def frames(self) -> Iterator[av.VideoFrame]: ...
 
 
 @dataclass
 class StillSegment:
     image: Image.Image
     frame_count: int
+    fps: int
 
-    def frames(self) -> Iterator[Image.Image]:
+    def frames(self) -> Iterator[av.VideoFrame]:
+        still = Still(self.image, self.fps)
         for _ in range(self.frame_count):
-            yield self.image
+            yield still.frame()
 
 
 @dataclass
@@ -45,12 +48,16 @@ class PhotoSegment:
     size: tuple[int, int]
     motion: Motion
     frame_count: int
+    fps: int
 
-    def frames(self) -> Iterator[Image.Image]:
-        photo = load_cover(self.source, self.index, self.total, cover_size(self.size), self.size)
-        last = max(1, self.frame_count - 1)
-        for number in range(self.frame_count):
-            yield motion_frame(photo, self.size, self.motion, number / last)
+    def frames(self) -> Iterator[av.VideoFrame]:
+        photo = load_fill(
+            self.source, self.index, self.total, cover_size(self.size), decode_at_least=self.size
+        )
+        planes = still_frame(photo, self.fps).to_ndarray()
+        del photo
+        for picture in motion_frames(planes, self.size, self.motion, self.frame_count):
+            yield av.VideoFrame.from_ndarray(picture, format=PIXEL_FORMAT)
 
 
 class ClipSegment:
@@ -78,7 +85,7 @@ class ClipSegment:
             f"{describe(self.path, self.index, self.total, 'Clip')} cannot be read: {reason}", self.index
         )
 
-    def frames(self) -> Iterator[Image.Image]:
+    def frames(self) -> Iterator[av.VideoFrame]:
         try:
             with av.open(str(self.path)) as container:
                 stream = container.streams.video[0]
@@ -87,7 +94,7 @@ class ClipSegment:
         except av.FFmpegError as exc:
             raise self._error(exc) from None
 
-    def _retimed(self, decoded: Iterator[av.VideoFrame]) -> Iterator[Image.Image]:
+    def _retimed(self, decoded: Iterator[av.VideoFrame]) -> Iterator[av.VideoFrame]:
         """Output frame k shows the last source frame that started at or before k / fps; a clip that
         ends early holds its last frame."""
         upcoming = next(decoded, None)
@@ -95,15 +102,16 @@ class ClipSegment:
             raise self._error("it has no frames")
         start = upcoming.time or 0.0
         current: av.VideoFrame | None = None
-        shown: Image.Image | None = None
+        shown: Still | None = None
         for number in range(self.frame_count):
             moment = start + number / self.fps + 1e-6
             changed = False
             while upcoming is not None and (current is None or (upcoming.time or 0.0) <= moment):
                 current, upcoming, changed = upcoming, next(decoded, None), True
             if changed:
-                shown = ImageOps.fit(current.to_image(), self.size, Image.Resampling.BILINEAR)
-            yield shown
+                fitted = ImageOps.fit(current.to_image(), self.size, Image.Resampling.BILINEAR)
+                shown = Still(fitted, self.fps)
+            yield shown.frame()
 
 
 def crossfade_frames(segments: Sequence[Segment], fps: int, crossfade_s: float) -> int:
@@ -118,9 +126,11 @@ def total_frames(segments: Sequence[Segment], overlap: int) -> int:
     return sum(segment.frame_count for segment in segments) - overlap * (len(segments) - 1)
 
 
-def timeline(segments: Sequence[Segment], overlap: int) -> Iterator[Image.Image]:
-    """All frames of the video: each segment in turn, blended into the next over `overlap` frames."""
-    incoming: Iterator[Image.Image] | None = None
+def timeline(
+    segments: Sequence[Segment], overlap: int, size: tuple[int, int], fps: int
+) -> Iterator[av.VideoFrame]:
+    """All frames of the video: each segment in turn, cross-faded into the next over `overlap` frames."""
+    incoming: Iterator[av.VideoFrame] | None = None
     for number, segment in enumerate(segments):
         frames = incoming if incoming is not None else segment.frames()
         is_last = number == len(segments) - 1
@@ -131,6 +141,6 @@ def timeline(segments: Sequence[Segment], overlap: int) -> Iterator[Image.Image]
             frames.close()
             break
         incoming = segments[number + 1].frames()
-        for step in range(overlap):
-            yield Image.blend(next(frames), next(incoming), (step + 1) / (overlap + 1))
+        if overlap:
+            yield from crossfade(frames, incoming, overlap, size, fps)
         frames.close()

@@ -12,8 +12,6 @@ import time
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
-import jwt
-
 from stagefy_cli.backend.paths import write_private_file
 
 ISSUER = "stagefy-local"
@@ -29,6 +27,8 @@ class StackKeys:
 
 def api_key(secret: str, role: str) -> str:
     """An API key as Supabase issues them: an HS256 JWT with `iss`, `role`, `exp` and no `sub`."""
+    import jwt  # only when keys are made: reading them is on every local command's path
+
     payload = {"iss": ISSUER, "role": role, "exp": int(time.time()) + KEY_LIFETIME_S}
     return jwt.encode(payload, secret, algorithm="HS256")
 

@@ -169,10 +169,16 @@ def _wait_gone(pid: int, timeout: float) -> None:
 
 
 def _healthy(api_url: str) -> bool:
-    import urllib.request
+    # http.client rather than urllib.request: every command on the local profile asks this first
+    import http.client
+    from urllib.parse import urlsplit
 
+    parts = urlsplit(api_url)
+    connection = http.client.HTTPConnection(parts.hostname, parts.port, timeout=2)
     try:
-        with urllib.request.urlopen(f"{api_url}/health", timeout=2) as response:
-            return response.status == 200
-    except OSError:
+        connection.request("GET", "/health")
+        return connection.getresponse().status == 200
+    except (OSError, http.client.HTTPException):
         return False
+    finally:
+        connection.close()

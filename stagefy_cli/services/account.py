@@ -63,18 +63,17 @@ def status() -> dict:
     """Who is signed in on the active profile (refreshing the session if needed)."""
     profile = current_profile()
     ctx = clients.signed_in()
-    session = ctx.client.auth.get_session()
     return {
         "profile": profile.name,
         "url": clients.resolve_endpoint(profile).url,
         "user_id": ctx.user_id,
         "email": ctx.email,
-        "expires_in": max(int((session.expires_at or 0) - time.time()), 0),
+        "expires_in": max(int(ctx.tokens.session.expires_at - time.time()), 0),
     }
 
 
 def get_profile(ctx: clients.UserContext) -> dict:
-    return ctx.client.table("users").select("*").eq("id", ctx.user_id).single().execute().data
+    return ctx.rest.table("users").select("*").eq("id", ctx.user_id).single().execute().data
 
 
 def update_profile(ctx: clients.UserContext, changes: dict) -> dict:
@@ -100,7 +99,7 @@ def update_profile(ctx: clients.UserContext, changes: dict) -> dict:
 
 def balance(ctx: clients.UserContext) -> dict:
     row = (
-        ctx.client.table("users")
+        ctx.rest.table("users")
         .select("credits,subscription_tier")
         .eq("id", ctx.user_id)
         .single()

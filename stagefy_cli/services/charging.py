@@ -10,8 +10,6 @@ from __future__ import annotations
 import time
 import uuid
 
-import httpx
-
 NETWORK_TRIES = 3
 
 
@@ -21,6 +19,8 @@ def new_key() -> str:
 
 def charge(ctx, rpc: str, params: dict, idempotency_key: str | None = None) -> dict:
     """`rpc(params)` with an idempotency key, retried with that same key on network failures."""
+    import httpx  # here, not at import: `import httpx` costs the everyday commands that import this module
+
     key = idempotency_key or new_key()
     for attempt in range(NETWORK_TRIES):
         try:

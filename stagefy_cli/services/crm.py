@@ -144,8 +144,8 @@ def _search_filter(text: str) -> str:
 
 def _own(ctx: UserContext, table: str, ref: str, noun: str) -> dict:
     """The caller's own row whose ID starts with `ref` (NotFound for anyone else's)."""
-    row_id = ids.resolve(ctx.client, table, ref, noun)
-    rows = ctx.client.table(table).select("*").eq("id", row_id).eq("user_id", ctx.user_id).execute().data
+    row_id = ids.resolve(ctx.rest, table, ref, noun)
+    rows = ctx.rest.table(table).select("*").eq("id", row_id).eq("user_id", ctx.user_id).execute().data
     if not rows:
         raise NotFound(f"no {noun} with ID {ref}.")
     return rows[0]
@@ -170,7 +170,7 @@ def list_contacts(
     search: str | None = None,
     limit: int = 30,
 ) -> tuple[list[dict], int | None]:
-    query = ctx.client.table("crm_contacts").select("*", count="exact").eq("user_id", ctx.user_id)
+    query = ctx.rest.table("crm_contacts").select("*", count="exact").eq("user_id", ctx.user_id)
     if _choice(contact_type, CONTACT_TYPES, "--type"):
         query = query.eq("type", contact_type)
     if _choice(status, CONTACT_STATUSES, "--status"):
@@ -193,7 +193,7 @@ def get_contact(ctx: UserContext, ref: str) -> dict:
     """The contact and its listings."""
     contact = _own(ctx, "crm_contacts", ref, "contact")
     contact["listings"] = (
-        ctx.client.table("crm_listings")
+        ctx.rest.table("crm_listings")
         .select("*")
         .eq("contact_id", contact["id"])
         .eq("user_id", ctx.user_id)
@@ -277,7 +277,7 @@ def iter_contacts(ctx: UserContext, page_size: int = EXPORT_PAGE, columns: str =
     """Every contact of the caller, a page at a time (keyset over id), so memory stays flat."""
     last_id = None
     while True:
-        query = ctx.client.table("crm_contacts").select(columns).eq("user_id", ctx.user_id)
+        query = ctx.rest.table("crm_contacts").select(columns).eq("user_id", ctx.user_id)
         if last_id:
             query = query.gt("id", last_id)
         page = query.order("id").limit(page_size).execute().data
@@ -299,7 +299,7 @@ def list_listings(
     max_price: float | None = None,
     limit: int = 30,
 ) -> tuple[list[dict], int | None]:
-    query = ctx.client.table("crm_listings").select("*", count="exact").eq("user_id", ctx.user_id)
+    query = ctx.rest.table("crm_listings").select("*", count="exact").eq("user_id", ctx.user_id)
     if _choice(status, LISTING_STATUSES, "--status"):
         query = query.eq("status", status)
     if city and city.strip():
@@ -333,7 +333,7 @@ def get_listing(ctx: UserContext, ref: str) -> dict:
     contact = None
     if listing.get("contact_id"):
         contacts = (
-            ctx.client.table("crm_contacts")
+            ctx.rest.table("crm_contacts")
             .select("*")
             .eq("id", listing["contact_id"])
             .eq("user_id", ctx.user_id)
@@ -343,7 +343,7 @@ def get_listing(ctx: UserContext, ref: str) -> dict:
         contact = contacts[0] if contacts else None
     listing["contact"] = contact
     listing["media"] = (
-        ctx.client.table("media_items")
+        ctx.rest.table("media_items")
         .select("*")
         .eq("listing_id", listing["id"])
         .eq("user_id", ctx.user_id)

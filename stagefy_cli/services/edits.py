@@ -18,6 +18,9 @@ from stagefy_cli.services.charging import charge
 from stagefy_cli.services.uploads import BUCKET
 
 TERMINAL = ("completed", "failed", "cancelled")
+POLL_FIRST_S = 0.05
+POLL_MAX_S = 0.2
+DOWNLOAD_THREADS = 8
 PROJECT_COLUMNS = (
     "id,name,type,status,credit_cost,input_data,output_data,error_message,created_at,completed_at"
 )
@@ -84,16 +87,14 @@ def submit(
 
 
 def resolve_project(ctx: UserContext, project_ref: str) -> str:
-    return ids.resolve(ctx.client, "projects", project_ref, "project")
+    return ids.resolve(ctx.rest, "projects", project_ref, "project")
 
 
 def get_project(ctx: UserContext, project_ref: str) -> dict:
     project_id = resolve_project(ctx, project_ref)
-    project = (
-        ctx.client.table("projects").select(PROJECT_COLUMNS).eq("id", project_id).single().execute().data
-    )
+    project = ctx.rest.table("projects").select(PROJECT_COLUMNS).eq("id", project_id).single().execute().data
     project["jobs"] = (
-        ctx.client.table("ai_jobs")
+        ctx.rest.table("ai_jobs")
         .select(JOB_COLUMNS)
         .eq("project_id", project_id)
         .order("created_at")
@@ -106,7 +107,7 @@ def get_project(ctx: UserContext, project_ref: str) -> dict:
 def list_projects(
     ctx: UserContext, *, status: str | None, project_type: str | None, limit: int
 ) -> tuple[list[dict], int | None]:
-    query = ctx.client.table("projects").select(PROJECT_COLUMNS, count="exact")
+    query = ctx.rest.table("projects").select(PROJECT_COLUMNS, count="exact")
     if status:
         query = query.eq("status", status)
     if project_type:
@@ -127,7 +128,7 @@ def retry(ctx: UserContext, project_ref: str, idempotency_key: str | None = None
 
 
 def project_status(ctx: UserContext, project_id: str) -> dict:
-    project = ctx.client.table("projects").select("id,status,output_data,error_message").eq("id", project_id)
+    project = ctx.rest.table("projects").select("id,status,output_data,error_message").eq("id", project_id)
     return project.single().execute().data
 
 
@@ -137,20 +138,22 @@ def wait(
     *,
     on_update: Callable[[str, dict], None] | None = None,
     timeout: float | None = None,
-    poll: float = 0.5,
-    max_poll: float = 3.0,
+    poll: float = POLL_FIRST_S,
+    max_poll: float = POLL_MAX_S,
 ) -> dict[str, dict]:
-    """Poll until every project is terminal (back-off up to `max_poll`); returns their last state.
+    """Poll until every project is terminal; returns their last state.
+
+    The interval starts short and grows to `max_poll` (0.2 s), so a finished job is noticed within
+    about a quarter of a second; each poll is one small read through the thin client, whose
+    session refreshes itself when it nears expiry.
 
     `on_update(project_id, state)` is called whenever a project's status or progress changes.
-
-    Raises TimeoutError when `timeout` passes first. The session is refreshed on the way if needed.
+    Raises TimeoutError when `timeout` passes first.
     """
     pending = list(project_ids)
     states: dict[str, dict] = {}
     deadline = time.monotonic() + timeout if timeout else None
     while pending:
-        ctx.client.auth.get_session()
         for project_id in list(pending):
             state = project_status(ctx, project_id)
             if on_update and states.get(project_id) != state:
@@ -174,13 +177,14 @@ def output_name(source_name: str, edit_type: str, variation: int, suffix: str = 
     return f"{stem}.{edit_type}{tag}{suffix}"
 
 
-def unique_path(path: Path) -> Path:
-    """`path` if free, else `name-2.ext`, `name-3.ext`, ...: nothing on disk is ever overwritten."""
-    if not path.exists():
+def unique_path(path: Path, taken: set[Path] = frozenset()) -> Path:
+    """`path` if free, else `name-2.ext`, `name-3.ext`, ...: nothing on disk (nor any path in
+    `taken`, chosen for a download still to come) is ever overwritten."""
+    if not path.exists() and path not in taken:
         return path
     for n in range(2, 10_000):
         candidate = path.with_name(f"{path.stem}-{n}{path.suffix}")
-        if not candidate.exists():
+        if not candidate.exists() and candidate not in taken:
             return candidate
     raise UsageError(f"too many files named like {path}.")
 
@@ -188,9 +192,13 @@ def unique_path(path: Path) -> Path:
 def download_outputs(
     ctx: UserContext, project: dict, out_dir: Path | None, sources: dict[str, Path]
 ) -> list[Path]:
-    """Save each completed job's output next to its source photo (or in `out_dir`)."""
+    """Save each completed job's output next to its source photo (or in `out_dir`).
+
+    Names are chosen first, in job order, then the files download in parallel; each is written to
+    a `.part` file and renamed, so an interrupted download never leaves a truncated result.
+    """
     edit_type = project["input_data"].get("edit_type", "edit")
-    saved = []
+    plan: list[tuple[str, Path]] = []
     for job in project["jobs"]:
         if job["status"] != "completed" or not job["output_url"] or job["input"].get("intermediate"):
             continue  # intermediate outputs (a video's clips before the join) are not results
@@ -198,16 +206,26 @@ def download_outputs(
         directory = out_dir or (sources[filename].parent if filename in sources else Path.cwd())
         directory.mkdir(parents=True, exist_ok=True)
         suffix = Path(job["output_url"]).suffix or ".jpg"
-        target = unique_path(
-            directory / output_name(filename, edit_type, job["input"].get("variation") or 1, suffix)
-        )
-        data = ctx.client.storage.from_(BUCKET).download(job["output_url"])
+        name = output_name(filename, edit_type, job["input"].get("variation") or 1, suffix)
+        taken = {target for _, target in plan}
+        target = unique_path(directory / name, taken)
+        plan.append((job["output_url"], target))
+
+    def fetch(item: tuple[str, Path]) -> Path:
+        url, target = item
+        data = ctx.rest.storage.from_(BUCKET).download(url)
         tmp = target.with_name(f".{target.name}.part")
         tmp.write_bytes(data)
         tmp.replace(target)
-        saved.append(target)
-    return saved
+        return target
+
+    if len(plan) <= 1:
+        return [fetch(item) for item in plan]
+    from concurrent.futures import ThreadPoolExecutor
+
+    with ThreadPoolExecutor(max_workers=min(DOWNLOAD_THREADS, len(plan))) as pool:
+        return list(pool.map(fetch, plan))
 
 
 def prices(ctx: UserContext) -> list[dict]:
-    return ctx.client.table("prices").select("code,credits,description").order("code").execute().data
+    return ctx.rest.table("prices").select("code,credits,description").order("code").execute().data

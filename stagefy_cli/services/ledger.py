@@ -31,7 +31,7 @@ def history(
     """The agent's ledger rows, newest first, and how many match in all."""
     if tx_type and tx_type not in TRANSACTION_TYPES:
         raise UsageError(f"unknown --type '{tx_type}'. Choose one of: {', '.join(TRANSACTION_TYPES)}.")
-    query = ctx.client.table("credit_transactions").select(COLUMNS, count="exact").eq("user_id", ctx.user_id)
+    query = ctx.rest.table("credit_transactions").select(COLUMNS, count="exact").eq("user_id", ctx.user_id)
     if tx_type:
         query = query.eq("type", tx_type)
     if since:

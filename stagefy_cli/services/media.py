@@ -56,11 +56,11 @@ def list_media(
 ) -> tuple[list[dict], int | None]:
     if media_type is not None and media_type not in MEDIA_TYPES:
         raise UsageError(f"unknown --type '{media_type}'. Choose one of: {', '.join(MEDIA_TYPES)}.")
-    query = ctx.client.table("media_items").select("*", count="exact").eq("user_id", ctx.user_id)
+    query = ctx.rest.table("media_items").select("*", count="exact").eq("user_id", ctx.user_id)
     if listing_ref:
-        query = query.eq("listing_id", ids.resolve(ctx.client, "crm_listings", listing_ref, "listing"))
+        query = query.eq("listing_id", ids.resolve(ctx.rest, "crm_listings", listing_ref, "listing"))
     if contact_ref:
-        query = query.eq("contact_id", ids.resolve(ctx.client, "crm_contacts", contact_ref, "contact"))
+        query = query.eq("contact_id", ids.resolve(ctx.rest, "crm_contacts", contact_ref, "contact"))
     if media_type:
         query = query.eq("type", media_type)
     if favorites:

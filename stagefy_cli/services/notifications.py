@@ -9,14 +9,14 @@ from __future__ import annotations
 import os
 import sys
 
-from stagefy_cli.errors import NotFound
+from stagefy_cli.errors import AuthRequired, NotFound
 from stagefy_cli.services import ids
 
 NOTICE_TIMEOUT_S = 3.0
 
 
 def list_notifications(ctx, *, unread: bool = False, limit: int = 30) -> tuple[list[dict], int | None]:
-    query = ctx.client.table("notifications").select("*", count="exact").eq("user_id", ctx.user_id)
+    query = ctx.rest.table("notifications").select("*", count="exact").eq("user_id", ctx.user_id)
     if unread:
         query = query.is_("read", False)
     response = query.order("created_at", desc=True).order("id").limit(limit).execute()
@@ -53,7 +53,7 @@ def mark_all_read(ctx) -> int:
 
 def unread_count(ctx) -> int:
     response = (
-        ctx.client.table("notifications")
+        ctx.rest.table("notifications")
         .select("id", count="exact", head=True)
         .eq("user_id", ctx.user_id)
         .is_("read", False)
@@ -63,36 +63,33 @@ def unread_count(ctx) -> int:
 
 
 def _notice_wanted(args: list[str]) -> bool:
-    """Only after commands that already talked to Supabase (so nothing is imported or started for
-    the others), not with --json, not under STAGEFY_NO_NOTICES=1, not for `notifications` itself."""
+    """Not with --json, not under STAGEFY_NO_NOTICES=1, not for `notifications` itself."""
     if os.environ.get("STAGEFY_NO_NOTICES") == "1" or "--json" in args:
         return False
-    if args[:1] == ["notifications"]:
-        return False
-    return "supabase" in sys.modules
+    return args[:1] != ["notifications"]
 
 
 def _signed_in_context():
-    """The stored session's context, or None when there is none (no network when signed out)."""
+    """The context of a command that signed in, else (after sign-in or sign-up, which talked to
+    Supabase) the stored session's; None otherwise, so nothing is imported, started or asked for
+    commands that never talked to the server."""
     from stagefy_cli.backend import client as clients
-    from stagefy_cli.backend.config import current_profile
-    from stagefy_cli.backend.session_store import SessionStore
 
-    profile = current_profile()
-    if not SessionStore(profile.name).get_item("supabase.auth.token"):
+    if clients.last_context is not None:
+        return clients.last_context
+    if "supabase" not in sys.modules:
         return None
-    if profile.is_local:
+    from stagefy_cli.backend.config import current_profile
+
+    if current_profile().is_local:
         from stagefy_cli.local.stack import LocalStack
 
         if not LocalStack().is_running():
             return None  # never start the local stack just to count notifications
-    client = clients.create(profile)
-    client.options.postgrest_client_timeout = NOTICE_TIMEOUT_S
-    client.options.postgrest_client_retry = False
-    session = client.auth.get_session()
-    if session is None:
+    try:
+        return clients.signed_in()
+    except AuthRequired:
         return None
-    return clients.UserContext(client=client, user_id=session.user.id, email=session.user.email or "")
 
 
 def show_unread_notice(args: list[str]) -> None:
@@ -102,11 +99,12 @@ def show_unread_notice(args: list[str]) -> None:
         return
     try:
         ctx = _signed_in_context()
+        if ctx is not None and hasattr(ctx.rest, "wire"):
+            ctx.rest.wire.timeout = NOTICE_TIMEOUT_S
         count = unread_count(ctx) if ctx else 0
     except Exception:  # noqa: BLE001 - a notice is never worth an error
         return
     if count:
-        from stagefy_cli import render
-
         noun = "notification" if count == 1 else "notifications"
-        render.notice(f"{count} unread {noun}. See: stagefy notifications list --unread")
+        # Plain text without markup, so written as is: Rich's import would double a quick command's time.
+        sys.stderr.write(f"{count} unread {noun}. See: stagefy notifications list --unread\n")

@@ -14,6 +14,7 @@ from stagefy_cli.backend.client import UserContext
 from stagefy_cli.services.photos import Photo
 
 BUCKET = "media"
+UPLOAD_THREADS = 4
 
 
 def upload_file(ctx: UserContext, path: Path, mime_type: str) -> dict:
@@ -28,14 +29,21 @@ def upload_file(ctx: UserContext, path: Path, mime_type: str) -> dict:
 def upload_sources(
     ctx: UserContext, sources: Sequence[Photo | dict], on_uploaded: Callable[[int], None] | None = None
 ) -> list[dict]:
-    """Entries for `sources`: local photos are uploaded (`on_uploaded(bytes)` after each); entries
-    already in the library (dicts) are passed through."""
-    entries = []
-    for source in sources:
-        if isinstance(source, Photo):
-            entries.append(upload_file(ctx, source.path, source.mime_type))
-            if on_uploaded:
-                on_uploaded(source.size)
-        else:
-            entries.append(source)
-    return entries
+    """Entries for `sources`, in their order: local photos are uploaded, several at once
+    (`on_uploaded(bytes)` after each); entries already in the library (dicts) are passed through."""
+
+    def entry(source: Photo | dict) -> dict:
+        if not isinstance(source, Photo):
+            return source
+        uploaded = upload_file(ctx, source.path, source.mime_type)
+        if on_uploaded:
+            on_uploaded(source.size)
+        return uploaded
+
+    if sum(isinstance(source, Photo) for source in sources) <= 1:
+        return [entry(source) for source in sources]
+    from concurrent.futures import ThreadPoolExecutor
+
+    ctx.client  # noqa: B018 - made once, before the threads share it (its HTTP pool is thread-safe)
+    with ThreadPoolExecutor(max_workers=UPLOAD_THREADS) as pool:
+        return list(pool.map(entry, sources))

@@ -11,6 +11,7 @@ import wave
 from pathlib import Path
 
 import av
+import cv2
 import numpy as np
 import pytest
 from PIL import Image, ImageDraw
@@ -120,6 +121,22 @@ def test_photos_pan_and_zoom_and_cross_fade(tmp_path):
     assert 60 < fade[0] < 170 and 60 < fade[2] < 170  # red and blue mixed
     assert frames[0].reshape(-1, 3).mean(axis=0)[0] > 150
     assert frames[-1].reshape(-1, 3).mean(axis=0)[2] > 150
+
+
+def test_pans_glide_sub_pixel_without_wobble(tmp_path):
+    """The second photo pans while zooming out: between consecutive frames the picture moves by a
+    smoothly changing fraction of a pixel (a renderer that rounds the window to whole pixels, like
+    ffmpeg's zoompan, jumps back and forth by nearly a pixel from one frame to the next)."""
+    noise = np.random.default_rng(0).random((600, 800)) * 255
+    texture = Image.fromarray(cv2.GaussianBlur(noise, (0, 0), 3).astype(np.uint8)).convert("RGB")
+    buffer = io.BytesIO()
+    texture.save(buffer, "PNG")
+    out = tmp_path / "pan.mp4"
+    render_slideshow([buffer.getvalue()] * 2, out, format="square", seconds_per_photo=2.0, crossfade_s=0.2)
+    luma = [frame[..., 1].astype(np.float32) for frame in decoded_frames(out)[70:110]]
+    shifts = np.array([cv2.phaseCorrelate(a, b)[0][0] for a, b in zip(luma, luma[1:], strict=False)])
+    assert np.abs(shifts).mean() > 0.1, shifts  # it moves
+    assert np.abs(np.diff(shifts)).max() < 0.3, shifts  # without steps
 
 
 def test_progress_is_reported_up_to_the_total(tmp_path):

@@ -1,0 +1,184 @@
+"""Finding the sky of an exterior photo: a coarse region on a reduced copy, refined to the real edge.
+
+1. On a reduced copy, sky candidates are bright, smooth, grey or blue pixels; the sky is every
+   candidate region that touches the top edge (connected components, so the sky under the eaves and
+   between trees is found, not just what a column sees from the top).
+2. At full size, only a band around that region's edge is decided again, pixel by pixel: each pixel
+   is placed on the line from the local sky colour to the local colour of what stands in front of
+   it (both extended into the band from sure pixels nearby), which gives a coverage for the
+   antialiased pixels of a roof line or a leaf; noise within 2.5 sigma of either end snaps to it.
+3. A small guided filter (guided by the photo) feathers the result along the photo's own edges.
+
+The local sky colour is returned too: compositing subtracts it from the edge pixels, so no grey
+fringe of the old sky is left around roofs and trees.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import cv2
+import numpy as np
+from PIL import Image
+
+from stagefy_cli.imaging.filters import guided_filter, noise_sigma
+
+LUMA = np.array([0.299, 0.587, 0.114], dtype=np.float32)
+WORK_SIZE = 480  # long side of the copy the sky is detected on
+MIN_SKY_SHARE, MAX_SKY_SHARE = 0.04, 0.7
+MIN_TOP_COVERAGE = 0.35  # share of the top row that must be sky
+MIN_CONTRAST = 1.12  # the sky is this much brighter than the rest of the scene
+EDGE = 0.15  # Sobel response (on a copy blurred by 1 pixel) that stops the sky
+MIN_SEPARATION = 0.05
+POCKET_DISTANCE = 0.06  # an enclosed patch this close to the surrounding sky's colour is sky too
+MIN_POCKET_PIXELS = 6  # foreground this close to the sky's colour keeps the coarse decision
+
+
+@dataclass
+class Sky:
+    alpha: np.ndarray  # (H, W) float32 sky coverage, 0..1
+    horizon: int  # first row below the sky
+    colour: np.ndarray  # (h, w, 3) float32 old sky colour on the reduced copy, extended everywhere
+    factor: int  # reduction of the copy
+    luma: float  # mean luminance of the old sky
+    tint: np.ndarray  # the old sky's colour relative to its luminance (R, G, B)
+    noise: float  # the photo's noise, to give a new sky the same grain
+
+
+class NoSkyFound(Exception):
+    """The photo shows no open sky that could be replaced."""
+
+
+def find_sky(image: Image.Image) -> Sky:
+    factor = max(1, max(image.size) // WORK_SIZE)
+    small = np.asarray(image.reduce(factor) if factor > 1 else image, np.float32) / 255.0
+    mask = _coarse_mask(small)
+    luma = small @ LUMA
+    share, top = mask.mean(), mask[0].mean()
+    rest = luma[~mask].mean() if (~mask).any() else 1.0
+    if (
+        not (MIN_SKY_SHARE <= share <= MAX_SKY_SHARE and top >= MIN_TOP_COVERAGE)
+        or luma[mask].mean() < rest * MIN_CONTRAST
+    ):
+        raise NoSkyFound
+    sure_sky = cv2.erode(mask.astype(np.uint8), np.ones((3, 3), np.uint8))
+    # The edge test leaves a rim of sky outside the mask: the ground's colour is taken beyond it.
+    sure_ground = cv2.erode((~mask).astype(np.uint8), np.ones((7, 7), np.uint8))
+    sky_colour = _extend(small, sure_sky if sure_sky.any() else mask.astype(np.uint8), 6)
+    ground_colour = _extend(small, sure_ground if sure_ground.any() else (~mask).astype(np.uint8), 2)
+    pixels = np.asarray(image)
+    grey = cv2.cvtColor(pixels, cv2.COLOR_RGB2GRAY)
+    noise = noise_sigma(grey.astype(np.float32) / 255.0)
+    alpha = _refined(pixels, grey, mask, sky_colour, ground_colour, factor, noise)
+    sky_pixels = small[mask]
+    sky_luma = float((sky_pixels @ LUMA).mean())
+    return Sky(
+        alpha=alpha,
+        horizon=max(1, int((np.nonzero(mask.any(axis=1))[0].max() + 1) * factor)),
+        colour=sky_colour,
+        factor=factor,
+        luma=sky_luma,
+        tint=sky_pixels.mean(axis=0) / max(sky_luma, 1e-3),
+        noise=noise,
+    )
+
+
+def _coarse_mask(small: np.ndarray) -> np.ndarray:
+    """Sky candidates connected to the top edge, plus enclosed candidate patches (sky seen between
+    branches, under a tree) whose colour is the nearby sky's."""
+    luma = small @ LUMA
+    brightest, darkest = small.max(axis=2), small.min(axis=2)
+    saturation = (brightest - darkest) / np.maximum(brightest, 1e-3)
+    blueish = (small[..., 2] > small[..., 0] + 0.03) & (small[..., 2] >= small[..., 1])
+    smooth = cv2.GaussianBlur(small, (0, 0), 1)  # colour edges stop the sky too (a cream wall)
+    gradient = (
+        np.abs(cv2.Sobel(smooth, cv2.CV_32F, 1, 0)) + np.abs(cv2.Sobel(smooth, cv2.CV_32F, 0, 1))
+    ).max(axis=2)
+    bright = max(0.45, 0.75 * float(np.percentile(luma, 97)))  # near the brightest, as skies are
+    candidate = (luma > bright) & (gradient < EDGE) & ((saturation < 0.22) | (blueish & (saturation < 0.7)))
+    candidate = candidate.astype(np.uint8)
+    count, labels = cv2.connectedComponents(candidate, connectivity=4)
+    touching = np.unique(labels[0][candidate[0] > 0])
+    mask = np.isin(labels, touching[touching > 0])
+    if count <= 2 or not mask.any():
+        return mask
+    # Skies change mostly with height: a pocket is compared with the sky's colour on its own rows.
+    counts = mask.sum(axis=1)
+    rows = np.nonzero(counts)[0]
+    row_colour = (small * mask[..., None]).sum(axis=1)[rows] / counts[rows, None]
+    every_row = np.arange(small.shape[0])
+    expected = np.stack([np.interp(every_row, rows, row_colour[:, c]) for c in range(3)], axis=1)
+    distance = np.linalg.norm(small - expected[:, None, :], axis=2).ravel()
+    flat = labels.ravel()
+    sizes = np.bincount(flat, minlength=count)
+    mean_distance = np.bincount(flat, weights=distance, minlength=count) / np.maximum(sizes, 1)
+    pockets = (mean_distance < POCKET_DISTANCE) & (sizes >= MIN_POCKET_PIXELS)
+    pockets[0] = False
+    return mask | pockets[labels]
+
+
+def _extend(small: np.ndarray, known: np.ndarray, sigma: float) -> np.ndarray:
+    """Colours of the `known` pixels carried smoothly over the whole copy (normalised convolution;
+    far from any known pixel, their mean)."""
+    weight = known.astype(np.float32)
+    spread = cv2.GaussianBlur(weight, (0, 0), sigma)
+    carried = cv2.GaussianBlur(small * weight[..., None], (0, 0), sigma)
+    mean = small[known > 0].mean(axis=0)
+    trust = np.clip(spread / 0.05, 0, 1)[..., None]
+    return (carried / np.maximum(spread, 1e-6)[..., None] * trust + mean * (1 - trust)).astype(np.float32)
+
+
+def sample_at(values: np.ndarray, rows: np.ndarray, cols: np.ndarray, factor: int) -> np.ndarray:
+    """Bilinear samples (N, channels) of a reduced-copy array at full-size pixel positions."""
+    count, width = len(rows), 1024  # remap's maps are images, at most 32767 on a side
+    padded = -(-count // width) * width
+    map_x = np.zeros(padded, np.float32)
+    map_y = np.zeros(padded, np.float32)
+    map_x[:count] = (cols + 0.5) / factor - 0.5
+    map_y[:count] = (rows + 0.5) / factor - 0.5
+    shape = (padded // width, width)
+    sampled = cv2.remap(
+        values, map_x.reshape(shape), map_y.reshape(shape), cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE
+    )
+    return sampled.reshape(padded, -1)[:count]
+
+
+def _refined(
+    pixels: np.ndarray,
+    grey: np.ndarray,
+    mask: np.ndarray,
+    sky_colour,
+    ground_colour,
+    factor: int,
+    noise: float,
+) -> np.ndarray:
+    """Full-size alpha: the coarse mask, with the band around its edge decided pixel by pixel
+    (`pixels` uint8 RGB, `grey` its uint8 luminance)."""
+    height, width = pixels.shape[:2]
+    coarse = cv2.resize(mask.astype(np.float32), (width, height), interpolation=cv2.INTER_LINEAR)
+    alpha = (coarse > 0.5).astype(np.float32)
+    undecided = ((coarse > 0.001) & (coarse < 0.999)).astype(np.uint8)
+    reach = 3 * factor + 3  # the edge test's rim on the reduced copy, and a margin
+    band = cv2.dilate(undecided, np.ones((2 * reach + 1, 2 * reach + 1), np.uint8)).astype(bool)
+    rows, cols = np.nonzero(band)
+    if len(rows):
+        seen = pixels[rows, cols].astype(np.float32) / 255.0
+        sky = sample_at(sky_colour, rows, cols, factor)
+        ground = sample_at(ground_colour, rows, cols, factor)
+        towards = ground - sky
+        separation = np.linalg.norm(towards, axis=1)
+        travelled = ((seen - sky) * towards).sum(axis=1) / np.maximum(separation, 1e-4) ** 2
+        margin = 2.5 * noise * np.sqrt(3) / np.maximum(separation, 1e-4)
+        margin = np.minimum(margin, 0.3)
+        coverage = np.clip((1 - travelled - margin) / (1 - 2 * margin), 0, 1)
+        alpha[rows, cols] = np.where(separation > MIN_SEPARATION, coverage, coarse[rows, cols])
+        # Feathering softens only the mixed pixels, along the photo's own edges (within the rows
+        # the band spans, which is all it can change).
+        top, bottom = max(0, rows.min() - 2), rows.max() + 3
+        part = alpha[top:bottom]
+        feathered = guided_filter(grey[top:bottom].astype(np.float32) / 255.0, part, 1, 1e-4)
+        mixed = band[top:bottom] & (part > 0) & (part < 1)
+        part[mixed] = np.clip(feathered[mixed], 0, 1)
+        part[mixed & (part > 0.98)] = 1.0
+        part[mixed & (part < 0.02)] = 0.0
+    return alpha

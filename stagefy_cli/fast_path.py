@@ -1,0 +1,167 @@
+"""The everyday read commands, run without building the Typer app.
+
+Building a Typer command imports pydantic (Typer coerces every parameter through a pydantic
+TypeAdapter), about 10x a bare Python start on these machines: more than the whole budget of a
+command people run dozens of times a day. For the commands in EVERYDAY, this module reads the
+options straight from the command function's own `typer.Option`/`typer.Argument` declarations and
+calls it, through the same error funnel as `cli.py`. Anything it does not fully understand (help,
+an unknown or malformed option, a value out of range, a missing argument) is left to Typer, so
+every message and exit code stays Typer's own.
+"""
+
+from __future__ import annotations
+
+import importlib
+import inspect
+
+EVERYDAY = frozenset(
+    {
+        ("auth", "status"),
+        ("auth", "token"),
+        ("credits", "balance"),
+        ("credits", "history"),
+        ("crm", "contacts", "list"),
+        ("crm", "contacts", "show"),
+        ("crm", "listings", "list"),
+        ("media", "list"),
+        ("notifications", "list"),
+        ("profile", "show"),
+        ("projects", "list"),
+        ("projects", "show"),
+    }
+)
+_CONVERTERS = {"str": str, "int": int, "float": float}
+
+
+class _NotMine(Exception):
+    """The arguments need Typer (help, an error to report, an option this parser does not know)."""
+
+
+def _split_profile(argv: list[str]) -> tuple[str | None, list[str]]:
+    """The root's `--profile NAME` / `-p NAME` in front of the command, and the rest."""
+    if argv[:1] in (["--profile"], ["-p"]) and len(argv) > 1:
+        return argv[1], argv[2:]
+    if argv and argv[0].startswith("--profile="):
+        return argv[0].split("=", 1)[1], argv[1:]
+    return None, argv
+
+
+def _command(path: tuple[str, ...]):
+    from stagefy_cli.cli import COMMANDS
+
+    app = importlib.import_module(COMMANDS[path[0]][0]).app
+    for group in path[1:-1]:
+        app = next(info.typer_instance for info in app.registered_groups if info.name == group)
+    for info in app.registered_commands:
+        if (info.name or info.callback.__name__.lower().replace("_", "-")) == path[-1]:
+            return info.callback
+    raise _NotMine
+
+
+def _options(function) -> tuple[dict, list, dict, list]:
+    """{flag: parameter}, [positional parameters], {name: default} from the declarations, and the
+    names of options that only make sense with `--json` (their callback is `needs_json`)."""
+    from typer.models import ArgumentInfo, OptionInfo
+
+    from stagefy_cli.commands.options import needs_json
+
+    flags, positional, values, checked = {}, [], {}, []
+    for parameter in inspect.signature(function).parameters.values():
+        info = parameter.default
+        annotation = parameter.annotation  # a string under `from __future__ import annotations`
+        kind = annotation if isinstance(annotation, str) else getattr(annotation, "__name__", None)
+        callback = getattr(info, "callback", None)
+        if kind not in (*_CONVERTERS, "bool") or (callback and callback is not needs_json):
+            raise _NotMine
+        if callback:
+            checked.append(parameter.name)
+        if isinstance(info, OptionInfo):
+            for decl in info.param_decls:
+                if "/" in decl:
+                    raise _NotMine
+                flags[decl] = (parameter.name, kind, info)
+        elif isinstance(info, ArgumentInfo):
+            positional.append((parameter.name, kind, info))
+        else:
+            raise _NotMine
+        values[parameter.name] = info.default
+    return flags, positional, values, checked
+
+
+def _convert(kind: str, text: str, info):
+    try:
+        value = _CONVERTERS[kind](text)
+    except ValueError:
+        raise _NotMine from None
+    low, high = getattr(info, "min", None), getattr(info, "max", None)
+    if (low is not None and value < low) or (high is not None and value > high):
+        raise _NotMine
+    return value
+
+
+def _parse(function, args: list[str]) -> dict:
+    flags, positional, values, needing_json = _options(function)
+    tokens = list(args)
+    given = []
+    while tokens:
+        token = tokens.pop(0)
+        if token.startswith("-") and token != "-":
+            name, _, inline = token.partition("=")
+            if name not in flags:
+                raise _NotMine  # --help, --, bundled short flags, unknown options
+            key, kind, info = flags[name]
+            if kind == "bool":
+                if inline:
+                    raise _NotMine
+                values[key] = True
+                continue
+            if not inline and not tokens:
+                raise _NotMine
+            values[key] = _convert(kind, inline or tokens.pop(0), info)
+        else:
+            given.append(token)
+    if len(given) > len(positional):
+        raise _NotMine
+    for (key, kind, info), text in zip(positional, given, strict=False):
+        values[key] = _convert(kind, text, info)
+    if any(value is ... for value in values.values()):
+        raise _NotMine  # a required argument is missing: Typer says which
+    if not values.get("as_json") and any(values[name] for name in needing_json):
+        raise _NotMine  # e.g. --fields without --json: Typer's callback refuses it
+    return values
+
+
+def run(argv: list[str]) -> int | None:
+    """Run `argv` when it is an everyday command this module can parse; its exit code, or None
+    when Typer must handle it."""
+    profile, rest = _split_profile(argv)
+    path = next((tuple(rest[:n]) for n in (3, 2) if tuple(rest[:n]) in EVERYDAY), None)
+    if path is None:
+        return None
+    try:
+        function = _command(path)
+        kwargs = _parse(function, rest[len(path) :])
+    except _NotMine:
+        return None
+    return _invoke(function, kwargs, profile, rest)
+
+
+def _invoke(function, kwargs: dict, profile: str | None, args: list[str]) -> int:
+    from stagefy_cli import cli
+    from stagefy_cli.backend import client, config
+    from stagefy_cli.services.notifications import show_unread_notice
+
+    config.select_profile(profile)
+    client.last_context = None
+    try:
+        function(**kwargs)
+    except cli.typer.Exit as exc:
+        return exc.exit_code
+    except BrokenPipeError:
+        cli.render.exit_closed_pipe()
+    except KeyboardInterrupt:
+        return cli.cancelled()
+    except Exception as exc:  # every error reaches the user as one line, as in cli.py
+        return cli.report_error(exc)
+    show_unread_notice(args)
+    return 0
