@@ -99,8 +99,6 @@ def _terminal_protocol() -> str | None:
 def _draw(pair, protocol: str) -> None:
     import shutil
 
-    from rich.markup import escape
-
     from stagefy_cli import render, terminal_image
     from stagefy_cli.imaging.comparison import side_by_side
 
@@ -109,5 +107,5 @@ def _draw(pair, protocol: str) -> None:
     # Captions drawn into the picture are readable in real pixels only; blocks get the text line.
     picture = side_by_side(pair, min(720, pair.before.height), captions=protocol != "blocks")
     box = terminal_image.Box.fit(picture, min(size.columns - 1, MAX_COLUMNS), max(4, size.lines - 4), cell_px)
-    render.console().print(f"[bold]{escape(pair.label)}[/bold]  before | after")
+    render.emphasis(f"{pair.label}  before | after")
     terminal_image.draw(picture, protocol, box, sys.stdout)

@@ -11,8 +11,6 @@ EXPIRES = typer.Option(
 
 def print_links(links: dict | list[dict], as_json: bool, fields: str | None) -> None:
     """JSON as given (one link or a list); else each title and URL, or only the URLs when piped."""
-    from rich.markup import escape
-
     from stagefy_cli import render
 
     if as_json:
@@ -23,9 +21,8 @@ def print_links(links: dict | list[dict], as_json: bool, fields: str | None) -> 
         for link in items:
             typer.echo(link["url"])
         return
-    out = render.console()
     for link in items:
-        out.print(f"[bold]{escape(link['title'] or link['id'][:8])}[/bold] ({link['id'][:8]})")
+        render.emphasis(f"{link['title'] or link['id'][:8]} ({link['id'][:8]})")
         typer.echo(link["url"])
     until = render.local_time(items[0]["expires_at"])
     render.notice(f"Anyone with {'a link' if len(items) > 1 else 'the link'} can download until {until}.")
