@@ -119,10 +119,14 @@ def show(media_id: str = MEDIA_ID, as_json: bool = JSON, fields: str = FIELDS) -
 def download(
     media_ids: list[str] = typer.Argument(..., help="Media IDs (or their first characters)."),
     out: Path = out_folder("Directory for the files.", Path(".")),
-    force: bool = typer.Option(False, "--force", help="Overwrite files that already exist."),
+    force: bool = typer.Option(
+        False, "--force", help="Overwrite files of the same name instead of adding -2, -3."
+    ),
     as_json: bool = JSON,
 ) -> None:
-    """Download media files from your private library (never overwriting unless --force).
+    """Download media files from your private library, named by their titles.
+
+    A file of the same name is never overwritten (the new one gets -2, -3, ...) unless --force.
 
     Example: stagefy media download 9d4c2e 51ab07 --out listing-photos/
     """

@@ -8,6 +8,7 @@ and are streamed to disk, so a large video never sits in memory.
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
@@ -15,6 +16,7 @@ from pathlib import Path, PurePosixPath
 from stagefy_cli.backend.client import UserContext
 from stagefy_cli.errors import NotFound, UsageError
 from stagefy_cli.services import ids
+from stagefy_cli.services.edits import unique_path
 from stagefy_cli.services.uploads import BUCKET
 
 MEDIA_TYPES = ("image", "video", "template")
@@ -131,19 +133,39 @@ class Download:
 
 
 def plan_downloads(ctx: UserContext, refs: list[str], out_dir: Path, force: bool) -> list[Download]:
-    """Resolve every ID and choose every file name before downloading anything, so a missing ID or
-    an existing file stops the command with nothing half-done."""
+    """Resolve every ID and choose every file name before downloading anything, so a missing ID
+    stops the command with nothing half-done.
+
+    Files are named by the item's title (the storage name when it has none). A name already on
+    disk, or chosen for an earlier item, gets `-2`, `-3`, ... unless `force` allows overwriting.
+    """
     media_items = [_own(ctx, ref) for ref in dict.fromkeys(refs)]
-    names = [PurePosixPath(m["url"]).name or m["id"] for m in media_items]
-    plans = []
-    for media, name in zip(media_items, names, strict=True):
-        if names.count(name) > 1:
-            name = f"{media['id'][:8]}-{name}"
-        target = out_dir / name
-        if target.exists() and not force:
-            raise UsageError(f"{target} already exists; use --force to overwrite it.")
+    plans: list[Download] = []
+    taken: set[Path] = set()
+    for media in media_items:
+        target = out_dir / file_name(media)
+        if not force or target in taken:
+            target = unique_path(target, taken)
+        taken.add(target)
         plans.append(Download(media, target))
     return plans
+
+
+# Characters no common file system accepts in a name (Windows is the strictest), plus controls.
+_UNSAFE = re.compile(r'[\x00-\x1f\x7f<>:"/\\|?*]+')
+_MAX_STEM = 120
+
+
+def file_name(media: dict) -> str:
+    """A safe file name from the media title, with the stored file's extension:
+    `Kitchen, staged` stored as `.../9f2c.jpg` -> `Kitchen, staged.jpg`."""
+    stored = PurePosixPath(media["url"])
+    suffix = stored.suffix.lower()
+    title = (media.get("title") or "").strip()
+    if suffix and title.lower().endswith(suffix):
+        title = title[: -len(suffix)]
+    stem = _UNSAFE.sub("_", title).strip(" ._")[:_MAX_STEM].rstrip(" .")
+    return f"{stem or stored.stem or media['id']}{suffix}"
 
 
 def download(

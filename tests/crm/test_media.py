@@ -58,34 +58,37 @@ def test_favorite_tag_and_link(signed_in_agent, cli_stack):
     assert [m["id"] for m in shown["media"]] == [item["id"]]
 
 
-def test_download_streams_the_file_and_never_overwrites(signed_in_agent, cli_stack, tmp_path):
+def test_download_names_files_by_title_and_never_overwrites(signed_in_agent, cli_stack, tmp_path):
     content = bytes(range(256)) * 4096  # 1 MiB, several chunks
-    item = make_media(cli_stack, signed_in_agent.id, content=content, name="kitchen.staged.jpg")
-    other = make_media(cli_stack, signed_in_agent.id, content=b"second", name="porch.jpg")
+    uid = signed_in_agent.id
+    item = make_media(cli_stack, uid, content=content, title="Kitchen, staged")
+    twin = make_media(cli_stack, uid, content=b"twin", title="Kitchen, staged")
+    odd = make_media(cli_stack, uid, content=b"odd", title="../Porch: \x1b]0;x\x07 <final>?")
+    untitled = make_media(cli_stack, uid, content=b"plain", name="9f2c.jpg", title=None)
     out = tmp_path / "downloads"
 
-    saved = cli_json(["media", "download", item["id"][:8], other["id"][:8], "--out", str(out)])
+    refs = [m["id"][:8] for m in (item, twin, odd, untitled)]
+    saved = cli_json(["media", "download", *refs, "--out", str(out)])
+    names = ["Kitchen, staged.jpg", "Kitchen, staged-2.jpg", "Porch_ _]0;x_ _final.jpg", "9f2c.jpg"]
     assert saved == [
-        {"id": item["id"], "path": str(out / "kitchen.staged.jpg")},
-        {"id": other["id"], "path": str(out / "porch.jpg")},
+        {"id": m["id"], "path": str(out / name)}
+        for m, name in zip((item, twin, odd, untitled), names, strict=True)
     ]
-    assert (out / "kitchen.staged.jpg").read_bytes() == content
-    assert (out / "porch.jpg").read_bytes() == b"second"
-    assert sorted(p.name for p in out.iterdir()) == ["kitchen.staged.jpg", "porch.jpg"]  # no .part left
+    assert (out / "Kitchen, staged.jpg").read_bytes() == content
+    assert (out / "Kitchen, staged-2.jpg").read_bytes() == b"twin"
+    assert sorted(p.name for p in out.iterdir()) == sorted(names)  # nothing outside out, no .part left
 
-    (out / "porch.jpg").write_bytes(b"mine")
-    refused = run_cli(["media", "download", item["id"][:8], other["id"][:8], "--out", str(out)])
-    assert refused.exit_code == 2
-    assert (
-        refused.stderr.strip()
-        == f"Error: {out / 'kitchen.staged.jpg'} already exists; use --force to overwrite it."
-    )
-    assert (out / "porch.jpg").read_bytes() == b"mine"
+    (out / "Kitchen, staged.jpg").write_bytes(b"mine")
+    again = run_cli(["media", "download", item["id"][:8], "--out", str(out)])
+    assert again.exit_code == 0, again.stderr
+    assert again.stdout.strip() == str(out / "Kitchen, staged-3.jpg")
+    assert (out / "Kitchen, staged.jpg").read_bytes() == b"mine"
+    assert (out / "Kitchen, staged-3.jpg").read_bytes() == content
 
-    forced = run_cli(["media", "download", other["id"][:8], "--out", str(out), "--force"])
+    forced = run_cli(["media", "download", item["id"][:8], "--out", str(out), "--force"])
     assert forced.exit_code == 0, forced.stderr
-    assert forced.stdout.strip() == str(out / "porch.jpg")
-    assert (out / "porch.jpg").read_bytes() == b"second"
+    assert forced.stdout.strip() == str(out / "Kitchen, staged.jpg")
+    assert (out / "Kitchen, staged.jpg").read_bytes() == content
 
 
 def test_download_of_a_missing_file_is_not_found(signed_in_agent, cli_stack, tmp_path):
