@@ -238,6 +238,13 @@ def row_money(amount_key: str, currency_key: str = "currency") -> Callable[[dict
     return lambda row: money(row.get(amount_key), row.get(currency_key))
 
 
+def row_area(sqft_key: str = "sqft", currency_key: str = "currency") -> Callable[[dict], str]:
+    """A `Column.format_row` that prints a floor area (stored in sq ft) in the unit of the row's market."""
+    from stagefy_cli.imaging.template_money import format_area
+
+    return lambda row: format_area(row[sqft_key], row.get(currency_key))
+
+
 def local_time(value: Any) -> str:
     """An ISO timestamp from the API shown in the user's local time zone."""
     if not value:

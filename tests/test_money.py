@@ -89,3 +89,34 @@ def test_a_us_letter_flyer_prints_a_rand_listing_in_rand():
     settings = {"paper": "letter", "currency": "USD"}  # the built-in US Letter flyer's settings
     design = check_template_request("open_house", listing, {}, settings, {"date": "Sat", "time": "10:00"}, 1)
     assert listing_text(listing, {}, design, "Open house").price == "R 2 450 000"
+
+
+def test_floor_area_is_stored_once_and_shown_in_the_markets_unit(signed_in_agent):
+    """Stored in square feet whatever the agent typed; printed in m² for a rand listing and in sq ft
+    for a dollar one, on screen and in marketing text."""
+    rand = cli_json(["crm", "listings", "add", "--address", "1 Rand Rd", "--sqm", "120"])
+    dollars = cli_json(
+        ["crm", "listings", "add", "--address", "2 Dollar Dr", "--sqft", "1850", "--currency", "USD"]
+    )
+    assert (rand["sqft"], dollars["sqft"]) == (1292, 1850)  # 120 m² = 1 291.67 sq ft
+
+    code, output = run_in_terminal(["crm", "listings", "show", rand["id"][:8]])
+    assert code == 0, output
+    assert "120 m²" in output and "sq ft" not in output
+    code, output = run_in_terminal(["crm", "listings", "show", dollars["id"][:8]])
+    assert "1,850 sq ft" in output and "m²" not in output
+    piped = run_cli(["crm", "listings", "show", rand["id"][:8]])
+    assert "sqft\t1292" in piped.stdout.splitlines()
+
+    updated = cli_json(["crm", "listings", "update", dollars["id"][:8], "--sqm", "200"])
+    assert updated["sqft"] == 2153
+    both = run_cli(["crm", "listings", "update", rand["id"][:8], "--sqm", "90", "--sqft", "900"])
+    assert both.exit_code == 2
+    assert both.stderr.strip() == "Error: give the floor area once: --sqft or --sqm, not both."
+    assert cli_json(["crm", "listings", "show", rand["id"][:8]])["sqft"] == 1292
+
+    design = check_template_request("open_house", rand, {}, {}, {"date": "Sat", "time": "10:00"}, 1)
+    assert listing_text(rand, {}, design, "Open house").facts == "120 m²"
+    us = {**dollars, "sqft": 2153}
+    design = check_template_request("open_house", us, {}, {}, {"date": "Sat", "time": "10:00"}, 1)
+    assert listing_text(us, {}, design, "Open house").facts == "2,153 sq ft"

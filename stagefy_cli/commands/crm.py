@@ -102,7 +102,7 @@ def _show_listing(listing: dict, as_json: bool, fields: str | None) -> None:
             render.Column("price", "Price", format_row=render.row_money("price")),
             render.Column("bedrooms", "Bedrooms"),
             render.Column("bathrooms", "Bathrooms"),
-            render.Column("sqft", "Sq ft"),
+            render.Column("sqft", "Size", format_row=render.row_area()),
             render.Column("status", "Status"),
             render.Column("contact_name", "Contact"),
             render.Column("notes", "Notes"),
@@ -472,6 +472,7 @@ def listings_add(
     bedrooms: int = typer.Option(None, "--beds", help="Number of bedrooms."),
     bathrooms: float = typer.Option(None, "--baths", help="Number of bathrooms (halves allowed: 2.5)."),
     sqft: int = typer.Option(None, "--sqft", help="Floor area in square feet."),
+    sqm: float = typer.Option(None, "--sqm", help="Floor area in square metres (instead of --sqft)."),
     contact: str = typer.Option(
         None, "--contact", help="ID of the seller or buyer contact (or its first characters)."
     ),
@@ -505,6 +506,7 @@ def listings_add(
             "bedrooms": bedrooms,
             "bathrooms": bathrooms,
             "sqft": sqft,
+            "sqm": sqm,
             "status": status,
             "notes": notes,
         },
@@ -540,6 +542,7 @@ def listings_update(
     bedrooms: int = typer.Option(None, "--beds", help="New number of bedrooms."),
     bathrooms: float = typer.Option(None, "--baths", help="New number of bathrooms."),
     sqft: int = typer.Option(None, "--sqft", help="New floor area in square feet."),
+    sqm: float = typer.Option(None, "--sqm", help="New floor area in square metres (instead of --sqft)."),
     contact: str = typer.Option(
         None, "--contact", help="Link this contact instead (ID or its first characters)."
     ),
@@ -575,6 +578,7 @@ def listings_update(
             "bedrooms": bedrooms,
             "bathrooms": bathrooms,
             "sqft": sqft,
+            "sqm": sqm,
             "status": status,
             "notes": notes,
         },

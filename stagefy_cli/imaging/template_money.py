@@ -66,15 +66,31 @@ def format_quantity(value: Decimal | float | int, currency: str | None = None) -
     return format(number.normalize(), "f")
 
 
+# Floor area is stored once, in square feet (`crm_listings.sqft`), and printed in the unit of the
+# listing's market. The listing's currency stands for its market (it is the agent's market's unless
+# set): these markets measure in square feet, every other one in square metres.
+SQFT_PER_SQM = Decimal("10.7639104")  # (1 / 0.3048)², exactly by the definition of the foot
+SQFT_CURRENCIES = frozenset({"USD"})
+
+
+def format_area(sqft: Decimal | float | int, currency: str | None = None) -> str:
+    """`format_area(1292, "ZAR") == "120 m²"`, `format_area(1292, "USD") == "1,292 sq ft"`."""
+    code = (currency or DEFAULT_CURRENCY).strip().upper()
+    if code in SQFT_CURRENCIES:
+        return f"{format_quantity(sqft, code)} sq ft"
+    sqm = (Decimal(str(sqft)) / SQFT_PER_SQM).quantize(Decimal(1), rounding=ROUND_HALF_UP)
+    return f"{format_quantity(sqm, code)} m²"
+
+
 def listing_facts(
     bedrooms: int | None, bathrooms: Decimal | float | None, sqft: int | None, currency: str | None = None
 ) -> str:
-    """ "3 beds · 2.5 baths · 1 850 sq ft", leaving out what the listing does not say."""
+    """ "3 beds · 2.5 baths · 172 m²", leaving out what the listing does not say."""
     parts = []
     if bedrooms is not None:
         parts.append(f"{format_quantity(bedrooms, currency)} {'bed' if bedrooms == 1 else 'beds'}")
     if bathrooms is not None:
         parts.append(f"{format_quantity(bathrooms, currency)} {'bath' if bathrooms == 1 else 'baths'}")
     if sqft is not None:
-        parts.append(f"{format_quantity(sqft, currency)} sq ft")
+        parts.append(format_area(sqft, currency))
     return " · ".join(parts)

@@ -9,7 +9,7 @@ from decimal import Decimal
 from string import Formatter
 
 from stagefy_cli.errors import UsageError
-from stagefy_cli.imaging.template_money import format_price, format_quantity
+from stagefy_cli.imaging.template_money import format_area, format_price, format_quantity
 
 
 class MissingPlaceholder(UsageError):
@@ -67,4 +67,6 @@ def listing_placeholders(listing: dict, agent: dict, currency: str | None = None
     for key in ("bedrooms", "bathrooms", "sqft"):
         if listing.get(key) is not None:
             values[key] = format_quantity(Decimal(str(listing[key])), currency)
+    if listing.get("sqft") is not None:
+        values["size"] = format_area(listing["sqft"], currency)
     return {key: value for key, value in values.items() if value not in (None, "")}

@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from datetime import UTC, datetime
+from decimal import ROUND_HALF_UP, Decimal
 
 from stagefy_cli.backend.client import UserContext
 from stagefy_cli.errors import NotFound, UsageError
@@ -136,7 +137,20 @@ def _valid_listing(raw: dict) -> dict:
     _number(clean.get("bedrooms"), "--beds", 0, 1000)
     _number(clean.get("bathrooms"), "--baths", 0, 100)
     _number(clean.get("sqft"), "--sqft", 0, 2**31)
+    if "sqm" in clean:
+        clean["sqft"] = _sqm_as_sqft(clean.pop("sqm"), "sqft" in clean)
     return clean
+
+
+def _sqm_as_sqft(sqm: float, sqft_given: bool) -> int:
+    """Floor area is stored once, in square feet: `--sqm` is converted (and printed back in the
+    listing market's unit)."""
+    from stagefy_cli.imaging.template_money import SQFT_PER_SQM
+
+    if sqft_given:
+        raise UsageError("give the floor area once: --sqft or --sqm, not both.")
+    _number(sqm, "--sqm", 0, 1_000_000)
+    return int((Decimal(str(sqm)) * SQFT_PER_SQM).quantize(Decimal(1), rounding=ROUND_HALF_UP))
 
 
 def _search_filter(text: str) -> str:

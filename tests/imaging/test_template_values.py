@@ -40,7 +40,7 @@ def test_a_price_that_is_not_a_number_is_a_render_error():
 
 
 def test_listing_facts_leave_out_what_is_unknown_and_use_singulars():
-    assert listing_facts(3, Decimal("2.5"), 1850, "ZAR") == "3 beds · 2.5 baths · 1 850 sq ft"
+    assert listing_facts(3, Decimal("2.5"), 1850, "ZAR") == "3 beds · 2.5 baths · 172 m²"
     assert listing_facts(1, Decimal("1.0"), None, "USD") == "1 bed · 1 bath"
     assert listing_facts(None, None, 12000, "USD") == "12,000 sq ft"
     assert listing_facts(None, None, None) == ""
@@ -96,3 +96,10 @@ def test_listing_placeholders_format_price_and_quantities():
     with pytest.raises(MissingPlaceholder) as caught:
         fill_placeholders("{address}: {sqft} sq ft by {brokerage}", values)
     assert caught.value.names == ["brokerage", "sqft"]
+
+
+def test_the_size_placeholder_is_in_the_markets_unit():
+    listing = {"address": "12 Long St", "sqft": 1292}
+    assert listing_placeholders(listing, {}, "ZAR")["size"] == "120 m²"
+    assert listing_placeholders(listing, {}, "USD")["size"] == "1,292 sq ft"
+    assert listing_placeholders(listing, {}, "USD")["sqft"] == "1,292"
