@@ -60,16 +60,6 @@ class JobContext:
             raise JobStopped("no time left for this job")
         return timeout
 
-    def listing(self) -> dict | None:
-        """The job's listing snapshot with the listing's currency (what its price is printed in)."""
-        listing = self.input.get("listing")
-        if not listing or not listing.get("id") or listing.get("currency"):
-            return listing
-        rows = (
-            self.worker.client.table("crm_listings").select("currency").eq("id", listing["id"]).execute().data
-        )
-        return {**listing, "currency": rows[0]["currency"] if rows else None}
-
 
 Handler = Callable[[JobContext], JobOutput]
 

@@ -42,7 +42,7 @@ def run_template(ctx: JobContext) -> JobOutput:
         ctx.cancelled,
         template_file,
         job_input["template_type"],
-        ctx.listing(),
+        job_input.get("listing"),
         job_input.get("agent") or {},
         dict(job_input.get("settings") or {}),
         values,

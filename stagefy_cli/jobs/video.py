@@ -73,7 +73,7 @@ def _render(ctx: JobContext, sources: list[dict], options: dict, photos: bool) -
     from stagefy_cli.jobs.stoppable import run_stoppable
 
     ctx.worker.record_start(ctx.job, "local", ctx.job.get("model") or "stagefy-slideshow")
-    opening, closing = cards({**ctx.input, "listing": ctx.listing()})
+    opening, closing = cards(ctx.input)
     with tempfile.TemporaryDirectory(prefix="stagefy-video-") as tmp:
         folder = Path(tmp)
         files = []
