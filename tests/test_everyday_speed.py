@@ -198,18 +198,18 @@ def test_parallel_downloads_never_share_a_name_nor_overwrite(signed_in_agent, tm
 
 
 def test_completion_index_is_current():
-    from stagefy_cli.completions import INDEX, build_index
+    from stagefy_cli.completions import build_index, load_index
 
-    assert json.loads(INDEX.read_text(encoding="utf-8")) == build_index(), (
-        "stagefy_cli/completion_index.json is stale: run python -m stagefy_cli.completions"
+    assert load_index() == build_index(), (
+        "stagefy_cli/completion_index.py is stale: run python -m stagefy_cli.completions"
     )
 
 
 def _completion_cases() -> list[str]:
-    from stagefy_cli.completions import INDEX
+    from stagefy_cli.completions import load_index
 
     cases = []
-    for path, entry in json.loads(INDEX.read_text(encoding="utf-8")).items():
+    for path, entry in load_index().items():
         words = ["stagefy", *path.split()] if path else ["stagefy"]
         line = " ".join(words)
         cases += [f"{line} ", f"{line} -", f"{line} --", f"{line} --j", f"{line} c", f"{line} --json "]
