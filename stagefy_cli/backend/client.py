@@ -76,9 +76,10 @@ class Tokens:
 class UserContext:
     """A signed-in user's identity and clients, handed to the services.
 
-    `rest` is the thin client (PostgREST reads, Storage downloads: cheap to import, used by the
-    everyday commands); `client` is supabase-py, created on first use, for the rest (writes, RPCs,
-    uploads). Both send only the anon key and this user's session, kept in one session store.
+    `rest` is the thin client (PostgREST reads and RPCs, Storage uploads and downloads: cheap to
+    import, used by the everyday commands and every submission); `client` is supabase-py, created
+    on first use, for the rest (table writes, Edge Functions). Both send only the anon key and this
+    user's session, kept in one session store.
     """
 
     def __init__(

@@ -23,7 +23,7 @@ def _image(ctx: UserContext, path: str) -> Image.Image:
 
     if PurePosixPath(path).suffix.lower() in (".heic", ".heif"):
         _register_heif()
-    image = Image.open(io.BytesIO(ctx.client.storage.from_(BUCKET).download(path)))
+    image = Image.open(io.BytesIO(ctx.rest.storage.from_(BUCKET).download(path)))
     image.draft("RGB", (MAX_SIDE, MAX_SIDE))  # JPEG: decode at a reduced scale straight away
     image = ImageOps.exif_transpose(image).convert("RGB")
     image.thumbnail((MAX_SIDE, MAX_SIDE))
@@ -55,7 +55,7 @@ def photo_results(project: dict) -> list[dict]:
 
 
 def pairs(ctx: UserContext, project: dict) -> Iterator[Pair]:
-    """One pair per photo result of `project` (as `edits.get_project` returns it), in job order,
+    """One pair per photo result of `project` (as `projects.get_project` returns it), in job order,
     fetched one at a time so a large batch never sits in memory at once."""
     edit_type = (project.get("input_data") or {}).get("edit_type") or project.get("type") or "edit"
     for job in photo_results(project):
