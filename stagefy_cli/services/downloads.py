@@ -12,7 +12,6 @@
 from __future__ import annotations
 
 import os
-import secrets
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -82,7 +81,7 @@ def _save(ctx, item: Download, force: bool, progress: Progress | None) -> Path:
             total = int(answer.headers.get("content-length") or 0) or item.size
             item.target.parent.mkdir(parents=True, exist_ok=True)
             # hidden, and unique to this download (the user's umask applies, as for any file)
-            part = item.target.with_name(f".{item.target.name}.{secrets.token_hex(4)}.part")
+            part = item.target.with_name(f".{item.target.name}.{os.urandom(4).hex()}.part")
             try:
                 with part.open("xb") as out:
                     received = 0
@@ -91,7 +90,7 @@ def _save(ctx, item: Download, force: bool, progress: Progress | None) -> Path:
                         received += len(chunk)
                         if progress:
                             progress(item, received, total)
-                return _install(part, item.target, force)
+                return install(part, item.target, force)
             finally:
                 part.unlink(missing_ok=True)
     except ApiError as exc:
@@ -100,7 +99,7 @@ def _save(ctx, item: Download, force: bool, progress: Progress | None) -> Path:
         raise
 
 
-def _install(part: Path, target: Path, force: bool) -> Path:
+def install(part: Path, target: Path, force: bool) -> Path:
     """Give the finished temp file its name: replacing a file of that name only when `force`."""
     if force:
         os.replace(part, target)

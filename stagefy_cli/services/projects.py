@@ -11,11 +11,14 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Iterable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from stagefy_cli.backend.client import UserContext
 from stagefy_cli.services import ids
 from stagefy_cli.services.charging import charge
-from stagefy_cli.services.downloads import Download, choose_targets, save_outputs
+
+if TYPE_CHECKING:  # imported where files are saved: reading a project does not need it
+    from stagefy_cli.services.downloads import Download
 
 TERMINAL = ("completed", "failed", "cancelled")
 POLL_FIRST_S = 0.05
@@ -145,6 +148,8 @@ def plan_outputs(
 ) -> list[Download]:
     """Where each result goes: next to its source photo (or in `out_dir`, else the current
     folder), named after the photo, the result tag and the variation, in job order."""
+    from stagefy_cli.services.downloads import Download, choose_targets
+
     tag = result_tag(project)
     jobs = results(project)
     wanted = []
@@ -163,4 +168,6 @@ def download_outputs(
     ctx: UserContext, project: dict, out_dir: Path | None, sources: dict[str, Path], force: bool = False
 ) -> list[Path]:
     """Save each result of `project` (see `plan_outputs`) by the download policy."""
+    from stagefy_cli.services.downloads import save_outputs
+
     return save_outputs(ctx, plan_outputs(project, out_dir, sources, force), force=force)
