@@ -1,9 +1,28 @@
--- The job queue and photo edits (docs/architecture.md): prices, submission, the worker's claim /
--- heartbeat / complete / fail protocol, cancel, retry, and refunds that happen exactly once.
+-- Chapter 4, the job queue and photo edits: prices, submission, the worker's claim / heartbeat /
+-- complete / fail protocol, cancel, retry, and refunds that happen exactly once.
 --
 -- Money and job state change only in these functions, each one transaction. Agents call
--- submit_edit, quote_edit, cancel_project and retry_project as RPCs; workers (service role) call
--- claim_jobs, heartbeat_jobs, start_job, complete_job and fail_job.
+-- quote_edit, submit_edit, cancel_project and retry_project as RPCs; workers (service role) call
+-- claim_jobs, heartbeat_jobs, start_job, release_jobs, complete_job, fail_job and
+-- purge_idempotency_keys. Videos and templates (20261125004000_video_and_templates.sql) use the
+-- same queue, debit and refunds.
+--
+-- Paid work is never lost: the queue's delivery is at-least-once (a handler may run twice), and
+-- the database makes the result exactly-once: one winning attempt, one output, one charge, one
+-- media row, one refund.
+--
+--   * Each claim is an attempt (ai_jobs.attempts). Workers write outputs under attempt-scoped
+--     paths; complete_job records the winning attempt atomically, and a losing attempt learns it
+--     lost (false) and removes only its own files.
+--   * Each job kind has a maximum run time (public.job_kinds). A claim sets the attempt's
+--     deadline_at; heartbeats never extend a lease past it (plus a short margin in which the
+--     worker reports the time-out itself).
+--   * fail_job can put a job back on the queue (retryable provider errors) with a run_after
+--     time, up to the attempt limit; after that it fails and refunds once.
+--   * Charging RPCs take an idempotency key: a second call with the same key returns the first
+--     call's answer and charges nothing. A project is retried at most once (projects.retried_as).
+--   * What the server can know will fail is refused before anything is charged: the quote and
+--     the submission make the same checks (private.check_edit_request).
 
 -- ---------------------------------------------------------------------------------------------
 -- Prices: the server's, per kind of work. A client never chooses its own price.
@@ -26,76 +45,120 @@ insert into public.prices (code, credits, description, default_service, default_
   ('edit:custom', 2, 'Custom edit from your own prompt, per photo', 'nano_banana', 'gemini-2.5-flash-image');
 
 alter table public.prices enable row level security;
+
 revoke all on table public.prices from anon, authenticated;
+
 grant select on table public.prices to authenticated;
+
 grant all on table public.prices to service_role;
+
 create policy "prices: readable by signed-in users" on public.prices for select to authenticated using (true);
+
 create trigger set_updated_at before update on public.prices
   for each row execute function public.set_updated_at();
-
 -- ---------------------------------------------------------------------------------------------
--- Queue bookkeeping on ai_jobs; ledger rows that name their project and job.
+-- Per-kind time limits (operators may tune them; workers read them through claim_jobs).
+-- ---------------------------------------------------------------------------------------------
+create table public.job_kinds (
+  kind text primary key,
+  max_run_seconds integer not null check (max_run_seconds between 1 and 86400),
+  description text not null
+);
+
+insert into public.job_kinds (kind, max_run_seconds, description) values
+  ('edit', 900, 'A photo edit by a provider (remote APIs take up to a few minutes)'),
+  ('template', 300, 'One file of a template use (a promo image, a flyer, its preview, a reel)'),
+  ('video', 1800, 'A slideshow video rendered on the worker (up to 100 photos)'),
+  ('video_clip', 900, 'One AI motion clip (image to video) by a provider'),
+  ('video_join', 1800, 'Joining the AI clips of a video on the worker');
+
+alter table public.job_kinds enable row level security;
+
+revoke all on table public.job_kinds from anon, authenticated;
+
+grant all on table public.job_kinds to service_role;
+-- ---------------------------------------------------------------------------------------------
+-- Queue bookkeeping on ai_jobs (attempts, leases, retries, deadlines); ledger rows that name their
+-- project and job; a project that was retried names its retry.
 -- ---------------------------------------------------------------------------------------------
 alter table public.ai_jobs
   add column worker_id text,
   add column lease_expires_at timestamptz,
   add column attempts integer not null default 0,
   add column started_at timestamptz,
-  add column provider_job_id text;
+  add column provider_job_id text,
+  add column run_after timestamptz,           -- a retried job waits until then
+  add column claimed_at timestamptz,          -- when the current attempt began
+  add column deadline_at timestamptz,         -- when the current attempt must have finished
+  add column completed_attempt integer;       -- the attempt whose output is the job's result
 
 -- The claim query: oldest queued job first; expired leases are found through the same index.
 create index idx_ai_jobs_queue on public.ai_jobs (status, created_at) where status in ('queued', 'processing');
 
+alter table public.projects
+  add column retried_as uuid references public.projects (id) on delete set null;
+
 alter table public.credit_transactions
   add column project_id uuid references public.projects (id) on delete set null,
   add column ai_job_id uuid references public.ai_jobs (id) on delete set null;
+
 create index idx_credit_transactions_project_id on public.credit_transactions (project_id);
 
 -- A failed or cancelled job is refunded exactly once: the database refuses a second refund row.
 create unique index credit_transactions_one_refund_per_job
   on public.credit_transactions (ai_job_id) where type = 'refund';
 
--- post_ledger gains the project and job a row belongs to (same body otherwise).
-drop function private.post_ledger(uuid, integer, public.credit_transaction_type, text, text, uuid);
-create function private.post_ledger(
-  p_user_id uuid,
-  p_amount integer,
-  p_type public.credit_transaction_type,
-  p_description text,
-  p_reference text default null,
-  p_subscription_id uuid default null,
-  p_project_id uuid default null,
-  p_ai_job_id uuid default null
-)
-returns integer
-language plpgsql
-set search_path = ''
-as $$
-declare
-  v_balance integer;
-begin
-  select u.credits into v_balance from public.users u where u.id = p_user_id for update;
-  if not found then
-    raise exception using errcode = 'P0002', message = format('user %s not found', p_user_id);
-  end if;
+-- Keys of charging calls, kept with the first call's answer.
+create table public.idempotency_keys (
+  user_id uuid not null references public.users (id) on delete cascade,
+  key text not null check (length(key) between 8 and 200),
+  operation text not null,
+  response jsonb,
+  created_at timestamptz not null default now(),
+  primary key (user_id, key)
+);
 
-  if v_balance + p_amount < 0 then
-    raise exception using
-      errcode = 'P0402',
-      message = format('insufficient credits: need %s, balance %s', -p_amount, v_balance);
-  end if;
+alter table public.idempotency_keys enable row level security;
 
-  update public.users set credits = v_balance + p_amount where id = p_user_id;
-  insert into public.credit_transactions
-    (user_id, amount, type, description, reference_id, subscription_id, project_id, ai_job_id)
-  values (p_user_id, p_amount, p_type, p_description, p_reference, p_subscription_id, p_project_id, p_ai_job_id);
+revoke all on table public.idempotency_keys from anon, authenticated;
 
-  return v_balance + p_amount;
-end;
-$$;
-revoke execute on function private.post_ledger(uuid, integer, public.credit_transaction_type, text, text, uuid, uuid, uuid)
-  from public, anon, authenticated;
+grant all on table public.idempotency_keys to service_role;
 
+-- ---------------------------------------------------------------------------------------------
+-- Provider capabilities: which provider can do which edit, and how many different results it
+-- gives of one photo (the offline `local` provider: one). The same table as
+-- stagefy_cli.ai.catalog.CAPABILITIES; a test compares them.
+-- ---------------------------------------------------------------------------------------------
+create table public.provider_capabilities (
+  service public.ai_service not null,
+  edit_type text not null,
+  max_variations integer not null check (max_variations between 1 and 4),
+  primary key (service, edit_type)
+);
+
+insert into public.provider_capabilities (service, edit_type, max_variations)
+select s.service, e.edit_type, 4
+  from unnest(array['replicate', 'nano_banana', 'qwen']::public.ai_service[]) as s (service),
+       unnest(array['virtual_staging', 'declutter', 'enhance', 'sky_replacement', 'day_to_dusk', 'custom']) as e (edit_type);
+
+insert into public.provider_capabilities (service, edit_type, max_variations) values
+  ('local', 'enhance', 1),  -- classic processing: a second variation would be the same photo
+  ('local', 'sky_replacement', 1),
+  ('local', 'day_to_dusk', 1);
+
+alter table public.provider_capabilities enable row level security;
+
+revoke all on table public.provider_capabilities from anon, authenticated;
+
+grant select on table public.provider_capabilities to authenticated;
+
+grant all on table public.provider_capabilities to service_role;
+
+create policy "provider_capabilities: readable by signed-in users" on public.provider_capabilities
+  for select to authenticated using (true);
+
+-- ---------------------------------------------------------------------------------------------
+-- Edits: the provider can do the type and give that many different results
 -- ---------------------------------------------------------------------------------------------
 -- Internal helpers
 -- ---------------------------------------------------------------------------------------------
@@ -117,6 +180,8 @@ begin
   end if;
 end;
 $$;
+
+revoke execute on function private.notify_if_credit_low(uuid, integer, integer) from public, anon, authenticated;
 
 -- Refund one job's credits, once: an existing refund row makes this a no-op, and the unique index
 -- on the job's refund row makes a concurrent second refund fail rather than pay twice.
@@ -144,6 +209,8 @@ begin
 end;
 $$;
 
+revoke execute on function private.refund_job(public.ai_jobs, text) from public, anon, authenticated;
+
 -- Lock a project row FOR UPDATE. Functions that finish jobs call this before inserting rows that
 -- reference the project: those inserts take a KEY SHARE lock on it, and two transactions upgrading
 -- KEY SHARE to FOR UPDATE (in refresh_project) would deadlock.
@@ -154,6 +221,8 @@ set search_path = ''
 as $$
   select 1 from public.projects where id = p_project_id for update;
 $$;
+
+revoke execute on function private.lock_project(uuid) from public, anon, authenticated;
 
 -- Recompute a project's status from its jobs; notify once when it reaches a terminal state.
 create function private.refresh_project(p_project_id uuid)
@@ -221,6 +290,8 @@ begin
   end if;
 end;
 $$;
+
+revoke execute on function private.refresh_project(uuid) from public, anon, authenticated;
 
 -- Create a project and its queued jobs, debiting price x jobs in the same transaction.
 -- p_photos: [{"path": "<uid>/uploads/...", "filename": "kitchen.jpg", "size": 123, "mime_type": "image/jpeg"}]
@@ -327,10 +398,109 @@ begin
 end;
 $$;
 
+revoke execute on function private.create_edit_project(uuid, text, jsonb, jsonb) from public, anon, authenticated;
+-- The first call with a key records it and gets null (go ahead); a later call gets the first
+-- call's answer. Concurrent calls with one key wait on the primary key until the first commits
+-- (then replay its answer) or rolls back (then one of them goes ahead).
+create function private.idempotent_begin(p_user_id uuid, p_key text, p_operation text)
+returns jsonb
+language plpgsql
+set search_path = ''
+as $$
+declare
+  v_row public.idempotency_keys;
+begin
+  if p_key is null then
+    return null;
+  end if;
+  if length(p_key) not between 8 and 200 then
+    raise exception using errcode = 'P0422', message = 'an idempotency key has 8 to 200 characters';
+  end if;
+  -- Lock the user's row first, as every charging path does (the key's foreign key would take a
+  -- KEY SHARE lock, and upgrading it in post_ledger under concurrent calls would deadlock).
+  perform 1 from public.users where id = p_user_id for update;
+  insert into public.idempotency_keys (user_id, key, operation) values (p_user_id, p_key, p_operation)
+  on conflict do nothing;
+  if found then
+    return null;
+  end if;
+  select * into v_row from public.idempotency_keys where user_id = p_user_id and key = p_key;
+  if v_row.operation is distinct from p_operation then
+    raise exception using errcode = 'P0422',
+      message = format('this idempotency key was already used for %s', v_row.operation);
+  end if;
+  return v_row.response || jsonb_build_object(
+    'replayed', true, 'credits_charged', 0,
+    'balance', (select credits from public.users where id = p_user_id));
+end;
+$$;
+
+revoke execute on function private.idempotent_begin(uuid, text, text) from public, anon, authenticated;
+
+create function private.idempotent_finish(p_user_id uuid, p_key text, p_response jsonb)
+returns jsonb
+language plpgsql
+set search_path = ''
+as $$
+begin
+  if p_key is not null then
+    update public.idempotency_keys set response = p_response where user_id = p_user_id and key = p_key;
+  end if;
+  return p_response;
+end;
+$$;
+
+revoke execute on function private.idempotent_finish(uuid, text, jsonb) from public, anon, authenticated;
+
+-- ---------------------------------------------------------------------------------------------
+create function private.check_edit_request(p_edit_type text, p_photos integer, p_variations integer, p_provider text)
+returns void
+language plpgsql
+stable
+set search_path = ''
+as $$
+declare
+  v_max integer;
+  v_able text;
+begin
+  if not exists (select 1 from public.prices where code = 'edit:' || p_edit_type) then
+    raise exception using errcode = 'P0422', message = format('unknown edit type %s', p_edit_type);
+  end if;
+  if p_photos is null or p_photos not between 1 and 100 then
+    raise exception using errcode = 'P0422', message = 'give between 1 and 100 photos';
+  end if;
+  if p_variations is null or p_variations not between 1 and 4 then
+    raise exception using errcode = 'P0422', message = 'variations must be between 1 and 4';
+  end if;
+  if nullif(p_provider, '') is null then
+    return;  -- the worker picks a provider that can do the type
+  end if;
+  if not (p_provider = any (enum_range(null::public.ai_service)::text[])) then
+    raise exception using errcode = 'P0422', message = format('unknown provider %s', p_provider);
+  end if;
+  select c.max_variations into v_max from public.provider_capabilities c
+   where c.service = p_provider::public.ai_service and c.edit_type = p_edit_type;
+  if v_max is null then
+    select string_agg(c.service::text, ', ' order by c.service) into v_able
+      from public.provider_capabilities c where c.edit_type = p_edit_type;
+    raise exception using errcode = 'P0422',
+      message = format('the %s provider cannot do %s; use %s', p_provider, p_edit_type, coalesce(v_able, 'another type'));
+  end if;
+  if p_variations > v_max then
+    raise exception using errcode = 'P0422',
+      message = format('the %s provider gives %s different result%s of a photo for %s; ask for --variations %s or choose another provider',
+                       p_provider, v_max, case when v_max > 1 then 's' else '' end, p_edit_type, v_max);
+  end if;
+end;
+$$;
+
+revoke execute on function private.check_edit_request(text, integer, integer, text) from public, anon, authenticated;
+
 -- ---------------------------------------------------------------------------------------------
 -- Agent-facing RPCs
 -- ---------------------------------------------------------------------------------------------
-create function public.quote_edit(p_edit_type text, p_photos integer, p_variations integer default 1)
+create function public.quote_edit(p_edit_type text, p_photos integer, p_variations integer default 1,
+                                  p_provider text default null)
 returns jsonb
 language plpgsql
 stable
@@ -344,10 +514,8 @@ begin
   if (select auth.uid()) is null then
     raise exception using errcode = '42501', message = 'sign in first';
   end if;
+  perform private.check_edit_request(p_edit_type, p_photos, p_variations, p_provider);
   select credits into v_price from public.prices where code = 'edit:' || p_edit_type;
-  if v_price is null then
-    raise exception using errcode = 'P0422', message = format('unknown edit type %s', p_edit_type);
-  end if;
   select credits into v_balance from public.users where id = (select auth.uid());
   return jsonb_build_object('edit_type', p_edit_type, 'price_each', v_price, 'photos', p_photos,
                             'variations', p_variations, 'total', v_price * p_photos * p_variations,
@@ -355,19 +523,41 @@ begin
 end;
 $$;
 
-create function public.submit_edit(p_edit_type text, p_photos jsonb, p_options jsonb default '{}')
+revoke execute on function public.quote_edit(text, integer, integer, text) from public, anon;
+
+grant execute on function public.quote_edit(text, integer, integer, text) to authenticated, service_role;
+
+create or replace function public.submit_edit(p_edit_type text, p_photos jsonb, p_options jsonb default '{}',
+                                   p_idempotency_key text default null)
 returns jsonb
 language plpgsql
 security definer
 set search_path = ''
 as $$
+declare
+  v_user uuid := (select auth.uid());
+  v_prior jsonb;
 begin
-  if (select auth.uid()) is null then
+  if v_user is null then
     raise exception using errcode = '42501', message = 'sign in first';
   end if;
-  return private.create_edit_project((select auth.uid()), p_edit_type, p_photos, coalesce(p_options, '{}'));
+  -- What the quote refuses, the submission refuses too (*_refuse_before_charging.sql), before
+  -- anything is charged.
+  perform private.check_edit_request(
+    p_edit_type, case when jsonb_typeof(p_photos) = 'array' then jsonb_array_length(p_photos) end,
+    coalesce((p_options ->> 'variations')::integer, 1), p_options ->> 'provider');
+  v_prior := private.idempotent_begin(v_user, p_idempotency_key, 'submit_edit');
+  if v_prior is not null then
+    return v_prior;
+  end if;
+  return private.idempotent_finish(v_user, p_idempotency_key,
+    private.create_edit_project(v_user, p_edit_type, p_photos, coalesce(p_options, '{}')));
 end;
 $$;
+
+revoke execute on function public.submit_edit(text, jsonb, jsonb, text) from public, anon;
+
+grant execute on function public.submit_edit(text, jsonb, jsonb, text) to authenticated, service_role;
 
 create function public.cancel_project(p_project_id uuid)
 returns jsonb
@@ -412,35 +602,81 @@ begin
 end;
 $$;
 
-create function public.retry_project(p_project_id uuid)
+revoke execute on function public.cancel_project(uuid) from public, anon;
+
+grant execute on function public.cancel_project(uuid) to authenticated, service_role;
+
+create function public.retry_project(p_project_id uuid, p_idempotency_key text default null)
 returns jsonb
 language plpgsql
 security definer
 set search_path = ''
 as $$
 declare
+  v_user uuid := (select auth.uid());
+  v_prior jsonb;
   v_project public.projects;
+  v_name jsonb;
+  v_result jsonb;
 begin
-  select * into v_project from public.projects where id = p_project_id;
-  if not found or v_project.user_id is distinct from (select auth.uid()) then
+  if v_user is null then
+    raise exception using errcode = '42501', message = 'sign in first';
+  end if;
+  -- Lock order as everywhere: the project, then the user (idempotent_begin, the debit).
+  select * into v_project from public.projects where id = p_project_id for update;
+  if not found or v_project.user_id is distinct from v_user then
     raise exception using errcode = 'P0404', message = format('project %s not found', p_project_id);
+  end if;
+  v_prior := private.idempotent_begin(v_user, p_idempotency_key, 'retry_project');
+  if v_prior is not null then
+    return v_prior;
+  end if;
+  if v_project.retried_as is not null then
+    raise exception using errcode = 'P0422',
+      message = format('project %s was already retried: it is queued again as project %s (stagefy projects watch %s)',
+                       p_project_id, v_project.retried_as, left(v_project.retried_as::text, 8));
   end if;
   if v_project.status not in ('failed', 'cancelled') then
     raise exception using errcode = 'P0422',
       message = format('project %s is %s; only failed or cancelled projects can be retried', p_project_id, v_project.status);
   end if;
-  if v_project.type <> 'photo_edit' then
-    raise exception using errcode = 'P0422', message = format('%s projects cannot be retried here', v_project.type);
+  v_name := jsonb_build_object('name', left(v_project.name, 190) || ' (retry)');
+  if v_project.type = 'video' then
+    v_result := private.create_video_project(
+      v_user, v_project.input_data -> 'photos', (v_project.input_data -> 'options') || v_name);
+  elsif v_project.type = 'template' then
+    v_result := private.create_template_project(
+      v_user, (v_project.input_data ->> 'template_id')::uuid,
+      (v_project.input_data ->> 'listing_id')::uuid, v_project.input_data -> 'photos',
+      v_project.input_data -> 'values', (v_project.input_data -> 'options') || v_name);
+  else
+    v_result := private.create_edit_project(
+      v_user, v_project.input_data ->> 'edit_type', v_project.input_data -> 'photos',
+      (v_project.input_data -> 'options') || v_name);
   end if;
-  return private.create_edit_project(
-    v_project.user_id, v_project.input_data ->> 'edit_type', v_project.input_data -> 'photos',
-    (v_project.input_data -> 'options') || jsonb_build_object('name', v_project.name || ' (retry)'));
+  update public.projects set retried_as = (v_result ->> 'project_id')::uuid where id = p_project_id;
+  return private.idempotent_finish(v_user, p_idempotency_key, v_result);
 end;
 $$;
+
+revoke execute on function public.retry_project(uuid, text) from public, anon;
+
+grant execute on function public.retry_project(uuid, text) to authenticated, service_role;
 
 -- ---------------------------------------------------------------------------------------------
 -- Worker-facing RPCs (service role only)
 -- ---------------------------------------------------------------------------------------------
+
+-- Seconds a worker gets, after an attempt's deadline, to report the time-out itself before the
+-- lease lapses and another worker may claim the job.
+create function private.deadline_margin()
+returns interval
+language sql
+immutable
+set search_path = ''
+as $$ select interval '30 seconds' $$;
+
+revoke execute on function private.deadline_margin() from public, anon, authenticated;
 
 -- Claim up to p_limit jobs: queued ones, and processing ones whose worker's lease expired (the
 -- worker died). FOR UPDATE SKIP LOCKED lets any number of workers share the queue.
@@ -456,7 +692,7 @@ declare
 begin
   -- Jobs whose workers died too often fail (and are refunded) instead of looping forever.
   for v_job in
-    update public.ai_jobs set status = 'failed', completed_at = now(),
+    update public.ai_jobs set status = 'failed', completed_at = now(), lease_expires_at = null,
            error_message = format('abandoned after %s attempts (the worker stopped while processing)', attempts)
      where id in (select id from public.ai_jobs
                    where status = 'processing' and lease_expires_at < now() and attempts >= p_max_attempts
@@ -470,16 +706,21 @@ begin
 
   return query
   with candidates as (
-    select id from public.ai_jobs
-     where status = 'queued' or (status = 'processing' and lease_expires_at < now())
-     order by created_at
+    select j.id, coalesce(k.max_run_seconds, 900) as max_run_seconds
+      from public.ai_jobs j
+      left join public.job_kinds k on k.kind = coalesce(j.input ->> 'kind', 'edit')
+     where (j.status = 'queued' and (j.run_after is null or j.run_after <= now()))
+        or (j.status = 'processing' and j.lease_expires_at < now())
+     order by j.created_at
      limit greatest(p_limit, 1)
-     for update skip locked
+     for update of j skip locked
   ), claimed as (
     update public.ai_jobs j
        set status = 'processing', worker_id = p_worker, attempts = j.attempts + 1,
-           lease_expires_at = now() + make_interval(secs => p_lease_seconds),
-           started_at = coalesce(j.started_at, now())
+           claimed_at = now(), deadline_at = now() + make_interval(secs => c.max_run_seconds),
+           lease_expires_at = least(now() + make_interval(secs => p_lease_seconds),
+                                    now() + make_interval(secs => c.max_run_seconds) + private.deadline_margin()),
+           started_at = coalesce(j.started_at, now()), run_after = null
       from candidates c
      where j.id = c.id
     returning j.*
@@ -496,18 +737,28 @@ begin
 end;
 $$;
 
--- Extend the leases of jobs this worker still owns; returns the ids it still owns (a job missing
--- from the answer was cancelled or reclaimed: the worker stops it and cancels the provider's run).
-create function public.heartbeat_jobs(p_worker text, p_job_ids uuid[], p_lease_seconds integer default 120)
+revoke execute on function public.claim_jobs(text, integer, integer, integer) from public, anon, authenticated;
+
+grant execute on function public.claim_jobs(text, integer, integer, integer) to service_role;
+
+-- Extend the leases of jobs this worker still owns, never past the attempt's deadline (plus the
+-- margin); returns the ids it still owns (a missing one was cancelled or reclaimed).
+create or replace function public.heartbeat_jobs(p_worker text, p_job_ids uuid[], p_lease_seconds integer default 120)
 returns setof uuid
 language sql
 security definer
 set search_path = ''
 as $$
-  update public.ai_jobs set lease_expires_at = now() + make_interval(secs => p_lease_seconds)
+  update public.ai_jobs
+     set lease_expires_at = least(now() + make_interval(secs => p_lease_seconds),
+                                  coalesce(deadline_at + private.deadline_margin(), 'infinity'))
    where id = any (p_job_ids) and worker_id = p_worker and status = 'processing'
   returning id;
 $$;
+
+revoke execute on function public.heartbeat_jobs(text, uuid[], integer) from public, anon, authenticated;
+
+grant execute on function public.heartbeat_jobs(text, uuid[], integer) to service_role;
 
 -- Record which provider and model run the job, and the provider's own id (for cancel).
 create function public.start_job(p_job_id uuid, p_worker text, p_service public.ai_service, p_model text,
@@ -526,12 +777,16 @@ as $$
   select exists (select 1 from updated);
 $$;
 
+revoke execute on function public.start_job(uuid, text, public.ai_service, text, text) from public, anon, authenticated;
+
+grant execute on function public.start_job(uuid, text, public.ai_service, text, text) to service_role;
+
 -- Finish a job: output, cost, media row, project status, notification. Returns false (and changes
 -- nothing) when this worker no longer owns the job, so a job completes once.
 create function public.complete_job(
   p_job_id uuid, p_worker text, p_output_path text, p_file_size bigint, p_latency_ms integer,
   p_api_cost numeric default null, p_media_type public.media_type default 'image', p_title text default null,
-  p_thumbnail_path text default null
+  p_thumbnail_path text default null, p_attempt integer default null
 )
 returns boolean
 language plpgsql
@@ -545,11 +800,14 @@ begin
   perform private.lock_project((select project_id from public.ai_jobs where id = p_job_id));
   update public.ai_jobs
      set status = 'completed', output_url = p_output_path, latency_ms = p_latency_ms, api_cost = p_api_cost,
-         completed_at = now(), lease_expires_at = null, error_message = null
+         completed_at = now(), lease_expires_at = null, error_message = null, completed_attempt = attempts
    where id = p_job_id and worker_id = p_worker and status = 'processing'
+     and (p_attempt is null or attempts = p_attempt)
   returning * into v_job;
   if not found then
-    return false;
+    return p_attempt is not null and exists (
+      select 1 from public.ai_jobs
+       where id = p_job_id and worker_id = p_worker and status = 'completed' and completed_attempt = p_attempt);
   end if;
   insert into public.media_items (user_id, listing_id, project_id, type, title, url, thumbnail_url, file_size, credits_used)
   values (
@@ -557,15 +815,24 @@ begin
     (select l.id from public.crm_listings l
       where l.id = nullif(v_job.input ->> 'listing_id', '')::uuid and l.user_id = v_job.user_id),
     v_job.project_id, p_media_type,
-    coalesce(p_title, format('%s of %s', replace(v_job.input ->> 'edit_type', '_', ' '), v_job.input ->> 'filename')),
+    left(coalesce(p_title, format('%s of %s', replace(v_job.input ->> 'edit_type', '_', ' '), v_job.input ->> 'filename')),
+         500),
     p_output_path, p_thumbnail_path, p_file_size, v_job.credit_cost);
   perform private.refresh_project(v_job.project_id);
   return true;
 end;
 $$;
 
+revoke execute on function public.complete_job(uuid, text, text, bigint, integer, numeric, public.media_type, text, text, integer)
+  from public, anon, authenticated;
+
+grant execute on function public.complete_job(uuid, text, text, bigint, integer, numeric, public.media_type, text, text, integer)
+  to service_role;
+
 -- Fail a job and refund it once. Returns false when this worker no longer owns the job.
-create function public.fail_job(p_job_id uuid, p_worker text, p_error text, p_latency_ms integer default null)
+create function public.fail_job(p_job_id uuid, p_worker text, p_error text, p_latency_ms integer default null,
+                                p_retry_in_seconds numeric default null, p_max_attempts integer default 3,
+                                p_attempt integer default null)
 returns boolean
 language plpgsql
 security definer
@@ -575,10 +842,24 @@ declare
   v_job public.ai_jobs;
 begin
   perform private.lock_project((select project_id from public.ai_jobs where id = p_job_id));
+  if p_retry_in_seconds is not null then
+    update public.ai_jobs
+       set status = 'queued', worker_id = null, lease_expires_at = null, claimed_at = null, deadline_at = null,
+           run_after = now() + make_interval(secs => least(greatest(p_retry_in_seconds, 0), 3600)::double precision),
+           error_message = left(format('attempt %s failed, retrying: %s', attempts, p_error), 2000),
+           latency_ms = p_latency_ms
+     where id = p_job_id and worker_id = p_worker and status = 'processing'
+       and (p_attempt is null or attempts = p_attempt) and attempts < p_max_attempts
+    returning * into v_job;
+    if found then
+      return true;
+    end if;
+  end if;
   update public.ai_jobs
      set status = 'failed', error_message = left(p_error, 2000), latency_ms = p_latency_ms,
          completed_at = now(), lease_expires_at = null
    where id = p_job_id and worker_id = p_worker and status = 'processing'
+     and (p_attempt is null or attempts = p_attempt)
   returning * into v_job;
   if not found then
     return false;
@@ -589,33 +870,39 @@ begin
 end;
 $$;
 
--- ---------------------------------------------------------------------------------------------
--- Privileges: Supabase grants EXECUTE on new functions to everyone by default; narrow it.
--- ---------------------------------------------------------------------------------------------
-revoke execute on function private.notify_if_credit_low(uuid, integer, integer) from public, anon, authenticated;
-revoke execute on function private.refund_job(public.ai_jobs, text) from public, anon, authenticated;
-revoke execute on function private.lock_project(uuid) from public, anon, authenticated;
-revoke execute on function private.refresh_project(uuid) from public, anon, authenticated;
-revoke execute on function private.create_edit_project(uuid, text, jsonb, jsonb) from public, anon, authenticated;
-
-revoke execute on function public.quote_edit(text, integer, integer) from public, anon;
-revoke execute on function public.submit_edit(text, jsonb, jsonb) from public, anon;
-revoke execute on function public.cancel_project(uuid) from public, anon;
-revoke execute on function public.retry_project(uuid) from public, anon;
-grant execute on function public.quote_edit(text, integer, integer) to authenticated, service_role;
-grant execute on function public.submit_edit(text, jsonb, jsonb) to authenticated, service_role;
-grant execute on function public.cancel_project(uuid) to authenticated, service_role;
-grant execute on function public.retry_project(uuid) to authenticated, service_role;
-
-revoke execute on function public.claim_jobs(text, integer, integer, integer) from public, anon, authenticated;
-revoke execute on function public.heartbeat_jobs(text, uuid[], integer) from public, anon, authenticated;
-revoke execute on function public.start_job(uuid, text, public.ai_service, text, text) from public, anon, authenticated;
-revoke execute on function public.complete_job(uuid, text, text, bigint, integer, numeric, public.media_type, text, text)
+revoke execute on function public.fail_job(uuid, text, text, integer, numeric, integer, integer)
   from public, anon, authenticated;
-revoke execute on function public.fail_job(uuid, text, text, integer) from public, anon, authenticated;
-grant execute on function public.claim_jobs(text, integer, integer, integer) to service_role;
-grant execute on function public.heartbeat_jobs(text, uuid[], integer) to service_role;
-grant execute on function public.start_job(uuid, text, public.ai_service, text, text) to service_role;
-grant execute on function public.complete_job(uuid, text, text, bigint, integer, numeric, public.media_type, text, text)
-  to service_role;
-grant execute on function public.fail_job(uuid, text, text, integer) to service_role;
+
+grant execute on function public.fail_job(uuid, text, text, integer, numeric, integer, integer) to service_role;
+-- Give jobs back to the queue at once (a worker shutting down): another worker claims them now.
+create function public.release_jobs(p_worker text, p_job_ids uuid[])
+returns setof uuid
+language sql
+security definer
+set search_path = ''
+as $$
+  update public.ai_jobs
+     set status = 'queued', worker_id = null, lease_expires_at = null, claimed_at = null, deadline_at = null
+   where id = any (p_job_ids) and worker_id = p_worker and status = 'processing'
+  returning id;
+$$;
+
+revoke execute on function public.release_jobs(text, uuid[]) from public, anon, authenticated;
+
+grant execute on function public.release_jobs(text, uuid[]) to service_role;
+
+-- A worker chore: keys answer retries of one command, not forever. Returns how many were dropped.
+create function public.purge_idempotency_keys()
+returns integer
+language sql
+security definer
+set search_path = ''
+as $$
+  with gone as (delete from public.idempotency_keys where created_at < now() - interval '7 days' returning 1)
+  select count(*)::integer from gone;
+$$;
+
+revoke execute on function public.purge_idempotency_keys() from public, anon, authenticated;
+
+grant execute on function public.purge_idempotency_keys() to service_role;
+

@@ -71,8 +71,11 @@ begin
 end;
 $$;
 
--- The listing as the renderers read it, or null; P0404 when it is not the user's.
-create function private.listing_snapshot(p_user_id uuid, p_listing_id uuid)
+revoke execute on function private.check_uploads(uuid, jsonb, text) from public, anon, authenticated;
+
+-- The listing snapshot a template or video job carries includes the listing's currency, so the
+-- worker prints the price in it without reading the listing again.
+create or replace function private.listing_snapshot(p_user_id uuid, p_listing_id uuid)
 returns jsonb
 language plpgsql
 set search_path = ''
@@ -84,8 +87,9 @@ begin
     return null;
   end if;
   select jsonb_build_object('id', l.id, 'address', l.address, 'city', l.city, 'state', l.state,
-                            'zip_code', l.zip_code, 'price', l.price, 'bedrooms', l.bedrooms,
-                            'bathrooms', l.bathrooms, 'sqft', l.sqft, 'status', l.status)
+                            'zip_code', l.zip_code, 'price', l.price, 'currency', l.currency,
+                            'bedrooms', l.bedrooms, 'bathrooms', l.bathrooms, 'sqft', l.sqft,
+                            'status', l.status)
     into v_listing
     from public.crm_listings l where l.id = p_listing_id and l.user_id = p_user_id;
   if v_listing is null then
@@ -94,6 +98,8 @@ begin
   return v_listing;
 end;
 $$;
+
+revoke execute on function private.listing_snapshot(uuid, uuid) from public, anon, authenticated;
 
 -- The agent's profile as the closing card and templates show it.
 create function private.agent_snapshot(p_user_id uuid)
@@ -106,6 +112,8 @@ as $$
                             'email', u.email, 'market', u.market)
     from public.users u where u.id = p_user_id;
 $$;
+
+revoke execute on function private.agent_snapshot(uuid) from public, anon, authenticated;
 
 -- Create a project and its jobs, debiting the sum of the jobs' credit_cost in the same transaction.
 -- p_jobs: [{"service", "model", "input", "credit_cost", "status" ('queued' | 'pending')}]
@@ -151,6 +159,9 @@ begin
 end;
 $$;
 
+revoke execute on function private.create_job_project(uuid, public.project_type, text, jsonb, jsonb)
+  from public, anon, authenticated;
+
 -- `12 Oak Street, Sea Point` -> `12-oak-street-sea-point`: the stem of downloaded file names.
 create function private.slug(p_text text)
 returns text
@@ -161,6 +172,8 @@ as $$
   select coalesce(nullif(left(trim(both '-' from regexp_replace(lower(coalesce(p_text, '')), '[^a-z0-9]+', '-', 'g')), 60), ''),
                   'listing');
 $$;
+
+revoke execute on function private.slug(text) from public, anon, authenticated;
 
 -- ---------------------------------------------------------------------------------------------
 -- Videos
@@ -250,6 +263,8 @@ begin
 end;
 $$;
 
+revoke execute on function private.create_video_project(uuid, jsonb, jsonb) from public, anon, authenticated;
+
 create function public.quote_video(p_photos integer, p_motion text default null)
 returns jsonb
 language plpgsql
@@ -274,19 +289,35 @@ begin
 end;
 $$;
 
-create function public.submit_video(p_photos jsonb, p_options jsonb default '{}')
+revoke execute on function public.quote_video(integer, text) from public, anon;
+
+grant execute on function public.quote_video(integer, text) to authenticated, service_role;
+
+create function public.submit_video(p_photos jsonb, p_options jsonb default '{}', p_idempotency_key text default null)
 returns jsonb
 language plpgsql
 security definer
 set search_path = ''
 as $$
+declare
+  v_user uuid := (select auth.uid());
+  v_prior jsonb;
 begin
-  if (select auth.uid()) is null then
+  if v_user is null then
     raise exception using errcode = '42501', message = 'sign in first';
   end if;
-  return private.create_video_project((select auth.uid()), p_photos, coalesce(p_options, '{}'));
+  v_prior := private.idempotent_begin(v_user, p_idempotency_key, 'submit_video');
+  if v_prior is not null then
+    return v_prior;
+  end if;
+  return private.idempotent_finish(v_user, p_idempotency_key,
+    private.create_video_project(v_user, p_photos, coalesce(p_options, '{}')));
 end;
 $$;
+
+revoke execute on function public.submit_video(jsonb, jsonb, text) from public, anon;
+
+grant execute on function public.submit_video(jsonb, jsonb, text) to authenticated, service_role;
 
 -- ---------------------------------------------------------------------------------------------
 -- Templates
@@ -411,7 +442,10 @@ begin
 end;
 $$;
 
-create function public.quote_template(p_template_id uuid, p_photos integer default 0)
+revoke execute on function private.create_template_project(uuid, uuid, uuid, jsonb, jsonb, jsonb)
+  from public, anon, authenticated;
+
+create or replace function public.quote_template(p_template_id uuid, p_photos integer default 0)
 returns jsonb
 language plpgsql
 stable
@@ -430,6 +464,7 @@ begin
   if not found then
     raise exception using errcode = 'P0404', message = format('template %s not found', p_template_id);
   end if;
+  perform private.check_template_use(v_template, p_photos);
   select credits into v_price from public.prices where code = 'template:' || v_template.type;
   return jsonb_build_object(
     'template_type', v_template.type, 'price_each', v_price,
@@ -439,61 +474,47 @@ begin
 end;
 $$;
 
-create function public.submit_template(
+revoke execute on function public.quote_template(uuid, integer) from public, anon;
+
+grant execute on function public.quote_template(uuid, integer) to authenticated, service_role;
+
+create or replace function public.submit_template(
   p_template_id uuid, p_listing_id uuid, p_photos jsonb default '[]', p_values jsonb default '{}',
-  p_options jsonb default '{}'
+  p_options jsonb default '{}', p_idempotency_key text default null
 )
 returns jsonb
 language plpgsql
 security definer
 set search_path = ''
 as $$
+declare
+  v_user uuid := (select auth.uid());
+  v_prior jsonb;
+  v_template public.templates;
 begin
-  if (select auth.uid()) is null then
+  if v_user is null then
     raise exception using errcode = '42501', message = 'sign in first';
   end if;
-  return private.create_template_project((select auth.uid()), p_template_id, p_listing_id, p_photos, p_values,
-                                         coalesce(p_options, '{}'));
+  -- What the quote refuses, the submission refuses too (*_refuse_before_charging.sql).
+  select * into v_template from public.templates t
+   where t.id = p_template_id and (t.user_id = v_user or t.is_public);
+  if found then
+    perform private.check_template_use(
+      v_template, case when jsonb_typeof(p_photos) = 'array' then jsonb_array_length(p_photos) end);
+  end if;
+  v_prior := private.idempotent_begin(v_user, p_idempotency_key, 'submit_template');
+  if v_prior is not null then
+    return v_prior;
+  end if;
+  return private.idempotent_finish(v_user, p_idempotency_key,
+    private.create_template_project(v_user, p_template_id, p_listing_id, p_photos, p_values,
+                                    coalesce(p_options, '{}')));
 end;
 $$;
 
--- ---------------------------------------------------------------------------------------------
--- Retry: videos and templates run again from their stored inputs (replaces the edits-only version).
--- ---------------------------------------------------------------------------------------------
-create or replace function public.retry_project(p_project_id uuid)
-returns jsonb
-language plpgsql
-security definer
-set search_path = ''
-as $$
-declare
-  v_project public.projects;
-  v_name jsonb;
-begin
-  select * into v_project from public.projects where id = p_project_id;
-  if not found or v_project.user_id is distinct from (select auth.uid()) then
-    raise exception using errcode = 'P0404', message = format('project %s not found', p_project_id);
-  end if;
-  if v_project.status not in ('failed', 'cancelled') then
-    raise exception using errcode = 'P0422',
-      message = format('project %s is %s; only failed or cancelled projects can be retried', p_project_id, v_project.status);
-  end if;
-  v_name := jsonb_build_object('name', v_project.name || ' (retry)');
-  if v_project.type = 'video' then
-    return private.create_video_project(
-      v_project.user_id, v_project.input_data -> 'photos', (v_project.input_data -> 'options') || v_name);
-  end if;
-  if v_project.type = 'template' then
-    return private.create_template_project(
-      v_project.user_id, (v_project.input_data ->> 'template_id')::uuid,
-      (v_project.input_data ->> 'listing_id')::uuid, v_project.input_data -> 'photos',
-      v_project.input_data -> 'values', (v_project.input_data -> 'options') || v_name);
-  end if;
-  return private.create_edit_project(
-    v_project.user_id, v_project.input_data ->> 'edit_type', v_project.input_data -> 'photos',
-    (v_project.input_data -> 'options') || v_name);
-end;
-$$;
+revoke execute on function public.submit_template(uuid, uuid, jsonb, jsonb, jsonb, text) from public, anon;
+
+grant execute on function public.submit_template(uuid, uuid, jsonb, jsonb, jsonb, text) to authenticated, service_role;
 
 -- ---------------------------------------------------------------------------------------------
 -- What happens when a job finishes: the last clip releases the join, whose video then replaces the
@@ -566,6 +587,8 @@ begin
 end;
 $$;
 
+revoke execute on function private.on_job_finished() from public, anon, authenticated;
+
 create trigger on_job_finished
   after update of status on public.ai_jobs
   for each row
@@ -592,34 +615,62 @@ begin
 end;
 $$;
 
+revoke execute on function private.skip_intermediate_media() from public, anon, authenticated;
+
 create trigger skip_intermediate_media
   before insert on public.media_items
   for each row
   when (new.project_id is not null and new.type = 'video')
   execute function private.skip_intermediate_media();
 
--- ---------------------------------------------------------------------------------------------
--- Privileges
--- ---------------------------------------------------------------------------------------------
-revoke execute on function private.check_uploads(uuid, jsonb, text) from public, anon, authenticated;
-revoke execute on function private.listing_snapshot(uuid, uuid) from public, anon, authenticated;
-revoke execute on function private.agent_snapshot(uuid) from public, anon, authenticated;
-revoke execute on function private.create_job_project(uuid, public.project_type, text, jsonb, jsonb)
-  from public, anon, authenticated;
-revoke execute on function private.slug(text) from public, anon, authenticated;
-revoke execute on function private.create_video_project(uuid, jsonb, jsonb) from public, anon, authenticated;
-revoke execute on function private.create_template_project(uuid, uuid, uuid, jsonb, jsonb, jsonb)
-  from public, anon, authenticated;
-revoke execute on function private.on_job_finished() from public, anon, authenticated;
-revoke execute on function private.skip_intermediate_media() from public, anon, authenticated;
+-- ==== LATER ====
 
-revoke execute on function public.quote_video(integer, text) from public, anon;
-revoke execute on function public.submit_video(jsonb, jsonb) from public, anon;
-revoke execute on function public.quote_template(uuid, integer) from public, anon;
-revoke execute on function public.submit_template(uuid, uuid, jsonb, jsonb, jsonb) from public, anon;
-revoke execute on function public.retry_project(uuid) from public, anon;
-grant execute on function public.quote_video(integer, text) to authenticated, service_role;
-grant execute on function public.submit_video(jsonb, jsonb) to authenticated, service_role;
-grant execute on function public.quote_template(uuid, integer) to authenticated, service_role;
-grant execute on function public.submit_template(uuid, uuid, jsonb, jsonb, jsonb) to authenticated, service_role;
-grant execute on function public.retry_project(uuid) to authenticated, service_role;
+-- security definer: agents write their templates directly (RLS), and have no access to `private`.
+create function private.check_template_settings()
+returns trigger
+language plpgsql
+security definer
+set search_path = ''
+as $$
+declare
+  v_problem text := private.template_settings_problem(new.type, new.settings);
+begin
+  if v_problem is not null then
+    raise exception using errcode = 'P0422', message = v_problem;
+  end if;
+  return new;
+end;
+$$;
+
+revoke execute on function private.check_template_settings() from public, anon, authenticated;
+
+create trigger check_template_settings before insert or update of settings, type on public.templates
+  for each row execute function private.check_template_settings();
+
+-- ---------------------------------------------------------------------------------------------
+-- Template uses: the template can render and has the photos it needs
+-- ---------------------------------------------------------------------------------------------
+create function private.check_template_use(p_template public.templates, p_photos integer)
+returns void
+language plpgsql
+stable
+set search_path = ''
+as $$
+declare
+  v_problem text := private.template_settings_problem(p_template.type, p_template.settings);
+begin
+  if v_problem is not null then
+    raise exception using errcode = 'P0422',
+      message = format('template %s cannot render (%s); fix it with: stagefy templates update', p_template.name, v_problem);
+  end if;
+  if coalesce(p_photos, 0) = 0 and p_template.type in ('listing_promo', 'instagram_reel', 'custom') then
+    raise exception using errcode = 'P0422',
+      message = format('a %s template needs at least one photo (--photo)', replace(p_template.type::text, '_', ' '));
+  end if;
+  if coalesce(p_photos, 0) > 30 then
+    raise exception using errcode = 'P0422', message = 'at most 30 photos per template use';
+  end if;
+end;
+$$;
+
+revoke execute on function private.check_template_use(public.templates, integer) from public, anon, authenticated;

@@ -27,6 +27,7 @@ as $$
 $$;
 
 revoke execute on function public.is_admin() from public, anon;
+
 grant execute on function public.is_admin() to authenticated, service_role;
 
 -- ---------------------------------------------------------------------------------------------
@@ -47,6 +48,7 @@ to service_role;
 
 -- Profile fields only: credits, role and subscription_tier stay out of reach (seed defect 3).
 grant select on table public.users to authenticated;
+
 grant update (full_name, brokerage, market, use_case, avatar_url, phone) on table public.users to authenticated;
 
 -- Read-only for agents: written by the ledger and job functions (seed defect 4).
@@ -60,6 +62,7 @@ to authenticated;
 
 -- An agent may only mark a notification read.
 grant select on table public.notifications to authenticated;
+
 grant update (read) on table public.notifications to authenticated;
 
 -- Admins read the audit log; rows are written by SECURITY DEFINER admin functions only.
@@ -69,15 +72,25 @@ grant select on table public.admin_audit_log to authenticated;
 -- Row level security on every table (the seed forgot admin_audit_log, defect 5).
 -- ---------------------------------------------------------------------------------------------
 alter table public.users enable row level security;
+
 alter table public.subscriptions enable row level security;
+
 alter table public.credit_transactions enable row level security;
+
 alter table public.projects enable row level security;
+
 alter table public.ai_jobs enable row level security;
+
 alter table public.crm_contacts enable row level security;
+
 alter table public.crm_listings enable row level security;
+
 alter table public.media_items enable row level security;
+
 alter table public.templates enable row level security;
+
 alter table public.notifications enable row level security;
+
 alter table public.admin_audit_log enable row level security;
 
 -- users --------------------------------------------------------------------------------------
@@ -267,3 +280,52 @@ create policy "notifications: mark own read" on public.notifications
 create policy "admin_audit_log: admins read" on public.admin_audit_log
   for select to authenticated
   using ((select public.is_admin()));
+
+-- Storage: the private `media` bucket, where every agent owns the folder named after its user id
+-- (`<uid>/...`). Downloads go through the agent's session or signed URLs; nothing is public.
+
+insert into storage.buckets (id, name, public)
+values ('media', 'media', false)
+on conflict (id) do nothing;
+
+create policy "media: read own folder" on storage.objects
+  for select to authenticated
+  using (bucket_id = 'media' and (storage.foldername(name))[1] = (select auth.uid()::text));
+
+create policy "media: upload to own folder" on storage.objects
+  for insert to authenticated
+  with check (bucket_id = 'media' and (storage.foldername(name))[1] = (select auth.uid()::text));
+
+create policy "media: update own folder" on storage.objects
+  for update to authenticated
+  using (bucket_id = 'media' and (storage.foldername(name))[1] = (select auth.uid()::text))
+  with check (bucket_id = 'media' and (storage.foldername(name))[1] = (select auth.uid()::text));
+
+create policy "media: delete own folder" on storage.objects
+  for delete to authenticated
+  using (bucket_id = 'media' and (storage.foldername(name))[1] = (select auth.uid()::text));
+
+-- ==== LATER ====
+
+-- Limits the server enforces (the CLI's checks are only early, clear errors: anyone with a session
+-- can call the API directly).
+--
+--   * The `media` bucket takes files up to 50 MiB of the types Stagefy reads and writes (photos,
+--     videos, flyers, music); Storage refuses the rest before storing a byte.
+--   * Text columns people type into have the lengths a real product has; numbers are finite and
+--     in range. A 22 KB listing address once made a template render take 106 s.
+--     The constraints are NOT VALID: they hold for every new or changed row, and a live project's
+--     existing rows do not stop the migration.
+--   * Welcome credits are granted when the e-mail is confirmed (at sign-up where confirmation is
+--     off or automatic, as on the local stack), once per user ever.
+
+-- ---------------------------------------------------------------------------------------------
+-- Storage
+-- ---------------------------------------------------------------------------------------------
+update storage.buckets
+   set file_size_limit = 50 * 1024 * 1024,
+       allowed_mime_types = array[
+         'image/jpeg', 'image/png', 'image/webp', 'image/heic', 'image/heif',
+         'video/mp4', 'application/pdf',
+         'audio/mpeg', 'audio/mp4', 'audio/aac', 'audio/wav', 'audio/x-wav', 'audio/ogg', 'audio/flac']
+ where id = 'media';
