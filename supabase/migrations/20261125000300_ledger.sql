@@ -1,9 +1,10 @@
--- Triggers and internal helpers: the ledger posting primitive, the public.users row for every
--- sign-up with its welcome credits in the ledger, and updated_at maintenance.
+-- Chapter 3, the ledger: the posting primitive, the public.users row for every sign-up with its
+-- welcome credits in the ledger, and updated_at maintenance.
 --
 -- Invariant: users.credits = sum(credit_transactions.amount) for every user, at all times.
 -- private.post_ledger is the only code that changes users.credits, and it writes the ledger row
--- in the same statement sequence of the caller's transaction.
+-- in the same statement sequence of the caller's transaction. Every path that moves credits
+-- (submissions, refunds, payments, admin grants) calls it inside its own single transaction.
 
 -- ---------------------------------------------------------------------------------------------
 -- Schema `private`: helpers for SECURITY DEFINER functions. Not exposed through the API and not
@@ -56,10 +57,39 @@ $$;
 revoke execute on function private.post_ledger(uuid, integer, public.credit_transaction_type, text, text, uuid, uuid, uuid)
   from public, anon, authenticated;
 
+-- A failed or cancelled job is refunded exactly once: the database refuses a second refund row.
+create unique index credit_transactions_one_refund_per_job
+  on public.credit_transactions (ai_job_id) where type = 'refund';
+
+-- ---------------------------------------------------------------------------------------------
+-- Welcome credits are granted when the e-mail is confirmed (at sign-up where confirmation is off or
+-- automatic, as on the local stack), once per user ever.
+-- ---------------------------------------------------------------------------------------------
+create unique index credit_transactions_one_welcome_grant
+  on public.credit_transactions (user_id) where reference_id = 'welcome';
+
+create function private.grant_welcome_credits(p_user_id uuid)
+returns void
+language plpgsql
+set search_path = ''
+as $$
+begin
+  -- A grant without the reference (made at sign-up by earlier versions) counts too.
+  if exists (select 1 from public.credit_transactions t
+              where t.user_id = p_user_id and t.type = 'subscription'
+                and (t.reference_id = 'welcome' or t.description = 'Welcome credits')) then
+    return;
+  end if;
+  perform private.post_ledger(p_user_id, 50, 'subscription', 'Welcome credits', 'welcome');
+end;
+$$;
+
+revoke execute on function private.grant_welcome_credits(uuid) from public, anon, authenticated;
+
 -- ---------------------------------------------------------------------------------------------
 -- handle_new_user: auth.users -> public.users, profile fields from the sign-up metadata.
 -- ---------------------------------------------------------------------------------------------
-create or replace function public.handle_new_user()
+create function public.handle_new_user()
 returns trigger
 language plpgsql
 security definer
@@ -106,6 +136,28 @@ create trigger on_auth_user_created
   after insert on auth.users
   for each row execute function public.handle_new_user();
 
+create function private.on_email_confirmed()
+returns trigger
+language plpgsql
+security definer
+set search_path = ''
+as $$
+begin
+  if exists (select 1 from public.users where id = new.id) then
+    perform private.grant_welcome_credits(new.id);
+  end if;
+  return new;
+end;
+$$;
+
+revoke execute on function private.on_email_confirmed() from public, anon, authenticated;
+
+create trigger on_auth_user_email_confirmed
+  after update of email_confirmed_at on auth.users
+  for each row
+  when (old.email_confirmed_at is null and new.email_confirmed_at is not null)
+  execute function private.on_email_confirmed();
+
 -- ---------------------------------------------------------------------------------------------
 -- updated_at: one shared trigger function on every table that has the column.
 -- ---------------------------------------------------------------------------------------------
@@ -137,50 +189,3 @@ create trigger set_updated_at before update on public.crm_listings
 create trigger set_updated_at before update on public.templates
   for each row execute function public.set_updated_at();
 
--- ==== LATER ====
-
--- ---------------------------------------------------------------------------------------------
--- Welcome credits on e-mail confirmation, once per user ever.
--- ---------------------------------------------------------------------------------------------
-create unique index credit_transactions_one_welcome_grant
-  on public.credit_transactions (user_id) where reference_id = 'welcome';
-
-create function private.grant_welcome_credits(p_user_id uuid)
-returns void
-language plpgsql
-set search_path = ''
-as $$
-begin
-  -- Users from before this migration got theirs at sign-up (without the reference).
-  if exists (select 1 from public.credit_transactions t
-              where t.user_id = p_user_id and t.type = 'subscription'
-                and (t.reference_id = 'welcome' or t.description = 'Welcome credits')) then
-    return;
-  end if;
-  perform private.post_ledger(p_user_id, 50, 'subscription', 'Welcome credits', 'welcome');
-end;
-$$;
-
-revoke execute on function private.grant_welcome_credits(uuid) from public, anon, authenticated;
-
-create function private.on_email_confirmed()
-returns trigger
-language plpgsql
-security definer
-set search_path = ''
-as $$
-begin
-  if exists (select 1 from public.users where id = new.id) then
-    perform private.grant_welcome_credits(new.id);
-  end if;
-  return new;
-end;
-$$;
-
-revoke execute on function private.on_email_confirmed() from public, anon, authenticated;
-
-create trigger on_auth_user_email_confirmed
-  after update of email_confirmed_at on auth.users
-  for each row
-  when (old.email_confirmed_at is null and new.email_confirmed_at is not null)
-  execute function private.on_email_confirmed();

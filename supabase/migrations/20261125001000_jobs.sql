@@ -45,11 +45,8 @@ insert into public.prices (code, credits, description, default_service, default_
   ('edit:custom', 2, 'Custom edit from your own prompt, per photo', 'nano_banana', 'gemini-2.5-flash-image');
 
 alter table public.prices enable row level security;
-
 revoke all on table public.prices from anon, authenticated;
-
 grant select on table public.prices to authenticated;
-
 grant all on table public.prices to service_role;
 
 create policy "prices: readable by signed-in users" on public.prices for select to authenticated using (true);
@@ -73,40 +70,15 @@ insert into public.job_kinds (kind, max_run_seconds, description) values
   ('video_join', 1800, 'Joining the AI clips of a video on the worker');
 
 alter table public.job_kinds enable row level security;
-
 revoke all on table public.job_kinds from anon, authenticated;
-
 grant all on table public.job_kinds to service_role;
--- ---------------------------------------------------------------------------------------------
--- Queue bookkeeping on ai_jobs (attempts, leases, retries, deadlines); ledger rows that name their
--- project and job; a project that was retried names its retry.
--- ---------------------------------------------------------------------------------------------
-alter table public.ai_jobs
-  add column worker_id text,
-  add column lease_expires_at timestamptz,
-  add column attempts integer not null default 0,
-  add column started_at timestamptz,
-  add column provider_job_id text,
-  add column run_after timestamptz,           -- a retried job waits until then
-  add column claimed_at timestamptz,          -- when the current attempt began
-  add column deadline_at timestamptz,         -- when the current attempt must have finished
-  add column completed_attempt integer;       -- the attempt whose output is the job's result
 
--- The claim query: oldest queued job first; expired leases are found through the same index.
+-- ---------------------------------------------------------------------------------------------
+-- The queue: its columns on ai_jobs are in chapter 1 (worker_id, lease_expires_at, attempts,
+-- run_after, deadline_at...). The claim query takes the oldest queued job first; expired leases are
+-- found through the same index.
+-- ---------------------------------------------------------------------------------------------
 create index idx_ai_jobs_queue on public.ai_jobs (status, created_at) where status in ('queued', 'processing');
-
-alter table public.projects
-  add column retried_as uuid references public.projects (id) on delete set null;
-
-alter table public.credit_transactions
-  add column project_id uuid references public.projects (id) on delete set null,
-  add column ai_job_id uuid references public.ai_jobs (id) on delete set null;
-
-create index idx_credit_transactions_project_id on public.credit_transactions (project_id);
-
--- A failed or cancelled job is refunded exactly once: the database refuses a second refund row.
-create unique index credit_transactions_one_refund_per_job
-  on public.credit_transactions (ai_job_id) where type = 'refund';
 
 -- Keys of charging calls, kept with the first call's answer.
 create table public.idempotency_keys (
@@ -119,9 +91,7 @@ create table public.idempotency_keys (
 );
 
 alter table public.idempotency_keys enable row level security;
-
 revoke all on table public.idempotency_keys from anon, authenticated;
-
 grant all on table public.idempotency_keys to service_role;
 
 -- ---------------------------------------------------------------------------------------------
@@ -147,18 +117,13 @@ insert into public.provider_capabilities (service, edit_type, max_variations) va
   ('local', 'day_to_dusk', 1);
 
 alter table public.provider_capabilities enable row level security;
-
 revoke all on table public.provider_capabilities from anon, authenticated;
-
 grant select on table public.provider_capabilities to authenticated;
-
 grant all on table public.provider_capabilities to service_role;
 
 create policy "provider_capabilities: readable by signed-in users" on public.provider_capabilities
   for select to authenticated using (true);
 
--- ---------------------------------------------------------------------------------------------
--- Edits: the provider can do the type and give that many different results
 -- ---------------------------------------------------------------------------------------------
 -- Internal helpers
 -- ---------------------------------------------------------------------------------------------
@@ -293,112 +258,10 @@ $$;
 
 revoke execute on function private.refresh_project(uuid) from public, anon, authenticated;
 
--- Create a project and its queued jobs, debiting price x jobs in the same transaction.
--- p_photos: [{"path": "<uid>/uploads/...", "filename": "kitchen.jpg", "size": 123, "mime_type": "image/jpeg"}]
--- p_options: {"style", "room", "prompt", "variations" (1-4), "listing_id", "provider", "name"}
-create function private.create_edit_project(p_user_id uuid, p_edit_type text, p_photos jsonb, p_options jsonb)
-returns jsonb
-language plpgsql
-set search_path = ''
-as $$
-declare
-  v_price public.prices;
-  v_variations integer := coalesce((p_options ->> 'variations')::integer, 1);
-  v_photo jsonb;
-  v_count integer;
-  v_total integer;
-  v_before integer;
-  v_balance integer;
-  v_project_id uuid;
-  v_listing_id uuid := nullif(p_options ->> 'listing_id', '')::uuid;
-  v_service public.ai_service;
-  v_name text;
-  v_job_ids uuid[] := '{}';
-  v_job_id uuid;
-begin
-  select * into v_price from public.prices where code = 'edit:' || p_edit_type;
-  if not found then
-    raise exception using errcode = 'P0422', message = format('unknown edit type %s', p_edit_type);
-  end if;
-  if jsonb_typeof(p_photos) is distinct from 'array' or jsonb_array_length(p_photos) = 0 then
-    raise exception using errcode = 'P0422', message = 'no photos to edit';
-  end if;
-  v_count := jsonb_array_length(p_photos);
-  if v_count > 100 then
-    raise exception using errcode = 'P0422', message = 'at most 100 photos per submission';
-  end if;
-  if v_variations not between 1 and 4 then
-    raise exception using errcode = 'P0422', message = 'variations must be between 1 and 4';
-  end if;
-  if p_edit_type = 'custom' and coalesce(btrim(p_options ->> 'prompt'), '') = '' then
-    raise exception using errcode = 'P0422', message = 'a custom edit needs a prompt';
-  end if;
-  if p_options ? 'provider' and nullif(p_options ->> 'provider', '') is not null then
-    if not (p_options ->> 'provider' = any (enum_range(null::public.ai_service)::text[])) then
-      raise exception using errcode = 'P0422', message = format('unknown provider %s', p_options ->> 'provider');
-    end if;
-    v_service := (p_options ->> 'provider')::public.ai_service;
-  else
-    v_service := coalesce(v_price.default_service, 'local');
-  end if;
-  if v_listing_id is not null and not exists (
-    select 1 from public.crm_listings l where l.id = v_listing_id and l.user_id = p_user_id
-  ) then
-    raise exception using errcode = 'P0404', message = format('listing %s not found', v_listing_id);
-  end if;
-  for v_photo in select * from jsonb_array_elements(p_photos) loop
-    if split_part(v_photo ->> 'path', '/', 1) is distinct from p_user_id::text
-       or not exists (select 1 from storage.objects o where o.bucket_id = 'media' and o.name = v_photo ->> 'path') then
-      raise exception using errcode = 'P0404', message = format('uploaded photo %s not found', v_photo ->> 'path');
-    end if;
-  end loop;
+-- ---------------------------------------------------------------------------------------------
+-- Idempotency keys of charging calls
+-- ---------------------------------------------------------------------------------------------
 
-  v_total := v_price.credits * v_count * v_variations;
-  v_name := coalesce(nullif(btrim(p_options ->> 'name'), ''),
-                     format('%s: %s%s', replace(p_edit_type, '_', ' '), p_photos -> 0 ->> 'filename',
-                            case when v_count > 1 then format(' +%s', v_count - 1) else '' end));
-
-  -- Lock the user's row before anything references it: inserting a project takes a KEY SHARE
-  -- lock on it (foreign key), and upgrading that to the ledger's FOR UPDATE under concurrent
-  -- submissions would deadlock.
-  select credits into v_before from public.users where id = p_user_id for update;
-
-  insert into public.projects (user_id, name, type, status, credit_cost, input_data)
-  values (p_user_id, v_name, 'photo_edit', 'queued', v_total,
-          jsonb_build_object('kind', 'edit', 'edit_type', p_edit_type, 'photos', p_photos,
-                             'options', p_options, 'price_each', v_price.credits))
-  returning id into v_project_id;
-
-  v_balance := private.post_ledger(
-    p_user_id, -v_total, 'usage',
-    format('%s (%s photo%s x %s variation%s)', v_name, v_count, case when v_count > 1 then 's' else '' end,
-           v_variations, case when v_variations > 1 then 's' else '' end),
-    null, null, v_project_id, null);
-  perform private.notify_if_credit_low(p_user_id, v_before, v_balance);
-
-  for v_photo in select * from jsonb_array_elements(p_photos) loop
-    for v in 1 .. v_variations loop
-      insert into public.ai_jobs (user_id, project_id, service, model, input, status, credit_cost)
-      values (
-        p_user_id, v_project_id, v_service,
-        case when v_service = v_price.default_service then v_price.default_model else 'auto' end,
-        jsonb_build_object(
-          'kind', 'edit', 'edit_type', p_edit_type, 'source_path', v_photo ->> 'path',
-          'filename', v_photo ->> 'filename', 'mime_type', v_photo ->> 'mime_type',
-          'style', p_options ->> 'style', 'room', p_options ->> 'room', 'prompt', p_options ->> 'prompt',
-          'variation', v, 'listing_id', v_listing_id, 'provider', nullif(p_options ->> 'provider', '')),
-        'queued', v_price.credits)
-      returning id into v_job_id;
-      v_job_ids := v_job_ids || v_job_id;
-    end loop;
-  end loop;
-
-  return jsonb_build_object('project_id', v_project_id, 'job_ids', to_jsonb(v_job_ids),
-                            'credits_charged', v_total, 'balance', v_balance, 'name', v_name);
-end;
-$$;
-
-revoke execute on function private.create_edit_project(uuid, text, jsonb, jsonb) from public, anon, authenticated;
 -- The first call with a key records it and gets null (go ahead); a later call gets the first
 -- call's answer. Concurrent calls with one key wait on the primary key until the first commits
 -- (then replay its answer) or rolls back (then one of them goes ahead).
@@ -453,6 +316,111 @@ $$;
 revoke execute on function private.idempotent_finish(uuid, text, jsonb) from public, anon, authenticated;
 
 -- ---------------------------------------------------------------------------------------------
+-- The one create-and-charge path: every submission (edit, video, template, retry) ends here.
+-- ---------------------------------------------------------------------------------------------
+
+-- Create a project and its jobs and debit its price, in the caller's transaction. p_price is what
+-- the submission's private.price_* function said (the same function its quote_* shows), and the
+-- jobs' credit_cost must add up to it: each job is refunded on its own when it fails.
+-- p_jobs: [{"service", "model", "input", "credit_cost", "status" ('queued' | 'pending')}]
+create function private.create_job_project(
+  p_user_id uuid, p_type public.project_type, p_name text, p_input_data jsonb, p_jobs jsonb, p_price jsonb,
+  p_description text default null
+)
+returns jsonb
+language plpgsql
+set search_path = ''
+as $$
+declare
+  v_total integer := (p_price ->> 'total')::integer;
+  v_jobs_total integer;
+  v_before integer;
+  v_balance integer;
+  v_project_id uuid;
+  v_job jsonb;
+  v_job_id uuid;
+  v_job_ids uuid[] := '{}';
+begin
+  select coalesce(sum((j ->> 'credit_cost')::integer), 0) into v_jobs_total from jsonb_array_elements(p_jobs) j;
+  if v_total is null or v_jobs_total <> v_total then
+    raise exception using errcode = 'XX000',
+      message = format('the jobs of %s cost %s credits, its price is %s', p_name, v_jobs_total, v_total);
+  end if;
+  -- Lock the user's row before anything references it: inserting a project takes a KEY SHARE
+  -- lock on it (foreign key), and upgrading that to the ledger's FOR UPDATE under concurrent
+  -- submissions would deadlock.
+  select credits into v_before from public.users where id = p_user_id for update;
+
+  insert into public.projects (user_id, name, type, status, credit_cost, input_data)
+  values (p_user_id, p_name, p_type, 'queued', v_total, p_input_data)
+  returning id into v_project_id;
+
+  v_balance := private.post_ledger(p_user_id, -v_total, 'usage', coalesce(p_description, p_name), null, null,
+                                   v_project_id, null);
+  perform private.notify_if_credit_low(p_user_id, v_before, v_balance);
+
+  -- clock_timestamp(): jobs list (and are claimed) in the order given, not in a tie at now().
+  for v_job in select * from jsonb_array_elements(p_jobs) loop
+    insert into public.ai_jobs (user_id, project_id, service, model, input, status, credit_cost, created_at)
+    values (p_user_id, v_project_id, (v_job ->> 'service')::public.ai_service, v_job ->> 'model',
+            v_job -> 'input', coalesce(v_job ->> 'status', 'queued')::public.job_status,
+            (v_job ->> 'credit_cost')::integer, clock_timestamp())
+    returning id into v_job_id;
+    v_job_ids := v_job_ids || v_job_id;
+  end loop;
+
+  return jsonb_build_object('project_id', v_project_id, 'job_ids', to_jsonb(v_job_ids),
+                            'credits_charged', v_total, 'balance', v_balance, 'name', p_name);
+end;
+$$;
+
+revoke execute on function private.create_job_project(uuid, public.project_type, text, jsonb, jsonb, jsonb, text)
+  from public, anon, authenticated;
+
+-- What an edit costs: the price of one photo and variation, and the total. quote_edit shows it and
+-- create_edit_project charges it, so a quote never differs from its charge.
+create function private.price_edit(p_edit_type text, p_photos integer, p_variations integer)
+returns jsonb
+language plpgsql
+stable
+set search_path = ''
+as $$
+declare
+  v_each integer;
+begin
+  select credits into v_each from public.prices where code = 'edit:' || p_edit_type;
+  if v_each is null then
+    raise exception using errcode = 'P0422', message = format('unknown edit type %s', p_edit_type);
+  end if;
+  return jsonb_build_object('price_each', v_each, 'total', v_each * p_photos * p_variations);
+end;
+$$;
+
+revoke execute on function private.price_edit(text, integer, integer) from public, anon, authenticated;
+
+-- Uploaded inputs must be objects in the user's own folder of the media bucket.
+create function private.check_uploads(p_user_id uuid, p_files jsonb, p_noun text)
+returns void
+language plpgsql
+set search_path = ''
+as $$
+declare
+  v_file jsonb;
+begin
+  for v_file in select * from jsonb_array_elements(coalesce(p_files, '[]')) loop
+    if split_part(v_file ->> 'path', '/', 1) is distinct from p_user_id::text
+       or not exists (select 1 from storage.objects o where o.bucket_id = 'media' and o.name = v_file ->> 'path') then
+      raise exception using errcode = 'P0404', message = format('uploaded %s %s not found', p_noun, v_file ->> 'path');
+    end if;
+  end loop;
+end;
+$$;
+
+revoke execute on function private.check_uploads(uuid, jsonb, text) from public, anon, authenticated;
+
+-- An edit the server can know will fail is refused before anything is charged: the type exists,
+-- 1 to 100 photos, 1 to 4 variations, and the chosen provider can do the type and give that many
+-- different results of a photo. quote_edit and submit_edit both call it.
 create function private.check_edit_request(p_edit_type text, p_photos integer, p_variations integer, p_provider text)
 returns void
 language plpgsql
@@ -496,9 +464,97 @@ $$;
 
 revoke execute on function private.check_edit_request(text, integer, integer, text) from public, anon, authenticated;
 
+-- An edit's project: one queued job per photo and variation, each costing one photo's price.
+-- p_photos: [{"path": "<uid>/uploads/...", "filename": "kitchen.jpg", "size": 123, "mime_type": "image/jpeg"}]
+-- p_options: {"style", "room", "prompt", "variations" (1-4), "listing_id", "provider", "name"}
+create function private.create_edit_project(p_user_id uuid, p_edit_type text, p_photos jsonb, p_options jsonb)
+returns jsonb
+language plpgsql
+set search_path = ''
+as $$
+declare
+  v_price public.prices;
+  v_variations integer := coalesce((p_options ->> 'variations')::integer, 1);
+  v_photo jsonb;
+  v_count integer;
+  v_cost jsonb;
+  v_each integer;
+  v_listing_id uuid := nullif(p_options ->> 'listing_id', '')::uuid;
+  v_service public.ai_service;
+  v_name text;
+  v_jobs jsonb := '[]';
+begin
+  select * into v_price from public.prices where code = 'edit:' || p_edit_type;
+  if not found then
+    raise exception using errcode = 'P0422', message = format('unknown edit type %s', p_edit_type);
+  end if;
+  if jsonb_typeof(p_photos) is distinct from 'array' or jsonb_array_length(p_photos) = 0 then
+    raise exception using errcode = 'P0422', message = 'no photos to edit';
+  end if;
+  v_count := jsonb_array_length(p_photos);
+  if v_count > 100 then
+    raise exception using errcode = 'P0422', message = 'at most 100 photos per submission';
+  end if;
+  if v_variations not between 1 and 4 then
+    raise exception using errcode = 'P0422', message = 'variations must be between 1 and 4';
+  end if;
+  if p_edit_type = 'custom' and coalesce(btrim(p_options ->> 'prompt'), '') = '' then
+    raise exception using errcode = 'P0422', message = 'a custom edit needs a prompt';
+  end if;
+  if p_options ? 'provider' and nullif(p_options ->> 'provider', '') is not null then
+    if not (p_options ->> 'provider' = any (enum_range(null::public.ai_service)::text[])) then
+      raise exception using errcode = 'P0422', message = format('unknown provider %s', p_options ->> 'provider');
+    end if;
+    v_service := (p_options ->> 'provider')::public.ai_service;
+  else
+    v_service := coalesce(v_price.default_service, 'local');
+  end if;
+  if v_listing_id is not null and not exists (
+    select 1 from public.crm_listings l where l.id = v_listing_id and l.user_id = p_user_id
+  ) then
+    raise exception using errcode = 'P0404', message = format('listing %s not found', v_listing_id);
+  end if;
+  perform private.check_uploads(p_user_id, p_photos, 'photo');
+
+  v_cost := private.price_edit(p_edit_type, v_count, v_variations);
+  v_each := (v_cost ->> 'price_each')::integer;
+  v_name := coalesce(nullif(btrim(p_options ->> 'name'), ''),
+                     format('%s: %s%s', replace(p_edit_type, '_', ' '), p_photos -> 0 ->> 'filename',
+                            case when v_count > 1 then format(' +%s', v_count - 1) else '' end));
+
+  for v_photo in select * from jsonb_array_elements(p_photos) loop
+    for v in 1 .. v_variations loop
+      v_jobs := v_jobs || jsonb_build_object(
+        'service', v_service,
+        'model', case when v_service = v_price.default_service then v_price.default_model else 'auto' end,
+        'credit_cost', v_each,
+        'input', jsonb_build_object(
+          'kind', 'edit', 'edit_type', p_edit_type, 'source_path', v_photo ->> 'path',
+          'filename', v_photo ->> 'filename', 'mime_type', v_photo ->> 'mime_type',
+          'style', p_options ->> 'style', 'room', p_options ->> 'room', 'prompt', p_options ->> 'prompt',
+          'variation', v, 'listing_id', v_listing_id, 'provider', nullif(p_options ->> 'provider', '')));
+    end loop;
+  end loop;
+
+  return private.create_job_project(
+    p_user_id, 'photo_edit', v_name,
+    jsonb_build_object('kind', 'edit', 'edit_type', p_edit_type, 'photos', p_photos,
+                       'options', p_options, 'price_each', v_each),
+    v_jobs, v_cost,
+    format('%s (%s photo%s x %s variation%s)', v_name, v_count, case when v_count > 1 then 's' else '' end,
+           v_variations, case when v_variations > 1 then 's' else '' end));
+end;
+$$;
+
+revoke execute on function private.create_edit_project(uuid, text, jsonb, jsonb) from public, anon, authenticated;
+
+-- ---------------------------------------------------------------------------------------------
+
 -- ---------------------------------------------------------------------------------------------
 -- Agent-facing RPCs
 -- ---------------------------------------------------------------------------------------------
+-- What an edit would cost, and the balance: the price private.price_edit says, which is also
+-- what submit_edit charges.
 create function public.quote_edit(p_edit_type text, p_photos integer, p_variations integer default 1,
                                   p_provider text default null)
 returns jsonb
@@ -507,27 +563,23 @@ stable
 security definer
 set search_path = ''
 as $$
-declare
-  v_price integer;
-  v_balance integer;
 begin
   if (select auth.uid()) is null then
     raise exception using errcode = '42501', message = 'sign in first';
   end if;
   perform private.check_edit_request(p_edit_type, p_photos, p_variations, p_provider);
-  select credits into v_price from public.prices where code = 'edit:' || p_edit_type;
-  select credits into v_balance from public.users where id = (select auth.uid());
-  return jsonb_build_object('edit_type', p_edit_type, 'price_each', v_price, 'photos', p_photos,
-                            'variations', p_variations, 'total', v_price * p_photos * p_variations,
-                            'balance', v_balance);
+  return private.price_edit(p_edit_type, p_photos, p_variations)
+         || jsonb_build_object('edit_type', p_edit_type, 'photos', p_photos, 'variations', p_variations,
+                               'balance', (select credits from public.users where id = (select auth.uid())));
 end;
 $$;
 
 revoke execute on function public.quote_edit(text, integer, integer, text) from public, anon;
-
 grant execute on function public.quote_edit(text, integer, integer, text) to authenticated, service_role;
 
-create or replace function public.submit_edit(p_edit_type text, p_photos jsonb, p_options jsonb default '{}',
+-- Submit an edit: refuse what the quote refuses, then create the project and charge it, once per
+-- idempotency key (a repeated call gets the first call's answer and is charged nothing).
+create function public.submit_edit(p_edit_type text, p_photos jsonb, p_options jsonb default '{}',
                                    p_idempotency_key text default null)
 returns jsonb
 language plpgsql
@@ -541,7 +593,7 @@ begin
   if v_user is null then
     raise exception using errcode = '42501', message = 'sign in first';
   end if;
-  -- What the quote refuses, the submission refuses too (*_refuse_before_charging.sql), before
+  -- What the quote refuses, the submission refuses too (private.check_edit_request), before
   -- anything is charged.
   perform private.check_edit_request(
     p_edit_type, case when jsonb_typeof(p_photos) = 'array' then jsonb_array_length(p_photos) end,
@@ -556,7 +608,6 @@ end;
 $$;
 
 revoke execute on function public.submit_edit(text, jsonb, jsonb, text) from public, anon;
-
 grant execute on function public.submit_edit(text, jsonb, jsonb, text) to authenticated, service_role;
 
 create function public.cancel_project(p_project_id uuid)
@@ -603,9 +654,11 @@ end;
 $$;
 
 revoke execute on function public.cancel_project(uuid) from public, anon;
-
 grant execute on function public.cancel_project(uuid) to authenticated, service_role;
 
+-- Run a failed or cancelled project again from its stored inputs (any kind: edit, video, template),
+-- charging it anew. A project is retried once: the retry locks the project, and a second retry
+-- (concurrent or later) is told which project already runs it again.
 create function public.retry_project(p_project_id uuid, p_idempotency_key text default null)
 returns jsonb
 language plpgsql
@@ -660,7 +713,6 @@ end;
 $$;
 
 revoke execute on function public.retry_project(uuid, text) from public, anon;
-
 grant execute on function public.retry_project(uuid, text) to authenticated, service_role;
 
 -- ---------------------------------------------------------------------------------------------
@@ -678,8 +730,10 @@ as $$ select interval '30 seconds' $$;
 
 revoke execute on function private.deadline_margin() from public, anon, authenticated;
 
--- Claim up to p_limit jobs: queued ones, and processing ones whose worker's lease expired (the
--- worker died). FOR UPDATE SKIP LOCKED lets any number of workers share the queue.
+-- Claim up to p_limit jobs: queued ones whose run_after has come, and processing ones whose
+-- worker's lease expired (the worker died or stalled). FOR UPDATE SKIP LOCKED lets any number of
+-- workers share the queue. Each claim is a new attempt with its own deadline; the lease never runs
+-- past the deadline (plus the margin).
 create function public.claim_jobs(p_worker text, p_limit integer default 1, p_lease_seconds integer default 120,
                                   p_max_attempts integer default 3)
 returns setof public.ai_jobs
@@ -738,12 +792,11 @@ end;
 $$;
 
 revoke execute on function public.claim_jobs(text, integer, integer, integer) from public, anon, authenticated;
-
 grant execute on function public.claim_jobs(text, integer, integer, integer) to service_role;
 
 -- Extend the leases of jobs this worker still owns, never past the attempt's deadline (plus the
 -- margin); returns the ids it still owns (a missing one was cancelled or reclaimed).
-create or replace function public.heartbeat_jobs(p_worker text, p_job_ids uuid[], p_lease_seconds integer default 120)
+create function public.heartbeat_jobs(p_worker text, p_job_ids uuid[], p_lease_seconds integer default 120)
 returns setof uuid
 language sql
 security definer
@@ -757,7 +810,6 @@ as $$
 $$;
 
 revoke execute on function public.heartbeat_jobs(text, uuid[], integer) from public, anon, authenticated;
-
 grant execute on function public.heartbeat_jobs(text, uuid[], integer) to service_role;
 
 -- Record which provider and model run the job, and the provider's own id (for cancel).
@@ -778,11 +830,12 @@ as $$
 $$;
 
 revoke execute on function public.start_job(uuid, text, public.ai_service, text, text) from public, anon, authenticated;
-
 grant execute on function public.start_job(uuid, text, public.ai_service, text, text) to service_role;
 
--- Finish a job: output, cost, media row, project status, notification. Returns false (and changes
--- nothing) when this worker no longer owns the job, so a job completes once.
+-- Finish an attempt: output, cost, media row, project status. Returns true when this attempt is
+-- the job's result -- also when it already was (a repeated call whose first answer was lost) --
+-- and false when it lost (cancelled, or another attempt owns the job): the caller then removes
+-- its own output files, and nothing else.
 create function public.complete_job(
   p_job_id uuid, p_worker text, p_output_path text, p_file_size bigint, p_latency_ms integer,
   p_api_cost numeric default null, p_media_type public.media_type default 'image', p_title text default null,
@@ -825,11 +878,12 @@ $$;
 
 revoke execute on function public.complete_job(uuid, text, text, bigint, integer, numeric, public.media_type, text, text, integer)
   from public, anon, authenticated;
-
 grant execute on function public.complete_job(uuid, text, text, bigint, integer, numeric, public.media_type, text, text, integer)
   to service_role;
 
--- Fail a job and refund it once. Returns false when this worker no longer owns the job.
+-- Fail an attempt. With p_retry_in_seconds (a retryable error) and attempts left, the job goes
+-- back to the queue to run after that delay; otherwise it fails and is refunded once. Returns
+-- false when this attempt no longer owns the job.
 create function public.fail_job(p_job_id uuid, p_worker text, p_error text, p_latency_ms integer default null,
                                 p_retry_in_seconds numeric default null, p_max_attempts integer default 3,
                                 p_attempt integer default null)
@@ -872,7 +926,6 @@ $$;
 
 revoke execute on function public.fail_job(uuid, text, text, integer, numeric, integer, integer)
   from public, anon, authenticated;
-
 grant execute on function public.fail_job(uuid, text, text, integer, numeric, integer, integer) to service_role;
 -- Give jobs back to the queue at once (a worker shutting down): another worker claims them now.
 create function public.release_jobs(p_worker text, p_job_ids uuid[])
@@ -888,7 +941,6 @@ as $$
 $$;
 
 revoke execute on function public.release_jobs(text, uuid[]) from public, anon, authenticated;
-
 grant execute on function public.release_jobs(text, uuid[]) to service_role;
 
 -- A worker chore: keys answer retries of one command, not forever. Returns how many were dropped.
@@ -903,6 +955,5 @@ as $$
 $$;
 
 revoke execute on function public.purge_idempotency_keys() from public, anon, authenticated;
-
 grant execute on function public.purge_idempotency_keys() to service_role;
 

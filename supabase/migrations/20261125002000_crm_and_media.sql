@@ -1,11 +1,12 @@
--- CRM, media library and notifications: the indexes behind the CLI's queries.
+-- Chapter 5, CRM, media library and notifications: the indexes behind the CLI's queries, and the
+-- currency of a listing's price.
 --
 -- The tables, their row level security and the cross-agent link checks (a listing may only name the
 -- agent's own contact; a media item only the agent's own listing, contact and project) are in
--- 20261125000100_schema.sql and 20261125000200_rls.sql. This file adds no table, policy or function:
--- every CRM, media and notification read the CLI makes filters on `user_id` first, and these
--- composite indexes let PostgreSQL answer it from one index range in the order the CLI asks for,
--- instead of reading all of an agent's rows and sorting them.
+-- chapters 1 and 2 (*_schema.sql, *_security.sql). Every CRM, media and notification read the CLI
+-- makes filters on `user_id` first, and these composite indexes let PostgreSQL answer it from one
+-- index range in the order the CLI asks for, instead of reading all of an agent's rows and sorting
+-- them.
 
 -- `crm contacts list`: WHERE user_id = $me ORDER BY name, id LIMIT n (and its count).
 create index idx_crm_contacts_user_id_name on public.crm_contacts (user_id, name, id);
@@ -25,8 +26,6 @@ create index idx_notifications_user_id_created_at on public.notifications (user_
 -- The unread count shown after every command: a small partial index of unread rows only.
 create index idx_notifications_user_id_unread on public.notifications (user_id) where not read;
 
--- ==== LATER ====
-
 -- ---------------------------------------------------------------------------------------------
 -- ISO 4217 currencies (current codes; precious metals, funds and test codes left out)
 -- ---------------------------------------------------------------------------------------------
@@ -43,83 +42,16 @@ select unnest(string_to_array(
   'VUV WST XAF XCD XCG XOF XPF YER ZAR ZMW ZWG', ' '));
 
 alter table public.currencies enable row level security;
-
 revoke all on table public.currencies from anon, authenticated;
-
 grant select on table public.currencies to authenticated;
-
 grant all on table public.currencies to service_role;
 
 create policy "currencies: readable by signed-in users" on public.currencies for select to authenticated using (true);
-
--- ---------------------------------------------------------------------------------------------
--- Template settings: known keys, colours, an ISO 4217 currency, numbers in range
--- ---------------------------------------------------------------------------------------------
-create function private.template_settings_problem(p_type public.template_type, p_settings jsonb)
-returns text
-language plpgsql
-stable
-set search_path = ''
-as $$
-declare
-  v_known constant text[] := array['accent', 'background', 'currency', 'edit_type', 'font', 'headline',
-                                   'layout', 'logo_media_id', 'paper', 'primary', 'seconds_per_photo', 'text'];
-  v_unknown text;
-  v_key text;
-  v_seconds numeric;
-begin
-  if p_settings is null then
-    return null;
-  end if;
-  if jsonb_typeof(p_settings) <> 'object' then
-    return 'settings must be a JSON object';
-  end if;
-  select string_agg(k, ', ' order by k) into v_unknown
-    from jsonb_object_keys(p_settings) as k where not (k = any (v_known));
-  if v_unknown is not null then
-    return format('unknown setting(s) %s; known settings: %s', v_unknown, array_to_string(v_known, ', '));
-  end if;
-  foreach v_key in array array['primary', 'accent', 'background', 'text'] loop
-    if p_settings ? v_key and coalesce(p_settings ->> v_key, '') !~ '^#?([0-9A-Fa-f]{3}|[0-9A-Fa-f]{6})$' then
-      return format('setting %s must be a hex colour like #1F2A44, not %s', v_key, p_settings -> v_key);
-    end if;
-  end loop;
-  if p_settings ? 'currency' and not exists (
-    select 1 from public.currencies c where c.code = p_settings ->> 'currency'
-  ) then
-    return format('setting currency must be an ISO 4217 code such as ZAR, USD, EUR or GBP, not %s', p_settings -> 'currency');
-  end if;
-  if p_settings ? 'paper' and coalesce(lower(p_settings ->> 'paper'), '') not in ('a4', 'letter') then
-    return format('setting paper must be a4 or letter, not %s', p_settings -> 'paper');
-  end if;
-  if p_settings ? 'seconds_per_photo' then
-    begin
-      v_seconds := (p_settings ->> 'seconds_per_photo')::numeric;
-    exception when others then
-      v_seconds := null;
-    end;
-    if v_seconds is null or v_seconds not between 1 and 10 then
-      return format('setting seconds_per_photo must be a number from 1 to 10, not %s', p_settings -> 'seconds_per_photo');
-    end if;
-  end if;
-  if p_settings ? 'edit_type' and (p_type <> 'custom' or not exists (
-    select 1 from public.prices p where p.code = 'edit:' || (p_settings ->> 'edit_type'))) then
-    return 'setting edit_type is for custom templates and must be a kind of edit (e.g. enhance, declutter)';
-  end if;
-  if p_settings ? 'headline' and length(coalesce(p_settings ->> 'headline', '')) > 80 then
-    return 'setting headline must be at most 80 characters';
-  end if;
-  return null;
-end;
-$$;
-
-revoke execute on function private.template_settings_problem(public.template_type, jsonb) from public, anon, authenticated;
 
 -- A listing's price has a currency (ISO 4217). A listing written without one takes its agent's
 -- market's currency; a market the table below does not name is South Africa's (ZAR), where
 -- Stagefy sells. Templates and videos print the price in the listing's currency, never in one a
 -- template chose (the US Letter flyer must not turn R 2 450 000 into $2,450,000).
-
 alter table public.crm_listings add column currency text references public.currencies (code);
 
 -- Markets by country code or name, as agents type them in their profile (`profile update --market`).
@@ -139,11 +71,8 @@ insert into public.market_currencies (market, currency) values
   ('italy', 'EUR'), ('ae', 'AED'), ('united arab emirates', 'AED');
 
 alter table public.market_currencies enable row level security;
-
 revoke all on table public.market_currencies from anon, authenticated;
-
 grant select on table public.market_currencies to authenticated;
-
 grant all on table public.market_currencies to service_role;
 
 create policy "market_currencies: readable by signed-in users" on public.market_currencies
@@ -186,5 +115,3 @@ revoke execute on function private.set_listing_currency() from public, anon, aut
 
 create trigger set_listing_currency before insert or update of currency on public.crm_listings
   for each row execute function private.set_listing_currency();
-
-update public.crm_listings l set currency = private.market_currency(l.user_id) where l.currency is null;

@@ -1,5 +1,8 @@
--- Billing: credit packs and plans for sale, PayFast payments applied exactly once, and the
--- subscription life cycle.
+-- Chapter 6, billing: credit packs and plans for sale, PayFast payments applied exactly once, and
+-- the subscription life cycle.
+--
+-- The Edge Function `supabase/functions/payfast` signs checkout links, calls PayFast's
+-- subscriptions API and receives the notifications; the database keeps what it needs.
 --
 -- Money moves only through private.post_ledger, one transaction per PayFast notification, inside
 -- public.apply_payfast_itn (service role only). Agents read packs, plans, their payments and their
@@ -68,6 +71,23 @@ create index idx_payments_created_at on public.payments (created_at desc);
 
 create index idx_payments_subscription_id on public.payments (subscription_id);
 
+-- The checkout links the Edge Function handed out (who, what, how much), so a purchase can be
+-- followed from the link to its payment; written and read by the service role only.
+create table public.payfast_checkouts (
+  m_payment_id text primary key,
+  user_id uuid not null references public.users (id) on delete cascade,
+  kind text not null check (kind in ('pack', 'subscription')),
+  item_code text not null,
+  amount numeric(10, 2) not null check (amount > 0),
+  created_at timestamptz not null default now()
+);
+
+create index idx_payfast_checkouts_user_id on public.payfast_checkouts (user_id);
+
+alter table public.payfast_checkouts enable row level security;
+revoke all on table public.payfast_checkouts from anon, authenticated;
+grant all on table public.payfast_checkouts to service_role;
+
 -- Subscription bookkeeping the schema lacks: when it was cancelled or paused, a pending resume
 -- (status stays `paused` until PayFast's next payment proves it), and when its tier ended.
 alter table public.subscriptions
@@ -84,11 +104,12 @@ alter table public.credit_packs enable row level security;
 alter table public.plans enable row level security;
 
 alter table public.payments enable row level security;
-
 revoke all on table public.credit_packs, public.plans, public.payments from anon, authenticated;
+grant select on table public.credit_packs, public.plans to authenticated;
 
-grant select on table public.credit_packs, public.plans, public.payments to authenticated;
-
+-- An agent reads its own payments (RLS) and only these columns of them: never the raw
+-- notification (it carries PayFast's signature) nor anything else the passphrase signs.
+grant select (id, kind, item_code, amount, status, created_at) on table public.payments to authenticated;
 grant all on table public.credit_packs, public.plans, public.payments to service_role;
 
 create policy "credit_packs: readable by signed-in users" on public.credit_packs
@@ -113,7 +134,7 @@ create trigger set_updated_at before update on public.plans
 -- (subscription_status), on every ITN, and from public.expire_subscriptions() for operators and
 -- the worker; ended_at makes it observable.
 -- ---------------------------------------------------------------------------------------------
-create or replace function private.expire_subscriptions(p_user_id uuid default null)
+create function private.expire_subscriptions(p_user_id uuid default null)
 returns integer
 language plpgsql
 set search_path = ''
@@ -175,7 +196,6 @@ as $$
 $$;
 
 revoke execute on function public.expire_subscriptions() from public, anon, authenticated;
-
 grant execute on function public.expire_subscriptions() to service_role;
 
 -- ---------------------------------------------------------------------------------------------
@@ -205,7 +225,6 @@ end;
 $$;
 
 revoke execute on function public.payfast_expected_amount(text, text, text) from public, anon, authenticated;
-
 grant execute on function public.payfast_expected_amount(text, text, text) to service_role;
 
 -- ---------------------------------------------------------------------------------------------
@@ -363,7 +382,7 @@ $$;
 
 revoke execute on function private.apply_subscription_payment(public.payments, jsonb) from public, anon, authenticated;
 
-create or replace function public.apply_payfast_itn(p_itn jsonb)
+create function public.apply_payfast_itn(p_itn jsonb)
 returns jsonb
 language plpgsql
 security definer
@@ -430,7 +449,6 @@ end;
 $$;
 
 revoke execute on function public.apply_payfast_itn(jsonb) from public, anon, authenticated;
-
 grant execute on function public.apply_payfast_itn(jsonb) to service_role;
 
 -- ---------------------------------------------------------------------------------------------
@@ -464,7 +482,6 @@ end;
 $$;
 
 revoke execute on function public.subscription_status() from public, anon;
-
 grant execute on function public.subscription_status() to authenticated, service_role;
 
 -- Record what the agent asked PayFast to do. Only changes that cost the agent (cancel, pause) or
@@ -512,39 +529,5 @@ end;
 $$;
 
 revoke execute on function public.record_subscription_change(uuid, text) from public, anon;
-
 grant execute on function public.record_subscription_change(uuid, text) to authenticated;
 
--- ==== LATER ====
-
--- PayFast moves to the server: the Edge Function `supabase/functions/payfast` signs checkout links,
--- calls PayFast's subscriptions API and receives the notifications; the database keeps what it needs.
---
--- 1. payfast_checkouts: the links the function handed out (who, what, how much), so a purchase can
---    be followed from the link to its payment; written and read by the service role only.
--- 2. apply_payfast_itn locks the user before writing the payment row (no deadlock under a burst),
---    and expire_subscriptions never waits for a user's row while holding a subscription's.
--- 3. Agents read only their payments' item, amount, status and date: never the raw notification
---    (it carries PayFast's signature) nor anything else the passphrase signs.
-
-create table public.payfast_checkouts (
-  m_payment_id text primary key,
-  user_id uuid not null references public.users (id) on delete cascade,
-  kind text not null check (kind in ('pack', 'subscription')),
-  item_code text not null,
-  amount numeric(10, 2) not null check (amount > 0),
-  created_at timestamptz not null default now()
-);
-
-create index idx_payfast_checkouts_user_id on public.payfast_checkouts (user_id);
-
-alter table public.payfast_checkouts enable row level security;
-
-revoke all on table public.payfast_checkouts from anon, authenticated;
-
-grant all on table public.payfast_checkouts to service_role;
-
--- Column privileges: an agent's own payments (RLS) and only these columns of them.
-revoke select on table public.payments from authenticated;
-
-grant select (id, kind, item_code, amount, status, created_at) on table public.payments to authenticated;

@@ -1,14 +1,10 @@
--- The admin console: credit grants and revocations, role and tier changes, each audited
+-- Chapter 7, the admin console: credit grants and revocations, role and tier changes, each audited
 -- in the same transaction, and the read-only views admins need (users, audit, AI spend, stats,
 -- ledger reconciliation).
 --
 -- Every function checks the caller itself: an admin (public.is_admin()) or the service role (the
 -- operator making the first admin). Anyone else gets SQLSTATE P0403, which the CLI shows as
 -- "permission denied: admins only" with exit code 6. The check is the database's, not the CLI's.
-
--- Admin grants and revocations are neither purchases nor usage: their own ledger type keeps
--- "credits sold" and "credits used" honest.
-alter type public.credit_transaction_type add value if not exists 'adjustment';
 
 -- ---------------------------------------------------------------------------------------------
 -- Helpers
@@ -82,6 +78,26 @@ $$;
 
 revoke execute on function private.audit(uuid, text, text, uuid, jsonb, jsonb) from public, anon, authenticated;
 
+-- A grant or revocation: an amount from 1 to 1,000,000 credits, and a reason. The same limit and
+-- error for both directions (a revocation is also held to the user's balance).
+create function private.check_credit_change(p_amount integer, p_reason text)
+returns void
+language plpgsql
+immutable
+set search_path = ''
+as $$
+begin
+  if p_amount is null or p_amount <= 0 or p_amount > 1000000 then
+    raise exception using errcode = 'P0422', message = 'the amount must be between 1 and 1000000 credits';
+  end if;
+  if coalesce(btrim(p_reason), '') = '' then
+    raise exception using errcode = 'P0422', message = 'a reason is required';
+  end if;
+end;
+$$;
+
+revoke execute on function private.check_credit_change(integer, text) from public, anon, authenticated;
+
 -- ---------------------------------------------------------------------------------------------
 -- Changes: one transaction each, ledger (where credits move) and audit together.
 -- ---------------------------------------------------------------------------------------------
@@ -96,12 +112,7 @@ declare
   v_user public.users;
   v_balance integer;
 begin
-  if p_amount is null or p_amount <= 0 or p_amount > 1000000 then
-    raise exception using errcode = 'P0422', message = 'the amount must be between 1 and 1000000 credits';
-  end if;
-  if coalesce(btrim(p_reason), '') = '' then
-    raise exception using errcode = 'P0422', message = 'a reason is required';
-  end if;
+  perform private.check_credit_change(p_amount, p_reason);
   v_user := private.find_user(p_user, true);
   v_balance := private.post_ledger(v_user.id, p_amount, 'adjustment', format('Granted by an admin: %s', btrim(p_reason)),
                                    'admin:' || coalesce(v_admin::text, 'service_role'));
@@ -114,7 +125,6 @@ end;
 $$;
 
 revoke execute on function public.admin_grant_credits(text, integer, text) from public, anon;
-
 grant execute on function public.admin_grant_credits(text, integer, text) to authenticated, service_role;
 
 create function public.admin_revoke_credits(p_user text, p_amount integer, p_reason text)
@@ -128,12 +138,7 @@ declare
   v_user public.users;
   v_balance integer;
 begin
-  if p_amount is null or p_amount <= 0 then
-    raise exception using errcode = 'P0422', message = 'the amount must be a positive number of credits';
-  end if;
-  if coalesce(btrim(p_reason), '') = '' then
-    raise exception using errcode = 'P0422', message = 'a reason is required';
-  end if;
+  perform private.check_credit_change(p_amount, p_reason);
   v_user := private.find_user(p_user, true);
   if p_amount > v_user.credits then
     raise exception using errcode = 'P0422',
@@ -150,7 +155,6 @@ end;
 $$;
 
 revoke execute on function public.admin_revoke_credits(text, integer, text) from public, anon;
-
 grant execute on function public.admin_revoke_credits(text, integer, text) to authenticated, service_role;
 
 create function public.admin_set_role(p_user text, p_role text)
@@ -175,7 +179,6 @@ end;
 $$;
 
 revoke execute on function public.admin_set_role(text, text) from public, anon;
-
 grant execute on function public.admin_set_role(text, text) to authenticated, service_role;
 
 create function public.admin_set_tier(p_user text, p_tier text)
@@ -202,7 +205,6 @@ end;
 $$;
 
 revoke execute on function public.admin_set_tier(text, text) from public, anon;
-
 grant execute on function public.admin_set_tier(text, text) to authenticated, service_role;
 
 -- ---------------------------------------------------------------------------------------------
@@ -239,7 +241,6 @@ end;
 $$;
 
 revoke execute on function public.admin_list_users(text, text, text, integer) from public, anon;
-
 grant execute on function public.admin_list_users(text, text, text, integer) to authenticated, service_role;
 
 create function public.admin_show_user(p_user text)
@@ -270,7 +271,6 @@ end;
 $$;
 
 revoke execute on function public.admin_show_user(text) from public, anon;
-
 grant execute on function public.admin_show_user(text) to authenticated, service_role;
 
 create function public.admin_audit_entries(p_admin text default null, p_resource text default null,
@@ -306,7 +306,6 @@ end;
 $$;
 
 revoke execute on function public.admin_audit_entries(text, text, timestamptz, integer) from public, anon;
-
 grant execute on function public.admin_audit_entries(text, text, timestamptz, integer) to authenticated, service_role;
 
 -- AI spend per provider and model: volume, failures, latency percentiles, provider cost, credits.
@@ -340,7 +339,6 @@ end;
 $$;
 
 revoke execute on function public.admin_job_stats(text, text, timestamptz) from public, anon;
-
 grant execute on function public.admin_job_stats(text, text, timestamptz) to authenticated, service_role;
 
 create function public.admin_stats(p_since timestamptz default null)
@@ -379,7 +377,6 @@ end;
 $$;
 
 revoke execute on function public.admin_stats(timestamptz) from public, anon;
-
 grant execute on function public.admin_stats(timestamptz) to authenticated, service_role;
 
 -- The ledger invariant, checked for every user: users.credits = sum(credit_transactions.amount).
@@ -409,10 +406,7 @@ end;
 $$;
 
 revoke execute on function public.admin_reconcile() from public, anon;
-
 grant execute on function public.admin_reconcile() to authenticated, service_role;
-
--- ==== LATER ====
 
 -- ---------------------------------------------------------------------------------------------
 -- The last admin cannot stop being one (nobody could then run the admin console)
@@ -495,5 +489,4 @@ end;
 $$;
 
 revoke execute on function public.admin_daily_stats(timestamptz) from public, anon;
-
 grant execute on function public.admin_daily_stats(timestamptz) to authenticated, service_role;
