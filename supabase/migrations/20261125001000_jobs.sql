@@ -53,6 +53,7 @@ create policy "prices: readable by signed-in users" on public.prices for select 
 
 create trigger set_updated_at before update on public.prices
   for each row execute function public.set_updated_at();
+
 -- ---------------------------------------------------------------------------------------------
 -- Per-kind time limits (operators may tune them; workers read them through claim_jobs).
 -- ---------------------------------------------------------------------------------------------
@@ -549,10 +550,9 @@ $$;
 revoke execute on function private.create_edit_project(uuid, text, jsonb, jsonb) from public, anon, authenticated;
 
 -- ---------------------------------------------------------------------------------------------
-
--- ---------------------------------------------------------------------------------------------
 -- Agent-facing RPCs
 -- ---------------------------------------------------------------------------------------------
+
 -- What an edit would cost, and the balance: the price private.price_edit says, which is also
 -- what submit_edit charges.
 create function public.quote_edit(p_edit_type text, p_photos integer, p_variations integer default 1,
@@ -927,6 +927,7 @@ $$;
 revoke execute on function public.fail_job(uuid, text, text, integer, numeric, integer, integer)
   from public, anon, authenticated;
 grant execute on function public.fail_job(uuid, text, text, integer, numeric, integer, integer) to service_role;
+
 -- Give jobs back to the queue at once (a worker shutting down): another worker claims them now.
 create function public.release_jobs(p_worker text, p_job_ids uuid[])
 returns setof uuid
