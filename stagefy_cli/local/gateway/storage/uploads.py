@@ -1,0 +1,205 @@
+"""Uploads: POST (new key, or upsert with `x-upsert: true`) and PUT (overwrite) of `/object/{bucket}/{key}`.
+
+Storage's order of work: resolve the bucket, test the caller's permission by running the row write
+in a transaction that is rolled back, receive the bytes into a temp file (multipart, or a raw body
+streamed with `request.stream()`), then write the row and move the bytes into place in one
+transaction, so a refused or failed upload leaves neither a row nor a file.
+"""
+
+from __future__ import annotations
+
+import base64
+import fnmatch
+import json
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from starlette.concurrency import run_in_threadpool
+from starlette.datastructures import UploadFile
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+
+from stagefy_cli.local.gateway.context import GatewayContext
+from stagefy_cli.local.gateway.storage import queries
+from stagefy_cli.local.gateway.storage.blobs import BlobStore, PendingBlob, check_key
+from stagefy_cli.local.gateway.storage.errors import StorageError, invalid_request
+from stagefy_cli.local.gateway.storage.http import Caller, iso, superuser
+
+DEFAULT_MIMETYPE = "application/octet-stream"
+DEFAULT_CACHE_SECONDS = "3600"
+COPY_CHUNK = 1024 * 1024
+
+
+class _PermissionProbe(Exception):
+    """Raised inside the permission test to roll its transaction back."""
+
+
+@dataclass
+class Received:
+    blob: PendingBlob
+    etag: str
+    mimetype: str
+    cache_control: str
+    user_metadata: dict | None
+
+
+def _cache_control(value: str | None) -> str:
+    value = (value or DEFAULT_CACHE_SECONDS).strip()
+    return f"max-age={value}" if value.isdigit() else value
+
+
+def _check_mimetype(bucket: dict, mimetype: str) -> None:
+    allowed = bucket["allowed_mime_types"]
+    base = mimetype.split(";")[0].strip().lower()
+    if allowed and not any(fnmatch.fnmatchcase(base, pattern.lower()) for pattern in allowed):
+        raise StorageError(
+            415, "invalid_mime_type", "InvalidMimeType", f"mime type {mimetype} is not supported"
+        )
+
+
+async def receive_body(request: Request, blobs: BlobStore, bucket: dict) -> Received:
+    """Read the upload into a temp file; the caller installs or discards `Received.blob`."""
+    blob = blobs.receive(bucket["file_size_limit"])
+    try:
+        if request.headers.get("content-type", "").startswith("multipart/form-data"):
+            received = await _receive_multipart(request, blob)
+        else:
+            async for chunk in request.stream():
+                await run_in_threadpool(blob.write, chunk)
+            received = Received(
+                blob,
+                "",
+                request.headers.get("content-type") or DEFAULT_MIMETYPE,
+                _cache_control(request.headers.get("cache-control")),
+                _metadata_header(request),
+            )
+        _check_mimetype(bucket, received.mimetype)
+        received.etag = await run_in_threadpool(blob.finish)
+        return received
+    except BaseException:
+        blob.discard()
+        raise
+
+
+async def _receive_multipart(request: Request, blob: PendingBlob) -> Received:
+    # Starlette spools file parts to disk past 1 MB, so a large upload is never held in memory.
+    async with request.form(max_files=1, max_fields=10) as form:
+        file = form.get("file")
+        if not isinstance(file, UploadFile):
+            raise invalid_request("The multipart body has no file part")
+
+        def copy() -> None:
+            while chunk := file.file.read(COPY_CHUNK):
+                blob.write(chunk)
+
+        await run_in_threadpool(copy)
+        mimetype = form.get("contentType") or file.content_type or DEFAULT_MIMETYPE
+        metadata = form.get("metadata")
+        return Received(
+            blob, "", str(mimetype), _cache_control(form.get("cacheControl")), _parse_metadata(metadata)
+        )
+
+
+def _metadata_header(request: Request) -> dict | None:
+    raw = request.headers.get("x-metadata")
+    if raw is None:
+        return None
+    try:
+        decoded = base64.b64decode(raw, validate=True).decode()
+    except ValueError as exc:
+        raise invalid_request("x-metadata must be base64-encoded JSON") from exc
+    return _parse_metadata(decoded)
+
+
+def _parse_metadata(raw: object) -> dict | None:
+    if raw is None or raw == "":
+        return None
+    try:
+        value = json.loads(str(raw))
+    except ValueError as exc:
+        raise invalid_request("metadata is not valid JSON") from exc
+    if not isinstance(value, dict):
+        raise invalid_request("metadata must be a JSON object")
+    return value
+
+
+def object_metadata(received: Received) -> dict:
+    return {
+        "eTag": f'"{received.etag}"',
+        "size": received.blob.size,
+        "mimetype": received.mimetype,
+        "cacheControl": received.cache_control,
+        "lastModified": iso(datetime.now(UTC)),
+        "contentLength": received.blob.size,
+        "httpStatusCode": 200,
+    }
+
+
+def test_permission(caller: Caller, bucket_id: str, name: str, upsert: bool) -> None:
+    """Run the row write as the caller and roll it back: RLS refuses before any byte is received."""
+    try:
+        with caller.transaction() as conn:
+            queries.write_object(
+                conn,
+                bucket_id=bucket_id,
+                name=name,
+                owner_id=caller.owner_id,
+                metadata={},
+                user_metadata=None,
+                upsert=upsert,
+            )
+            raise _PermissionProbe
+    except _PermissionProbe:
+        pass
+
+
+def commit_upload(
+    caller: Caller, blobs: BlobStore, bucket_id: str, name: str, received: Received, upsert: bool
+) -> str:
+    """Write the row and move the bytes into place in one transaction. Returns the object id."""
+    with caller.transaction() as conn:
+        object_id = queries.write_object(
+            conn,
+            bucket_id=bucket_id,
+            name=name,
+            owner_id=caller.owner_id,
+            metadata=object_metadata(received),
+            user_metadata=received.user_metadata,
+            upsert=upsert,
+        )
+        blobs.install(received.blob.path, bucket_id, name)
+    return str(object_id)
+
+
+async def store_upload(
+    caller: Caller, blobs: BlobStore, request: Request, bucket_id: str, name: str, upsert: bool
+) -> Response:
+    """The whole upload as one route does it; `caller` may be a superuser stand-in (signed uploads)."""
+    check_key(name)
+
+    def bucket_for_upload() -> dict:
+        with superuser(caller.ctx) as conn:
+            bucket = queries.find_bucket(conn, bucket_id)
+        test_permission(caller, bucket_id, name, upsert)
+        return bucket
+
+    bucket = await run_in_threadpool(bucket_for_upload)
+    received = await receive_body(request, blobs, bucket)
+    try:
+        object_id = await run_in_threadpool(commit_upload, caller, blobs, bucket_id, name, received, upsert)
+    finally:
+        received.blob.discard()
+    return JSONResponse({"Id": object_id, "Key": f"{bucket_id}/{name}"})
+
+
+def upload_handler(ctx: GatewayContext, blobs: BlobStore):
+    """The endpoint of POST and PUT `/object/{bucket}/{key}`."""
+
+    async def upload(request: Request) -> Response:
+        caller = Caller.of(ctx, request)
+        upsert = request.method == "PUT" or request.headers.get("x-upsert", "").lower() == "true"
+        return await store_upload(
+            caller, blobs, request, request.path_params["bucket"], request.path_params["key"], upsert
+        )
+
+    return upload
