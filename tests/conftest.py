@@ -10,7 +10,7 @@ import uuid
 
 import httpx
 import pytest
-from stagefy_testing import PASSWORD, Agent, Stack, run_cli
+from stagefy_testing import PASSWORD, PASSWORD_COST, Agent, Stack, run_cli
 
 
 @pytest.fixture(scope="session")
@@ -39,7 +39,7 @@ def assert_ledger_invariant(dsn: str) -> None:
 def stack(pg_dsn, tmp_path_factory) -> Stack:
     from stagefy_cli.local.ephemeral import gateway
 
-    with gateway(pg_dsn, tmp_path_factory.mktemp("storage")) as running:
+    with gateway(pg_dsn, tmp_path_factory.mktemp("storage"), password_cost=PASSWORD_COST) as running:
         httpx.get(f"{running.url}/health").raise_for_status()
         yield running
 
