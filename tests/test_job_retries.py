@@ -134,9 +134,7 @@ def test_a_video_past_its_time_limit_is_stopped_and_refunded(
     assert submitted.exit_code == 8, submitted.stderr
     project_id = submitted.json()["project_id"]
 
-    worker = WorkerProcess(
-        cli_stack, tmp_path / "worker", "--providers", "local", "--user", signed_in_agent.id
-    )
+    worker = WorkerProcess(cli_stack, tmp_path / "worker", "--providers", "local", users=[signed_in_agent])
     try:
         wait_for(
             lambda: project_state(cli_stack, project_id) == "failed", 60, "the time limit", workers=[worker]

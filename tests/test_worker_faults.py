@@ -18,11 +18,6 @@ def gemini_env(server) -> dict:
     return {"GEMINI_API_KEY": "test-gemini-key", "GEMINI_BASE_URL": server.url}
 
 
-def only(agent) -> tuple[str, ...]:
-    """`stagefy worker run` options: claim only `agent`'s jobs (the test's), none of other tests'."""
-    return ("--user", agent.id)
-
-
 def submit_declutter(tmp_path, name="hall.jpg") -> str:
     photo = make_photo(tmp_path / name)
     submitted = run_cli(["edit", str(photo), "--type", "declutter", "--no-wait", "--yes"])
@@ -71,7 +66,7 @@ def test_a_worker_stalled_past_its_lease_never_destroys_the_winners_output(
     with ServerThread(stand_in.app) as gemini:
         env = gemini_env(gemini)
         stalled = WorkerProcess(
-            cli_stack, home, *only(signed_in_agent), "--providers", "nano_banana", "--lease", "10", env=env
+            cli_stack, home, "--providers", "nano_banana", "--lease", "10", env=env, users=[signed_in_agent]
         )
         try:
             wait_for(
@@ -84,12 +79,12 @@ def test_a_worker_stalled_past_its_lease_never_destroys_the_winners_output(
             second = WorkerProcess(
                 cli_stack,
                 home,
-                *only(signed_in_agent),
                 "--providers",
                 "nano_banana",
                 "--lease",
                 "10",
                 env=env,
+                users=[signed_in_agent],
             )
             try:
                 wait_for(
@@ -174,7 +169,7 @@ def test_sigterm_during_a_job_releases_it_and_another_worker_completes_it(
     with ServerThread(stand_in.app) as gemini:
         env = gemini_env(gemini)
         first = WorkerProcess(
-            cli_stack, home, *only(signed_in_agent), "--providers", "nano_banana", "--grace", "1", env=env
+            cli_stack, home, "--providers", "nano_banana", "--grace", "1", env=env, users=[signed_in_agent]
         )
         try:
             wait_for(
@@ -189,7 +184,9 @@ def test_sigterm_during_a_job_releases_it_and_another_worker_completes_it(
         assert (job["status"], job["worker_id"]) == ("queued", None)  # released: no lease to wait out
         assert "released 1 job(s)" in first.log()
 
-        second = WorkerProcess(cli_stack, home, *only(signed_in_agent), "--providers", "nano_banana", env=env)
+        second = WorkerProcess(
+            cli_stack, home, "--providers", "nano_banana", env=env, users=[signed_in_agent]
+        )
         try:
             wait_for(
                 lambda: job_row(cli_stack, project_id)["status"] == "completed",
