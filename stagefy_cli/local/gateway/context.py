@@ -7,7 +7,7 @@ from pathlib import Path
 
 import jwt
 
-from stagefy_cli.local.gateway.auth_passwords import BCRYPT_COST
+from stagefy_cli.local.gateway.auth.passwords import BCRYPT_COST
 from stagefy_cli.local.gateway.db import Database
 from stagefy_cli.local.keys import StackKeys
 
