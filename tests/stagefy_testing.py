@@ -8,6 +8,9 @@ from pathlib import Path
 from stagefy_cli.local.ephemeral import EphemeralStack, ServerThread, free_port  # noqa: F401 - re-exported
 
 PASSWORD = "correct-horse-battery"
+# The test stacks hash passwords at bcrypt's lowest cost: at the gateway's default (10, GoTrue's) the
+# sign-ups and sign-ins of the whole suite cost minutes of CPU.
+PASSWORD_COST = 4
 
 
 Stack = EphemeralStack

@@ -77,11 +77,40 @@ def test_every_command_has_help_with_an_example():
     assert not missing, f"commands/options without help text or example: {missing}"
 
 
+def _listed_commands(help_text: str) -> dict[str, str]:
+    """The entries of a help's `Commands:` section: name -> its short help (continuation lines joined)."""
+    listed: dict[str, str] = {}
+    for line in help_text.split("\nCommands:\n", 1)[1].splitlines():
+        if line.startswith("  ") and not line.startswith("   "):
+            name, _, text = line.strip().partition(" ")
+            listed[name] = text.strip()
+        elif line.strip() and listed:
+            listed[name] += " " + line.strip()
+    return listed
+
+
 @pytest.mark.parametrize("group", sorted(COMMANDS))
 def test_group_help_lists_its_commands(group):
+    import typer
+    from typer import _click
+
+    root = typer.main.get_command(app)
+    command = root.get_command(_click.Context(root), group)
     result = run_cli([group, "--help"])
     assert result.exit_code == 0
     assert "Usage: stagefy" in result.stdout
+    assert result.stdout.startswith(f"Usage: stagefy {group} ")
+    if not hasattr(command, "list_commands"):  # a single command (edit, plans): its own help, no list
+        assert "Commands:" not in result.stdout
+        assert " ".join(command.help.split()[:4]) in " ".join(result.stdout.split())
+        return
+    names = command.list_commands(_click.Context(command))
+    listed = _listed_commands(result.stdout)
+    assert list(listed) == names, f"stagefy {group} --help lists {list(listed)}, not {names}"
+    for name in names:
+        short = command.get_command(_click.Context(command), name).get_short_help_str(limit=1000)
+        first_words = " ".join(short.split()[:3])
+        assert listed[name].startswith(first_words), (name, listed[name], short)
 
 
 def test_unknown_command_is_a_usage_error():

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import threading
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
@@ -10,25 +9,6 @@ import psycopg
 import pytest
 from PIL import Image
 from stagefy_testing import make_photo, run_cli, sql
-
-from stagefy_cli.worker import Worker, WorkerConfig
-
-
-def local_worker(stack, **config) -> Worker:
-    from stagefy_cli.services.workers import load_providers
-
-    cfg = WorkerConfig(concurrency=config.pop("concurrency", 2), poll_interval=0.05, **config)
-    return Worker(stack.service_client(), load_providers(["local"], {}), cfg)
-
-
-@pytest.fixture
-def running_worker(stack):
-    worker = local_worker(stack)
-    thread = threading.Thread(target=worker.run, daemon=True)
-    thread.start()
-    yield worker
-    worker.stop()
-    thread.join(timeout=10)
 
 
 def ledger(stack, user_id: str):
@@ -48,7 +28,7 @@ def assert_invariant(stack):
     assert bad == []
 
 
-def test_edit_end_to_end(signed_in_agent, cli_stack, running_worker, tmp_path):
+def test_edit_end_to_end(signed_in_agent, cli_stack, local_worker, tmp_path):
     photo = make_photo(tmp_path / "living-room.jpg")
     prices = run_cli(["credits", "prices", "--json"]).json()
     price = {p["code"]: p["credits"] for p in prices}["edit:enhance"]
@@ -92,7 +72,7 @@ def test_edit_end_to_end(signed_in_agent, cli_stack, running_worker, tmp_path):
     assert_invariant(cli_stack)
 
 
-def test_batch_with_out_dir_and_variations(signed_in_agent, cli_stack, running_worker, tmp_path):
+def test_batch_with_out_dir_and_variations(signed_in_agent, cli_stack, local_worker, tmp_path):
     photos = [make_photo(tmp_path / f"room{i}.jpg") for i in range(3)]
     out = tmp_path / "edited"
     result = run_cli(
@@ -127,7 +107,7 @@ def test_batch_with_out_dir_and_variations(signed_in_agent, cli_stack, running_w
     assert run_cli(["credits", "balance", "--json"]).json()["credits"] == 50 - 6 + 3
 
 
-def test_no_wait_then_watch(signed_in_agent, cli_stack, stack, tmp_path):
+def test_no_wait_then_watch(signed_in_agent, cli_stack, job_worker, tmp_path):
     photo = make_photo(tmp_path / "kitchen.jpg")
     result = run_cli(["edit", str(photo), "--type", "enhance", "--no-wait", "--yes"])
     assert result.exit_code == 8
@@ -136,17 +116,17 @@ def test_no_wait_then_watch(signed_in_agent, cli_stack, stack, tmp_path):
     listed = run_cli(["projects", "list", "--json"]).json()
     assert [p["status"] for p in listed if p["id"] == project_id] == ["queued"]
 
-    assert local_worker(stack).run(once=True) == 1
+    assert job_worker(start=False).run(once=True) == 1
     watched = run_cli(["projects", "watch", project_id[:8], "--out", str(tmp_path / "out"), "--json"])
     assert watched.exit_code == 0, watched.stderr
     assert watched.json()["status"] == "completed"
     assert Path(watched.json()["files"][0]).exists()
 
 
-def test_projects_download_never_overwrites_unless_forced(signed_in_agent, cli_stack, stack, tmp_path):
+def test_projects_download_never_overwrites_unless_forced(signed_in_agent, cli_stack, job_worker, tmp_path):
     photo = make_photo(tmp_path / "hall.jpg")
     project_id = run_cli(["edit", str(photo), "--type", "enhance", "--no-wait", "--yes"]).stdout.strip()
-    assert local_worker(stack).run(once=True) == 1
+    assert job_worker(start=False).run(once=True) == 1
     out = tmp_path / "out"
     out.mkdir()
     (out / "hall.enhance.jpg").write_bytes(b"mine")
@@ -163,7 +143,7 @@ def test_projects_download_never_overwrites_unless_forced(signed_in_agent, cli_s
     assert sorted(p.name for p in out.iterdir()) == ["hall.enhance-2.jpg", "hall.enhance.jpg"]  # no .part
 
 
-def test_failure_refunds_exactly_once(signed_in_agent, cli_stack, running_worker, tmp_path):
+def test_failure_refunds_exactly_once(signed_in_agent, cli_stack, local_worker, tmp_path):
     photo = make_photo(tmp_path / "bedroom.jpg")
     result = run_cli(
         [
@@ -206,7 +186,7 @@ def test_failure_refunds_exactly_once(signed_in_agent, cli_stack, running_worker
     assert [n[0] for n in notes] == ["system"]
 
 
-def test_cancel_queued_refunds_once_and_retry_charges_again(signed_in_agent, cli_stack, stack, tmp_path):
+def test_cancel_queued_refunds_once_and_retry_charges_again(signed_in_agent, cli_stack, job_worker, tmp_path):
     photo = make_photo(tmp_path / "office.jpg")
     project_id = run_cli(["edit", str(photo), "--type", "enhance", "--no-wait", "--yes"]).stdout.strip()
     result = run_cli(["projects", "cancel", project_id[:6], "--yes", "--json"])
@@ -222,16 +202,26 @@ def test_cancel_queued_refunds_once_and_retry_charges_again(signed_in_agent, cli
     assert retried.exit_code == 8
     assert retried.json()["credits_charged"] == 1
     assert run_cli(["credits", "balance", "--json"]).json()["credits"] == 49
-    assert local_worker(stack).run(once=True) == 1
+    assert job_worker(start=False).run(once=True) == 1
     assert_invariant(cli_stack)
 
 
-def test_worker_killed_mid_job_is_reclaimed_and_completes_once(signed_in_agent, cli_stack, stack, tmp_path):
+def test_worker_killed_mid_job_is_reclaimed_and_completes_once(
+    signed_in_agent, cli_stack, stack, job_worker, tmp_path
+):
     photo = make_photo(tmp_path / "patio.jpg")
     project_id = run_cli(["edit", str(photo), "--type", "enhance", "--no-wait", "--yes"]).stdout.strip()
     service = stack.service_client()
     [claimed] = (
-        service.rpc("claim_jobs", {"p_worker": "dead-worker", "p_limit": 1, "p_lease_seconds": 1})
+        service.rpc(
+            "claim_jobs",
+            {
+                "p_worker": "dead-worker",
+                "p_limit": 1,
+                "p_lease_seconds": 1,
+                "p_user_ids": [signed_in_agent.id],
+            },
+        )
         .execute()
         .data
     )
@@ -240,7 +230,7 @@ def test_worker_killed_mid_job_is_reclaimed_and_completes_once(signed_in_agent, 
     import time
 
     time.sleep(1.2)
-    assert local_worker(stack).run(once=True) == 1
+    assert job_worker(start=False).run(once=True) == 1
     job = sql(
         cli_stack, "select status::text, attempts, worker_id from public.ai_jobs where id = %s", claimed["id"]
     )[0]
@@ -343,7 +333,7 @@ def test_insufficient_credits_is_exit_7_and_spends_nothing(signed_in_agent, cli_
     assert run_cli(["credits", "balance", "--json"]).json()["credits"] == 50
 
 
-def test_listing_option_links_results_to_the_listing(signed_in_agent, cli_stack, running_worker, tmp_path):
+def test_listing_option_links_results_to_the_listing(signed_in_agent, cli_stack, local_worker, tmp_path):
     listing = run_cli(["crm", "listings", "add", "--address", "4 Kloof St", "--json"]).json()
     photo = make_photo(tmp_path / "lounge.jpg")
     result = run_cli(

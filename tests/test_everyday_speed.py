@@ -17,7 +17,6 @@ from pathlib import Path
 
 import pytest
 from stagefy_testing import cli_json, make_photo, run_cli, sql
-from test_edits import running_worker  # noqa: F401 - a fixture: a local worker in a thread
 
 from stagefy_cli.backend.session_store import SessionStore
 
@@ -56,9 +55,7 @@ def agent_with_data(signed_in_agent, cli_stack, tmp_path):
     cli_json(["crm", "listings", "add", "--address", "12 Beach Rd", "--contact", contact["id"][:8]])
     photo = make_photo(tmp_path / "kitchen.jpg")
     project = run_cli(["edit", str(photo), "--type", "enhance", "--no-wait", "--yes"]).stdout.strip()
-    yield {"contact": contact["id"], "project": project}
-    # the queue is shared by the whole session: a later test's worker must find it empty
-    assert run_cli(["projects", "cancel", project[:8], "--yes"]).exit_code == 0
+    return {"contact": contact["id"], "project": project}
 
 
 def test_everyday_commands_import_no_heavy_library(agent_with_data):
@@ -168,8 +165,7 @@ def test_unread_notice_follows_the_fast_path(signed_in_agent, cli_stack):
     assert done.stderr == "1 unread notification. See: stagefy notifications list --unread\n"
 
 
-@pytest.mark.usefixtures("running_worker")
-def test_parallel_downloads_never_share_a_name_nor_overwrite(signed_in_agent, tmp_path):
+def test_parallel_downloads_never_share_a_name_nor_overwrite(signed_in_agent, local_worker, tmp_path):
     photos = []
     for side in ("a", "b"):  # two photos of the same name, results into one --out directory
         (tmp_path / side).mkdir()
@@ -194,8 +190,7 @@ def test_parallel_downloads_never_share_a_name_nor_overwrite(signed_in_agent, tm
         assert (out / name).read_bytes()[:3] == b"\xff\xd8\xff"  # whole JPEGs, no .part left behind
 
 
-@pytest.mark.usefixtures("running_worker")
-def test_edit_runs_without_typer_commands_or_supabase_py(signed_in_agent, cli_stack, tmp_path):
+def test_edit_runs_without_typer_commands_or_supabase_py(signed_in_agent, cli_stack, local_worker, tmp_path):
     """`edit` through the console entry point: fast path, thin client (quote, upload, submit, wait,
     download); Pillow checks the photo, and nothing else heavy is imported."""
     photo = make_photo(tmp_path / "porch.jpg")

@@ -42,12 +42,6 @@ def race(ctx, project_id: str, keys: list[str]) -> list:
         return list(pool.map(retry, keys))
 
 
-def cleanup(stack, project_ids) -> None:
-    """Later tests' workers should find an empty queue."""
-    for project_id in set(project_ids):
-        run_cli(["projects", "cancel", project_id, "--yes"])
-
-
 def test_ten_concurrent_retries_with_one_key_charge_once(signed_in_agent, cli_stack, tmp_path):
     agent = signed_in_agent
     project_id = cancelled_project(tmp_path)
@@ -58,7 +52,6 @@ def test_ten_concurrent_retries_with_one_key_charge_once(signed_in_agent, cli_st
     assert sorted(o["credits_charged"] for o in outcomes) == [0] * 9 + [1]
     assert sum(1 for o in outcomes if o.get("replayed")) == 9
     assert [c for c in charges(cli_stack, agent.id) if c[0] == "usage"] == [("usage", -1), ("usage", -1)]
-    cleanup(cli_stack, [outcomes[0]["project_id"]])
 
 
 def test_ten_concurrent_retries_with_distinct_keys_one_wins_the_rest_are_told(
@@ -77,7 +70,6 @@ def test_ten_concurrent_retries_with_distinct_keys_one_wins_the_rest_are_told(
     again = run_cli(["projects", "retry", project_id[:8], "--yes", "--no-wait"])
     assert again.exit_code == 2
     assert f"queued again as project {won['project_id']}" in again.stderr
-    cleanup(cli_stack, [won["project_id"]])
 
 
 def test_a_repeated_submission_key_returns_the_first_project_and_charges_nothing(
@@ -101,23 +93,21 @@ def test_a_repeated_submission_key_returns_the_first_project_and_charges_nothing
     other = cancelled_project(tmp_path)
     refused = race(ctx, other, [key])[0]
     assert "already used for submit_edit" in refused.message
-    cleanup(cli_stack, [first["project_id"]])
 
 
-def test_the_worker_drops_week_old_keys(signed_in_agent, cli_stack, tmp_path):
-    from stagefy_cli.worker import Worker, WorkerConfig
-
+def test_the_worker_drops_week_old_keys(signed_in_agent, cli_stack, job_worker, tmp_path):
     agent = signed_in_agent
     project_id = cancelled_project(tmp_path)
     ctx = UserContext(agent.client, agent.id, agent.email)
     retried = projects.retry(ctx, project_id, "an-old-key-0001")
-    cleanup(cli_stack, [retried["project_id"]])
+    # cancelled: the chores-only worker below (no providers) must find no job of this agent to claim
+    run_cli(["projects", "cancel", retried["project_id"], "--yes"])
     sql(
         cli_stack,
         "update public.idempotency_keys set created_at = now() - interval '8 days' where user_id = %s",
         agent.id,
     )
-    Worker(cli_stack.service_client(), {}, WorkerConfig(poll_interval=0.01)).run(once=True)
+    job_worker({}, start=False, poll_interval=0.01).run(once=True)
     assert sql(cli_stack, "select count(*) from public.idempotency_keys where user_id = %s", agent.id) == [
         (0,)
     ]
@@ -190,4 +180,3 @@ def test_a_submission_whose_answer_is_lost_is_retried_with_its_key_and_charged_o
     assert submitted["replayed"] is True and submitted["balance"] == 49
     assert sql(cli_stack, "select count(*) from public.projects where user_id = %s", agent.id) == [(1,)]
     assert [c for c in charges(cli_stack, agent.id) if c[0] == "usage"] == [("usage", -1)]
-    cleanup(cli_stack, [submitted["project_id"]])

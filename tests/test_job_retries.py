@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import io
 import signal
-import threading
 
 import pytest
 from PIL import Image
@@ -15,7 +14,6 @@ from stagefy_testing import ServerThread, make_photo, run_cli, sql
 from worker_support import GeminiStandIn, WorkerProcess, wait_for
 
 from stagefy_cli.services.workers import load_providers
-from stagefy_cli.worker import Worker, WorkerConfig
 
 GREEN = (10, 160, 60)
 
@@ -24,23 +22,10 @@ def project_state(stack, project_id: str) -> str:
     return sql(stack, "select status::text from public.projects where id = %s", project_id)[0][0]
 
 
-def run_until_done(stack, project_id: str, providers: dict, **config) -> Worker:
-    """An in-process worker with quick retries, stopped once the project is finished."""
-    worker = Worker(
-        stack.service_client(),
-        providers,
-        WorkerConfig(poll_interval=0.05, max_poll_interval=0.1, retry_base=0.2, **config),
-    )
-    thread = threading.Thread(target=worker.run, daemon=True)
-    thread.start()
-    try:
-        wait_for(
-            lambda: project_state(stack, project_id) in ("completed", "failed"), 60, "the project to finish"
-        )
-    finally:
-        worker.stop()
-        thread.join(timeout=30)
-    return worker
+def run_until_done(job_worker, stack, project_id: str, providers: dict, **config) -> None:
+    """Start the test's worker with quick retries and wait until the project is finished."""
+    job_worker(providers, poll_interval=0.05, max_poll_interval=0.1, retry_base=0.2, **config)
+    wait_for(lambda: project_state(stack, project_id) in ("completed", "failed"), 60, "the project to finish")
 
 
 def submit(tmp_path, edit_type="declutter", photo=None) -> str:
@@ -65,13 +50,13 @@ def job_and_ledger(stack, project_id: str):
 
 
 def test_rate_limited_twice_then_success_completes_on_the_third_attempt_charged_once(
-    signed_in_agent, cli_stack, tmp_path
+    signed_in_agent, cli_stack, job_worker, tmp_path
 ):
     stand_in = GeminiStandIn([(429, "RESOURCE_EXHAUSTED"), (429, "RESOURCE_EXHAUSTED"), ("image", GREEN)])
     project_id = submit(tmp_path)
     with ServerThread(stand_in.app) as gemini:
         env = {"GEMINI_API_KEY": "k", "GEMINI_BASE_URL": gemini.url}
-        run_until_done(cli_stack, project_id, load_providers(["nano_banana"], env))
+        run_until_done(job_worker, cli_stack, project_id, load_providers(["nano_banana"], env))
     (status, attempts, error, run_after), ledger = job_and_ledger(cli_stack, project_id)
     assert (status, attempts, error, run_after) == ("completed", 3, None, None)
     assert stand_in.requests == 3
@@ -82,13 +67,15 @@ def test_rate_limited_twice_then_success_completes_on_the_third_attempt_charged_
 
 
 def test_a_rate_limit_that_persists_fails_after_the_attempt_limit_and_refunds_once(
-    signed_in_agent, cli_stack, tmp_path
+    signed_in_agent, cli_stack, job_worker, tmp_path
 ):
     stand_in = GeminiStandIn([(429, "RESOURCE_EXHAUSTED")])
     project_id = submit(tmp_path)
     with ServerThread(stand_in.app) as gemini:
         env = {"GEMINI_API_KEY": "k", "GEMINI_BASE_URL": gemini.url}
-        run_until_done(cli_stack, project_id, load_providers(["nano_banana"], env), max_attempts=3)
+        run_until_done(
+            job_worker, cli_stack, project_id, load_providers(["nano_banana"], env), max_attempts=3
+        )
     (status, attempts, error, _), ledger = job_and_ledger(cli_stack, project_id)
     assert (status, attempts) == ("failed", 3)
     assert "rate limited" in error
@@ -96,19 +83,21 @@ def test_a_rate_limit_that_persists_fails_after_the_attempt_limit_and_refunds_on
     assert ledger == [("usage", -1), ("refund", 1)]
 
 
-def test_a_refusal_is_not_retried(signed_in_agent, cli_stack, tmp_path):
+def test_a_refusal_is_not_retried(signed_in_agent, cli_stack, job_worker, tmp_path):
     stand_in = GeminiStandIn([(400, "INVALID_ARGUMENT")])
     project_id = submit(tmp_path)
     with ServerThread(stand_in.app) as gemini:
         env = {"GEMINI_API_KEY": "k", "GEMINI_BASE_URL": gemini.url}
-        run_until_done(cli_stack, project_id, load_providers(["nano_banana"], env))
+        run_until_done(job_worker, cli_stack, project_id, load_providers(["nano_banana"], env))
     (status, attempts, error, _), ledger = job_and_ledger(cli_stack, project_id)
     assert (status, attempts, stand_in.requests) == ("failed", 1, 1)
     assert "INVALID_ARGUMENT (stand-in)" in error
     assert ledger == [("usage", -1), ("refund", 1)]
 
 
-def test_a_photo_declaring_88_megapixels_fails_fast_with_a_refund(signed_in_agent, cli_stack, tmp_path):
+def test_a_photo_declaring_88_megapixels_fails_fast_with_a_refund(
+    signed_in_agent, cli_stack, job_worker, tmp_path
+):
     """Uploaded through the API (the CLI would refuse it): the worker reads the header only."""
     from stagefy_cli.backend.client import UserContext
     from stagefy_cli.services import edits
@@ -122,7 +111,7 @@ def test_a_photo_declaring_88_megapixels_fails_fast_with_a_refund(signed_in_agen
     photo = {"path": path, "filename": "huge.png", "size": len(huge.getvalue()), "mime_type": "image/png"}
     project_id = edits.submit(ctx, [photo], edits.EditOptions("enhance"))["project_id"]
 
-    run_until_done(cli_stack, project_id, load_providers(["local"], {}))
+    run_until_done(job_worker, cli_stack, project_id, load_providers(["local"], {}))
     (status, attempts, error, _), ledger = job_and_ledger(cli_stack, project_id)
     assert (status, attempts) == ("failed", 1)
     assert error == "huge.png is 11000x8000 pixels (88 megapixels); at most 60 megapixels."
@@ -145,7 +134,7 @@ def test_a_video_past_its_time_limit_is_stopped_and_refunded(
     assert submitted.exit_code == 8, submitted.stderr
     project_id = submitted.json()["project_id"]
 
-    worker = WorkerProcess(cli_stack, tmp_path / "worker", "--providers", "local")
+    worker = WorkerProcess(cli_stack, tmp_path / "worker", "--providers", "local", users=[signed_in_agent])
     try:
         wait_for(
             lambda: project_state(cli_stack, project_id) == "failed", 60, "the time limit", workers=[worker]
@@ -180,11 +169,11 @@ class BrokenProvider:
 
 
 def test_an_unexpected_error_is_logged_with_its_traceback_and_fails_once(
-    signed_in_agent, cli_stack, tmp_path, caplog
+    signed_in_agent, cli_stack, job_worker, tmp_path, caplog
 ):
     project_id = submit(tmp_path, edit_type="enhance")
     with caplog.at_level("INFO", logger="stagefy.worker"):
-        run_until_done(cli_stack, project_id, {"local": BrokenProvider()})
+        run_until_done(job_worker, cli_stack, project_id, {"local": BrokenProvider()})
     (status, attempts, error, _), ledger = job_and_ledger(cli_stack, project_id)
     assert (status, attempts) == ("failed", 1)
     assert error == "internal error in the worker (KeyError: 'candidates')"
@@ -197,7 +186,12 @@ def test_heartbeats_never_extend_a_lease_past_the_jobs_time_limit(signed_in_agen
     project_id = submit(tmp_path, edit_type="enhance")
     service = cli_stack.service_client()
     claimed = (
-        service.rpc("claim_jobs", {"p_worker": "w-cap", "p_limit": 1, "p_lease_seconds": 3600}).execute().data
+        service.rpc(
+            "claim_jobs",
+            {"p_worker": "w-cap", "p_limit": 1, "p_lease_seconds": 3600, "p_user_ids": [signed_in_agent.id]},
+        )
+        .execute()
+        .data
     )
     [job] = [j for j in claimed if j["project_id"] == project_id]
     service.rpc(
@@ -211,7 +205,6 @@ def test_heartbeats_never_extend_a_lease_past_the_jobs_time_limit(signed_in_agen
     )
     assert limit == 900  # an edit's maximum run time (public.job_kinds)
     assert lease_past_deadline == 30  # the margin in which the worker reports the time-out itself
-    run_cli(["projects", "cancel", project_id, "--yes"])
 
 
 @pytest.fixture
@@ -222,11 +215,11 @@ def small_bucket(stack):
 
 
 def test_a_result_larger_than_the_bucket_takes_fails_clearly_with_a_refund(
-    signed_in_agent, cli_stack, tmp_path, small_bucket
+    signed_in_agent, cli_stack, job_worker, tmp_path, small_bucket
 ):
     project_id = submit(tmp_path, edit_type="enhance")
     small_bucket()
-    run_until_done(cli_stack, project_id, load_providers(["local"], {}))
+    run_until_done(job_worker, cli_stack, project_id, load_providers(["local"], {}))
     (status, attempts, error, _), ledger = job_and_ledger(cli_stack, project_id)
     assert (status, attempts) == ("failed", 1)
     assert error.startswith("the result is ") and "more than the storage bucket takes" in error

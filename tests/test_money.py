@@ -79,8 +79,6 @@ def test_the_listing_currency_wins_over_the_templates(signed_in_agent, tmp_path)
     assert result.exit_code == 8, result.stderr
     project = cli_json(["projects", "show", result.json()["project_id"][:8]])
     prompt = project["jobs"][0]["input"]["prompt"]
-    # cancelled (and refunded), so no later test's worker finds this job in the shared queue
-    assert run_cli(["projects", "cancel", project["id"][:8], "--yes"]).exit_code == 0
     assert "$2,450,000" in prompt and "R 2" not in prompt
 
 

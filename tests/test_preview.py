@@ -14,13 +14,11 @@ import struct
 import subprocess
 import sys
 import termios
-import threading
 import time
 
 import pytest
 from PIL import Image, ImageStat
 from stagefy_testing import make_photo, run_cli
-from test_edits import local_worker
 
 TERMINAL_VARIABLES = ("TERM", "TERM_PROGRAM", "LC_TERMINAL", "KITTY_WINDOW_ID", "TMUX", "COLORTERM")
 HALF_BLOCKS = ("▄", "▀")
@@ -60,12 +58,12 @@ def run_in_terminal(args: list[str], terminal: dict[str, str], columns=100, line
 
 
 @pytest.fixture
-def edited_project(signed_in_agent, stack, tmp_path):
+def edited_project(signed_in_agent, job_worker, tmp_path):
     """A finished enhance of one photo (800x600), by a real worker; returns the project ID."""
     photo = make_photo(tmp_path / "front.jpg")
     submitted = run_cli(["edit", str(photo), "--type", "enhance", "--yes", "--no-wait", "--json"])
     assert submitted.exit_code == 8, submitted.stderr
-    local_worker(stack).run(once=True)
+    job_worker(start=False).run(once=True)
     return submitted.json()["project_id"]
 
 
@@ -192,19 +190,12 @@ def test_open_hands_a_comparison_image_to_the_viewer(edited_project, tmp_path, m
         assert right.getextrema() != ((24, 24), (24, 24), (24, 24))
 
 
-def test_edit_with_preview_draws_the_result_when_done(signed_in_agent, stack, tmp_path):
+def test_edit_with_preview_draws_the_result_when_done(signed_in_agent, local_worker, tmp_path):
     photo = make_photo(tmp_path / "garden.jpg", color=(70, 130, 80))
-    worker = local_worker(stack)
-    thread = threading.Thread(target=worker.run, daemon=True)
-    thread.start()
-    try:
-        code, screen, stderr = run_in_terminal(
-            ["edit", str(photo), "--type", "enhance", "--yes", "--preview", "--timeout", "90"],
-            {"TERM": "xterm-256color"},
-        )
-    finally:
-        worker.stop()
-        thread.join(timeout=10)
+    code, screen, stderr = run_in_terminal(
+        ["edit", str(photo), "--type", "enhance", "--yes", "--preview", "--timeout", "90"],
+        {"TERM": "xterm-256color"},
+    )
     assert code == 0, stderr
     assert str(tmp_path / "garden.enhance.jpg") in screen
     assert "garden.jpg · enhance" in screen

@@ -16,7 +16,6 @@ from starlette.responses import JSONResponse
 from starlette.routing import Route
 
 from stagefy_cli.services.workers import load_providers
-from stagefy_cli.worker import Worker, WorkerConfig
 
 
 def fake_gemini(received: list, fail: bool):
@@ -55,7 +54,7 @@ def fake_gemini(received: list, fail: bool):
 
 
 @pytest.mark.parametrize("fail", [False, True])
-def test_declutter_through_gemini_stand_in(signed_in_agent, cli_stack, stack, tmp_path, fail):
+def test_declutter_through_gemini_stand_in(signed_in_agent, cli_stack, stack, job_worker, tmp_path, fail):
     received: list = []
     photo = make_photo(tmp_path / "messy-kitchen.jpg")
     submitted = run_cli(["edit", str(photo), "--type", "declutter", "--no-wait", "--yes"])
@@ -64,8 +63,7 @@ def test_declutter_through_gemini_stand_in(signed_in_agent, cli_stack, stack, tm
 
     with ServerThread(fake_gemini(received, fail)) as gemini:
         env = {"GEMINI_API_KEY": "test-gemini-key", "GEMINI_BASE_URL": gemini.url}
-        worker = Worker(stack.service_client(), load_providers(None, env), WorkerConfig(poll_interval=0.05))
-        assert worker.run(once=True) == 1
+        assert job_worker(load_providers(None, env), start=False).run(once=True) == 1
 
     [(model, key, body)] = received
     assert model == "gemini-2.5-flash-image"

@@ -65,7 +65,9 @@ def test_a_worker_stalled_past_its_lease_never_destroys_the_winners_output(
     home = tmp_path / "workers"
     with ServerThread(stand_in.app) as gemini:
         env = gemini_env(gemini)
-        stalled = WorkerProcess(cli_stack, home, "--providers", "nano_banana", "--lease", "10", env=env)
+        stalled = WorkerProcess(
+            cli_stack, home, "--providers", "nano_banana", "--lease", "10", env=env, users=[signed_in_agent]
+        )
         try:
             wait_for(
                 lambda: stand_in.requests == 1, 60, "the first worker to call the provider", workers=[stalled]
@@ -74,7 +76,16 @@ def test_a_worker_stalled_past_its_lease_never_destroys_the_winners_output(
             stand_in.release.set()  # its answer waits in the stopped worker's socket
             wait_for(lambda: job_row(cli_stack, project_id)["lease_expired"], 30, "the lease to lapse")
 
-            second = WorkerProcess(cli_stack, home, "--providers", "nano_banana", "--lease", "10", env=env)
+            second = WorkerProcess(
+                cli_stack,
+                home,
+                "--providers",
+                "nano_banana",
+                "--lease",
+                "10",
+                env=env,
+                users=[signed_in_agent],
+            )
             try:
                 wait_for(
                     lambda: job_row(cli_stack, project_id)["status"] == "completed",
@@ -157,7 +168,9 @@ def test_sigterm_during_a_job_releases_it_and_another_worker_completes_it(
     home = tmp_path / "workers"
     with ServerThread(stand_in.app) as gemini:
         env = gemini_env(gemini)
-        first = WorkerProcess(cli_stack, home, "--providers", "nano_banana", "--grace", "1", env=env)
+        first = WorkerProcess(
+            cli_stack, home, "--providers", "nano_banana", "--grace", "1", env=env, users=[signed_in_agent]
+        )
         try:
             wait_for(
                 lambda: stand_in.requests == 1, 60, "the first worker to call the provider", workers=[first]
@@ -171,7 +184,9 @@ def test_sigterm_during_a_job_releases_it_and_another_worker_completes_it(
         assert (job["status"], job["worker_id"]) == ("queued", None)  # released: no lease to wait out
         assert "released 1 job(s)" in first.log()
 
-        second = WorkerProcess(cli_stack, home, "--providers", "nano_banana", env=env)
+        second = WorkerProcess(
+            cli_stack, home, "--providers", "nano_banana", env=env, users=[signed_in_agent]
+        )
         try:
             wait_for(
                 lambda: job_row(cli_stack, project_id)["status"] == "completed",

@@ -5,10 +5,8 @@ from __future__ import annotations
 
 import psycopg
 
-from stagefy_cli.worker import Worker, WorkerConfig
 
-
-def test_worker_expires_ended_plans(stack, make_agent):
+def test_worker_expires_ended_plans(stack, make_agent, job_worker):
     agent = make_agent()
     with psycopg.connect(stack.dsn, autocommit=True) as conn:
         conn.execute("update public.users set subscription_tier = 'pro' where id = %s", (agent.id,))
@@ -17,8 +15,7 @@ def test_worker_expires_ended_plans(stack, make_agent):
             " current_period_end) values (%s, 'pro', 'cancelled', 500, now() - interval '40 days', now() - interval '10 days')",
             (agent.id,),
         )
-    worker = Worker(stack.service_client(), {}, WorkerConfig(poll_interval=0.01))
-    worker.run(once=True)
+    job_worker({}, start=False, poll_interval=0.01).run(once=True)
     with psycopg.connect(stack.dsn) as conn:
         tier = conn.execute(
             "select subscription_tier::text from public.users where id = %s", (agent.id,)

@@ -79,9 +79,10 @@ def wait_for(predicate, timeout: float, what: str, interval: float = 0.1, worker
 
 
 class WorkerProcess:
-    """`stagefy worker run ARGS` in its own process, its log in a file."""
+    """`stagefy worker run ARGS` in its own process, its log in a file; with `users`, it claims only
+    their jobs (`--user`: the test's, never another test's)."""
 
-    def __init__(self, stack, home: Path, *args: str, env: dict | None = None):
+    def __init__(self, stack, home: Path, *args: str, env: dict | None = None, users=()):
         home.mkdir(parents=True, exist_ok=True)
         self.log_path = home / f"worker-{time.monotonic_ns()}.log"
         environment = {
@@ -95,7 +96,15 @@ class WorkerProcess:
         environment.pop("STAGEFY_PROFILE", None)
         self._log = self.log_path.open("wb")
         self.process = subprocess.Popen(
-            [sys.executable, "-c", "from stagefy_cli.entry import main; main()", "worker", "run", *args],
+            [
+                sys.executable,
+                "-c",
+                "from stagefy_cli.entry import main; main()",
+                "worker",
+                "run",
+                *args,
+                *(option for user in users for option in ("--user", user.id)),
+            ],
             env=environment,
             stdout=self._log,
             stderr=subprocess.STDOUT,

@@ -26,6 +26,12 @@ def run(
     lease: int = typer.Option(
         120, "--lease", min=10, help="Seconds a claimed job stays ours without a heartbeat."
     ),
+    users: list[str] = typer.Option(
+        None,
+        "--user",
+        metavar="EMAIL_OR_ID",
+        help="Claim only this user's jobs (repeatable; default: everybody's).",
+    ),
     grace: float = typer.Option(
         30.0,
         "--grace",
@@ -39,7 +45,8 @@ def run(
     REPLICATE_API_TOKEN, DASHSCOPE_API_KEY, GEMINI_API_KEY from the environment. Run as many
     workers as you like, on any machines: they share the queue safely. SIGTERM or Ctrl-C stops
     claiming, lets running jobs finish for --grace seconds, gives the rest back to the queue for
-    another worker, and exits 0; a second one exits at once.
+    another worker, and exits 0; a second one exits at once. With --user, the worker claims only
+    the jobs of the users given (a worker of one's own, a test's), and leaves the rest to others.
 
     Example: SUPABASE_SERVICE_ROLE_KEY=... REPLICATE_API_TOKEN=... stagefy worker run --concurrency 8
     """
@@ -52,7 +59,9 @@ def run(
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     logging.getLogger("httpx").setLevel(logging.WARNING)  # not a line per poll
-    worker = build_worker(providers=providers, concurrency=concurrency, lease_seconds=lease, grace=grace)
+    worker = build_worker(
+        providers=providers, users=users, concurrency=concurrency, lease_seconds=lease, grace=grace
+    )
 
     def shut_down(signum, _frame) -> None:
         log = logging.getLogger("stagefy.worker")
@@ -68,9 +77,10 @@ def run(
 
     signal.signal(signal.SIGTERM, shut_down)
     signal.signal(signal.SIGINT, shut_down)
+    scope = f", jobs of {len(worker.config.user_ids)} user(s)" if worker.config.user_ids else ""
     render.notice(
         f"Worker {worker.config.worker_id} running with {', '.join(sorted(worker.providers))} "
-        f"(concurrency {concurrency}). Ctrl-C to stop."
+        f"(concurrency {concurrency}{scope}). Ctrl-C to stop."
     )
     processed = worker.run(once=once)
     render.notice(f"Processed {processed} job(s).")

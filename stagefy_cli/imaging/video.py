@@ -90,6 +90,18 @@ def _render(
     return probe_video(out_path)
 
 
+def _frame_size(format: VideoFormat, size: tuple[int, int] | None) -> tuple[int, int]:
+    """The format's frame size (checking the format), or `size` when given."""
+    format_size = frame_size(format)
+    if size is None:
+        return format_size
+    # Multiples of 40, like the formats' sizes: the prepared photo (OVERSCAN 1.1x) then splits into
+    # whole yuv420p planes.
+    if min(size) < 40 or any(side % 40 for side in size):
+        raise RenderError(f"A frame size must be a multiple of 40 pixels each way, not {size[0]}x{size[1]}.")
+    return size
+
+
 def render_slideshow(
     photos: Sequence[PhotoSource],
     out_path: Path,
@@ -102,17 +114,19 @@ def render_slideshow(
     music: Path | None = None,
     crossfade_s: float = DEFAULT_CROSSFADE_S,
     on_progress: Callable[[int, int], None] | None = None,
+    size: tuple[int, int] | None = None,
 ) -> VideoInfo:
     """Render `photos` (paths or encoded bytes) to an MP4 at `out_path` and return what was written.
 
     Raises PhotoError (a RenderError) naming the first unreadable photo; no partial file is left.
     `on_progress(done, total)` is called once per second of video and after the last frame.
+    `size` (width, height; multiples of 40) renders other frames than the format's, e.g. a small draft.
     """
     if not photos:
         raise RenderError("A video needs at least one photo.")
     if seconds_per_photo <= 0 or fps <= 0:
         raise RenderError("Seconds per photo and frames per second must be positive.")
-    size = frame_size(format)
+    size = _frame_size(format, size)
     for index, photo in enumerate(photos):
         check_photo(photo, index, len(photos))
     per_photo = max(1, round(seconds_per_photo * fps))
@@ -135,12 +149,13 @@ def join_clips(
     closing: ClosingCard | None = None,
     music: Path | None = None,
     on_progress: Callable[[int, int], None] | None = None,
+    size: tuple[int, int] | None = None,
 ) -> VideoInfo:
     """Join short MP4 clips (one per photo, from an image-to-video model) like `render_slideshow`:
     each clip cropped to fill the frame and re-timed to `fps`, cross-faded, between the cards."""
     if not clips:
         raise RenderError("Joining needs at least one clip.")
-    size = frame_size(format)
+    size = _frame_size(format, size)
     body: list[Segment] = [
         ClipSegment(Path(clip), index, len(clips), size, fps) for index, clip in enumerate(clips)
     ]

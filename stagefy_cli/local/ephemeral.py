@@ -89,10 +89,12 @@ def gateway(
     keys=None,
     functions: dict[str, str] | None = None,
     functions_log: Path | None = None,
+    password_cost: int | None = None,
 ) -> Iterator[EphemeralStack]:
     """The gateway over `dsn` on a free port (with fresh keys unless given). With `functions` (the
     `PAYFAST_*` settings, `{}` for none) it also serves `supabase/functions/` as the local stack does,
-    playing PayFast itself when no merchant is set."""
+    playing PayFast itself when no merchant is set. `password_cost` lowers the bcrypt cost of new
+    passwords (the test suite's; GoTrue's by default)."""
     from contextlib import ExitStack
 
     from stagefy_cli.local.functions import FunctionsRuntime, jwt_required, local_secrets
@@ -106,6 +108,8 @@ def gateway(
     port = free_port()
     api_url = f"http://127.0.0.1:{port}"
     ctx = GatewayContext(db=db, keys=keys, storage_root=Path(storage_root), api_url=api_url)
+    if password_cost is not None:
+        ctx.password_cost = password_cost
     try:
         with ExitStack() as running:
             upstreams, sandbox = None, None

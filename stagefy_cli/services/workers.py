@@ -14,9 +14,41 @@ def load_providers(names: list[str] | None, env=os.environ) -> dict:
     return {name: provider_from_env(name, env) for name in chosen}
 
 
+def resolve_users(client, users: list[str]) -> list[str]:
+    """The ids of `users` (emails or user ids, in any mix); UsageError naming those that match nobody."""
+    keys = {value: _user_key(value) for value in users}
+    ids = [key for key in keys.values() if "@" not in key]
+    emails = [key for key in keys.values() if "@" in key]
+    found: dict[str, str] = {}
+    if ids:
+        for row in client.table("users").select("id").in_("id", ids).execute().data:
+            found[row["id"]] = row["id"]
+    if emails:
+        for row in client.table("users").select("id,email").in_("email", emails).execute().data:
+            found[row["email"].lower()] = row["id"]
+    missing = [value for value, key in keys.items() if key not in found]
+    if missing:
+        raise UsageError(f"--user: no user has the email or id {', '.join(missing)}.")
+    return list(dict.fromkeys(found[key] for key in keys.values()))
+
+
+def _user_key(value: str) -> str:
+    """A user id in its canonical form, or an email in lower case."""
+    import uuid
+
+    value = value.strip()
+    if "@" in value:
+        return value.lower()
+    try:
+        return str(uuid.UUID(value))
+    except ValueError:
+        raise UsageError(f"--user takes an email or a user id, not {value!r}.") from None
+
+
 def build_worker(
     *,
     providers: str | None = None,
+    users: list[str] | None = None,
     concurrency: int = 4,
     lease_seconds: int = 120,
     grace: float = 30.0,
@@ -39,5 +71,10 @@ def build_worker(
         raise UsageError("no providers to run jobs with.")
     client = client or service_client()
     url = url or resolve_endpoint(current_profile()).url
-    config = WorkerConfig(concurrency=concurrency, lease_seconds=lease_seconds, grace=grace)
+    config = WorkerConfig(
+        concurrency=concurrency,
+        lease_seconds=lease_seconds,
+        grace=grace,
+        user_ids=tuple(resolve_users(client, users)) if users else None,
+    )
     return Worker(client, loaded, config, public_api=is_public_url(url))

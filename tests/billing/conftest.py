@@ -142,6 +142,7 @@ def pay_stack(pg_dsn, stack, _payfast_server, tmp_path_factory):
         pg_dsn,
         root / "storage",
         keys=stack.ctx.keys,
+        password_cost=stack.ctx.password_cost,
         functions=merchant_settings(_payfast_server.url),
         functions_log=root / "functions.log",
     ) as running:
@@ -152,7 +153,12 @@ def pay_stack(pg_dsn, stack, _payfast_server, tmp_path_factory):
 def sandbox_stack(pg_dsn, stack, tmp_path_factory):
     root = tmp_path_factory.mktemp("sandbox")
     with gateway(
-        pg_dsn, root / "storage", keys=stack.ctx.keys, functions={}, functions_log=root / "functions.log"
+        pg_dsn,
+        root / "storage",
+        keys=stack.ctx.keys,
+        password_cost=stack.ctx.password_cost,
+        functions={},
+        functions_log=root / "functions.log",
     ) as running:
         yield running
 

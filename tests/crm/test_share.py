@@ -9,7 +9,6 @@ import httpx
 import pytest
 from crm_support import make_media
 from stagefy_testing import cli_json, make_photo, run_cli, sign_in
-from test_edits import local_worker
 
 
 def test_media_share_downloads_without_a_session_until_it_expires(signed_in_agent, cli_stack):
@@ -73,7 +72,7 @@ def test_another_agents_media_cannot_be_shared(cli_stack, make_agent):
         other.client.storage.from_("media").create_signed_url(item["url"], 60)
 
 
-def test_projects_share_links_every_result(signed_in_agent, cli_stack, stack, tmp_path):
+def test_projects_share_links_every_result(signed_in_agent, cli_stack, job_worker, tmp_path):
     photos = [make_photo(tmp_path / "front.jpg"), make_photo(tmp_path / "garden.jpg", color=(60, 120, 70))]
     args = ["edit", *map(str, photos), "--type", "enhance", "--yes", "--no-wait", "--json"]
     submitted = run_cli(args)
@@ -84,7 +83,7 @@ def test_projects_share_links_every_result(signed_in_agent, cli_stack, stack, tm
     assert pending.exit_code == 5
     assert pending.stderr.startswith(f"Error: project {project_id[:8]} has no results to share (status ")
 
-    local_worker(stack).run(once=True)
+    job_worker(start=False).run(once=True)
     links = cli_json(["projects", "share", project_id[:8], "--expires", "2h"])
     assert sorted(link["title"] for link in links) == ["enhance of front.jpg", "enhance of garden.jpg"]
     assert {link["expires_in"] for link in links} == {7200}

@@ -53,10 +53,25 @@ def test_sign_up_returns_a_session_and_creates_the_profile(stack):
     assert claims["amr"][0]["method"] == "password" and isinstance(claims["amr"][0]["timestamp"], int)
     assert sql(stack, "select 1 from auth.sessions where id = %s", (claims["session_id"],))
     stored = sql(stack, "select encrypted_password from auth.users where id = %s", (user.id,))[0][0]
-    assert stored.startswith("$2b$10$")
+    assert stored.startswith(f"$2b${stack.ctx.password_cost:02d}$")  # the test stack's low cost
     if not has_handle_new_user(stack):
         pytest.skip("public.handle_new_user is not migrated yet")
     assert sql(stack, "select full_name from public.users where id = %s", (user.id,)) == [("Ada Agent",)]
+
+
+def test_a_gateway_hashes_at_gotrue_cost_unless_told_otherwise(stack, tmp_path):
+    from stagefy_cli.local.ephemeral import gateway
+
+    assert stack.ctx.password_cost == 4  # the test stack: bcrypt's lowest cost, for speed
+    with gateway(stack.dsn, tmp_path / "storage", keys=stack.ctx.keys) as default:
+        user = default.client().auth.sign_up({"email": fresh_email(), "password": PASSWORD}).user
+    stored = sql(stack, "select encrypted_password from auth.users where id = %s", (user.id,))[0][0]
+    assert stored.startswith("$2b$10$")
+    # a password hashed at either cost signs in on either gateway
+    assert (
+        stack.client().auth.sign_in_with_password({"email": user.email, "password": PASSWORD}).user.id
+        == user.id
+    )
 
 
 def test_sign_up_with_a_registered_email_is_refused(stack):

@@ -60,6 +60,10 @@ def decoded_frames(path: Path) -> list[np.ndarray]:
         return [frame.to_ndarray(format="rgb24") for frame in container.decode(video=0)]
 
 
+# The frame size of tests that check motion, fades, progress and errors rather than the formats' sizes:
+# a ninth of the pixels of a 1080x1080 square, so a second of video encodes in a fraction of the time.
+SMALL = (360, 360)
+
 OPENING = OpeningCard("12 Long Street", city="Cape Town", price=2_450_000, bedrooms=3, bathrooms=2, sqft=1850)
 CLOSING = ClosingCard("Jane Agent", brokerage="Acme Realty", phone="+27 82 555 0101")
 
@@ -112,8 +116,9 @@ def test_formats_without_music_have_no_audio(tmp_path, format, size):
 def test_photos_pan_and_zoom_and_cross_fade(tmp_path):
     out = tmp_path / "motion.mp4"
     red, blue = make_photo((200, 30, 30)), make_photo((30, 30, 200))
-    render_slideshow([red, blue], out, format="square", seconds_per_photo=1.0)
+    render_slideshow([red, blue], out, format="square", seconds_per_photo=1.0, size=SMALL)
     frames = decoded_frames(out)
+    assert frames[0].shape == (SMALL[1], SMALL[0], 3)
     first, last_of_red = frames[0].astype(int), frames[14].astype(int)
     assert np.abs(first - last_of_red).mean() > 2  # the camera moves during a photo
     assert np.abs(frames[0].astype(int) - frames[1].astype(int)).mean() < 20  # gently
@@ -147,6 +152,7 @@ def test_progress_is_reported_up_to_the_total(tmp_path):
         format="square",
         seconds_per_photo=1.0,
         on_progress=lambda done, total: calls.append((done, total)),
+        size=SMALL,
     )
     assert calls[-1] == (45, 45)
     assert [done for done, _ in calls] == sorted(done for done, _ in calls)
@@ -170,7 +176,7 @@ def test_truncated_photo_fails_mid_render_and_leaves_no_file(tmp_path):
     out = tmp_path / "v.mp4"
     with pytest.raises(PhotoError) as caught:
         render_slideshow(
-            [whole, whole[: len(whole) // 3], whole], out, format="square", seconds_per_photo=1.0
+            [whole, whole[: len(whole) // 3], whole], out, format="square", seconds_per_photo=1.0, size=SMALL
         )
     assert caught.value.index == 1
     assert "Photo 2 of 3 cannot be read" in caught.value.message
@@ -180,6 +186,10 @@ def test_truncated_photo_fails_mid_render_and_leaves_no_file(tmp_path):
 def test_unknown_format_and_empty_input_are_errors(tmp_path):
     with pytest.raises(RenderError, match="Unknown video format"):
         render_slideshow([make_photo((1, 2, 3))], tmp_path / "x.mp4", format="portrait")
+    with pytest.raises(RenderError, match="Unknown video format"):
+        render_slideshow([make_photo((1, 2, 3))], tmp_path / "x.mp4", format="portrait", size=SMALL)
+    with pytest.raises(RenderError, match="multiple of 40 pixels each way, not 300x200"):
+        render_slideshow([make_photo((1, 2, 3))], tmp_path / "x.mp4", size=(300, 200))
     with pytest.raises(RenderError, match="at least one photo"):
         render_slideshow([], tmp_path / "x.mp4")
     not_video = tmp_path / "notes.mp4"
@@ -199,6 +209,22 @@ def make_clip(path: Path, colour: tuple[int, int, int], fps: int = 24, seconds: 
             container.mux(stream.encode(av.VideoFrame.from_image(image)))
         container.mux(stream.encode())
     return path
+
+
+def test_a_draft_size_renders_small_frames_with_cards(tmp_path):
+    out = tmp_path / "draft.mp4"
+    info = render_slideshow(
+        [make_photo((30, 120, 60))],
+        out,
+        format="landscape",
+        seconds_per_photo=1.0,
+        opening=OPENING,
+        size=(640, 360),
+    )
+    assert (info.width, info.height, info.frames) == (640, 360, 90 + 30 - 15)
+    clips = [make_clip(tmp_path / "a.mp4", (200, 40, 40))]
+    joined = join_clips(clips, tmp_path / "joined.mp4", format="square", size=SMALL)
+    assert (joined.width, joined.height, joined.frames) == (*SMALL, 30)
 
 
 def test_join_clips_retimes_crops_and_cross_fades(tmp_path):

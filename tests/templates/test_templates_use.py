@@ -235,13 +235,9 @@ def test_missing_placeholders_and_values_are_errors_before_anything_is_spent(
     assert filled.exit_code == 8, filled.stderr
     project = cli_json(["projects", "show", filled.json()["project_id"]])
     assert project["jobs"][0]["input"]["prompt"] == "Tidy the double garage of 3 Hill Road"
-    run_cli(["projects", "cancel", project["id"], "--yes"])
 
 
-def test_built_in_custom_template_works_offline(signed_in_agent, cli_stack, stack, tmp_path):
-    from stagefy_cli.services.workers import load_providers
-    from stagefy_cli.worker import Worker, WorkerConfig
-
+def test_built_in_custom_template_works_offline(signed_in_agent, cli_stack, job_worker, tmp_path):
     listing = add_listing(**LISTING)
     photo = make_photo(tmp_path / "lounge.jpg")
     submitted = run_cli(
@@ -249,8 +245,7 @@ def test_built_in_custom_template_works_offline(signed_in_agent, cli_stack, stac
          "--photo", str(photo), "--yes", "--no-wait", "--json"]
     )  # fmt: skip
     assert submitted.exit_code == 8, submitted.stderr
-    worker = Worker(stack.service_client(), load_providers(["local"], {}), WorkerConfig(poll_interval=0.05))
-    assert worker.run(once=True) == 1
+    assert job_worker(start=False).run(once=True) == 1
     done = cli_json(["projects", "watch", submitted.json()["project_id"][:8], "--out", str(tmp_path / "out")])
     assert done["status"] == "completed"
     assert [j["service"] for j in done["jobs"]] == ["local"]

@@ -89,14 +89,14 @@ class ReplicateStandIn:
 
 
 @pytest.fixture
-def replicate_worker(worker_with, tmp_path):
+def replicate_worker(signed_in_agent, job_worker, tmp_path):
     def _start(**options) -> ReplicateStandIn:
         stand_in = ReplicateStandIn(make_clip(tmp_path / "clip.mp4"), **options)
         server = ServerThread(stand_in.app).__enter__()
         servers.append(server)
         stand_in.url = server.url
         replicate = ReplicateProvider(TOKEN, base_url=server.url, poll_interval=0.05, backoff=0.05)
-        worker_with({"local": LocalProvider(), "replicate": replicate})
+        job_worker({"local": LocalProvider(), "replicate": replicate})
         return stand_in
 
     servers: list[ServerThread] = []
@@ -133,8 +133,8 @@ def test_each_photo_becomes_a_clip_and_the_clips_are_joined(
     join = next(job for job in project["jobs"] if job["input"]["kind"] == "video_join")
     assert [c["filename"] for c in join["input"]["clips"]] == ["room0.jpg", "room1.jpg"]  # photo order kept
 
-    # (the shared test stack may hold other tests' queued edits, which this worker also runs)
-    clip_runs = [c for c in stand_in.created if c["model"] == "kwaivgi/kling-v2.1"]
+    clip_runs = stand_in.created  # the worker runs this test's jobs only
+    assert [c["model"] for c in clip_runs] == ["kwaivgi/kling-v2.1"] * 2
     assert len(clip_runs) == 2
     sent = clip_runs[0]["input"]
     assert sent["start_image"].startswith("data:image/jpeg;base64,")

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import jwt
 
+from stagefy_cli.local.gateway.auth.passwords import BCRYPT_COST
 from stagefy_cli.local.gateway.db import Database
 from stagefy_cli.local.keys import StackKeys
 
@@ -26,6 +27,7 @@ class GatewayContext:
     api_url: str
     access_token_ttl: int = 3600  # GOTRUE_JWT_EXP
     refresh_reuse_interval: int = 10  # seconds a rotated refresh token may still be replayed
+    password_cost: int = BCRYPT_COST  # bcrypt cost of new password hashes (GoTrue's; tests use less)
 
     def decode_jwt(self, token: str) -> dict:
         """Verify an HS256 token signed with the stack's secret and return its claims."""

@@ -79,7 +79,7 @@ def routes(ctx: GatewayContext) -> list[Route]:
                 raise validation_failed("id must be a valid UUID")
         encrypted = None
         if body.get("password") is not None:
-            encrypted = hash_password(check_strength(body["password"]))
+            encrypted = hash_password(check_strength(body["password"]), ctx.password_cost)
         provider = "email" if email else "phone"
         app_metadata = users.merge_metadata(
             {"provider": provider, "providers": [provider]}, _metadata_param(body, "app_metadata")
@@ -130,7 +130,7 @@ def routes(ctx: GatewayContext) -> list[Route]:
         user_id = _user_path_id(request)
         changes = {}
         if body.get("password") is not None:
-            changes["encrypted_password"] = hash_password(check_strength(body["password"]))
+            changes["encrypted_password"] = hash_password(check_strength(body["password"]), ctx.password_cost)
         if body.get("role"):
             changes["role"] = body["role"]
         if body.get("email_confirm"):

@@ -47,7 +47,7 @@ def create_app(ctx: GatewayContext) -> Starlette:
         email = users.normalize_email(body.get("email"))
         if not body.get("password"):
             raise AuthError(422, "validation_failed", "Signup requires a valid password")
-        encrypted = hash_password(check_strength(body["password"]))
+        encrypted = hash_password(check_strength(body["password"]), ctx.password_cost)
         data = body.get("data") or {}
         if not isinstance(data, dict):
             raise validation_failed("data must be a JSON object")
@@ -128,7 +128,7 @@ def create_app(ctx: GatewayContext) -> Starlette:
                     raise AuthError(
                         422, "same_password", "New password should be different from the old password."
                     )
-                changes["encrypted_password"] = hash_password(password)
+                changes["encrypted_password"] = hash_password(password, ctx.password_cost)
             if body.get("email"):
                 email = users.normalize_email(body["email"])
                 if email != user["email"]:

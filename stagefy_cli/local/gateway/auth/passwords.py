@@ -1,4 +1,8 @@
-"""Password rules and bcrypt hashing, as GoTrue does them (minimum length 6, bcrypt cost 10)."""
+"""Password rules and bcrypt hashing, as GoTrue does them (minimum length 6, bcrypt cost 10).
+
+The cost is a setting of the gateway (`GatewayContext.password_cost`): the test stack lowers it, as
+hashing at cost 10 for every test's sign-up is most of what signing up costs.
+"""
 
 from __future__ import annotations
 
@@ -25,8 +29,9 @@ def check_strength(password: object) -> str:
     return password
 
 
-def hash_password(password: str) -> str:
-    return bcrypt.hashpw(password.encode(), bcrypt.gensalt(BCRYPT_COST)).decode()
+def hash_password(password: str, cost: int = BCRYPT_COST) -> str:
+    """The bcrypt hash of `password` at `cost` (verifying reads the cost from the hash)."""
+    return bcrypt.hashpw(password.encode(), bcrypt.gensalt(cost)).decode()
 
 
 def verify_password(password: object, encrypted: str | None) -> bool:
