@@ -1,7 +1,7 @@
 """Worker throughput and platform overhead on a throw-away local stack (figures, not tests).
 
 1. Queue: 100 no-op photo edits (a provider that returns the photo unchanged, through the real
-   claim, download, upload and completion path) with 1x1, 1x4, 2x4 and 1x8 worker processes x
+   claim, download, upload and completion path) with 1x1, 1x4, 2x4, 4x1 and 1x8 worker processes x
    concurrency: jobs per second, and the CPU each job costs the worker processes, the gateway and
    PostgreSQL (read from /proc through psutil before and after the batch).
 2. Batch: 40 jobs of a provider that takes 1 s, one worker process at concurrency 4: wall time and
@@ -299,7 +299,7 @@ def main() -> None:
         tmp = Path(tmp)
         ctx = agent_with_credits(stack, 10_000)
         print(f"queue: 100 no-op jobs on {os.cpu_count()} cores (worker processes x concurrency)")
-        for processes, concurrency in ((1, 1), (1, 4), (2, 4), (1, 8)):
+        for processes, concurrency in ((1, 1), (1, 4), (2, 4), (4, 1), (1, 8)):
             wall, cpu, wrong = run_worker_processes(stack, ctx, tmp, processes, concurrency, 0.0, 100)
             per_job = {name: seconds * 1000 / 100 for name, seconds in cpu.items()}
             print(
