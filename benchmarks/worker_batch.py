@@ -1,33 +1,41 @@
-"""Worker throughput on a throw-away local stack (figures, not tests).
+"""Worker throughput and platform overhead on a throw-away local stack (figures, not tests).
 
-1. Batch: 40 photos through a provider with a fixed 1 s latency, worker concurrency 8: wall time,
-   its ratio to the ideal (40 / 8 x 1 s = 5 s), and platform overhead per job.
-2. Queue: jobs per second with a no-op provider, with 1 and with 4 workers, and a check that no job
-   was processed twice.
+1. Queue: 100 no-op photo edits (a provider that returns the photo unchanged, through the real
+   claim, download, upload and completion path) with 1x1, 1x4, 2x4, 4x1 and 1x8 worker processes x
+   concurrency: jobs per second, and the CPU each job costs the worker processes, the gateway and
+   PostgreSQL (read from /proc through psutil before and after the batch).
+2. Batch: 40 jobs of a provider that takes 1 s, one worker process at concurrency 4: wall time and
+   its ratio to the ideal (40 / 4 x 1 s = 10 s).
 3. Faults: 36 photos through three real `stagefy worker run` processes and a local Gemini stand-in
    with a 1.5 s latency, once cleanly and once with one worker SIGKILLed and another SIGSTOPped
    mid-batch (lease 10 s): jobs completed, outputs present in Storage, charges, and the extra wall
    time the faults cost (about one lease: the lost jobs wait for their leases to lapse).
 
-Run: .venv/bin/python benchmarks/worker_batch.py
+The gateway runs in this process (the ephemeral stack's thread), which only waits while a batch
+runs, so this process's CPU is the gateway's. Worker processes are started, imported and connected
+before the batch is submitted; their CPU is counted from the start signal to their exit.
+
+Run: .venv/bin/python benchmarks/worker_batch.py [--skip-faults]
 """
 
 from __future__ import annotations
 
+import argparse
 import asyncio
 import base64
 import io
+import json
 import os
 import signal
 import subprocess
 import sys
 import tempfile
-import threading
 import time
 import uuid
 from decimal import Decimal
 from pathlib import Path
 
+import psutil
 import psycopg
 from PIL import Image
 
@@ -37,11 +45,10 @@ from stagefy_cli.local.ephemeral import ServerThread, ephemeral_stack
 from stagefy_cli.services import edits
 from stagefy_cli.services.photos import check_photo
 from stagefy_cli.services.uploads import upload_sources
-from stagefy_cli.worker import Worker, WorkerConfig
 
 
 class FixedLatencyProvider:
-    """A provider that takes `latency` seconds and returns the photo unchanged; counts its runs."""
+    """A provider that takes `latency` seconds (0: a no-op) and returns the photo unchanged."""
 
     name = "local"
 
@@ -52,7 +59,7 @@ class FixedLatencyProvider:
         return True
 
     def model_for(self, edit_type: str) -> str:
-        return f"fixed-{self.latency}s"
+        return f"fixed-{self.latency:g}s"
 
     def run(self, request: EditRequest, *, on_submitted=None, timeout: float = 300) -> EditResult:
         time.sleep(self.latency)
@@ -61,9 +68,33 @@ class FixedLatencyProvider:
         )
 
     def cancel(self, provider_job_id: str) -> None:
-        pass
+        """Nothing runs elsewhere: nothing to cancel."""
 
 
+# -- one worker process (this script with --worker) ------------------------------------------------
+def worker_main(settings: dict) -> None:
+    """Build a worker with the fixed-latency provider, say `ready`, wait for `go` on stdin, drain
+    the given user's queue, print the CPU seconds used from `go` on and the jobs processed."""
+    import stagefy_cli.jobs.edit  # noqa: F401 - imported before the clock starts, as in a warm worker
+    from stagefy_cli.worker import Worker, WorkerConfig
+    from supabase import create_client
+
+    client = create_client(settings["url"], settings["service_role_key"])
+    client.table("prices").select("code").limit(1).execute()  # connected before the clock starts
+    worker = Worker(
+        client,
+        {"local": FixedLatencyProvider(settings["latency"])},
+        WorkerConfig(concurrency=settings["concurrency"], poll_interval=0.02, max_poll_interval=0.05),
+        user_ids=[settings["user_id"]],
+    )
+    print("ready", flush=True)
+    sys.stdin.readline()
+    cpu = time.process_time()
+    processed = worker.run(once=True)
+    print(json.dumps({"cpu": time.process_time() - cpu, "processed": processed}), flush=True)
+
+
+# -- the driver ------------------------------------------------------------------------------------
 def agent_with_credits(stack, credits: int) -> UserContext:
     client = stack.client()
     email = f"bench-{uuid.uuid4().hex[:8]}@example.com"
@@ -77,7 +108,7 @@ def agent_with_credits(stack, credits: int) -> UserContext:
     return UserContext(client, user.id, email)
 
 
-def submit_batch(stack, ctx: UserContext, photos: int, tmp: Path) -> str:
+def submit_batch(ctx: UserContext, photos: int, tmp: Path) -> str:
     path = tmp / "photo.jpg"
     buffer = io.BytesIO()
     Image.new("RGB", (640, 480), (150, 120, 90)).save(buffer, "JPEG")
@@ -86,36 +117,67 @@ def submit_batch(stack, ctx: UserContext, photos: int, tmp: Path) -> str:
     return edits.submit(ctx, uploaded, edits.EditOptions("enhance"))["project_id"]
 
 
-def run_workers(stack, provider, workers: int, concurrency: int) -> float:
-    pool = [
-        Worker(
-            stack.service_client(),
-            {"local": provider},
-            WorkerConfig(concurrency=concurrency, poll_interval=0.02, max_poll_interval=0.05),
-        )
-        for _ in range(workers)
-    ]
-    threads = [threading.Thread(target=w.run, kwargs={"once": True}) for w in pool]
-    start = time.perf_counter()
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    return time.perf_counter() - start
-
-
-def processed_twice(stack, project_id: str) -> int:
+def postgres_cpu(stack) -> float:
+    """CPU seconds of the postmaster and its backends, those that exited included."""
     with psycopg.connect(stack.dsn) as conn:
-        return (
-            conn.execute(
-                "select count(*) from public.ai_jobs where project_id = %s and (attempts <> 1 or status <> 'completed')",
-                (project_id,),
-            ).fetchone()[0]
-            + conn.execute(
-                "select count(*) - count(distinct project_id || url) from public.media_items where project_id = %s",
-                (project_id,),
-            ).fetchone()[0]
-        )
+        postmaster = psutil.Process(conn.execute("select pg_backend_pid()").fetchone()[0]).parent()
+    total = 0.0
+    for process in (postmaster, *postmaster.children(recursive=True)):
+        try:
+            times = process.cpu_times()
+        except psutil.NoSuchProcess:
+            continue
+        total += times.user + times.system + times.children_user + times.children_system
+    return total
+
+
+def run_worker_processes(
+    stack, ctx: UserContext, tmp: Path, processes: int, concurrency: int, latency: float, jobs: int
+):
+    """Submit `jobs` edits, drain them with `processes` worker processes; returns (wall seconds,
+    {cpu per process kind}, jobs not completed exactly once)."""
+    settings = {
+        "url": stack.url,
+        "service_role_key": stack.service_role_key,
+        "user_id": ctx.user_id,
+        "concurrency": concurrency,
+        "latency": latency,
+    }
+    command = [sys.executable, __file__, "--worker", json.dumps(settings)]
+    pool = [
+        subprocess.Popen(command, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+        for _ in range(processes)
+    ]
+    for worker in pool:
+        assert worker.stdout.readline().strip() == "ready", "a worker process did not start"
+    project = submit_batch(ctx, jobs, tmp)
+    gateway_before, postgres_before = time.process_time(), postgres_cpu(stack)
+    start = time.perf_counter()
+    for worker in pool:
+        worker.stdin.write("go\n")
+        worker.stdin.flush()
+    reports = [json.loads(worker.stdout.readline()) for worker in pool]
+    wall = time.perf_counter() - start
+    cpu = {
+        "worker": sum(report["cpu"] for report in reports),
+        "gateway": time.process_time() - gateway_before,
+        "postgres": postgres_cpu(stack) - postgres_before,
+    }
+    for worker in pool:
+        worker.wait(30)
+    return wall, cpu, not_exactly_once(stack, project, jobs)
+
+
+def not_exactly_once(stack, project_id: str, jobs: int) -> int:
+    with psycopg.connect(stack.dsn) as conn:
+        wrong = conn.execute(
+            "select count(*) from public.ai_jobs where project_id = %s and (attempts <> 1 or status <> 'completed')",
+            (project_id,),
+        ).fetchone()[0]
+        media = conn.execute(
+            "select count(distinct url) from public.media_items where project_id = %s", (project_id,)
+        ).fetchone()[0]
+    return wrong + abs(jobs - media)
 
 
 def slow_gemini(latency: float):
@@ -136,7 +198,7 @@ def slow_gemini(latency: float):
     return Starlette(routes=[Route("/v1beta/models/{model}:generateContent", generate, methods=["POST"])])
 
 
-def worker_process(stack, gemini_url: str, home: Path) -> tuple[subprocess.Popen, Path]:
+def stagefy_worker(stack, gemini_url: str, home: Path) -> tuple[subprocess.Popen, Path]:
     """`stagefy worker run` against the stack; returns the process and its log file."""
     env = {
         **os.environ,
@@ -192,7 +254,7 @@ def fault_run(stack, ctx: UserContext, tmp: Path, gemini_url: str, faults: bool)
     photo = tmp / "fault.jpg"
     Image.new("RGB", (640, 480), (150, 120, 90)).save(photo, "JPEG")
     uploaded = upload_sources(ctx, [check_photo(photo)] * 36)
-    started = [worker_process(stack, gemini_url, tmp / f"home-{faults}-{n}") for n in range(3)]
+    started = [stagefy_worker(stack, gemini_url, tmp / f"home-{faults}-{n}") for n in range(3)]
     workers = [process for process, _ in started]
     while not all("running with" in log.read_text(errors="replace") for _, log in started):
         time.sleep(0.1)
@@ -226,34 +288,42 @@ def fault_run(stack, ctx: UserContext, tmp: Path, gemini_url: str, faults: bool)
 
 
 def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--worker", help=argparse.SUPPRESS)
+    parser.add_argument("--skip-faults", action="store_true", help="skip the SIGKILL/SIGSTOP run")
+    args = parser.parse_args()
+    if args.worker:
+        worker_main(json.loads(args.worker))
+        return
     with tempfile.TemporaryDirectory() as tmp, ephemeral_stack(Path(tmp)) as stack:
         tmp = Path(tmp)
         ctx = agent_with_credits(stack, 10_000)
-
-        project = submit_batch(stack, ctx, 40, tmp)
-        wall = run_workers(stack, FixedLatencyProvider(1.0), workers=1, concurrency=8)
-        ideal = 40 / 8 * 1.0
-        print(
-            f"batch: 40 photos, 1 s provider, concurrency 8: {wall:.2f} s (ideal {ideal:.1f} s, ratio {wall / ideal:.2f})"
-        )
-        print(f"       platform overhead per job: {(wall - ideal) / 40 * 8 * 1000:.0f} ms")
-        print(f"       jobs not completed exactly once: {processed_twice(stack, project)}")
-
-        for workers in (1, 4):
-            project = submit_batch(stack, ctx, 100, tmp)
-            wall = run_workers(stack, FixedLatencyProvider(0.0), workers=workers, concurrency=4)
+        print(f"queue: 100 no-op jobs on {os.cpu_count()} cores (worker processes x concurrency)")
+        for processes, concurrency in ((1, 1), (1, 4), (2, 4), (4, 1), (1, 8)):
+            wall, cpu, wrong = run_worker_processes(stack, ctx, tmp, processes, concurrency, 0.0, 100)
+            per_job = {name: seconds * 1000 / 100 for name, seconds in cpu.items()}
             print(
-                f"queue: 100 no-op jobs, {workers} worker(s) x concurrency 4: {100 / wall:.1f} jobs/s; "
-                f"processed more than once: {processed_twice(stack, project)}"
+                f"  {processes}x{concurrency}: {100 / wall:5.1f} jobs/s; CPU per job: "
+                + ", ".join(f"{name} {ms:.1f} ms" for name, ms in per_job.items())
+                + f", total {sum(per_job.values()):.1f} ms; not completed exactly once: {wrong}"
             )
 
+        wall, _, wrong = run_worker_processes(stack, ctx, tmp, 1, 4, 1.0, 40)
+        ideal = 40 / 4 * 1.0
+        print(
+            f"batch: 40 jobs of 1 s, 1x4: {wall:.2f} s (ideal {ideal:.1f} s, ratio {wall / ideal:.2f}); "
+            f"not completed exactly once: {wrong}"
+        )
+
+        if args.skip_faults:
+            return
         with ServerThread(slow_gemini(1.5)) as gemini:
             clean, clean_outcome = fault_run(stack, ctx, tmp, gemini.url, faults=False)
             faulty, fault_outcome = fault_run(stack, ctx, tmp, gemini.url, faults=True)
         print("faults: 36 photos, 1.5 s provider, 3 worker processes x concurrency 4, lease 10 s")
-        print(f"        clean run: {clean:.1f} s; {clean_outcome}")
-        print(f"        one worker SIGKILLed, one SIGSTOPped: {faulty:.1f} s; {fault_outcome}")
-        print(f"        extra wall time from the faults: {faulty - clean:.1f} s")
+        print(f"  clean run: {clean:.1f} s; {clean_outcome}")
+        print(f"  one worker SIGKILLed, one SIGSTOPped: {faulty:.1f} s; {fault_outcome}")
+        print(f"  extra wall time from the faults: {faulty - clean:.1f} s")
 
 
 if __name__ == "__main__":

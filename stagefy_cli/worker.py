@@ -2,9 +2,13 @@
 
 Any number of workers, on any number of machines, share the queue in PostgreSQL through the
 service-role RPCs of `supabase/migrations/*_jobs.sql`:
-`claim_jobs` uses `FOR UPDATE SKIP LOCKED` and a lease; a heartbeat extends the leases of the jobs in
-hand (never past a job's time limit); a job whose worker died or stalled is claimed again when its
-lease expires.
+`claim_jobs` uses `FOR UPDATE SKIP LOCKED` and a lease, and records who runs each job (the routes
+of `ai.registry.claim_routes`); a heartbeat extends the leases of the jobs in hand (never past a
+job's time limit); a job whose worker died or stalled is claimed again when its lease expires.
+
+A job costs its worker four API requests: its share of a claim, the input's download, the output's
+upload and `complete_job` (a thumbnail adds an upload; a remote provider's run adds
+`record_provider_job`, so a cancel reaches it).
 
 Delivery is at-least-once, results exactly-once: every claim is a numbered attempt that writes its
 output under its own path (`.../<job>/attempt-<n>.<ext>`), and `complete_job` accepts one attempt.
@@ -95,8 +99,12 @@ class Worker:
         public_api: bool = False,
         user_ids: list[str] | None = None,
     ):
+        from stagefy_cli.ai.registry import claim_routes
+
         self.client = client
         self.providers = providers
+        self.routes = claim_routes(providers)  # who runs what, recorded by each claim
+        self.bucket = client.storage.from_(BUCKET)  # made once: each storage client costs a TLS context
         self.config = config or WorkerConfig()
         if user_ids is not None:
             self.config = replace(self.config, user_ids=tuple(user_ids))
@@ -179,24 +187,17 @@ class Worker:
             log.warning("could not release jobs %s (their leases will lapse): %s", ids, exc)
 
     def _claim(self, limit: int) -> list[dict]:
+        users = self.config.user_ids
+        params = {
+            "p_worker": self.config.worker_id,
+            "p_limit": limit,
+            "p_lease_seconds": self.config.lease_seconds,
+            "p_max_attempts": self.config.max_attempts,
+            "p_user_ids": list(users) if users is not None else None,
+            "p_routes": self.routes,
+        }
         try:
-            return (
-                self.client.rpc(
-                    "claim_jobs",
-                    {
-                        "p_worker": self.config.worker_id,
-                        "p_limit": limit,
-                        "p_lease_seconds": self.config.lease_seconds,
-                        "p_max_attempts": self.config.max_attempts,
-                        "p_user_ids": list(self.config.user_ids)
-                        if self.config.user_ids is not None
-                        else None,
-                    },
-                )
-                .execute()
-                .data
-                or []
-            )
+            return self.client.rpc("claim_jobs", params).execute().data or []
         except Exception as exc:  # noqa: BLE001 - the database may be restarting; try again later
             log.warning("claim failed: %s", exc)
             self.stop_event.wait(self.config.max_poll_interval)
@@ -289,7 +290,16 @@ class Worker:
     def _process(self, entry: _InFlight) -> None:
         job = entry.job
         started = time.monotonic()
-        ctx = JobContext(job=job, worker=self, cancelled=entry.cancelled, deadline=entry.deadline)
+        ctx = JobContext(
+            job=job,
+            cancelled=entry.cancelled,
+            providers=self.providers,
+            download=self.bucket.download,
+            signed_url=self.signed_url,
+            record_provider_job=lambda provider_job_id: self._record_provider_job(job, provider_job_id),
+            provider_seconds=self.config.provider_timeout,
+            deadline=entry.deadline,
+        )
         try:
             output = handler_for(job)(ctx)
             if not entry.cancelled.is_set():
@@ -376,7 +386,7 @@ class Worker:
 
     def _remove(self, paths: list[str]) -> None:
         try:
-            self._finish_call(lambda: self.storage().remove(paths), f"remove {paths[0]}")
+            self._finish_call(lambda: self.bucket.remove(paths), f"remove {paths[0]}")
         except Exception as exc:  # noqa: BLE001 - an orphaned file costs storage, not money
             log.warning("could not remove %s: %s", ", ".join(paths), exc)
 
@@ -386,7 +396,7 @@ class Worker:
         from stagefy_cli.errors import StagefyError
 
         try:
-            self.storage().upload(path, data, {"content-type": mime_type, "upsert": "true"})
+            self.bucket.upload(path, data, {"content-type": mime_type, "upsert": "true"})
         except StorageApiError as exc:
             if str(exc.status) != "413":
                 raise
@@ -418,30 +428,20 @@ class Worker:
             log.error("%s for job %s did not get through: %s", name, params.get("p_job_id"), exc)
             return False
 
-    # -- helpers for handlers -----------------------------------------------------------------
-    def storage(self):
-        return self.client.storage.from_(BUCKET)
-
+    # -- services for handlers (through JobContext) --------------------------------------------
     def signed_url(self, path: str, expires_in: int = 3600) -> str | None:
         """A URL a remote provider can fetch the object from, or None when this API is not public."""
         if not self.public_api:
             return None
-        return self.storage().create_signed_url(path, expires_in)["signedURL"]
+        return self.bucket.create_signed_url(path, expires_in)["signedURL"]
 
     def _rpc(self, name: str, **params):
         return self.client.rpc(name, {"p_worker": self.config.worker_id, **params}).execute().data
 
-    def record_start(self, job: dict, service: str, model: str, provider_job_id: str | None = None) -> None:
-        job["service"], job["model"] = service, model
-        if provider_job_id:
-            job["provider_job_id"] = provider_job_id
-        self._rpc(
-            "start_job",
-            p_job_id=job["id"],
-            p_service=service,
-            p_model=model,
-            p_provider_job_id=provider_job_id,
-        )
+    def _record_provider_job(self, job: dict, provider_job_id: str) -> None:
+        """Note a remote provider's run id (in the job, for `_cancel_provider_run`, and in the database)."""
+        job["provider_job_id"] = provider_job_id
+        self._rpc("record_provider_job", p_job_id=job["id"], p_provider_job_id=provider_job_id)
 
 
 def _seconds_between(start: str | None, end: str | None) -> float | None:

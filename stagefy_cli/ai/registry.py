@@ -1,4 +1,4 @@
-"""Building providers from the worker's environment and choosing one per job.
+"""Building providers from the worker's environment, and choosing who runs each job.
 
 Tokens are read from the environment only (never from a profile, a job row or the command line):
 
@@ -8,6 +8,7 @@ Tokens are read from the environment only (never from a profile, a job row or th
     GEMINI_API_KEY        nano_banana   GEMINI_BASE_URL, STAGEFY_GEMINI_MODEL
     DASHSCOPE_API_KEY     qwen          DASHSCOPE_BASE_URL, STAGEFY_QWEN_MODEL, STAGEFY_QWEN_PRICE
     (none)                local
+    STAGEFY_REPLICATE_MODEL_VIDEO       the image-to-video model of AI motion clips (replicate)
 """
 
 from __future__ import annotations
@@ -18,6 +19,9 @@ from decimal import Decimal, InvalidOperation
 
 from .base import Provider, ProviderError, UnsupportedEdit
 from .catalog import EDIT_TYPES, PROVIDERS, TOKEN_ENV, providers_for
+
+#: The operator's image-to-video model for AI motion clips, instead of the server's (prices.default_model).
+CLIP_MODEL_ENV = "STAGEFY_REPLICATE_MODEL_VIDEO"
 
 
 def provider_from_env(name: str, env: Mapping[str, str] = os.environ) -> Provider:
@@ -91,17 +95,45 @@ def default_provider_names(env: Mapping[str, str] = os.environ) -> list[str]:
     return [name for name in PROVIDERS if name == "local" or env.get(TOKEN_ENV[name], "").strip()]
 
 
-def choose_provider(edit_type: str, available: list[str]) -> str:
-    """The preferred provider for `edit_type` among `available`, else UnsupportedEdit."""
-    if edit_type not in EDIT_TYPES:
-        raise UnsupportedEdit(f"unknown edit type {edit_type!r}; choose from {', '.join(EDIT_TYPES)}")
+def choose(edit_type: str, requested: str | None, providers: Mapping[str, Provider]) -> Provider:
+    """The provider for an edit among `providers` (the worker's): the one the user asked for (the
+    server checked it may be asked for), else the most preferred one that can do the type. The one
+    place a provider is chosen: `claim_routes` records its answer at claim time and the edit
+    handler runs it. ProviderError or UnsupportedEdit when none here can."""
+    if requested:
+        if requested not in providers:
+            raise ProviderError(
+                f"the {requested} provider is not configured on the worker that picked up this job."
+            )
+        return providers[requested]
     for name in providers_for(edit_type):
-        if name in available:
-            return name
-    able = providers_for(edit_type)
-    tokens = " / ".join(TOKEN_ENV[name] for name in able if name in TOKEN_ENV)
-    have = ", ".join(available) or "none"
-    raise UnsupportedEdit(
-        f"no available provider can do {edit_type} (available: {have}); it needs {', '.join(able)}: "
-        f"give the worker {tokens}"
-    )
+        if name in providers and providers[name].supports(edit_type):
+            return providers[name]
+    if "local" in providers:  # let the local provider say why it cannot, in its own words
+        return providers["local"]
+    able = ", ".join(providers_for(edit_type)) or "none"
+    raise UnsupportedEdit(f"no configured provider can do {edit_type}; providers that can: {able}.")
+
+
+def route_key(edit_type: str, requested: str | None = None) -> str:
+    """The key of an edit in `claim_routes` (claim_jobs computes the same from the job's input)."""
+    return f"edit:{edit_type}:{requested}" if requested else f"edit:{edit_type}"
+
+
+def claim_routes(providers: Mapping[str, Provider], env: Mapping[str, str] = os.environ) -> dict:
+    """Who runs each job this worker may claim, as claim_jobs records it in `ai_jobs.service` and
+    `model`: route key -> [service, model] ("none": the provider refuses the type, and the job
+    names who refused it). Jobs without a route keep what the server chose at submission."""
+    routes: dict[str, list[str]] = {}
+    for edit_type in EDIT_TYPES:
+        for requested in (None, *PROVIDERS):
+            try:
+                provider = choose(edit_type, requested, providers)
+            except (ProviderError, UnsupportedEdit):
+                continue
+            model = provider.model_for(edit_type) if provider.supports(edit_type) else "none"
+            routes[route_key(edit_type, requested)] = [provider.name, model]
+    clip_model = env.get(CLIP_MODEL_ENV, "").strip()
+    if "replicate" in providers and clip_model:
+        routes["video_clip"] = ["replicate", clip_model]
+    return routes

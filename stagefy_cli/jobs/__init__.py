@@ -14,12 +14,15 @@ from __future__ import annotations
 import importlib
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import Any
+from typing import TYPE_CHECKING
 
 from stagefy_cli.errors import StagefyError
+
+if TYPE_CHECKING:
+    from stagefy_cli.ai.base import Provider
 
 
 @dataclass
@@ -39,26 +42,37 @@ class JobStopped(Exception):
 
 @dataclass
 class JobContext:
+    """What a handler may use: the job and the few services of the worker it needs, nothing else."""
+
     job: dict
-    worker: Any  # stagefy_cli.worker.Worker
-    cancelled: threading.Event
+    cancelled: threading.Event  # set when the attempt is stopped (cancelled, lease lost, timeout, shutdown)
+    providers: Mapping[str, Provider]  # the worker's providers, by name
+    download: Callable[[str], bytes]  # a stored object's bytes, by its path in the media bucket
+    signed_url: Callable[[str], str | None]  # a URL a remote provider can fetch it from; None: not public
+    record_provider_job: Callable[[str], None]  # a remote provider's run id, so a cancel reaches it
+    provider_seconds: float = 600.0  # the worker's limit on one provider run
     deadline: float | None = None  # time.monotonic() by which this attempt must be done
 
     @property
     def input(self) -> dict:
         return self.job.get("input") or {}
 
-    def download(self, path: str) -> bytes:
-        return self.worker.storage().download(path)
-
     def provider_timeout(self) -> float:
-        """Seconds a provider run may take: the worker's setting, within the job's time limit."""
-        timeout = self.worker.config.provider_timeout
+        """Seconds a provider run may take: the worker's limit, within the job's time limit."""
+        timeout = self.provider_seconds
         if self.deadline is not None:
             timeout = min(timeout, self.deadline - time.monotonic())
         if timeout <= 0 or self.cancelled.is_set():
             raise JobStopped("no time left for this job")
         return timeout
+
+    def photo(self, path: str, name: str) -> bytes:
+        """A stored photo, refused (the job fails at once) when its header declares too many pixels."""
+        from stagefy_cli.jobs.limits import check_photo
+
+        data = self.download(path)
+        check_photo(data, name)
+        return data
 
 
 Handler = Callable[[JobContext], JobOutput]

@@ -12,7 +12,6 @@ from __future__ import annotations
 from pathlib import Path
 
 from stagefy_cli.jobs import JobContext, JobOutput
-from stagefy_cli.jobs.limits import check_photo
 
 
 def _photos(ctx: JobContext) -> tuple[list[bytes], list[str]]:
@@ -20,9 +19,7 @@ def _photos(ctx: JobContext) -> tuple[list[bytes], list[str]]:
     photos, names = [], []
     for entry in entries:
         name = entry.get("filename") or ""
-        data = ctx.download(entry["path"])
-        check_photo(data, name or "a photo")
-        photos.append(data)
+        photos.append(ctx.photo(entry["path"], name or "a photo"))
         names.append(name)
     return photos, names
 
@@ -32,11 +29,9 @@ def run_template(ctx: JobContext) -> JobOutput:
     from stagefy_cli.jobs.stoppable import run_stoppable
 
     job_input = ctx.input
-    ctx.worker.record_start(ctx.job, "local", ctx.job.get("model") or "stagefy-templates")
     values = dict(job_input.get("values") or {})
     if job_input.get("logo_path"):
-        values["logo"] = ctx.download(job_input["logo_path"])
-        check_photo(values["logo"], "the logo")
+        values["logo"] = ctx.photo(job_input["logo_path"], "the logo")
     photos, names = _photos(ctx)
     data, mime_type, name, thumbnail = run_stoppable(
         ctx.cancelled,

@@ -7,7 +7,6 @@ photo the renderer cannot read is named in the job's error (and the project is r
 
 from __future__ import annotations
 
-import os
 import tempfile
 from decimal import Decimal
 from pathlib import Path, PurePosixPath
@@ -15,7 +14,6 @@ from pathlib import Path, PurePosixPath
 from stagefy_cli.jobs import JobContext, JobOutput
 from stagefy_cli.jobs.limits import check_photo
 
-CLIP_MODEL_ENV = "STAGEFY_REPLICATE_MODEL_VIDEO"
 CLIP_PROMPT = (
     "Slow, smooth cinematic camera movement through this real-estate photo; the room and its "
     "furniture stay exactly as they are, no people, no new objects."
@@ -72,7 +70,6 @@ def _render(ctx: JobContext, sources: list[dict], options: dict, photos: bool) -
     from stagefy_cli.jobs.render_tasks import video_file
     from stagefy_cli.jobs.stoppable import run_stoppable
 
-    ctx.worker.record_start(ctx.job, "local", ctx.job.get("model") or "stagefy-slideshow")
     opening, closing = cards(ctx.input)
     with tempfile.TemporaryDirectory(prefix="stagefy-video-") as tmp:
         folder = Path(tmp)
@@ -143,22 +140,20 @@ def run_clip(ctx: JobContext) -> JobOutput:
     from stagefy_cli.ai.replicate import Price, first_output
     from stagefy_cli.ai.transport import Deadline, download
 
-    provider = ctx.worker.providers.get("replicate")
+    provider = ctx.providers.get("replicate")
     if provider is None:
         raise ProviderError(
             "AI motion needs the replicate provider on the worker (set REPLICATE_API_TOKEN for it)."
         )
-    model = os.environ.get(CLIP_MODEL_ENV, "").strip() or ctx.job["model"]
-    ctx.worker.record_start(ctx.job, "replicate", model)
+    model = ctx.job["model"]  # the server's, or the operator's override recorded at claim
     source = ctx.input["source_path"]
-    image = ctx.worker.signed_url(source)
+    image = ctx.signed_url(source)
     if image is None:
-        photo = ctx.download(source)
-        check_photo(photo, ctx.input.get("filename") or "the photo")
+        photo = ctx.photo(source, ctx.input.get("filename") or "the photo")
         image = data_uri(photo, ctx.input.get("mime_type") or "image/jpeg")
     deadline = Deadline(ctx.provider_timeout(), "replicate")
     prediction = provider.create_prediction(model, clip_input(model, image, CLIP_PROMPT), deadline)
-    ctx.worker.record_start(ctx.job, "replicate", model, prediction.id)
+    ctx.record_provider_job(prediction.id)
     prediction = provider.wait_for(prediction, deadline)
     name = ctx.input.get("filename") or "the photo"
     if prediction.status == "failed":

@@ -3,7 +3,7 @@
 --
 -- Money and job state change only in these functions, each one transaction. Agents call
 -- quote_edit, submit_edit, cancel_project and retry_project as RPCs; workers (service role) call
--- claim_jobs, heartbeat_jobs, start_job, release_jobs, complete_job, fail_job and
+-- claim_jobs, heartbeat_jobs, record_provider_job, release_jobs, complete_job, fail_job and
 -- purge_idempotency_keys. Videos and templates (20261125004000_video_and_templates.sql) use the
 -- same queue, debit and refunds.
 --
@@ -36,10 +36,13 @@ create table public.prices (
   updated_at timestamptz default now()
 );
 
+-- default_service and default_model are what a queued edit shows until a worker claims it: the
+-- worker's chooser (stagefy_cli/ai/registry.py) answering for a worker with every provider, which
+-- records at claim who really runs the job; a test keeps the two equal.
 insert into public.prices (code, credits, description, default_service, default_model) values
   ('edit:virtual_staging', 2, 'Virtual staging, per photo and variation', 'replicate', 'adirik/interior-design'),
   ('edit:declutter', 1, 'Declutter (remove furniture and clutter), per photo', 'nano_banana', 'gemini-2.5-flash-image'),
-  ('edit:enhance', 1, 'Enhance (white balance, exposure, contrast, sharpness), per photo', 'local', 'stagefy-enhance'),
+  ('edit:enhance', 1, 'Enhance (white balance, exposure, contrast, sharpness), per photo', 'nano_banana', 'gemini-2.5-flash-image'),
   ('edit:sky_replacement', 1, 'Sky replacement, per photo', 'nano_banana', 'gemini-2.5-flash-image'),
   ('edit:day_to_dusk', 2, 'Day to dusk (twilight), per photo', 'nano_banana', 'gemini-2.5-flash-image'),
   ('edit:custom', 2, 'Custom edit from your own prompt, per photo', 'nano_banana', 'gemini-2.5-flash-image');
@@ -731,11 +734,18 @@ as $$ select interval '30 seconds' $$;
 revoke execute on function private.deadline_margin() from public, anon, authenticated;
 
 -- Claim up to p_limit jobs: queued ones whose run_after has come, and processing ones whose
--- worker's lease expired (the worker died or stalled). FOR UPDATE SKIP LOCKED lets any number of
--- workers share the queue. Each claim is a new attempt with its own deadline; the lease never runs
--- past the deadline (plus the margin).
-create function public.claim_jobs(p_worker text, p_limit integer default 1, p_lease_seconds integer default 120,
-                                  p_max_attempts integer default 3)
+-- worker's lease expired (the worker died or stalled), of the users in p_user_ids (all users when
+-- null). Each claim is a new attempt with its own deadline; the lease never runs past the deadline
+-- (plus the margin).
+--
+-- p_routes maps a job's route key to the [service, model] that will run it: `edit:<type>` or
+-- `edit:<type>:<provider asked for>` for edits, the kind for other jobs. A job without a route keeps
+-- the service and model set at submission (the server's choice), and its handler says why it cannot
+-- run it.
+create function public.claim_jobs(p_worker text, p_limit integer default 1,
+                                             p_lease_seconds integer default 120,
+                                             p_max_attempts integer default 3, p_user_ids uuid[] default null,
+                                             p_routes jsonb default null)
 returns setof public.ai_jobs
 language plpgsql
 security definer
@@ -750,6 +760,7 @@ begin
            error_message = format('abandoned after %s attempts (the worker stopped while processing)', attempts)
      where id in (select id from public.ai_jobs
                    where status = 'processing' and lease_expires_at < now() and attempts >= p_max_attempts
+                     and (p_user_ids is null or user_id = any (p_user_ids))
                    for update skip locked)
     returning *
   loop
@@ -760,11 +771,15 @@ begin
 
   return query
   with candidates as (
-    select j.id, coalesce(k.max_run_seconds, 900) as max_run_seconds
+    select j.id, coalesce(k.max_run_seconds, 900) as max_run_seconds,
+           p_routes -> (case when coalesce(j.input ->> 'kind', 'edit') = 'edit'
+                             then concat_ws(':', 'edit', j.input ->> 'edit_type', nullif(j.input ->> 'provider', ''))
+                             else j.input ->> 'kind' end) as route
       from public.ai_jobs j
       left join public.job_kinds k on k.kind = coalesce(j.input ->> 'kind', 'edit')
-     where (j.status = 'queued' and (j.run_after is null or j.run_after <= now()))
-        or (j.status = 'processing' and j.lease_expires_at < now())
+     where ((j.status = 'queued' and (j.run_after is null or j.run_after <= now()))
+            or (j.status = 'processing' and j.lease_expires_at < now()))
+       and (p_user_ids is null or j.user_id = any (p_user_ids))
      order by j.created_at
      limit greatest(p_limit, 1)
      for update of j skip locked
@@ -774,7 +789,9 @@ begin
            claimed_at = now(), deadline_at = now() + make_interval(secs => c.max_run_seconds),
            lease_expires_at = least(now() + make_interval(secs => p_lease_seconds),
                                     now() + make_interval(secs => c.max_run_seconds) + private.deadline_margin()),
-           started_at = coalesce(j.started_at, now()), run_after = null
+           started_at = coalesce(j.started_at, now()), run_after = null,
+           service = coalesce((c.route ->> 0)::public.ai_service, j.service),
+           model = coalesce(c.route ->> 1, j.model)
       from candidates c
      where j.id = c.id
     returning j.*
@@ -791,8 +808,8 @@ begin
 end;
 $$;
 
-revoke execute on function public.claim_jobs(text, integer, integer, integer) from public, anon, authenticated;
-grant execute on function public.claim_jobs(text, integer, integer, integer) to service_role;
+revoke execute on function public.claim_jobs(text, integer, integer, integer, uuid[], jsonb) from public, anon, authenticated;
+grant execute on function public.claim_jobs(text, integer, integer, integer, uuid[], jsonb) to service_role;
 
 -- Extend the leases of jobs this worker still owns, never past the attempt's deadline (plus the
 -- margin); returns the ids it still owns (a missing one was cancelled or reclaimed).
@@ -812,25 +829,24 @@ $$;
 revoke execute on function public.heartbeat_jobs(text, uuid[], integer) from public, anon, authenticated;
 grant execute on function public.heartbeat_jobs(text, uuid[], integer) to service_role;
 
--- Record which provider and model run the job, and the provider's own id (for cancel).
-create function public.start_job(p_job_id uuid, p_worker text, p_service public.ai_service, p_model text,
-                                 p_provider_job_id text default null)
+-- A remote provider's own id of the run (a prediction), so a cancel or a lost lease can cancel it
+-- there too. Returns false when this worker no longer owns the job.
+create function public.record_provider_job(p_job_id uuid, p_worker text, p_provider_job_id text)
 returns boolean
 language sql
 security definer
 set search_path = ''
 as $$
   with updated as (
-    update public.ai_jobs set service = p_service, model = p_model,
-           provider_job_id = coalesce(p_provider_job_id, provider_job_id)
+    update public.ai_jobs set provider_job_id = p_provider_job_id
      where id = p_job_id and worker_id = p_worker and status = 'processing'
     returning id
   )
   select exists (select 1 from updated);
 $$;
 
-revoke execute on function public.start_job(uuid, text, public.ai_service, text, text) from public, anon, authenticated;
-grant execute on function public.start_job(uuid, text, public.ai_service, text, text) to service_role;
+revoke execute on function public.record_provider_job(uuid, text, text) from public, anon, authenticated;
+grant execute on function public.record_provider_job(uuid, text, text) to service_role;
 
 -- Finish an attempt: output, cost, media row, project status. Returns true when this attempt is
 -- the job's result -- also when it already was (a repeated call whose first answer was lost) --

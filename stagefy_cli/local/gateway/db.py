@@ -8,6 +8,7 @@ therefore PostgreSQL's own, evaluated for the JWT's role (`anon`, `authenticated
 from __future__ import annotations
 
 import json
+import select
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from typing import Any
@@ -23,6 +24,18 @@ SEARCH_PATH = '"public", "extensions"'
 STATEMENT_TIMEOUTS = {"anon": "3s", "authenticated": "8s"}
 
 
+def check_idle_connection(conn: psycopg.Connection) -> None:
+    """Refuse a pooled connection the server has closed (a restart, a terminated backend) before a
+    request gets it, without the round trip of psycopg_pool's `check_connection`: an idle
+    connection has nothing to read, and a server that closed it left its goodbye (or EOF) readable."""
+    if conn.closed or conn.broken:
+        raise psycopg.OperationalError("the connection is closed")
+    readable, _, _ = select.select([conn.fileno()], [], [], 0)
+    if readable:
+        conn.close()  # so the pool drops it (an open connection that fails its check goes back in)
+        raise psycopg.OperationalError("the server closed or wrote to this idle connection")
+
+
 class Database:
     def __init__(self, dsn: str, max_size: int = 16):
         self.dsn = dsn
@@ -33,7 +46,7 @@ class Database:
             max_size=max_size,
             kwargs={"row_factory": dict_row},
             open=True,
-            check=ConnectionPool.check_connection,
+            check=check_idle_connection,
         )
 
     def close(self) -> None:
