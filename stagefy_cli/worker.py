@@ -149,6 +149,10 @@ class Worker:
         self.stop_event.set()
         self._wake.set()
 
+    def wake(self) -> None:
+        """Claim now: work was queued (the local stack calls this on the database's notice)."""
+        self._wake.set()
+
     def _inflight_count(self) -> int:
         with self._lock:
             return len(self._inflight)

@@ -20,6 +20,7 @@ from stagefy_cli.local.gateway.context import GatewayContext
 from stagefy_cli.local.gateway.db import Database
 from stagefy_cli.local.migrate import prepare_database
 from stagefy_cli.local.postgres import EmbeddedPostgres
+from stagefy_cli.local.queue_notices import wake_on_queued_jobs
 from stagefy_cli.local.stack import LocalStack, StackState
 
 
@@ -73,6 +74,7 @@ def main(argv: list[str] | None = None) -> None:
         nonlocal worker
         if os.environ.get("STAGEFY_LOCAL_WORKER", "1") != "0":
             worker = start_worker(api_url, ctx.keys.service_role_key)
+            wake_on_queued_jobs(ctx.db.dsn, worker.wake, worker.stop_event)
         stack.write_state(StackState(pid=os.getpid(), port=args.port, api_url=api_url, db_url=ctx.db.dsn))
 
     try:

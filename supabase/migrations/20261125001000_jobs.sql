@@ -733,6 +733,26 @@ as $$ select interval '30 seconds' $$;
 
 revoke execute on function private.deadline_margin() from public, anon, authenticated;
 
+-- Every job that becomes claimable says so on the `ai_jobs_queued` channel (delivered at commit;
+-- one notice per transaction, PostgreSQL folds identical ones). A worker that can LISTEN -- the
+-- local stack's, next to its database -- claims at once instead of waiting for its next poll;
+-- workers that reach the queue only over HTTP poll as before.
+create function private.announce_queued_job()
+returns trigger
+language plpgsql
+set search_path = ''
+as $$
+begin
+  perform pg_notify('ai_jobs_queued', '');
+  return null;
+end;
+$$;
+
+revoke execute on function private.announce_queued_job() from public, anon, authenticated;
+
+create trigger announce_queued_job after insert or update of status on public.ai_jobs
+  for each row when (new.status = 'queued') execute function private.announce_queued_job();
+
 -- Claim up to p_limit jobs: queued ones whose run_after has come, and processing ones whose
 -- worker's lease expired (the worker died or stalled), of the users in p_user_ids (all users when
 -- null). Each claim is a new attempt with its own deadline; the lease never runs past the deadline
