@@ -59,10 +59,15 @@ def follow(
             f"balance {submitted['balance']}."
         )
     if no_wait:
-        if as_json:
-            render.emit_json(submitted, fields)
-        else:
-            typer.echo(project_id)
-            render.notice(f"Still running. Follow it with: stagefy projects watch {project_id[:8]}")
+        render.output(
+            submitted, as_json=as_json, fields=fields, show=lambda: _print_still_running(project_id)
+        )
         raise typer.Exit(StillPending.exit_code)
     wait_and_download(ctx, project_id, out, sources, timeout, as_json, fields, before_after)
+
+
+def _print_still_running(project_id: str) -> None:
+    from stagefy_cli import render
+
+    typer.echo(project_id)
+    render.notice(f"Still running. Follow it with: stagefy projects watch {project_id[:8]}")

@@ -15,11 +15,11 @@ from pathlib import Path, PurePosixPath
 
 from stagefy_cli.backend.client import UserContext
 from stagefy_cli.errors import NotFound, UsageError
+from stagefy_cli.models import MEDIA_TYPES
 from stagefy_cli.services import ids
 from stagefy_cli.services.edits import unique_path
 from stagefy_cli.services.uploads import BUCKET
 
-MEDIA_TYPES = ("image", "video", "template")
 SIGNED_URL_SECONDS = 300
 CHUNK = 1 << 16
 
