@@ -5,7 +5,16 @@ from __future__ import annotations
 
 import typer
 
-from stagefy_cli.commands.options import FIELDS, JSON, LIMIT, YES, choice, command_group, complete_from
+from stagefy_cli.commands.options import (
+    FIELDS,
+    JSON,
+    LIMIT,
+    YES,
+    choice,
+    command_group,
+    complete_from,
+    one_of,
+)
 from stagefy_cli.models import AUDIT_RESOURCES, JOB_STATUSES, PROVIDERS, ROLES, TIERS
 
 app = command_group("Admin console: users, credits, roles, audit, AI spend, stats, reconcile.")
@@ -178,7 +187,7 @@ def revoke_credits(
 @app.command("set-role")
 def set_role(
     user: str = typer.Argument(..., help="The user's email or ID."),
-    role: str = typer.Argument(..., help="agent or admin.", autocompletion=complete_from(ROLES)),
+    role: str = typer.Argument(..., help=f"{one_of(ROLES)}.", autocompletion=complete_from(ROLES)),
     service_role: bool = SERVICE_ROLE,
     as_json: bool = JSON,
 ) -> None:
@@ -200,7 +209,7 @@ def set_tier(
     user: str = typer.Argument(..., help="The user's email or ID."),
     tier: str = typer.Argument(
         ...,
-        help="free, basic, pro or enterprise.",
+        help=f"{one_of(TIERS)}.",
         autocompletion=complete_from(TIERS),
     ),
     service_role: bool = SERVICE_ROLE,

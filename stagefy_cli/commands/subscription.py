@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import typer
 
-from stagefy_cli.commands.options import FIELDS, JSON, YES, command_group
+from stagefy_cli.commands.options import FIELDS, JSON, YES, command_group, complete_from, one_of
+from stagefy_cli.models import PAID_TIERS
 
 app = command_group("Your monthly plan: status, start, cancel, pause, resume.")
 
@@ -65,7 +66,11 @@ def status(as_json: bool = JSON, fields: str = FIELDS) -> None:
 
 @app.command()
 def start(
-    tier: str = typer.Argument(..., help="The plan: basic, pro or enterprise (see: stagefy plans)."),
+    tier: str = typer.Argument(
+        ...,
+        help=f"The plan: {one_of(PAID_TIERS)} (see: stagefy plans).",
+        autocompletion=complete_from(PAID_TIERS),
+    ),
     open_browser: bool = typer.Option(False, "--open", help="Open the payment page in your browser."),
     as_json: bool = JSON,
 ) -> None:
