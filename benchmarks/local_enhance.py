@@ -33,9 +33,9 @@ import photo_set  # noqa: E402
 
 from stagefy_cli.ai.base import EditRequest  # noqa: E402
 from stagefy_cli.ai.local import LocalProvider  # noqa: E402
-from stagefy_cli.ai.sky import day_to_dusk, replace_sky  # noqa: E402
-from stagefy_cli.ai.sky_mask import find_sky  # noqa: E402
 from stagefy_cli.imaging.enhance import enhance  # noqa: E402
+from stagefy_cli.imaging.sky import day_to_dusk, replace_sky  # noqa: E402
+from stagefy_cli.imaging.sky_mask import find_sky  # noqa: E402
 
 SIZE = (4000, 3000)
 

@@ -12,10 +12,11 @@ from decimal import Decimal
 from PIL import Image
 
 from ..imaging.enhance import enhance
-from .base import EditRequest, EditResult, UnsupportedEdit
-from .catalog import CAPABILITIES, unsupported_message
-from .photo import decode_photo, encode_jpeg
-from .sky import day_to_dusk, replace_sky
+from ..imaging.photo_io import UnreadablePhoto, decode_photo, encode_jpeg
+from ..imaging.sky import day_to_dusk, replace_sky
+from ..imaging.sky_mask import NoSkyFound
+from .base import EditRequest, EditResult, ProviderError, UnsupportedEdit
+from .catalog import CAPABILITIES, providers_for, unsupported_message
 
 MODELS = {
     "enhance": "stagefy/local-enhance-v1",
@@ -30,8 +31,8 @@ class LocalProvider:
     def __init__(self) -> None:
         self._operations: dict[str, Callable[[Image.Image, EditRequest], Image.Image]] = {
             "enhance": lambda image, _request: enhance(image),
-            "sky_replacement": lambda image, request: replace_sky(image, _seed(request)),
-            "day_to_dusk": lambda image, request: day_to_dusk(image, _seed(request)),
+            "sky_replacement": _sky_edit(replace_sky, "sky_replacement"),
+            "day_to_dusk": _sky_edit(day_to_dusk, "day_to_dusk"),
         }
 
     def supports(self, edit_type: str) -> bool:
@@ -51,7 +52,10 @@ class LocalProvider:
     ) -> EditResult:
         """Edit in-process (a 12-megapixel photo takes a few seconds, well within any timeout)."""
         model = self.model_for(request.edit_type)
-        image, metadata = decode_photo(request.image)
+        try:
+            image, metadata = decode_photo(request.image)
+        except UnreadablePhoto as exc:
+            raise ProviderError(str(exc)) from exc
         edited = self._operations[request.edit_type](image, request)
         return EditResult(encode_jpeg(edited, metadata), "image/jpeg", model, api_cost=Decimal("0"))
 
@@ -62,3 +66,21 @@ class LocalProvider:
 def _seed(request: EditRequest) -> int:
     """Variations of a photo get different clouds; the same request always gets the same ones."""
     return request.seed if request.seed is not None else request.variation
+
+
+def _sky_edit(
+    edit: Callable[[Image.Image, int], Image.Image], edit_type: str
+) -> Callable[[Image.Image, EditRequest], Image.Image]:
+    """The sky edit, refused (naming the providers that can do it) when the photo shows no open sky."""
+
+    def run(image: Image.Image, request: EditRequest) -> Image.Image:
+        try:
+            return edit(image, _seed(request))
+        except NoSkyFound:
+            able = ", ".join(name for name in providers_for(edit_type) if name != "local")
+            raise UnsupportedEdit(
+                f"local found no open sky in this photo (it needs a bright sky along the top of an exterior "
+                f"photo); use {able} for {edit_type}"
+            ) from None
+
+    return run

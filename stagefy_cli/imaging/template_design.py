@@ -13,9 +13,9 @@ from dataclasses import dataclass
 
 from PIL import Image, ImageOps, UnidentifiedImageError
 
+from stagefy_cli.imaging.errors import RenderError
 from stagefy_cli.imaging.template_fonts import resolve_family
 from stagefy_cli.imaging.template_money import DEFAULT_CURRENCY
-from stagefy_cli.imaging.video_types import RenderError
 
 RGB = tuple[int, int, int]
 

@@ -11,7 +11,7 @@ from pathlib import Path
 
 from PIL import ImageFont
 
-from stagefy_cli.imaging.video_types import RenderError
+from stagefy_cli.imaging.errors import RenderError
 
 FONT_DIR = Path(__file__).with_name("fonts")
 

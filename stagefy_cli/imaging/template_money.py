@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
-from stagefy_cli.imaging.video_types import RenderError
+from stagefy_cli.imaging.errors import RenderError
 
 # code -> (symbol, separator between symbol and amount, thousands separator)
 CURRENCIES: dict[str, tuple[str, str, str]] = {

@@ -20,6 +20,7 @@ from pathlib import Path
 
 from PIL import Image
 
+from stagefy_cli.imaging.errors import RenderError
 from stagefy_cli.imaging.template_content import listing_text
 from stagefy_cli.imaging.template_design import Design, design_from_settings
 from stagefy_cli.imaging.template_flyer import FLYER_LAYOUTS, flyer_pdf, flyer_preview, render_flyer
@@ -32,7 +33,7 @@ from stagefy_cli.imaging.template_placeholders import (
 from stagefy_cli.imaging.template_promo import PROMO_LAYOUTS, PROMO_SIZES, render_promo
 from stagefy_cli.imaging.video import render_slideshow
 from stagefy_cli.imaging.video_photos import check_photo
-from stagefy_cli.imaging.video_types import CardStyle, ClosingCard, OpeningCard, RenderError
+from stagefy_cli.imaging.video_types import CardStyle, ClosingCard, OpeningCard
 
 __all__ = [
     "MissingPlaceholder",

@@ -13,6 +13,7 @@ from pathlib import Path
 
 import av
 
+from stagefy_cli.imaging.errors import PhotoError, RenderError
 from stagefy_cli.imaging.video_audio import MusicTrack
 from stagefy_cli.imaging.video_cards import render_closing_card, render_opening_card
 from stagefy_cli.imaging.video_encoder import write_mp4
@@ -31,8 +32,6 @@ from stagefy_cli.imaging.video_types import (
     CardStyle,
     ClosingCard,
     OpeningCard,
-    PhotoError,
-    RenderError,
     VideoFormat,
     VideoInfo,
     frame_size,

@@ -9,7 +9,7 @@ from pathlib import Path
 import av
 import numpy as np
 
-from stagefy_cli.imaging.video_types import RenderError
+from stagefy_cli.imaging.errors import RenderError
 
 SAMPLE_RATE = 44100
 LAYOUT = "stereo"

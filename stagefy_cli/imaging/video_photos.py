@@ -12,7 +12,7 @@ from pathlib import Path
 
 from PIL import Image, ImageOps
 
-from stagefy_cli.imaging.video_types import PhotoError
+from stagefy_cli.imaging.errors import PhotoError
 
 PhotoSource = Path | str | bytes
 

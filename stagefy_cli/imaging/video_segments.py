@@ -16,10 +16,10 @@ from typing import Protocol
 import av
 from PIL import Image, ImageOps
 
+from stagefy_cli.imaging.errors import PhotoError
 from stagefy_cli.imaging.video_filters import PIXEL_FORMAT, Still, crossfade, still_frame
 from stagefy_cli.imaging.video_motion import Motion, cover_size, motion_frames
 from stagefy_cli.imaging.video_photos import PhotoSource, describe, load_fill
-from stagefy_cli.imaging.video_types import PhotoError
 
 
 class Segment(Protocol):

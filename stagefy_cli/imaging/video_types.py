@@ -1,4 +1,4 @@
-"""The vocabulary of the video renderer: output formats, title cards, the probe result and its error."""
+"""The vocabulary of the video renderer: output formats, title cards and the probe result."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Literal
 
-from stagefy_cli.errors import StagefyError
+from stagefy_cli.imaging.errors import RenderError
 
 VideoFormat = Literal["landscape", "reel", "square"]
 
@@ -15,21 +15,6 @@ FRAME_SIZES: dict[str, tuple[int, int]] = {
     "reel": (1080, 1920),
     "square": (1080, 1080),
 }
-
-
-class RenderError(StagefyError):
-    """A photo, clip or setting could not be rendered; the message names the input at fault.
-
-    The worker fails the project with this message and refunds the credits.
-    """
-
-
-class PhotoError(RenderError):
-    """One input photo or clip is unreadable; `index` is its 0-based position in the input."""
-
-    def __init__(self, message: str, index: int):
-        super().__init__(message)
-        self.index = index
 
 
 def frame_size(format: str) -> tuple[int, int]:

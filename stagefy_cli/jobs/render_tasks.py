@@ -58,8 +58,8 @@ def template_file(
     output_index: int,
 ) -> tuple[bytes, str, str, bytes | None]:
     """One file of a template use: (data, mime type, file name, thumbnail)."""
+    from stagefy_cli.imaging.errors import PhotoError, RenderError
     from stagefy_cli.imaging.templates import render_template
-    from stagefy_cli.imaging.video_types import PhotoError, RenderError
 
     try:
         files = render_template(template_type, listing, agent, settings, values, photos)

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import argparse
 import os
+import socket
+from collections.abc import Callable
 from pathlib import Path
 
 import uvicorn
@@ -31,6 +33,24 @@ def build_context(stack: LocalStack, api_url: str) -> GatewayContext:
     )
 
 
+class GatewayServer(uvicorn.Server):
+    """uvicorn's server, calling `on_listening` once its socket accepts connections.
+
+    stack.json is written only then: any `stagefy` process takes a state file whose gateway does not
+    answer for a stack that is not running. The ASGI lifespan's startup runs before uvicorn binds
+    the socket, too early; `startup` binds and listens, and sets `started` only when it succeeded.
+    """
+
+    def __init__(self, config: uvicorn.Config, on_listening: Callable[[], None]):
+        super().__init__(config)
+        self._on_listening = on_listening
+
+    async def startup(self, sockets: list[socket.socket] | None = None) -> None:
+        await super().startup(sockets=sockets)
+        if self.started:
+            self._on_listening()
+
+
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(prog="stagefy-local-serve")
     parser.add_argument("--root", type=Path, required=True)
@@ -47,22 +67,16 @@ def main(argv: list[str] | None = None) -> None:
     config = uvicorn.Config(
         app, host="127.0.0.1", port=args.port, log_level="warning", lifespan="off", proxy_headers=False
     )
-    server = uvicorn.Server(config)
-
-    original_startup = server.startup
-
     worker = None
 
-    async def startup(sockets=None):
+    def announce() -> None:
         nonlocal worker
-        await original_startup(sockets=sockets)
         if os.environ.get("STAGEFY_LOCAL_WORKER", "1") != "0":
             worker = start_worker(api_url, ctx.keys.service_role_key)
         stack.write_state(StackState(pid=os.getpid(), port=args.port, api_url=api_url, db_url=ctx.db.dsn))
 
-    server.startup = startup  # write stack.json only once the socket is listening
     try:
-        server.run()
+        GatewayServer(config, on_listening=announce).run()
     finally:
         functions.stop()
     if worker is not None:

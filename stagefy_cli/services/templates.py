@@ -44,9 +44,9 @@ def _check_type(template_type: str) -> None:
 
 def check_settings(ctx: UserContext, template_type: str, settings: dict) -> dict:
     """Settings as stored: `logo` (a media ID) becomes `logo_media_id`; the renderer validates the rest."""
+    from stagefy_cli.imaging.errors import RenderError
     from stagefy_cli.imaging.template_design import design_from_settings
     from stagefy_cli.imaging.templates import LAYOUTS
-    from stagefy_cli.imaging.video_types import RenderError
 
     settings = dict(settings)
     if settings.get("edit_type") is not None:
@@ -214,8 +214,8 @@ def prepare_use(
     ctx: UserContext, template: dict, listing_ref: str, values: dict, photo_count: int
 ) -> PreparedUse:
     """Check a use exactly as the worker will render it; fill a custom template's prompt."""
+    from stagefy_cli.imaging.errors import RenderError
     from stagefy_cli.imaging.templates import check_template_request, fill_placeholders, listing_placeholders
-    from stagefy_cli.imaging.video_types import RenderError
 
     listing = get_listing(ctx, listing_ref)
     agent = get_agent(ctx)

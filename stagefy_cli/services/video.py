@@ -94,8 +94,8 @@ def resolve_photos(ctx: UserContext, refs: Sequence[str]) -> list[Photo | dict]:
 
 def check_music(path: Path) -> Path:
     """A real audio file PyAV can decode, of a reasonable size."""
+    from stagefy_cli.imaging.errors import RenderError
     from stagefy_cli.imaging.video_audio import MusicTrack
-    from stagefy_cli.imaging.video_types import RenderError
 
     path = Path(path)
     if not path.is_file():

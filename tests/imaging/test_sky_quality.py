@@ -19,8 +19,8 @@ from photo_set import (
 )
 from PIL import Image
 
-from stagefy_cli.ai.sky import day_to_dusk, replace_sky
-from stagefy_cli.ai.sky_mask import find_sky
+from stagefy_cli.imaging.sky import day_to_dusk, replace_sky
+from stagefy_cli.imaging.sky_mask import find_sky
 
 
 @pytest.fixture(scope="module", params=sorted(SKIES))

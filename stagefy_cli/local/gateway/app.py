@@ -11,8 +11,11 @@ from starlette.concurrency import run_in_threadpool
 from starlette.responses import JSONResponse
 from starlette.routing import Mount, Route
 
-from stagefy_cli.local.gateway import auth, functions, payfast_sandbox, rest, storage
+from stagefy_cli.local.gateway import functions, payfast_sandbox
+from stagefy_cli.local.gateway.auth import app as auth
 from stagefy_cli.local.gateway.context import GatewayContext
+from stagefy_cli.local.gateway.rest import app as rest
+from stagefy_cli.local.gateway.storage import app as storage
 
 
 def create_app(

@@ -11,7 +11,7 @@ from __future__ import annotations
 import cv2
 import numpy as np
 
-from stagefy_cli.ai.sky_mask import LUMA
+from stagefy_cli.imaging.white_balance import LUMA
 
 WORK_SIZE = 960
 DARKER_THAN_SURROUNDINGS = 0.8

@@ -1,4 +1,4 @@
-"""Sky replacement and day-to-dusk by classic image processing, for the local provider.
+"""Sky replacement and day-to-dusk by classic image processing (the local provider's).
 
 The sky is found and refined to the real roof lines and leaves (`sky_mask`), a new sky is painted
 to match the photo's brightness, light and grain (`sky_paint`), and the two are composited with
@@ -6,9 +6,9 @@ the old sky taken out of the edge pixels: an antialiased edge pixel is part old 
 its old-sky share is subtracted before the new sky's share is added, leaving no grey fringe.
 
 Day to dusk also grades the scene into evening light (darker, warmer) and lights the windows it
-finds (`windows`) with a warm glow that spills softly onto the wall around them. When no
-convincing sky is found (an interior, a sky hidden by trees) the edit is refused rather than
-painted over a ceiling.
+finds (`facade_windows`) with a warm glow that spills softly onto the wall around them. When no
+convincing sky is found (an interior, a sky hidden by trees) both raise `sky_mask.NoSkyFound`, so
+the edit can be refused rather than painted over a ceiling.
 """
 
 from __future__ import annotations
@@ -17,11 +17,9 @@ import cv2
 import numpy as np
 from PIL import Image
 
-from .base import UnsupportedEdit
-from .catalog import providers_for
-from .sky_mask import NoSkyFound, Sky, find_sky, sample_at
-from .sky_paint import clear_sky, dusk_sky
-from .windows import window_mask
+from stagefy_cli.imaging.facade_windows import window_mask
+from stagefy_cli.imaging.sky_mask import Sky, find_sky, sample_at
+from stagefy_cli.imaging.sky_paint import clear_sky, dusk_sky
 
 WINDOW_LIGHT = np.array([1.0, 0.74, 0.42], np.float32)
 EVENING_LIGHT = np.array([1.0, 0.88, 0.72], np.float32)  # warm: the last sun and the lamps inside
@@ -29,20 +27,16 @@ EVENING_EXPOSURE, EVENING_GAMMA = 0.5, 1.25
 GLOW_SPILL = 0.35
 
 
-class NoSky(UnsupportedEdit):
-    pass
-
-
 def replace_sky(image: Image.Image, seed: int) -> Image.Image:
     """A clear blue sky with soft clouds in place of the photo's sky."""
-    sky = _sky(image, "sky_replacement")
+    sky = find_sky(image)
     rows = _sky_rows(sky)
     return _composite(_foreground(image, sky), clear_sky(image.width, rows, sky, seed), sky.alpha)
 
 
 def day_to_dusk(image: Image.Image, seed: int) -> Image.Image:
     """A twilight sky, the scene in evening light, and its windows lit from inside."""
-    sky = _sky(image, "day_to_dusk")
+    sky = find_sky(image)
     scene = _foreground(image, sky)
     windows = window_mask(scene, sky.alpha)
     evening = cv2.LUT(scene, _EVENING_TABLE)
@@ -78,17 +72,6 @@ def _evening_table() -> np.ndarray:
 
 
 _EVENING_TABLE = _evening_table()
-
-
-def _sky(image: Image.Image, edit_type: str) -> Sky:
-    try:
-        return find_sky(image)
-    except NoSkyFound:
-        able = ", ".join(name for name in providers_for(edit_type) if name != "local")
-        raise NoSky(
-            f"local found no open sky in this photo (it needs a bright sky along the top of an exterior photo); "
-            f"use {able} for {edit_type}"
-        ) from None
 
 
 def _foreground(image: Image.Image, sky: Sky) -> np.ndarray:

@@ -9,8 +9,8 @@ from __future__ import annotations
 import psycopg
 from starlette.requests import Request
 
-from stagefy_cli.local.gateway import auth_sessions, auth_users
-from stagefy_cli.local.gateway.auth_errors import AuthError
+from stagefy_cli.local.gateway.auth import sessions, users
+from stagefy_cli.local.gateway.auth.errors import AuthError
 from stagefy_cli.local.gateway.context import GatewayContext, InvalidToken
 
 ADMIN_ROLES = frozenset({"service_role", "supabase_admin"})  # GOTRUE_JWT_ADMIN_ROLES
@@ -33,15 +33,15 @@ def require_user(ctx: GatewayContext, request: Request, conn: psycopg.Connection
     claims = bearer_claims(ctx, request)
     if not claims.get("sub"):
         raise AuthError(403, "bad_jwt", "invalid claim: missing sub claim")
-    user_id = auth_users.parse_uuid(claims["sub"])
+    user_id = users.parse_uuid(claims["sub"])
     if user_id is None:
         raise AuthError(403, "bad_jwt", "invalid claim: sub claim must be a UUID")
-    user = auth_users.find_by_id(conn, user_id)
+    user = users.find_by_id(conn, user_id)
     if user is None:
         raise AuthError(403, "user_not_found", "User from sub claim in JWT does not exist")
     if "session_id" in claims:
-        session_id = auth_users.parse_uuid(claims["session_id"])
-        if session_id is None or not auth_sessions.is_active(conn, session_id, user_id):
+        session_id = users.parse_uuid(claims["session_id"])
+        if session_id is None or not sessions.is_active(conn, session_id, user_id):
             raise AuthError(403, "session_not_found", "Session from session_id claim in JWT does not exist")
     return claims, user
 

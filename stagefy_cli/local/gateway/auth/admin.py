@@ -7,11 +7,11 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from stagefy_cli.local.gateway import auth_users
-from stagefy_cli.local.gateway.auth_errors import AuthError, email_exists, user_not_found, validation_failed
-from stagefy_cli.local.gateway.auth_guard import require_admin
-from stagefy_cli.local.gateway.auth_http import endpoint
-from stagefy_cli.local.gateway.auth_passwords import check_strength, hash_password
+from stagefy_cli.local.gateway.auth import users
+from stagefy_cli.local.gateway.auth.errors import AuthError, email_exists, user_not_found, validation_failed
+from stagefy_cli.local.gateway.auth.guard import require_admin
+from stagefy_cli.local.gateway.auth.http import endpoint
+from stagefy_cli.local.gateway.auth.passwords import check_strength, hash_password
 from stagefy_cli.local.gateway.context import GatewayContext
 
 DEFAULT_PER_PAGE = 50
@@ -48,7 +48,7 @@ def _optional_phone(body: dict) -> str | None:
 
 
 def _user_path_id(request: Request):
-    user_id = auth_users.parse_uuid(request.path_params["user_id"])
+    user_id = users.parse_uuid(request.path_params["user_id"])
     if user_id is None:
         raise user_not_found()
     return user_id
@@ -71,24 +71,24 @@ def routes(ctx: GatewayContext) -> list[Route]:
         phone = _optional_phone(body)
         if not body.get("email") and phone is None:
             raise validation_failed("Cannot create a user without either an email or phone")
-        email = auth_users.normalize_email(body["email"]) if body.get("email") else None
+        email = users.normalize_email(body["email"]) if body.get("email") else None
         user_id = None
         if body.get("id"):
-            user_id = auth_users.parse_uuid(body["id"])
+            user_id = users.parse_uuid(body["id"])
             if user_id is None:
                 raise validation_failed("id must be a valid UUID")
         encrypted = None
         if body.get("password") is not None:
             encrypted = hash_password(check_strength(body["password"]))
         provider = "email" if email else "phone"
-        app_metadata = auth_users.merge_metadata(
+        app_metadata = users.merge_metadata(
             {"provider": provider, "providers": [provider]}, _metadata_param(body, "app_metadata")
         )
         try:
             with ctx.db.superuser() as conn:
-                if email and auth_users.find_by_email(conn, email) is not None:
+                if email and users.find_by_email(conn, email) is not None:
                     raise email_exists()
-                user = auth_users.insert_user(
+                user = users.insert_user(
                     conn,
                     email=email,
                     encrypted_password=encrypted,
@@ -97,33 +97,33 @@ def routes(ctx: GatewayContext) -> list[Route]:
                     confirmed=bool(body.get("email_confirm")),
                     phone=phone,
                     phone_confirmed=bool(body.get("phone_confirm")),
-                    role=body.get("role") or auth_users.DEFAULT_ROLE,
+                    role=body.get("role") or users.DEFAULT_ROLE,
                     user_id=user_id,
                 )
         except psycopg.Error as exc:
-            if auth_users.is_auth_unique_violation(exc):
+            if users.is_auth_unique_violation(exc):
                 raise _unique_violation(exc) from exc
             raise AuthError(500, "unexpected_failure", "Database error creating new user") from exc
-        return JSONResponse(auth_users.user_json(user))
+        return JSONResponse(users.user_json(user))
 
     def list_users(request: Request, body: dict) -> Response:
         require_admin(ctx, request)
         page = _page_param(request, "page", 1)
         per_page = _page_param(request, "per_page", DEFAULT_PER_PAGE)
         with ctx.db.superuser() as conn:
-            rows, total = auth_users.list_users(conn, per_page, (page - 1) * per_page)
+            rows, total = users.list_users(conn, per_page, (page - 1) * per_page)
         return JSONResponse(
-            {"users": [auth_users.user_json(row) for row in rows], "aud": auth_users.AUDIENCE},
+            {"users": [users.user_json(row) for row in rows], "aud": users.AUDIENCE},
             headers={"X-Total-Count": str(total)},
         )
 
     def get_user(request: Request, body: dict) -> Response:
         require_admin(ctx, request)
         with ctx.db.superuser() as conn:
-            user = auth_users.find_by_id(conn, _user_path_id(request))
+            user = users.find_by_id(conn, _user_path_id(request))
         if user is None:
             raise user_not_found()
-        return JSONResponse(auth_users.user_json(user))
+        return JSONResponse(users.user_json(user))
 
     def update_user(request: Request, body: dict) -> Response:
         require_admin(ctx, request)
@@ -140,12 +140,12 @@ def routes(ctx: GatewayContext) -> list[Route]:
         if "phone" in body:
             changes["phone"] = _optional_phone(body)
         with ctx.db.superuser() as conn:
-            user = auth_users.find_by_id(conn, user_id, lock=True)
+            user = users.find_by_id(conn, user_id, lock=True)
             if user is None:
                 raise user_not_found()
             if body.get("email"):
-                email = auth_users.normalize_email(body["email"])
-                existing = auth_users.find_by_email(conn, email)
+                email = users.normalize_email(body["email"])
+                existing = users.find_by_email(conn, email)
                 if existing is not None and existing["id"] != user_id:
                     raise email_exists()
                 changes["email"] = email
@@ -155,9 +155,9 @@ def routes(ctx: GatewayContext) -> list[Route]:
             ):
                 patch = _metadata_param(body, key)
                 if patch is not None:
-                    changes[column] = auth_users.merge_metadata(user[column], patch)
-            user = auth_users.update_user(conn, user_id, **changes)
-        return JSONResponse(auth_users.user_json(user))
+                    changes[column] = users.merge_metadata(user[column], patch)
+            user = users.update_user(conn, user_id, **changes)
+        return JSONResponse(users.user_json(user))
 
     def delete_user(request: Request, body: dict) -> Response:
         require_admin(ctx, request)

@@ -23,7 +23,7 @@ from starlette.responses import Response
 
 from stagefy_cli.local.gateway.body_limit import STORAGE_JSON_LIMIT, BodyTooLarge, read_body
 from stagefy_cli.local.gateway.context import GatewayContext, InvalidToken
-from stagefy_cli.local.gateway.storage_errors import (
+from stagefy_cli.local.gateway.storage.errors import (
     StorageError,
     access_denied,
     from_database,

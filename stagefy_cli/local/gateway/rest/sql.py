@@ -14,8 +14,8 @@ from dataclasses import dataclass
 
 from psycopg import sql
 
-from stagefy_cli.local.gateway.rest_errors import ApiError
-from stagefy_cli.local.gateway.rest_query import (
+from stagefy_cli.local.gateway.rest.errors import ApiError
+from stagefy_cli.local.gateway.rest.query import (
     FTS_OPERATORS,
     IS_VALUES,
     OPERATORS,
@@ -28,7 +28,7 @@ from stagefy_cli.local.gateway.rest_query import (
     SelectEmbed,
     SelectStar,
 )
-from stagefy_cli.local.gateway.rest_schema import EXPOSED_SCHEMA, Function, SchemaCache, Table
+from stagefy_cli.local.gateway.rest.schema import EXPOSED_SCHEMA, Function, SchemaCache, Table
 
 SOURCE = sql.Identifier("pgrst_source")
 CALL = sql.Identifier("pgrst_call")
@@ -175,7 +175,7 @@ def select_sql(
                 columns.append(sql.SQL("{}.*").format(scope.qualifier))
         elif isinstance(item, SelectColumn):
             expr = field_sql(item.field, scope.qualifier, params)
-            if item.cast:  # like PostgREST: a whitelisted type name (rest_query checks the characters)
+            if item.cast:  # like PostgREST: a whitelisted type name (query.py checks the characters)
                 expr = sql.SQL("CAST({} AS {})").format(expr, sql.SQL(item.cast))
             columns.append(sql.SQL("{} AS {}").format(expr, ident(item.alias or item.field.name)))
         elif isinstance(item, SelectEmbed):

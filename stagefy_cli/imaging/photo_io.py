@@ -6,9 +6,11 @@ import io
 
 from PIL import Image, ImageOps, UnidentifiedImageError
 
-from .base import ProviderError
-
 JPEG_QUALITY = 90
+
+
+class UnreadablePhoto(ValueError):
+    """The bytes are not an image Pillow can decode."""
 
 
 def decode_photo(data: bytes) -> tuple[Image.Image, dict]:
@@ -19,7 +21,7 @@ def decode_photo(data: bytes) -> tuple[Image.Image, dict]:
             opened.load()
             upright = ImageOps.exif_transpose(opened)
     except (UnidentifiedImageError, OSError, Image.DecompressionBombError) as exc:
-        raise ProviderError(f"the photo cannot be read as an image: {exc}") from exc
+        raise UnreadablePhoto(f"the photo cannot be read as an image: {exc}") from exc
     keep = {}
     if icc := upright.info.get("icc_profile"):
         keep["icc_profile"] = icc

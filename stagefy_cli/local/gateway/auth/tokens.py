@@ -7,8 +7,8 @@ from typing import Any
 
 import jwt
 
-from stagefy_cli.local.gateway.auth_sessions import SessionGrant
-from stagefy_cli.local.gateway.auth_users import AUDIENCE, DEFAULT_ROLE, user_json
+from stagefy_cli.local.gateway.auth.sessions import SessionGrant
+from stagefy_cli.local.gateway.auth.users import AUDIENCE, DEFAULT_ROLE, user_json
 from stagefy_cli.local.gateway.context import GatewayContext
 
 

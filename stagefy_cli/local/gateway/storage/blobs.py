@@ -12,7 +12,7 @@ import shutil
 import tempfile
 from pathlib import Path
 
-from stagefy_cli.local.gateway.storage_errors import StorageError
+from stagefy_cli.local.gateway.storage.errors import StorageError
 
 MAX_KEY_LENGTH = 1024
 

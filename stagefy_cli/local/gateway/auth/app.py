@@ -2,7 +2,7 @@
 
 The gateway is GoTrue here: it owns the `auth.*` tables and works on them as the database owner.
 Public endpoints (`/signup`, `/token`) ignore the bearer; `/user` and `/logout` need a user JWT whose
-session is still active; `/admin/*` (auth_admin.py) needs a service_role JWT.
+session is still active; `/admin/*` (admin.py) needs a service_role JWT.
 """
 
 from __future__ import annotations
@@ -13,17 +13,17 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from stagefy_cli.local.gateway import auth_admin, auth_sessions, auth_users
-from stagefy_cli.local.gateway.auth_errors import (
+from stagefy_cli.local.gateway.auth import admin, sessions, users
+from stagefy_cli.local.gateway.auth.errors import (
     AuthError,
     email_exists,
     invalid_credentials,
     validation_failed,
 )
-from stagefy_cli.local.gateway.auth_guard import require_user
-from stagefy_cli.local.gateway.auth_http import endpoint
-from stagefy_cli.local.gateway.auth_passwords import check_strength, hash_password, verify_password
-from stagefy_cli.local.gateway.auth_tokens import session_json
+from stagefy_cli.local.gateway.auth.guard import require_user
+from stagefy_cli.local.gateway.auth.http import endpoint
+from stagefy_cli.local.gateway.auth.passwords import check_strength, hash_password, verify_password
+from stagefy_cli.local.gateway.auth.tokens import session_json
 from stagefy_cli.local.gateway.context import GatewayContext
 
 LOGOUT_SCOPES = ("global", "local", "others")
@@ -36,7 +36,7 @@ def _user_already_exists() -> AuthError:
 def _ensure_may_sign_in(user: dict) -> None:
     if user["email_confirmed_at"] is None:
         raise AuthError(400, "email_not_confirmed", "Email not confirmed")
-    if auth_users.is_banned(user):
+    if users.is_banned(user):
         raise AuthError(400, "user_banned", "User is banned")
 
 
@@ -44,7 +44,7 @@ def create_app(ctx: GatewayContext) -> Starlette:
     """The `/auth/v1` ASGI app."""
 
     def signup(request: Request, body: dict) -> Response:
-        email = auth_users.normalize_email(body.get("email"))
+        email = users.normalize_email(body.get("email"))
         if not body.get("password"):
             raise AuthError(422, "validation_failed", "Signup requires a valid password")
         encrypted = hash_password(check_strength(body["password"]))
@@ -54,21 +54,21 @@ def create_app(ctx: GatewayContext) -> Starlette:
         try:
             # One transaction: the INSERT fires public.handle_new_user; if it fails, nothing remains.
             with ctx.db.superuser() as conn:
-                if auth_users.find_by_email(conn, email) is not None:
+                if users.find_by_email(conn, email) is not None:
                     raise _user_already_exists()
-                user = auth_users.insert_user(
+                user = users.insert_user(
                     conn,
                     email=email,
                     encrypted_password=encrypted,
                     user_metadata=data,
-                    app_metadata=auth_users.EMAIL_APP_METADATA,
+                    app_metadata=users.EMAIL_APP_METADATA,
                     confirmed=True,  # MAILER_AUTOCONFIRM, as `supabase start` runs it
                 )
-                grant = auth_sessions.start_session(conn, user["id"])
-                user = auth_users.update_user(conn, user["id"], last_sign_in_at=True)
+                grant = sessions.start_session(conn, user["id"])
+                user = users.update_user(conn, user["id"], last_sign_in_at=True)
                 return JSONResponse(session_json(ctx, user, grant))
         except psycopg.Error as exc:
-            if auth_users.is_auth_unique_violation(exc):  # lost a race with the same e-mail
+            if users.is_auth_unique_violation(exc):  # lost a race with the same e-mail
                 raise _user_already_exists() from exc
             raise AuthError(500, "unexpected_failure", "Database error saving new user") from exc
 
@@ -77,14 +77,14 @@ def create_app(ctx: GatewayContext) -> Starlette:
         if not isinstance(email, str) or not email.strip():
             raise invalid_credentials()
         with ctx.db.superuser() as conn:
-            user = auth_users.find_by_email(conn, email.strip().lower())
+            user = users.find_by_email(conn, email.strip().lower())
         # bcrypt outside the transaction: no pooled connection waits on it.
         if user is None or not verify_password(password, user["encrypted_password"]):
             raise invalid_credentials()
         _ensure_may_sign_in(user)
         with ctx.db.superuser() as conn:
-            grant = auth_sessions.start_session(conn, user["id"])
-            user = auth_users.update_user(conn, user["id"], last_sign_in_at=True)
+            grant = sessions.start_session(conn, user["id"])
+            user = users.update_user(conn, user["id"], last_sign_in_at=True)
             return JSONResponse(session_json(ctx, user, grant))
 
     def refresh_grant(body: dict) -> Response:
@@ -93,14 +93,14 @@ def create_app(ctx: GatewayContext) -> Starlette:
             raise validation_failed("refresh_token required")
         try:
             with ctx.db.superuser() as conn:
-                grant = auth_sessions.refresh(conn, token, ctx.refresh_reuse_interval)
-                user = auth_users.find_by_id(conn, grant.user_id)
-                if auth_users.is_banned(user):
+                grant = sessions.refresh(conn, token, ctx.refresh_reuse_interval)
+                user = users.find_by_id(conn, grant.user_id)
+                if users.is_banned(user):
                     raise AuthError(400, "user_banned", "User is banned")
                 return JSONResponse(session_json(ctx, user, grant))
-        except auth_sessions.TokenReplayed as exc:
+        except sessions.TokenReplayed as exc:
             with ctx.db.superuser() as conn:
-                auth_sessions.revoke_session(conn, exc.session_id)
+                sessions.revoke_session(conn, exc.session_id)
             raise
 
     def token(request: Request, body: dict) -> Response:
@@ -114,16 +114,14 @@ def create_app(ctx: GatewayContext) -> Starlette:
     def get_user(request: Request, body: dict) -> Response:
         with ctx.db.superuser() as conn:
             _, user = require_user(ctx, request, conn)
-        return JSONResponse(auth_users.user_json(user))
+        return JSONResponse(users.user_json(user))
 
     def update_user(request: Request, body: dict) -> Response:
         with ctx.db.superuser() as conn:
             _, user = require_user(ctx, request, conn)
             changes = {}
             if body.get("data") is not None:
-                changes["raw_user_meta_data"] = auth_users.merge_metadata(
-                    user["raw_user_meta_data"], body["data"]
-                )
+                changes["raw_user_meta_data"] = users.merge_metadata(user["raw_user_meta_data"], body["data"])
             if body.get("password") is not None:
                 password = check_strength(body["password"])
                 if verify_password(password, user["encrypted_password"]):
@@ -132,16 +130,16 @@ def create_app(ctx: GatewayContext) -> Starlette:
                     )
                 changes["encrypted_password"] = hash_password(password)
             if body.get("email"):
-                email = auth_users.normalize_email(body["email"])
+                email = users.normalize_email(body["email"])
                 if email != user["email"]:
-                    if auth_users.find_by_email(conn, email) is not None:
+                    if users.find_by_email(conn, email) is not None:
                         raise email_exists()
                     # With auto-confirm on, GoTrue applies an e-mail change at once.
                     changes["email"] = email
                     changes["email_confirmed_at"] = True
             if changes:
-                user = auth_users.update_user(conn, user["id"], **changes)
-        return JSONResponse(auth_users.user_json(user))
+                user = users.update_user(conn, user["id"], **changes)
+        return JSONResponse(users.user_json(user))
 
     def logout(request: Request, body: dict) -> Response:
         scope = request.query_params.get("scope") or "global"
@@ -149,8 +147,8 @@ def create_app(ctx: GatewayContext) -> Starlette:
             raise validation_failed(f"Unsupported logout scope {scope!r}")
         with ctx.db.superuser() as conn:
             claims, user = require_user(ctx, request, conn)
-            session_id = auth_users.parse_uuid(claims.get("session_id"))
-            auth_sessions.log_out(conn, user["id"], session_id, scope)
+            session_id = users.parse_uuid(claims.get("session_id"))
+            sessions.log_out(conn, user["id"], session_id, scope)
         return Response(status_code=204)
 
     def not_found(request: Request, body: dict) -> Response:
@@ -163,7 +161,7 @@ def create_app(ctx: GatewayContext) -> Starlette:
             Route("/user", endpoint(get_user), methods=["GET"]),
             Route("/user", endpoint(update_user), methods=["PUT"]),
             Route("/logout", endpoint(logout), methods=["POST"]),
-            *auth_admin.routes(ctx),
+            *admin.routes(ctx),
             Route("/{path:path}", endpoint(not_found), methods=["GET", "POST", "PUT", "PATCH", "DELETE"]),
         ]
     )

@@ -9,11 +9,11 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from stagefy_cli.local.gateway import storage_rows
 from stagefy_cli.local.gateway.context import GatewayContext
-from stagefy_cli.local.gateway.storage_blobs import BlobStore, check_bucket_id
-from stagefy_cli.local.gateway.storage_errors import StorageError, bucket_not_found, invalid_request
-from stagefy_cli.local.gateway.storage_http import Caller, endpoint, jsonable, superuser
+from stagefy_cli.local.gateway.storage import queries
+from stagefy_cli.local.gateway.storage.blobs import BlobStore, check_bucket_id
+from stagefy_cli.local.gateway.storage.errors import StorageError, bucket_not_found, invalid_request
+from stagefy_cli.local.gateway.storage.http import Caller, endpoint, jsonable, superuser
 
 _SIZE = re.compile(r"^\s*(\d+)\s*(b|kb|mb|gb)?\s*$", re.IGNORECASE)
 _UNITS = {None: 1, "b": 1, "kb": 1024, "mb": 1024**2, "gb": 1024**3}
@@ -68,7 +68,7 @@ def bucket_routes(ctx: GatewayContext, blobs: BlobStore) -> list[Route]:
         caller = Caller.of(ctx, request)
         columns = {"id": bucket_id, "name": body.get("name") or bucket_id, **_options(body)}
         columns["owner_id"] = caller.owner_id
-        columns["owner"] = storage_rows.owner_uuid(caller.owner_id)
+        columns["owner"] = queries.owner_uuid(caller.owner_id)
         names = ", ".join(columns)
         placeholders = ", ".join(["%s"] * len(columns))
         with caller.transaction(duplicate_code="ResourceAlreadyExists") as conn:
@@ -80,13 +80,13 @@ def bucket_routes(ctx: GatewayContext, blobs: BlobStore) -> list[Route]:
     def list_buckets(request: Request, body: dict) -> Response:
         with Caller.of(ctx, request).transaction(read_only=True) as conn:
             rows = conn.execute(
-                f"select {storage_rows.BUCKET_COLUMNS} from storage.buckets order by name"
+                f"select {queries.BUCKET_COLUMNS} from storage.buckets order by name"
             ).fetchall()
         return JSONResponse([bucket_json(row) for row in rows])
 
     def get(request: Request, body: dict) -> Response:
         with Caller.of(ctx, request).transaction(read_only=True) as conn:
-            row = storage_rows.find_bucket(conn, request.path_params["bucket"])
+            row = queries.find_bucket(conn, request.path_params["bucket"])
         return JSONResponse(bucket_json(row))
 
     def update(request: Request, body: dict) -> Response:
@@ -106,9 +106,9 @@ def bucket_routes(ctx: GatewayContext, blobs: BlobStore) -> list[Route]:
     def empty(request: Request, body: dict) -> Response:
         bucket_id = request.path_params["bucket"]
         with superuser(ctx) as conn:
-            storage_rows.find_bucket(conn, bucket_id)
+            queries.find_bucket(conn, bucket_id)
         with Caller.of(ctx, request).transaction() as conn:
-            deleted = storage_rows.delete_objects(conn, bucket_id, None)
+            deleted = queries.delete_objects(conn, bucket_id, None)
         for row in deleted:
             blobs.delete(bucket_id, row["name"])
         return JSONResponse({"message": "Successfully emptied"})

@@ -19,11 +19,11 @@ from starlette.datastructures import UploadFile
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
-from stagefy_cli.local.gateway import storage_rows
 from stagefy_cli.local.gateway.context import GatewayContext
-from stagefy_cli.local.gateway.storage_blobs import BlobStore, PendingBlob, check_key
-from stagefy_cli.local.gateway.storage_errors import StorageError, invalid_request
-from stagefy_cli.local.gateway.storage_http import Caller, iso, superuser
+from stagefy_cli.local.gateway.storage import queries
+from stagefy_cli.local.gateway.storage.blobs import BlobStore, PendingBlob, check_key
+from stagefy_cli.local.gateway.storage.errors import StorageError, invalid_request
+from stagefy_cli.local.gateway.storage.http import Caller, iso, superuser
 
 DEFAULT_MIMETYPE = "application/octet-stream"
 DEFAULT_CACHE_SECONDS = "3600"
@@ -139,7 +139,7 @@ def test_permission(caller: Caller, bucket_id: str, name: str, upsert: bool) -> 
     """Run the row write as the caller and roll it back: RLS refuses before any byte is received."""
     try:
         with caller.transaction() as conn:
-            storage_rows.write_object(
+            queries.write_object(
                 conn,
                 bucket_id=bucket_id,
                 name=name,
@@ -158,7 +158,7 @@ def commit_upload(
 ) -> str:
     """Write the row and move the bytes into place in one transaction. Returns the object id."""
     with caller.transaction() as conn:
-        object_id = storage_rows.write_object(
+        object_id = queries.write_object(
             conn,
             bucket_id=bucket_id,
             name=name,
@@ -179,7 +179,7 @@ async def store_upload(
 
     def bucket_for_upload() -> dict:
         with superuser(caller.ctx) as conn:
-            bucket = storage_rows.find_bucket(conn, bucket_id)
+            bucket = queries.find_bucket(conn, bucket_id)
         test_permission(caller, bucket_id, name, upsert)
         return bucket
 

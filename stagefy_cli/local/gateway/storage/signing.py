@@ -15,13 +15,13 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from stagefy_cli.local.gateway import storage_rows
 from stagefy_cli.local.gateway.context import GatewayContext
-from stagefy_cli.local.gateway.storage_blobs import BlobStore, check_key
-from stagefy_cli.local.gateway.storage_errors import StorageError, access_denied, invalid_request
-from stagefy_cli.local.gateway.storage_http import Caller, async_endpoint, endpoint, superuser
-from stagefy_cli.local.gateway.storage_objects import file_response
-from stagefy_cli.local.gateway.storage_uploads import store_upload, test_permission
+from stagefy_cli.local.gateway.storage import queries
+from stagefy_cli.local.gateway.storage.blobs import BlobStore, check_key
+from stagefy_cli.local.gateway.storage.errors import StorageError, access_denied, invalid_request
+from stagefy_cli.local.gateway.storage.http import Caller, async_endpoint, endpoint, superuser
+from stagefy_cli.local.gateway.storage.objects import file_response
+from stagefy_cli.local.gateway.storage.uploads import store_upload, test_permission
 
 UPLOAD_URL_TTL_S = 2 * 3600  # Storage's signed upload URLs last two hours
 NOT_ACCESSIBLE = "Either the object does not exist or you do not have access to it"
@@ -67,14 +67,14 @@ def signing_routes(ctx: GatewayContext, blobs: BlobStore) -> list[Route]:
 
     def find_bucket(bucket_id: str) -> None:
         with superuser(ctx) as conn:
-            storage_rows.find_bucket(conn, bucket_id)
+            queries.find_bucket(conn, bucket_id)
 
     def sign_one(request: Request, body: dict) -> Response:
         bucket_id, name = request.path_params["bucket"], check_key(request.path_params["key"])
         ttl = _expires_in(body)
         find_bucket(bucket_id)
         with Caller.of(ctx, request).transaction(read_only=True) as conn:
-            storage_rows.find_object(conn, bucket_id, name)
+            queries.find_object(conn, bucket_id, name)
         token = sign(f"{bucket_id}/{name}", ttl)
         return JSONResponse({"signedURL": _relative_url("sign", bucket_id, name, token)})
 
@@ -85,7 +85,7 @@ def signing_routes(ctx: GatewayContext, blobs: BlobStore) -> list[Route]:
         ttl = _expires_in(body)
         find_bucket(bucket_id)
         with Caller.of(ctx, request).transaction(read_only=True) as conn:
-            visible = storage_rows.visible_names(conn, bucket_id, names)
+            visible = queries.visible_names(conn, bucket_id, names)
         results = []
         for name in names:
             if name in visible:
@@ -99,8 +99,8 @@ def signing_routes(ctx: GatewayContext, blobs: BlobStore) -> list[Route]:
         bucket_id, name = request.path_params["bucket"], check_key(request.path_params["key"])
         verify(request, bucket_id, name)
         with superuser(ctx) as conn:
-            storage_rows.find_bucket(conn, bucket_id)
-            row = storage_rows.find_object(conn, bucket_id, name)
+            queries.find_bucket(conn, bucket_id)
+            row = queries.find_object(conn, bucket_id, name)
         return file_response(blobs, row, request)
 
     def sign_upload(request: Request, body: dict) -> Response:

@@ -13,13 +13,13 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from stagefy_cli.local.gateway.context import GatewayContext
-from stagefy_cli.local.gateway.storage_blobs import BlobStore
-from stagefy_cli.local.gateway.storage_buckets import bucket_routes
-from stagefy_cli.local.gateway.storage_errors import StorageError
-from stagefy_cli.local.gateway.storage_http import async_endpoint
-from stagefy_cli.local.gateway.storage_objects import object_routes
-from stagefy_cli.local.gateway.storage_signing import signing_routes
-from stagefy_cli.local.gateway.storage_uploads import upload_handler
+from stagefy_cli.local.gateway.storage.blobs import BlobStore
+from stagefy_cli.local.gateway.storage.buckets import bucket_routes
+from stagefy_cli.local.gateway.storage.errors import StorageError
+from stagefy_cli.local.gateway.storage.http import async_endpoint
+from stagefy_cli.local.gateway.storage.objects import object_routes
+from stagefy_cli.local.gateway.storage.signing import signing_routes
+from stagefy_cli.local.gateway.storage.uploads import upload_handler
 
 
 def create_app(ctx: GatewayContext) -> Starlette:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import bcrypt
 
-from stagefy_cli.local.gateway.auth_errors import AuthError
+from stagefy_cli.local.gateway.auth.errors import AuthError
 
 MIN_LENGTH = 6
 BCRYPT_COST = 10  # Go's bcrypt.DefaultCost, what GoTrue uses

@@ -14,7 +14,7 @@ from typing import Any
 import psycopg
 from psycopg.types.json import Jsonb
 
-from stagefy_cli.local.gateway.auth_errors import AuthError, email_exists, validation_failed
+from stagefy_cli.local.gateway.auth.errors import AuthError, email_exists, validation_failed
 
 AUDIENCE = "authenticated"
 DEFAULT_ROLE = "authenticated"

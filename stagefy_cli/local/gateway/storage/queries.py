@@ -9,7 +9,7 @@ import uuid
 import psycopg
 from psycopg.types.json import Jsonb
 
-from stagefy_cli.local.gateway.storage_errors import bucket_not_found, object_not_found
+from stagefy_cli.local.gateway.storage.errors import bucket_not_found, object_not_found
 
 OBJECT_COLUMNS = "id, bucket_id, name, owner, owner_id, version, created_at, updated_at, last_accessed_at, metadata, user_metadata"
 BUCKET_COLUMNS = (

@@ -15,7 +15,7 @@ from datetime import datetime
 
 import psycopg
 
-from stagefy_cli.local.gateway.auth_errors import AuthError
+from stagefy_cli.local.gateway.auth.errors import AuthError
 
 _VALID_SESSION = "(s.not_after is null or s.not_after > now())"
 

@@ -6,11 +6,11 @@ from starlette.requests import Request
 from starlette.responses import FileResponse, JSONResponse, Response
 from starlette.routing import Route
 
-from stagefy_cli.local.gateway import storage_rows
 from stagefy_cli.local.gateway.context import GatewayContext
-from stagefy_cli.local.gateway.storage_blobs import BlobStore, check_key
-from stagefy_cli.local.gateway.storage_errors import bucket_not_found, invalid_request, object_not_found
-from stagefy_cli.local.gateway.storage_http import Caller, endpoint, iso, jsonable, superuser
+from stagefy_cli.local.gateway.storage import queries
+from stagefy_cli.local.gateway.storage.blobs import BlobStore, check_key
+from stagefy_cli.local.gateway.storage.errors import bucket_not_found, invalid_request, object_not_found
+from stagefy_cli.local.gateway.storage.http import Caller, endpoint, iso, jsonable, superuser
 
 MAX_REMOVE = 1000
 MAX_LIST = 1000
@@ -73,28 +73,28 @@ def object_routes(ctx: GatewayContext, blobs: BlobStore) -> list[Route]:
     def find_bucket(bucket_id: str) -> dict:
         # Storage resolves buckets as superuser: users rarely have SELECT on storage.buckets.
         with superuser(ctx) as conn:
-            return storage_rows.find_bucket(conn, bucket_id)
+            return queries.find_bucket(conn, bucket_id)
 
     def download(request: Request, body: dict) -> Response:
         bucket_id, name = request.path_params["bucket"], check_key(request.path_params["key"])
         find_bucket(bucket_id)
         with Caller.of(ctx, request).transaction(read_only=True) as conn:
-            row = storage_rows.find_object(conn, bucket_id, name)
+            row = queries.find_object(conn, bucket_id, name)
         return file_response(blobs, row, request)
 
     def public_download(request: Request, body: dict) -> Response:
         bucket_id, name = request.path_params["bucket"], check_key(request.path_params["key"])
         with superuser(ctx) as conn:
-            if not storage_rows.find_bucket(conn, bucket_id)["public"]:
+            if not queries.find_bucket(conn, bucket_id)["public"]:
                 raise bucket_not_found()
-            row = storage_rows.find_object(conn, bucket_id, name)
+            row = queries.find_object(conn, bucket_id, name)
         return file_response(blobs, row, request)
 
     def info(request: Request, body: dict) -> Response:
         bucket_id, name = request.path_params["bucket"], check_key(request.path_params["key"])
         find_bucket(bucket_id)
         with Caller.of(ctx, request).transaction(read_only=True) as conn:
-            row = storage_rows.find_object(conn, bucket_id, name)
+            row = queries.find_object(conn, bucket_id, name)
         return JSONResponse(object_info(row))
 
     def list_objects(request: Request, body: dict) -> Response:
@@ -105,7 +105,7 @@ def object_routes(ctx: GatewayContext, blobs: BlobStore) -> list[Route]:
         sort_by = body.get("sortBy") if isinstance(body.get("sortBy"), dict) else {}
         find_bucket(bucket_id)
         with Caller.of(ctx, request).transaction(read_only=True) as conn:
-            rows = storage_rows.list_folder(
+            rows = queries.list_folder(
                 conn,
                 bucket_id,
                 prefix,
@@ -125,7 +125,7 @@ def object_routes(ctx: GatewayContext, blobs: BlobStore) -> list[Route]:
             raise invalid_request(f"body/prefixes must NOT have more than {MAX_REMOVE} items")
         find_bucket(bucket_id)
         with Caller.of(ctx, request).transaction() as conn:
-            deleted = storage_rows.delete_objects(conn, bucket_id, names)
+            deleted = queries.delete_objects(conn, bucket_id, names)
         # Bytes go only after the rows are gone for good; a failed commit leaves both in place.
         for row in deleted:
             blobs.delete(bucket_id, row["name"])
@@ -145,7 +145,7 @@ def object_routes(ctx: GatewayContext, blobs: BlobStore) -> list[Route]:
     def move(request: Request, body: dict) -> Response:
         bucket_id, source, to_bucket, destination = transfer_params(body)
         with Caller.of(ctx, request).transaction() as conn:
-            storage_rows.rename_object(conn, bucket_id, source, to_bucket, destination)
+            queries.rename_object(conn, bucket_id, source, to_bucket, destination)
             blobs.move(bucket_id, source, to_bucket, destination)
         return JSONResponse({"message": "Successfully moved"})
 
@@ -153,8 +153,8 @@ def object_routes(ctx: GatewayContext, blobs: BlobStore) -> list[Route]:
         bucket_id, source, to_bucket, destination = transfer_params(body)
         caller = Caller.of(ctx, request)
         with caller.transaction() as conn:
-            row = storage_rows.find_object(conn, bucket_id, source)
-            object_id = storage_rows.write_object(
+            row = queries.find_object(conn, bucket_id, source)
+            object_id = queries.write_object(
                 conn,
                 bucket_id=to_bucket,
                 name=destination,

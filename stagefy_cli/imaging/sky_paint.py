@@ -11,7 +11,8 @@ from __future__ import annotations
 import cv2
 import numpy as np
 
-from stagefy_cli.ai.sky_mask import LUMA, Sky
+from stagefy_cli.imaging.sky_mask import Sky
+from stagefy_cli.imaging.white_balance import LUMA
 
 CLEAR_SKY = ((0.2, 0.43, 0.77), (0.47, 0.67, 0.88), (0.77, 0.86, 0.94))  # zenith, middle, horizon
 DUSK_SKY = ((0.09, 0.13, 0.32), (0.36, 0.29, 0.52), (0.96, 0.57, 0.33))

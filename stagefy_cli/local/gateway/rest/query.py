@@ -1,7 +1,7 @@
 """PostgREST's URL grammar: `select`, filters, `and`/`or` trees, `order`, `limit`/`offset`, `columns`.
 
 Parsing only: this module turns the decoded query pairs into plain dataclasses and raises PGRST100
-on malformed input. Nothing here knows about SQL or the schema (see rest_sql.py for that).
+on malformed input. Nothing here knows about SQL or the schema (see sql.py for that).
 """
 
 from __future__ import annotations
@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from stagefy_cli.local.gateway.rest_errors import query_error
+from stagefy_cli.local.gateway.rest.errors import query_error
 
 # Operator -> SQL operator; `in`, `is` and the full-text operators are special-cased by the compiler.
 OPERATORS = {

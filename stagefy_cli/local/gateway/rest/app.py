@@ -2,8 +2,8 @@
 
 `GET|HEAD|POST|PATCH|DELETE /<table>` and `GET|HEAD|POST /rpc/<fn>`. Each request verifies the JWT,
 then runs one statement inside `ctx.db.transaction(claims, ...)` -- role and claims set the way
-PostgREST sets them, so row level security is PostgreSQL's own. Parsing lives in rest_query.py,
-SQL generation in rest_sql.py, the schema cache in rest_schema.py and error bodies in rest_errors.py.
+PostgREST sets them, so row level security is PostgreSQL's own. Parsing lives in query.py,
+SQL generation in sql.py, the schema cache in schema.py and error bodies in errors.py.
 """
 
 from __future__ import annotations
@@ -22,10 +22,10 @@ from starlette.routing import Route
 
 from stagefy_cli.local.gateway.body_limit import REST_JSON_LIMIT, BodyTooLarge, read_body
 from stagefy_cli.local.gateway.context import GatewayContext, InvalidToken
-from stagefy_cli.local.gateway.rest_errors import JSON_MEDIA_TYPE, ApiError, from_database
-from stagefy_cli.local.gateway.rest_query import ApiQuery, parse_query
-from stagefy_cli.local.gateway.rest_schema import EXPOSED_SCHEMA, SchemaCache, Table
-from stagefy_cli.local.gateway.rest_sql import (
+from stagefy_cli.local.gateway.rest.errors import JSON_MEDIA_TYPE, ApiError, from_database
+from stagefy_cli.local.gateway.rest.query import ApiQuery, parse_query
+from stagefy_cli.local.gateway.rest.schema import EXPOSED_SCHEMA, SchemaCache, Table
+from stagefy_cli.local.gateway.rest.sql import (
     Output,
     Statement,
     delete_statement,

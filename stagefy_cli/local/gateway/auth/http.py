@@ -10,7 +10,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import Response
 
-from stagefy_cli.local.gateway.auth_errors import AuthError
+from stagefy_cli.local.gateway.auth.errors import AuthError
 from stagefy_cli.local.gateway.body_limit import AUTH_JSON_LIMIT, BodyTooLarge, read_body
 
 log = logging.getLogger(__name__)

@@ -1,0 +1,1 @@
+"""`/auth/v1`: the subset of GoTrue that supabase-py uses."""

@@ -1,0 +1,1 @@
+"""`/rest/v1`: the subset of PostgREST that supabase-py uses."""
