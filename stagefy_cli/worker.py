@@ -1,7 +1,7 @@
 """The job loop: claim queued ai_jobs, run them, store the output, complete, retry or fail them.
 
 Any number of workers, on any number of machines, share the queue in PostgreSQL through the
-service-role RPCs of `supabase/migrations/*_jobs_and_edits.sql` and `*_reliable_jobs.sql`:
+service-role RPCs of `supabase/migrations/*_jobs.sql`:
 `claim_jobs` uses `FOR UPDATE SKIP LOCKED` and a lease; a heartbeat extends the leases of the jobs in
 hand (never past a job's time limit); a job whose worker died or stalled is claimed again when its
 lease expires.

@@ -4,7 +4,9 @@ Hosted Supabase and `supabase start` already have the roles and the `auth`/`stor
 embedded stack does not, so `sql/bootstrap_*.sql` create minimal versions of them, and only when the
 database has none. The migrations in `supabase/migrations/` are applied in file-name order, each once,
 tracked in `supabase_migrations.schema_migrations` -- the table the Supabase CLI uses, so the same
-database can later be handled by `supabase db push` without re-applying anything.
+database can later be handled by `supabase db push` without re-applying anything. A database whose
+recorded migration differs from the file of the same version (the history was rewritten before the
+first release) is refused with a clear error rather than left half-migrated: reset the local stack.
 
 Like `supabase db push` on a hosted project, the migrations run as `postgres`, which is not a
 superuser there: on a fresh embedded cluster the bootstrap superuser (named `postgres` by initdb)
@@ -74,6 +76,24 @@ def bootstrap_platform(conn: psycopg.Connection) -> list[str]:
     return applied
 
 
+class MigrationHistoryMismatch(RuntimeError):
+    """The database was migrated with other files than those of the same versions here."""
+
+
+def _check_history(done: dict[str, tuple[str, list[str] | None]], migrations: list[Migration]) -> None:
+    for migration in migrations:
+        if migration.version not in done:
+            continue
+        name, statements = done[migration.version]
+        # the local stack records a file as one text; the Supabase CLI splits it into statements
+        ours = statements is not None and len(statements) == 1
+        if name != migration.name or (ours and statements[0] != migration.path.read_text(encoding="utf-8")):
+            raise MigrationHistoryMismatch(
+                f"the database was migrated with another {migration.version} migration ({name}) than "
+                f"{migration.path.name}; reset the local stack (stagefy local reset) to start from the current one"
+            )
+
+
 def apply_migrations(conn: psycopg.Connection, directory: Path | None = None) -> list[Migration]:
     """Apply every pending migration, each in its own transaction. Returns those applied."""
     with conn.transaction():
@@ -82,9 +102,14 @@ def apply_migrations(conn: psycopg.Connection, directory: Path | None = None) ->
             "create table if not exists supabase_migrations.schema_migrations "
             "(version text primary key, statements text[], name text)"
         )
-    done = {row[0] for row in conn.execute("select version from supabase_migrations.schema_migrations")}
+    done = {
+        row[0]: (row[1], row[2])
+        for row in conn.execute("select version, name, statements from supabase_migrations.schema_migrations")
+    }
+    migrations = list_migrations(directory)
+    _check_history(done, migrations)
     applied = []
-    for migration in list_migrations(directory):
+    for migration in migrations:
         if migration.version in done:
             continue
         sql = migration.path.read_text(encoding="utf-8")

@@ -2,7 +2,7 @@
 
 Every read names `user_id = me` as well as relying on RLS: admins may read every agent's rows
 (policy), but the CRM is always the caller's own, and the filter lets the composite indexes of
-20261125002000_crm_media.sql answer the query. Values are validated here, before any request, with
+supabase/migrations/*_crm_and_media.sql answer the query. Values are validated here, before any request, with
 the same rules for `add`, `update` and CSV import (services/csv_io.py).
 """
 

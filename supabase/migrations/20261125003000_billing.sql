@@ -1,5 +1,8 @@
--- Billing: credit packs and plans for sale, PayFast payments applied exactly once, and the
--- subscription life cycle.
+-- Chapter 6, billing: credit packs and plans for sale, PayFast payments applied exactly once, and
+-- the subscription life cycle.
+--
+-- The Edge Function `supabase/functions/payfast` signs checkout links, calls PayFast's
+-- subscriptions API and receives the notifications; the database keeps what it needs.
 --
 -- Money moves only through private.post_ledger, one transaction per PayFast notification, inside
 -- public.apply_payfast_itn (service role only). Agents read packs, plans, their payments and their
@@ -63,8 +66,27 @@ create table public.payments (
 );
 
 create index idx_payments_user_id on public.payments (user_id);
+
 create index idx_payments_created_at on public.payments (created_at desc);
+
 create index idx_payments_subscription_id on public.payments (subscription_id);
+
+-- The checkout links the Edge Function handed out (who, what, how much), so a purchase can be
+-- followed from the link to its payment; written and read by the service role only.
+create table public.payfast_checkouts (
+  m_payment_id text primary key,
+  user_id uuid not null references public.users (id) on delete cascade,
+  kind text not null check (kind in ('pack', 'subscription')),
+  item_code text not null,
+  amount numeric(10, 2) not null check (amount > 0),
+  created_at timestamptz not null default now()
+);
+
+create index idx_payfast_checkouts_user_id on public.payfast_checkouts (user_id);
+
+alter table public.payfast_checkouts enable row level security;
+revoke all on table public.payfast_checkouts from anon, authenticated;
+grant all on table public.payfast_checkouts to service_role;
 
 -- Subscription bookkeeping the schema lacks: when it was cancelled or paused, a pending resume
 -- (status stays `paused` until PayFast's next payment proves it), and when its tier ended.
@@ -78,23 +100,31 @@ alter table public.subscriptions
 -- Privileges and row level security
 -- ---------------------------------------------------------------------------------------------
 alter table public.credit_packs enable row level security;
-alter table public.plans enable row level security;
-alter table public.payments enable row level security;
 
+alter table public.plans enable row level security;
+
+alter table public.payments enable row level security;
 revoke all on table public.credit_packs, public.plans, public.payments from anon, authenticated;
-grant select on table public.credit_packs, public.plans, public.payments to authenticated;
+grant select on table public.credit_packs, public.plans to authenticated;
+
+-- An agent reads its own payments (RLS) and only these columns of them: never the raw
+-- notification (it carries PayFast's signature) nor anything else the passphrase signs.
+grant select (id, kind, item_code, amount, status, created_at) on table public.payments to authenticated;
 grant all on table public.credit_packs, public.plans, public.payments to service_role;
 
 create policy "credit_packs: readable by signed-in users" on public.credit_packs
   for select to authenticated using (true);
+
 create policy "plans: readable by signed-in users" on public.plans
   for select to authenticated using (true);
+
 create policy "payments: read own; admins read all" on public.payments
   for select to authenticated
   using (user_id = (select auth.uid()) or (select public.is_admin()));
 
 create trigger set_updated_at before update on public.credit_packs
   for each row execute function public.set_updated_at();
+
 create trigger set_updated_at before update on public.plans
   for each row execute function public.set_updated_at();
 
@@ -123,6 +153,13 @@ begin
             or (s.status = 'active' and s.current_period_end <= now() - interval '3 days'))
      for update skip locked
   loop
+    -- The user's row is locked after the subscription's here, the other way round from a payment;
+    -- never wait for it: a user busy with a payment has this subscription ended by that payment's
+    -- own call (or the next one), so waiting could only deadlock.
+    perform 1 from public.users u where u.id = v_sub.user_id for update skip locked;
+    if not found then
+      continue;
+    end if;
     update public.subscriptions
        set ended_at = now(), status = case when status = 'active' then 'past_due' else status end
      where id = v_sub.id
@@ -147,6 +184,8 @@ begin
 end;
 $$;
 
+revoke execute on function private.expire_subscriptions(uuid) from public, anon, authenticated;
+
 create function public.expire_subscriptions()
 returns integer
 language sql
@@ -155,6 +194,9 @@ set search_path = ''
 as $$
   select private.expire_subscriptions(null);
 $$;
+
+revoke execute on function public.expire_subscriptions() from public, anon, authenticated;
+grant execute on function public.expire_subscriptions() to service_role;
 
 -- ---------------------------------------------------------------------------------------------
 -- The price the ITN handler expects: the pack's, the plan's, or -- for a renewal -- what the
@@ -181,6 +223,9 @@ begin
   return v_price;
 end;
 $$;
+
+revoke execute on function public.payfast_expected_amount(text, text, text) from public, anon, authenticated;
+grant execute on function public.payfast_expected_amount(text, text, text) to service_role;
 
 -- ---------------------------------------------------------------------------------------------
 -- Applying one checked PayFast notification. The handler has verified signature, source, amount
@@ -225,6 +270,8 @@ begin
   return jsonb_build_object('outcome', 'credited', 'credits', v_pack.credits, 'balance', v_balance);
 end;
 $$;
+
+revoke execute on function private.apply_pack_payment(public.payments) from public, anon, authenticated;
 
 create function private.apply_subscription_payment(p_payment public.payments, p_itn jsonb)
 returns jsonb
@@ -333,6 +380,8 @@ begin
 end;
 $$;
 
+revoke execute on function private.apply_subscription_payment(public.payments, jsonb) from public, anon, authenticated;
+
 create function public.apply_payfast_itn(p_itn jsonb)
 returns jsonb
 language plpgsql
@@ -356,6 +405,13 @@ begin
   select s.user_id into v_user_id from public.subscriptions s where v_token is not null and s.payfast_subscription_id = v_token;
   if v_user_id is null and v_user_ref ~* '^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$' then
     select u.id into v_user_id from public.users u where u.id = v_user_ref::uuid;
+  end if;
+
+  -- Serialise per user, in the edit path's lock order: the user row first (post_ledger locks it
+  -- too), then the payment row. Inserting the payment first takes a key-share lock on the user
+  -- through the foreign key, and two notices for one user then deadlock upgrading it.
+  if v_user_id is not null then
+    perform 1 from public.users u where u.id = v_user_id for update;
   end if;
 
   -- The idempotency gate: a concurrent duplicate waits here for the first to commit, then conflicts.
@@ -392,6 +448,9 @@ begin
 end;
 $$;
 
+revoke execute on function public.apply_payfast_itn(jsonb) from public, anon, authenticated;
+grant execute on function public.apply_payfast_itn(jsonb) to service_role;
+
 -- ---------------------------------------------------------------------------------------------
 -- Agent RPCs
 -- ---------------------------------------------------------------------------------------------
@@ -421,6 +480,9 @@ begin
     'plan', (select to_jsonb(p) from public.plans p where p.code::text = v_sub.plan_id));
 end;
 $$;
+
+revoke execute on function public.subscription_status() from public, anon;
+grant execute on function public.subscription_status() to authenticated, service_role;
 
 -- Record what the agent asked PayFast to do. Only changes that cost the agent (cancel, pause) or
 -- a resume *request* are possible: `active` comes from PayFast's next payment, never from here.
@@ -466,21 +528,6 @@ begin
 end;
 $$;
 
--- ---------------------------------------------------------------------------------------------
--- Privileges
--- ---------------------------------------------------------------------------------------------
-revoke execute on function private.expire_subscriptions(uuid) from public, anon, authenticated;
-revoke execute on function private.apply_pack_payment(public.payments) from public, anon, authenticated;
-revoke execute on function private.apply_subscription_payment(public.payments, jsonb) from public, anon, authenticated;
-
-revoke execute on function public.expire_subscriptions() from public, anon, authenticated;
-revoke execute on function public.payfast_expected_amount(text, text, text) from public, anon, authenticated;
-revoke execute on function public.apply_payfast_itn(jsonb) from public, anon, authenticated;
-grant execute on function public.expire_subscriptions() to service_role;
-grant execute on function public.payfast_expected_amount(text, text, text) to service_role;
-grant execute on function public.apply_payfast_itn(jsonb) to service_role;
-
-revoke execute on function public.subscription_status() from public, anon;
 revoke execute on function public.record_subscription_change(uuid, text) from public, anon;
-grant execute on function public.subscription_status() to authenticated, service_role;
 grant execute on function public.record_subscription_change(uuid, text) to authenticated;
+

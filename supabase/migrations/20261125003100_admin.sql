@@ -1,14 +1,10 @@
--- The admin console: credit grants and revocations, role and tier changes, each audited
+-- Chapter 7, the admin console: credit grants and revocations, role and tier changes, each audited
 -- in the same transaction, and the read-only views admins need (users, audit, AI spend, stats,
 -- ledger reconciliation).
 --
 -- Every function checks the caller itself: an admin (public.is_admin()) or the service role (the
 -- operator making the first admin). Anyone else gets SQLSTATE P0403, which the CLI shows as
 -- "permission denied: admins only" with exit code 6. The check is the database's, not the CLI's.
-
--- Admin grants and revocations are neither purchases nor usage: their own ledger type keeps
--- "credits sold" and "credits used" honest.
-alter type public.credit_transaction_type add value if not exists 'adjustment';
 
 -- ---------------------------------------------------------------------------------------------
 -- Helpers
@@ -31,6 +27,8 @@ begin
   return (select auth.uid());
 end;
 $$;
+
+revoke execute on function private.require_admin() from public, anon, authenticated;
 
 -- A user by email (any case), full id, or the first characters of the id (git-like).
 create function private.find_user(p_ref text, p_lock boolean default false)
@@ -65,6 +63,8 @@ begin
 end;
 $$;
 
+revoke execute on function private.find_user(text, boolean) from public, anon, authenticated;
+
 create function private.audit(p_admin uuid, p_action text, p_resource_type text, p_resource_id uuid,
                               p_old jsonb, p_new jsonb)
 returns void
@@ -75,6 +75,28 @@ as $$
   values (p_admin, p_action, p_resource_type, p_resource_id, p_old,
           p_new || jsonb_build_object('by', coalesce(p_admin::text, 'service_role')));
 $$;
+
+revoke execute on function private.audit(uuid, text, text, uuid, jsonb, jsonb) from public, anon, authenticated;
+
+-- A grant or revocation: an amount from 1 to 1,000,000 credits, and a reason. The same limit and
+-- error for both directions (a revocation is also held to the user's balance).
+create function private.check_credit_change(p_amount integer, p_reason text)
+returns void
+language plpgsql
+immutable
+set search_path = ''
+as $$
+begin
+  if p_amount is null or p_amount <= 0 or p_amount > 1000000 then
+    raise exception using errcode = 'P0422', message = 'the amount must be between 1 and 1000000 credits';
+  end if;
+  if coalesce(btrim(p_reason), '') = '' then
+    raise exception using errcode = 'P0422', message = 'a reason is required';
+  end if;
+end;
+$$;
+
+revoke execute on function private.check_credit_change(integer, text) from public, anon, authenticated;
 
 -- ---------------------------------------------------------------------------------------------
 -- Changes: one transaction each, ledger (where credits move) and audit together.
@@ -90,12 +112,7 @@ declare
   v_user public.users;
   v_balance integer;
 begin
-  if p_amount is null or p_amount <= 0 or p_amount > 1000000 then
-    raise exception using errcode = 'P0422', message = 'the amount must be between 1 and 1000000 credits';
-  end if;
-  if coalesce(btrim(p_reason), '') = '' then
-    raise exception using errcode = 'P0422', message = 'a reason is required';
-  end if;
+  perform private.check_credit_change(p_amount, p_reason);
   v_user := private.find_user(p_user, true);
   v_balance := private.post_ledger(v_user.id, p_amount, 'adjustment', format('Granted by an admin: %s', btrim(p_reason)),
                                    'admin:' || coalesce(v_admin::text, 'service_role'));
@@ -106,6 +123,9 @@ begin
                             'balance_before', v_user.credits, 'balance', v_balance);
 end;
 $$;
+
+revoke execute on function public.admin_grant_credits(text, integer, text) from public, anon;
+grant execute on function public.admin_grant_credits(text, integer, text) to authenticated, service_role;
 
 create function public.admin_revoke_credits(p_user text, p_amount integer, p_reason text)
 returns jsonb
@@ -118,12 +138,7 @@ declare
   v_user public.users;
   v_balance integer;
 begin
-  if p_amount is null or p_amount <= 0 then
-    raise exception using errcode = 'P0422', message = 'the amount must be a positive number of credits';
-  end if;
-  if coalesce(btrim(p_reason), '') = '' then
-    raise exception using errcode = 'P0422', message = 'a reason is required';
-  end if;
+  perform private.check_credit_change(p_amount, p_reason);
   v_user := private.find_user(p_user, true);
   if p_amount > v_user.credits then
     raise exception using errcode = 'P0422',
@@ -138,6 +153,9 @@ begin
                             'balance_before', v_user.credits, 'balance', v_balance);
 end;
 $$;
+
+revoke execute on function public.admin_revoke_credits(text, integer, text) from public, anon;
+grant execute on function public.admin_revoke_credits(text, integer, text) to authenticated, service_role;
 
 create function public.admin_set_role(p_user text, p_role text)
 returns jsonb
@@ -159,6 +177,9 @@ begin
   return jsonb_build_object('user_id', v_user.id, 'email', v_user.email, 'old_role', v_user.role, 'role', p_role);
 end;
 $$;
+
+revoke execute on function public.admin_set_role(text, text) from public, anon;
+grant execute on function public.admin_set_role(text, text) to authenticated, service_role;
 
 create function public.admin_set_tier(p_user text, p_tier text)
 returns jsonb
@@ -182,6 +203,9 @@ begin
                             'old_tier', v_user.subscription_tier, 'subscription_tier', p_tier);
 end;
 $$;
+
+revoke execute on function public.admin_set_tier(text, text) from public, anon;
+grant execute on function public.admin_set_tier(text, text) to authenticated, service_role;
 
 -- ---------------------------------------------------------------------------------------------
 -- Reads. RLS already lets admins read every row; these functions make an agent's attempt a
@@ -216,6 +240,9 @@ begin
 end;
 $$;
 
+revoke execute on function public.admin_list_users(text, text, text, integer) from public, anon;
+grant execute on function public.admin_list_users(text, text, text, integer) to authenticated, service_role;
+
 create function public.admin_show_user(p_user text)
 returns jsonb
 language plpgsql
@@ -242,6 +269,9 @@ begin
                where user_id = v_user.id order by created_at desc limit 10) t), '[]'));
 end;
 $$;
+
+revoke execute on function public.admin_show_user(text) from public, anon;
+grant execute on function public.admin_show_user(text) to authenticated, service_role;
 
 create function public.admin_audit_entries(p_admin text default null, p_resource text default null,
                                            p_since timestamptz default null, p_limit integer default 30)
@@ -275,6 +305,9 @@ begin
 end;
 $$;
 
+revoke execute on function public.admin_audit_entries(text, text, timestamptz, integer) from public, anon;
+grant execute on function public.admin_audit_entries(text, text, timestamptz, integer) to authenticated, service_role;
+
 -- AI spend per provider and model: volume, failures, latency percentiles, provider cost, credits.
 create function public.admin_job_stats(p_service text default null, p_status text default null,
                                        p_since timestamptz default null)
@@ -304,6 +337,9 @@ begin
       ) s), '[]');
 end;
 $$;
+
+revoke execute on function public.admin_job_stats(text, text, timestamptz) from public, anon;
+grant execute on function public.admin_job_stats(text, text, timestamptz) to authenticated, service_role;
 
 create function public.admin_stats(p_since timestamptz default null)
 returns jsonb
@@ -340,6 +376,9 @@ begin
 end;
 $$;
 
+revoke execute on function public.admin_stats(timestamptz) from public, anon;
+grant execute on function public.admin_stats(timestamptz) to authenticated, service_role;
+
 -- The ledger invariant, checked for every user: users.credits = sum(credit_transactions.amount).
 create function public.admin_reconcile()
 returns jsonb
@@ -366,31 +405,88 @@ begin
 end;
 $$;
 
--- ---------------------------------------------------------------------------------------------
--- Privileges: the functions check the caller; authenticated may call them (to be refused).
--- ---------------------------------------------------------------------------------------------
-revoke execute on function private.require_admin() from public, anon, authenticated;
-revoke execute on function private.find_user(text, boolean) from public, anon, authenticated;
-revoke execute on function private.audit(uuid, text, text, uuid, jsonb, jsonb) from public, anon, authenticated;
-
-revoke execute on function public.admin_grant_credits(text, integer, text) from public, anon;
-revoke execute on function public.admin_revoke_credits(text, integer, text) from public, anon;
-revoke execute on function public.admin_set_role(text, text) from public, anon;
-revoke execute on function public.admin_set_tier(text, text) from public, anon;
-revoke execute on function public.admin_list_users(text, text, text, integer) from public, anon;
-revoke execute on function public.admin_show_user(text) from public, anon;
-revoke execute on function public.admin_audit_entries(text, text, timestamptz, integer) from public, anon;
-revoke execute on function public.admin_job_stats(text, text, timestamptz) from public, anon;
-revoke execute on function public.admin_stats(timestamptz) from public, anon;
 revoke execute on function public.admin_reconcile() from public, anon;
-
-grant execute on function public.admin_grant_credits(text, integer, text) to authenticated, service_role;
-grant execute on function public.admin_revoke_credits(text, integer, text) to authenticated, service_role;
-grant execute on function public.admin_set_role(text, text) to authenticated, service_role;
-grant execute on function public.admin_set_tier(text, text) to authenticated, service_role;
-grant execute on function public.admin_list_users(text, text, text, integer) to authenticated, service_role;
-grant execute on function public.admin_show_user(text) to authenticated, service_role;
-grant execute on function public.admin_audit_entries(text, text, timestamptz, integer) to authenticated, service_role;
-grant execute on function public.admin_job_stats(text, text, timestamptz) to authenticated, service_role;
-grant execute on function public.admin_stats(timestamptz) to authenticated, service_role;
 grant execute on function public.admin_reconcile() to authenticated, service_role;
+
+-- ---------------------------------------------------------------------------------------------
+-- The last admin cannot stop being one (nobody could then run the admin console)
+-- ---------------------------------------------------------------------------------------------
+create function private.keep_an_admin()
+returns trigger
+language plpgsql
+security definer
+set search_path = ''
+as $$
+begin
+  if old.role = 'admin' and new.role is distinct from 'admin' then
+    perform pg_advisory_xact_lock(hashtext('stagefy:admins'));  -- two admins demoting each other
+    if not exists (select 1 from public.users u where u.role = 'admin' and u.id <> old.id) then
+      raise exception using errcode = 'P0422',
+        message = format('%s is the last admin; make another user an admin first', old.email);
+    end if;
+  end if;
+  return new;
+end;
+$$;
+
+revoke execute on function private.keep_an_admin() from public, anon, authenticated;
+
+create trigger keep_an_admin before update of role on public.users
+  for each row execute function private.keep_an_admin();
+
+-- Per-day figures for `stagefy admin stats --chart`: AI jobs, credits sold and used, revenue, one row
+-- per UTC day from p_since (default: the last 30 days) to today, days without activity included.
+-- The same definitions as admin_stats, so a chart's days add up to the totals over the same period.
+
+create function public.admin_daily_stats(p_since timestamptz default null)
+returns jsonb
+language plpgsql
+stable
+security definer
+set search_path = ''
+as $$
+declare
+  v_today date := (now() at time zone 'UTC')::date;
+  v_first date := coalesce((p_since at time zone 'UTC')::date, (now() at time zone 'UTC')::date - 29);
+  v_from timestamptz := v_first::timestamp at time zone 'UTC';
+begin
+  perform private.require_admin();
+  if v_today - v_first >= 366 then
+    raise exception using errcode = 'P0422',
+      message = 'daily figures cover at most 366 days: give a later --since';
+  end if;
+  return coalesce((
+    with days as (
+      select generate_series(v_first, v_today, interval '1 day')::date as day
+    ), jobs as (
+      select (j.created_at at time zone 'UTC')::date as day, count(*) as jobs,
+             count(*) filter (where j.status = 'failed') as jobs_failed
+        from public.ai_jobs j where j.created_at >= v_from group by 1
+    ), ledger as (
+      select (t.created_at at time zone 'UTC')::date as day,
+             coalesce(sum(t.amount) filter (where t.type = 'purchase'), 0) as credits_purchased,
+             coalesce(sum(t.amount) filter (where t.type = 'subscription' and t.subscription_id is not null), 0)
+               as credits_subscription,
+             coalesce(-sum(t.amount) filter (where t.type in ('usage', 'refund')), 0) as credits_used
+        from public.credit_transactions t where t.created_at >= v_from group by 1
+    ), revenue as (
+      select (p.created_at at time zone 'UTC')::date as day, sum(p.amount) as revenue_zar
+        from public.payments p where p.credits > 0 and p.created_at >= v_from group by 1
+    )
+    select jsonb_agg(jsonb_build_object(
+             'day', d.day,
+             'jobs', coalesce(j.jobs, 0),
+             'jobs_failed', coalesce(j.jobs_failed, 0),
+             'credits_purchased', coalesce(l.credits_purchased, 0),
+             'credits_subscription', coalesce(l.credits_subscription, 0),
+             'credits_used', coalesce(l.credits_used, 0),
+             'revenue_zar', coalesce(r.revenue_zar, 0)) order by d.day)
+      from days d
+      left join jobs j on j.day = d.day
+      left join ledger l on l.day = d.day
+      left join revenue r on r.day = d.day), '[]'::jsonb);
+end;
+$$;
+
+revoke execute on function public.admin_daily_stats(timestamptz) from public, anon;
+grant execute on function public.admin_daily_stats(timestamptz) to authenticated, service_role;

@@ -1,5 +1,6 @@
--- Listing videos and marketing templates on the queue of 20261125001000_jobs_and_edits.sql:
--- the same debit (private.post_ledger), ai_jobs rows, worker protocol and refunds once per job.
+-- Chapter 8, listing videos and marketing templates on the queue of chapter 4 (*_jobs.sql): the
+-- same create-and-charge path (private.create_job_project), ai_jobs rows, worker protocol and
+-- refunds once per job.
 --
 -- Job kinds (ai_jobs.input.kind) and who runs them:
 --   video       one slideshow render on the worker (local, no provider)
@@ -20,6 +21,91 @@ insert into public.prices (code, credits, description, default_service, default_
   ('template:open_house', 2, 'Open house flyer: a printable PDF and a PNG preview, per use', 'local', 'stagefy-templates'),
   ('template:instagram_reel', 4, 'Instagram reel: a 9:16 video of the listing, per use', 'local', 'stagefy-templates'),
   ('template:custom', 2, 'Custom template: an AI edit from the template''s prompt, per photo', 'nano_banana', 'gemini-2.5-flash-image');
+
+-- ---------------------------------------------------------------------------------------------
+-- Template settings: known keys, colours, an ISO 4217 currency, numbers in range
+-- ---------------------------------------------------------------------------------------------
+create function private.template_settings_problem(p_type public.template_type, p_settings jsonb)
+returns text
+language plpgsql
+stable
+set search_path = ''
+as $$
+declare
+  v_known constant text[] := array['accent', 'background', 'currency', 'edit_type', 'font', 'headline',
+                                   'layout', 'logo_media_id', 'paper', 'primary', 'seconds_per_photo', 'text'];
+  v_unknown text;
+  v_key text;
+  v_seconds numeric;
+begin
+  if p_settings is null then
+    return null;
+  end if;
+  if jsonb_typeof(p_settings) <> 'object' then
+    return 'settings must be a JSON object';
+  end if;
+  select string_agg(k, ', ' order by k) into v_unknown
+    from jsonb_object_keys(p_settings) as k where not (k = any (v_known));
+  if v_unknown is not null then
+    return format('unknown setting(s) %s; known settings: %s', v_unknown, array_to_string(v_known, ', '));
+  end if;
+  foreach v_key in array array['primary', 'accent', 'background', 'text'] loop
+    if p_settings ? v_key and coalesce(p_settings ->> v_key, '') !~ '^#?([0-9A-Fa-f]{3}|[0-9A-Fa-f]{6})$' then
+      return format('setting %s must be a hex colour like #1F2A44, not %s', v_key, p_settings -> v_key);
+    end if;
+  end loop;
+  if p_settings ? 'currency' and not exists (
+    select 1 from public.currencies c where c.code = p_settings ->> 'currency'
+  ) then
+    return format('setting currency must be an ISO 4217 code such as ZAR, USD, EUR or GBP, not %s', p_settings -> 'currency');
+  end if;
+  if p_settings ? 'paper' and coalesce(lower(p_settings ->> 'paper'), '') not in ('a4', 'letter') then
+    return format('setting paper must be a4 or letter, not %s', p_settings -> 'paper');
+  end if;
+  if p_settings ? 'seconds_per_photo' then
+    begin
+      v_seconds := (p_settings ->> 'seconds_per_photo')::numeric;
+    exception when others then
+      v_seconds := null;
+    end;
+    if v_seconds is null or v_seconds not between 1 and 10 then
+      return format('setting seconds_per_photo must be a number from 1 to 10, not %s', p_settings -> 'seconds_per_photo');
+    end if;
+  end if;
+  if p_settings ? 'edit_type' and (p_type <> 'custom' or not exists (
+    select 1 from public.prices p where p.code = 'edit:' || (p_settings ->> 'edit_type'))) then
+    return 'setting edit_type is for custom templates and must be a kind of edit (e.g. enhance, declutter)';
+  end if;
+  if p_settings ? 'headline' and length(coalesce(p_settings ->> 'headline', '')) > 80 then
+    return 'setting headline must be at most 80 characters';
+  end if;
+  return null;
+end;
+$$;
+
+revoke execute on function private.template_settings_problem(public.template_type, jsonb) from public, anon, authenticated;
+
+-- security definer: agents write their templates directly (RLS), and have no access to `private`.
+create function private.check_template_settings()
+returns trigger
+language plpgsql
+security definer
+set search_path = ''
+as $$
+declare
+  v_problem text := private.template_settings_problem(new.type, new.settings);
+begin
+  if v_problem is not null then
+    raise exception using errcode = 'P0422', message = v_problem;
+  end if;
+  return new;
+end;
+$$;
+
+revoke execute on function private.check_template_settings() from public, anon, authenticated;
+
+create trigger check_template_settings before insert or update of settings, type on public.templates
+  for each row execute function private.check_template_settings();
 
 -- ---------------------------------------------------------------------------------------------
 -- Built-in public templates: no owner, so nobody can edit them ("update own" needs user_id = uid).
@@ -53,25 +139,8 @@ insert into public.templates (user_id, name, type, description, prompt_template,
 -- Internal helpers
 -- ---------------------------------------------------------------------------------------------
 
--- Uploaded inputs must be objects in the user's own folder of the media bucket.
-create function private.check_uploads(p_user_id uuid, p_files jsonb, p_noun text)
-returns void
-language plpgsql
-set search_path = ''
-as $$
-declare
-  v_file jsonb;
-begin
-  for v_file in select * from jsonb_array_elements(coalesce(p_files, '[]')) loop
-    if split_part(v_file ->> 'path', '/', 1) is distinct from p_user_id::text
-       or not exists (select 1 from storage.objects o where o.bucket_id = 'media' and o.name = v_file ->> 'path') then
-      raise exception using errcode = 'P0404', message = format('uploaded %s %s not found', p_noun, v_file ->> 'path');
-    end if;
-  end loop;
-end;
-$$;
-
--- The listing as the renderers read it, or null; P0404 when it is not the user's.
+-- The listing snapshot a template or video job carries includes the listing's currency, so the
+-- worker prints the price in it without reading the listing again.
 create function private.listing_snapshot(p_user_id uuid, p_listing_id uuid)
 returns jsonb
 language plpgsql
@@ -84,8 +153,9 @@ begin
     return null;
   end if;
   select jsonb_build_object('id', l.id, 'address', l.address, 'city', l.city, 'state', l.state,
-                            'zip_code', l.zip_code, 'price', l.price, 'bedrooms', l.bedrooms,
-                            'bathrooms', l.bathrooms, 'sqft', l.sqft, 'status', l.status)
+                            'zip_code', l.zip_code, 'price', l.price, 'currency', l.currency,
+                            'bedrooms', l.bedrooms, 'bathrooms', l.bathrooms, 'sqft', l.sqft,
+                            'status', l.status)
     into v_listing
     from public.crm_listings l where l.id = p_listing_id and l.user_id = p_user_id;
   if v_listing is null then
@@ -94,6 +164,8 @@ begin
   return v_listing;
 end;
 $$;
+
+revoke execute on function private.listing_snapshot(uuid, uuid) from public, anon, authenticated;
 
 -- The agent's profile as the closing card and templates show it.
 create function private.agent_snapshot(p_user_id uuid)
@@ -107,49 +179,7 @@ as $$
     from public.users u where u.id = p_user_id;
 $$;
 
--- Create a project and its jobs, debiting the sum of the jobs' credit_cost in the same transaction.
--- p_jobs: [{"service", "model", "input", "credit_cost", "status" ('queued' | 'pending')}]
-create function private.create_job_project(
-  p_user_id uuid, p_type public.project_type, p_name text, p_input_data jsonb, p_jobs jsonb
-)
-returns jsonb
-language plpgsql
-set search_path = ''
-as $$
-declare
-  v_total integer;
-  v_before integer;
-  v_balance integer;
-  v_project_id uuid;
-  v_job jsonb;
-  v_job_id uuid;
-  v_job_ids uuid[] := '{}';
-begin
-  select coalesce(sum((j ->> 'credit_cost')::integer), 0) into v_total from jsonb_array_elements(p_jobs) j;
-  -- Lock the user's row before anything references it (see private.create_edit_project).
-  select credits into v_before from public.users where id = p_user_id for update;
-
-  insert into public.projects (user_id, name, type, status, credit_cost, input_data)
-  values (p_user_id, p_name, p_type, 'queued', v_total, p_input_data)
-  returning id into v_project_id;
-
-  v_balance := private.post_ledger(p_user_id, -v_total, 'usage', p_name, null, null, v_project_id, null);
-  perform private.notify_if_credit_low(p_user_id, v_before, v_balance);
-
-  -- clock_timestamp(): jobs list (and are claimed) in the order given, not in a tie at now().
-  for v_job in select * from jsonb_array_elements(p_jobs) loop
-    insert into public.ai_jobs (user_id, project_id, service, model, input, status, credit_cost, created_at)
-    values (p_user_id, v_project_id, (v_job ->> 'service')::public.ai_service, v_job ->> 'model',
-            v_job -> 'input', coalesce(v_job ->> 'status', 'queued')::public.job_status,
-            (v_job ->> 'credit_cost')::integer, clock_timestamp())
-    returning id into v_job_id;
-    v_job_ids := v_job_ids || v_job_id;
-  end loop;
-
-  return jsonb_build_object('project_id', v_project_id, 'job_ids', to_jsonb(v_job_ids),
-                            'credits_charged', v_total, 'balance', v_balance, 'name', p_name);
-end;
-$$;
+revoke execute on function private.agent_snapshot(uuid) from public, anon, authenticated;
 
 -- `12 Oak Street, Sea Point` -> `12-oak-street-sea-point`: the stem of downloaded file names.
 create function private.slug(p_text text)
@@ -162,9 +192,29 @@ as $$
                   'listing');
 $$;
 
+revoke execute on function private.slug(text) from public, anon, authenticated;
+
 -- ---------------------------------------------------------------------------------------------
 -- Videos
 -- ---------------------------------------------------------------------------------------------
+-- What a video costs: the slideshow, plus one clip per photo with AI motion. quote_video shows it and
+-- create_video_project charges it, so a quote never differs from its charge.
+create function private.price_video(p_photos integer, p_motion text)
+returns jsonb
+language sql
+stable
+set search_path = ''
+as $$
+  select jsonb_build_object(
+    'price_video', v.credits,
+    'price_clip', case when p_motion = 'ai' then c.credits else 0 end,
+    'total', v.credits + case when p_motion = 'ai' then c.credits * p_photos else 0 end)
+    from public.prices v, public.prices c
+   where v.code = 'video:slideshow' and c.code = 'video:ai_clip';
+$$;
+
+revoke execute on function private.price_video(integer, text) from public, anon, authenticated;
+
 -- p_photos: [{"path", "filename", "mime_type"}] in video order (uploads or library items)
 -- p_options: {"format", "seconds_per_photo", "title", "music": {"path", "filename"}, "motion" ('ai'),
 --             "listing_id", "name", "model"}
@@ -181,6 +231,7 @@ declare
   v_listing jsonb := private.listing_snapshot(p_user_id, nullif(p_options ->> 'listing_id', '')::uuid);
   v_video public.prices;
   v_clip public.prices;
+  v_cost jsonb;
   v_name text;
   v_render jsonb;
   v_jobs jsonb := '[]';
@@ -210,6 +261,7 @@ begin
 
   select * into v_video from public.prices where code = 'video:slideshow';
   select * into v_clip from public.prices where code = 'video:ai_clip';
+  v_cost := private.price_video(v_count, v_motion);
   v_name := coalesce(nullif(btrim(p_options ->> 'name'), ''),
                      format('Video: %s', coalesce(nullif(btrim(p_options ->> 'title'), ''), v_listing ->> 'address',
                                                   format('%s photo%s', v_count, case when v_count > 1 then 's' else '' end))));
@@ -224,14 +276,14 @@ begin
 
   if v_motion is null then
     v_jobs := jsonb_build_array(jsonb_build_object(
-      'service', v_video.default_service, 'model', v_video.default_model, 'credit_cost', v_video.credits,
+      'service', v_video.default_service, 'model', v_video.default_model, 'credit_cost', (v_cost ->> 'price_video')::integer,
       'input', v_render || jsonb_build_object('kind', 'video', 'photos', p_photos)));
   else
     for v_photo in select * from jsonb_array_elements(p_photos) loop
       v_jobs := v_jobs || jsonb_build_object(
         'service', v_clip.default_service,
         'model', v_clip.default_model,  -- the server's choice: a client never picks what the platform pays for
-        'credit_cost', v_clip.credits,
+        'credit_cost', (v_cost ->> 'price_clip')::integer,
         'input', jsonb_build_object(
           'kind', 'video_clip', 'index', v_index, 'source_path', v_photo ->> 'path',
           'filename', v_photo ->> 'filename', 'mime_type', v_photo ->> 'mime_type',
@@ -239,17 +291,20 @@ begin
       v_index := v_index + 1;
     end loop;
     v_jobs := v_jobs || jsonb_build_object(
-      'service', v_video.default_service, 'model', v_video.default_model, 'credit_cost', v_video.credits,
+      'service', v_video.default_service, 'model', v_video.default_model, 'credit_cost', (v_cost ->> 'price_video')::integer,
       'status', 'pending', 'input', v_render || jsonb_build_object('kind', 'video_join', 'clips', '[]'::jsonb));
   end if;
 
   return private.create_job_project(
     p_user_id, 'video', v_name,
     jsonb_build_object('kind', 'video', 'edit_type', 'video', 'photos', p_photos, 'options', p_options),
-    v_jobs);
+    v_jobs, v_cost);
 end;
 $$;
 
+revoke execute on function private.create_video_project(uuid, jsonb, jsonb) from public, anon, authenticated;
+
+-- What a video would cost, and the balance (private.price_video, what submit_video charges).
 create function public.quote_video(p_photos integer, p_motion text default null)
 returns jsonb
 language plpgsql
@@ -257,40 +312,94 @@ stable
 security definer
 set search_path = ''
 as $$
-declare
-  v_video integer;
-  v_clip integer;
-  v_total integer;
 begin
   if (select auth.uid()) is null then
     raise exception using errcode = '42501', message = 'sign in first';
   end if;
-  select credits into v_video from public.prices where code = 'video:slideshow';
-  select credits into v_clip from public.prices where code = 'video:ai_clip';
-  v_total := v_video + case when p_motion = 'ai' then v_clip * p_photos else 0 end;
-  return jsonb_build_object('price_video', v_video, 'price_clip', case when p_motion = 'ai' then v_clip else 0 end,
-                            'photos', p_photos, 'total', v_total,
-                            'balance', (select credits from public.users where id = (select auth.uid())));
+  return private.price_video(p_photos, p_motion)
+         || jsonb_build_object('photos', p_photos,
+                               'balance', (select credits from public.users where id = (select auth.uid())));
 end;
 $$;
 
-create function public.submit_video(p_photos jsonb, p_options jsonb default '{}')
+revoke execute on function public.quote_video(integer, text) from public, anon;
+grant execute on function public.quote_video(integer, text) to authenticated, service_role;
+
+-- Submit a video: create the project and charge it, once per idempotency key.
+create function public.submit_video(p_photos jsonb, p_options jsonb default '{}', p_idempotency_key text default null)
 returns jsonb
 language plpgsql
 security definer
 set search_path = ''
 as $$
+declare
+  v_user uuid := (select auth.uid());
+  v_prior jsonb;
 begin
-  if (select auth.uid()) is null then
+  if v_user is null then
     raise exception using errcode = '42501', message = 'sign in first';
   end if;
-  return private.create_video_project((select auth.uid()), p_photos, coalesce(p_options, '{}'));
+  v_prior := private.idempotent_begin(v_user, p_idempotency_key, 'submit_video');
+  if v_prior is not null then
+    return v_prior;
+  end if;
+  return private.idempotent_finish(v_user, p_idempotency_key,
+    private.create_video_project(v_user, p_photos, coalesce(p_options, '{}')));
 end;
 $$;
 
+revoke execute on function public.submit_video(jsonb, jsonb, text) from public, anon;
+grant execute on function public.submit_video(jsonb, jsonb, text) to authenticated, service_role;
+
 -- ---------------------------------------------------------------------------------------------
--- Templates
+-- Template uses
 -- ---------------------------------------------------------------------------------------------
+
+-- The template can render and has the photos it needs: quote_template and submit_template refuse
+-- the same way, before anything is charged.
+create function private.check_template_use(p_template public.templates, p_photos integer)
+returns void
+language plpgsql
+stable
+set search_path = ''
+as $$
+declare
+  v_problem text := private.template_settings_problem(p_template.type, p_template.settings);
+begin
+  if v_problem is not null then
+    raise exception using errcode = 'P0422',
+      message = format('template %s cannot render (%s); fix it with: stagefy templates update', p_template.name, v_problem);
+  end if;
+  if coalesce(p_photos, 0) = 0 and p_template.type in ('listing_promo', 'instagram_reel', 'custom') then
+    raise exception using errcode = 'P0422',
+      message = format('a %s template needs at least one photo (--photo)', replace(p_template.type::text, '_', ' '));
+  end if;
+  if coalesce(p_photos, 0) > 30 then
+    raise exception using errcode = 'P0422', message = 'at most 30 photos per template use';
+  end if;
+end;
+$$;
+
+revoke execute on function private.check_template_use(public.templates, integer) from public, anon, authenticated;
+
+-- What a template use costs: per use, or for a custom template per photo. quote_template shows it
+-- and create_template_project charges it, so a quote never differs from its charge.
+create function private.price_template(p_template public.templates, p_photos integer)
+returns jsonb
+language sql
+stable
+set search_path = ''
+as $$
+  select jsonb_build_object(
+    'price_each', p.credits,
+    'per', case when p_template.type = 'custom' then 'photo' else 'use' end,
+    'total', case when p_template.type = 'custom' then p.credits * p_photos else p.credits end)
+    from public.prices p
+   where p.code = 'template:' || p_template.type;
+$$;
+
+revoke execute on function private.price_template(public.templates, integer) from public, anon, authenticated;
+
 -- One job per output file, the use's price spread over them (a failed file refunds its share).
 -- p_photos: [{"path", "filename", "mime_type"}]; p_values: the `--set` values (date, time, ...);
 -- p_options: {"prompt" (custom: the filled prompt), "provider", "name"}
@@ -304,6 +413,8 @@ as $$
 declare
   v_template public.templates;
   v_price public.prices;
+  v_cost jsonb;
+  v_each integer;
   v_listing jsonb := private.listing_snapshot(p_user_id, p_listing_id);
   v_photos jsonb := coalesce(p_photos, '[]');
   v_values jsonb := coalesce(p_values, '{}');
@@ -332,6 +443,8 @@ begin
   perform private.check_uploads(p_user_id, v_photos, 'photo');
   v_count := jsonb_array_length(v_photos);
   select * into v_price from public.prices where code = 'template:' || v_template.type;
+  v_cost := private.price_template(v_template, v_count);
+  v_each := (v_cost ->> 'price_each')::integer;
 
   v_parts := case v_template.type
     when 'listing_promo' then array['1080x1080', '1080x1350']
@@ -376,7 +489,7 @@ begin
       v_jobs := v_jobs || jsonb_build_object(
         'service', v_service,
         'model', case when v_service = v_price.default_service then v_price.default_model else 'auto' end,
-        'credit_cost', v_price.credits,
+        'credit_cost', v_each,
         'input', jsonb_build_object(
           'kind', 'edit', 'edit_type', v_edit_type, 'source_path', v_photo ->> 'path',
           'filename', v_photo ->> 'filename', 'mime_type', v_photo ->> 'mime_type',
@@ -394,8 +507,8 @@ begin
       v_jobs := v_jobs || jsonb_build_object(
         'service', v_price.default_service, 'model', v_price.default_model,
         -- the price spread over the files: the first ones take the remainder
-        'credit_cost', v_price.credits / array_length(v_parts, 1)
-                       + case when i <= v_price.credits % array_length(v_parts, 1) then 1 else 0 end,
+        'credit_cost', v_each / array_length(v_parts, 1)
+                       + case when i <= v_each % array_length(v_parts, 1) then 1 else 0 end,
         'input', v_base || jsonb_build_object(
           'part', v_parts[i], 'output_index', i - 1, 'primary', i = 1,
           'filename', case when array_length(v_parts, 1) > 1 then v_slug || '-' || v_parts[i] else v_slug end));
@@ -407,10 +520,15 @@ begin
     jsonb_build_object('kind', 'template', 'edit_type', v_template.type, 'template_id', v_template.id,
                        'listing_id', v_listing ->> 'id', 'photos', v_photos, 'values', v_values,
                        'options', coalesce(p_options, '{}')),
-    v_jobs);
+    v_jobs, v_cost);
 end;
 $$;
 
+revoke execute on function private.create_template_project(uuid, uuid, uuid, jsonb, jsonb, jsonb)
+  from public, anon, authenticated;
+
+-- What a template use would cost, and the balance (private.price_template, what submit_template
+-- charges).
 create function public.quote_template(p_template_id uuid, p_photos integer default 0)
 returns jsonb
 language plpgsql
@@ -420,7 +538,6 @@ set search_path = ''
 as $$
 declare
   v_template public.templates;
-  v_price integer;
 begin
   if (select auth.uid()) is null then
     raise exception using errcode = '42501', message = 'sign in first';
@@ -430,70 +547,54 @@ begin
   if not found then
     raise exception using errcode = 'P0404', message = format('template %s not found', p_template_id);
   end if;
-  select credits into v_price from public.prices where code = 'template:' || v_template.type;
-  return jsonb_build_object(
-    'template_type', v_template.type, 'price_each', v_price,
-    'per', case when v_template.type = 'custom' then 'photo' else 'use' end,
-    'total', case when v_template.type = 'custom' then v_price * p_photos else v_price end,
-    'balance', (select credits from public.users where id = (select auth.uid())));
+  perform private.check_template_use(v_template, p_photos);
+  return private.price_template(v_template, p_photos)
+         || jsonb_build_object('template_type', v_template.type,
+                               'balance', (select credits from public.users where id = (select auth.uid())));
 end;
 $$;
 
+revoke execute on function public.quote_template(uuid, integer) from public, anon;
+grant execute on function public.quote_template(uuid, integer) to authenticated, service_role;
+
+-- Use a template: refuse what the quote refuses, then create the project and charge it, once per
+-- idempotency key.
 create function public.submit_template(
   p_template_id uuid, p_listing_id uuid, p_photos jsonb default '[]', p_values jsonb default '{}',
-  p_options jsonb default '{}'
+  p_options jsonb default '{}', p_idempotency_key text default null
 )
 returns jsonb
 language plpgsql
 security definer
 set search_path = ''
 as $$
+declare
+  v_user uuid := (select auth.uid());
+  v_prior jsonb;
+  v_template public.templates;
 begin
-  if (select auth.uid()) is null then
+  if v_user is null then
     raise exception using errcode = '42501', message = 'sign in first';
   end if;
-  return private.create_template_project((select auth.uid()), p_template_id, p_listing_id, p_photos, p_values,
-                                         coalesce(p_options, '{}'));
+  -- What the quote refuses, the submission refuses too (private.check_template_use).
+  select * into v_template from public.templates t
+   where t.id = p_template_id and (t.user_id = v_user or t.is_public);
+  if found then
+    perform private.check_template_use(
+      v_template, case when jsonb_typeof(p_photos) = 'array' then jsonb_array_length(p_photos) end);
+  end if;
+  v_prior := private.idempotent_begin(v_user, p_idempotency_key, 'submit_template');
+  if v_prior is not null then
+    return v_prior;
+  end if;
+  return private.idempotent_finish(v_user, p_idempotency_key,
+    private.create_template_project(v_user, p_template_id, p_listing_id, p_photos, p_values,
+                                    coalesce(p_options, '{}')));
 end;
 $$;
 
--- ---------------------------------------------------------------------------------------------
--- Retry: videos and templates run again from their stored inputs (replaces the edits-only version).
--- ---------------------------------------------------------------------------------------------
-create or replace function public.retry_project(p_project_id uuid)
-returns jsonb
-language plpgsql
-security definer
-set search_path = ''
-as $$
-declare
-  v_project public.projects;
-  v_name jsonb;
-begin
-  select * into v_project from public.projects where id = p_project_id;
-  if not found or v_project.user_id is distinct from (select auth.uid()) then
-    raise exception using errcode = 'P0404', message = format('project %s not found', p_project_id);
-  end if;
-  if v_project.status not in ('failed', 'cancelled') then
-    raise exception using errcode = 'P0422',
-      message = format('project %s is %s; only failed or cancelled projects can be retried', p_project_id, v_project.status);
-  end if;
-  v_name := jsonb_build_object('name', v_project.name || ' (retry)');
-  if v_project.type = 'video' then
-    return private.create_video_project(
-      v_project.user_id, v_project.input_data -> 'photos', (v_project.input_data -> 'options') || v_name);
-  end if;
-  if v_project.type = 'template' then
-    return private.create_template_project(
-      v_project.user_id, (v_project.input_data ->> 'template_id')::uuid,
-      (v_project.input_data ->> 'listing_id')::uuid, v_project.input_data -> 'photos',
-      v_project.input_data -> 'values', (v_project.input_data -> 'options') || v_name);
-  end if;
-  return private.create_edit_project(
-    v_project.user_id, v_project.input_data ->> 'edit_type', v_project.input_data -> 'photos',
-    (v_project.input_data -> 'options') || v_name);
-end;
-$$;
+revoke execute on function public.submit_template(uuid, uuid, jsonb, jsonb, jsonb, text) from public, anon;
+grant execute on function public.submit_template(uuid, uuid, jsonb, jsonb, jsonb, text) to authenticated, service_role;
 
 -- ---------------------------------------------------------------------------------------------
 -- What happens when a job finishes: the last clip releases the join, whose video then replaces the
@@ -566,6 +667,8 @@ begin
 end;
 $$;
 
+revoke execute on function private.on_job_finished() from public, anon, authenticated;
+
 create trigger on_job_finished
   after update of status on public.ai_jobs
   for each row
@@ -592,34 +695,10 @@ begin
 end;
 $$;
 
+revoke execute on function private.skip_intermediate_media() from public, anon, authenticated;
+
 create trigger skip_intermediate_media
   before insert on public.media_items
   for each row
   when (new.project_id is not null and new.type = 'video')
   execute function private.skip_intermediate_media();
-
--- ---------------------------------------------------------------------------------------------
--- Privileges
--- ---------------------------------------------------------------------------------------------
-revoke execute on function private.check_uploads(uuid, jsonb, text) from public, anon, authenticated;
-revoke execute on function private.listing_snapshot(uuid, uuid) from public, anon, authenticated;
-revoke execute on function private.agent_snapshot(uuid) from public, anon, authenticated;
-revoke execute on function private.create_job_project(uuid, public.project_type, text, jsonb, jsonb)
-  from public, anon, authenticated;
-revoke execute on function private.slug(text) from public, anon, authenticated;
-revoke execute on function private.create_video_project(uuid, jsonb, jsonb) from public, anon, authenticated;
-revoke execute on function private.create_template_project(uuid, uuid, uuid, jsonb, jsonb, jsonb)
-  from public, anon, authenticated;
-revoke execute on function private.on_job_finished() from public, anon, authenticated;
-revoke execute on function private.skip_intermediate_media() from public, anon, authenticated;
-
-revoke execute on function public.quote_video(integer, text) from public, anon;
-revoke execute on function public.submit_video(jsonb, jsonb) from public, anon;
-revoke execute on function public.quote_template(uuid, integer) from public, anon;
-revoke execute on function public.submit_template(uuid, uuid, jsonb, jsonb, jsonb) from public, anon;
-revoke execute on function public.retry_project(uuid) from public, anon;
-grant execute on function public.quote_video(integer, text) to authenticated, service_role;
-grant execute on function public.submit_video(jsonb, jsonb) to authenticated, service_role;
-grant execute on function public.quote_template(uuid, integer) to authenticated, service_role;
-grant execute on function public.submit_template(uuid, uuid, jsonb, jsonb, jsonb) to authenticated, service_role;
-grant execute on function public.retry_project(uuid) to authenticated, service_role;
