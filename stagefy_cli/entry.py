@@ -13,9 +13,8 @@ from __future__ import annotations
 
 import os
 import sys
-from pathlib import Path
 
-HELP_FILE = Path(__file__).with_name("root_help.txt")
+HELP_FILE = os.path.join(os.path.dirname(__file__), "root_help.txt")  # os.path: pathlib costs ~20 ms
 
 
 def render_root_help() -> str:
@@ -47,10 +46,12 @@ def _main(args: list[str]) -> None:
         sys.stdout.write(f"stagefy {__version__}\n")
         return
     if args in ([], ["--help"], ["-h"]) and not os.environ.get("_STAGEFY_COMPLETE"):
-        sys.stdout.write(HELP_FILE.read_text(encoding="utf-8"))
+        with open(HELP_FILE, encoding="utf-8") as help_text:
+            sys.stdout.write(help_text.read())
         return
     if args == ["--write-help"]:
-        HELP_FILE.write_text(render_root_help(), encoding="utf-8")
+        with open(HELP_FILE, "w", encoding="utf-8") as help_text:
+            help_text.write(render_root_help())
         return
     if os.environ.get("_STAGEFY_COMPLETE", "").startswith("complete_"):
         from stagefy_cli.completions import answer

@@ -1,4 +1,4 @@
-"""The everyday read commands, run without building the Typer app.
+"""The everyday read commands, and `edit`, run without building the Typer app.
 
 Building a Typer command imports pydantic (Typer coerces every parameter through a pydantic
 TypeAdapter), about 10x a bare Python start on these machines: more than the whole budget of a
@@ -7,7 +7,8 @@ options straight from the command function's own `typer.Option`/`typer.Argument`
 calls it, through the same error funnel as `cli.py`, after the options' validation callbacks.
 Anything it does not fully understand (help, an unknown or malformed option, a value out of range,
 a missing argument, a value a callback refuses) is left to Typer, so every message and exit code
-stays Typer's own.
+stays Typer's own. `edit` is here too: its start-up is part of the overhead of every photo edit,
+which should cost little beyond the edit itself.
 """
 
 from __future__ import annotations
@@ -31,7 +32,10 @@ EVERYDAY = frozenset(
         ("projects", "show"),
     }
 )
-_CONVERTERS = {"str": str, "int": int, "float": float}
+SUBMISSIONS = frozenset({("edit",)})
+FAST = EVERYDAY | SUBMISSIONS
+_CONVERTERS = {"str": str, "int": int, "float": float, "Path": None}  # Path: imported when used
+_LISTS = {f"list[{kind}]": kind for kind in _CONVERTERS}
 
 
 class _NotMine(Exception):
@@ -60,7 +64,8 @@ def _command(path: tuple[str, ...]):
 
 
 def _options(function) -> tuple[dict, list, dict]:
-    """{flag: parameter}, [positional parameters], {name: default} from the declarations."""
+    """{flag: parameter}, [positional parameters], {name: default} from the declarations. Of the
+    list types only a positional `list[...]`, the last one, is understood (`edit PHOTO...`)."""
     from typer.models import ArgumentInfo, OptionInfo
 
     flags, positional, values = {}, [], {}
@@ -68,7 +73,7 @@ def _options(function) -> tuple[dict, list, dict]:
         info = parameter.default
         annotation = parameter.annotation  # a string under `from __future__ import annotations`
         kind = annotation if isinstance(annotation, str) else getattr(annotation, "__name__", None)
-        if kind not in (*_CONVERTERS, "bool"):
+        if kind not in (*_CONVERTERS, "bool") and not (kind in _LISTS and isinstance(info, ArgumentInfo)):
             raise _NotMine
         if isinstance(info, OptionInfo):
             for decl in info.param_decls:
@@ -76,6 +81,8 @@ def _options(function) -> tuple[dict, list, dict]:
                     raise _NotMine
                 flags[decl] = (parameter.name, kind, info)
         elif isinstance(info, ArgumentInfo):
+            if positional and positional[-1][1] in _LISTS:
+                raise _NotMine  # an argument after a list of them
             positional.append((parameter.name, kind, info))
         else:
             raise _NotMine
@@ -84,6 +91,10 @@ def _options(function) -> tuple[dict, list, dict]:
 
 
 def _convert(kind: str, text: str, info):
+    if kind == "Path":
+        from pathlib import Path
+
+        return Path(text)
     try:
         value = _CONVERTERS[kind](text)
     except ValueError:
@@ -115,10 +126,16 @@ def _parse(function, args: list[str]) -> dict:
             values[key] = _convert(kind, inline or tokens.pop(0), info)
         else:
             given.append(token)
-    if len(given) > len(positional):
+    variadic = positional and positional[-1][1] in _LISTS
+    if len(given) > len(positional) and not variadic:
         raise _NotMine
-    for (key, kind, info), text in zip(positional, given, strict=False):
-        values[key] = _convert(kind, text, info)
+    for index, (key, kind, info) in enumerate(positional):
+        if kind in _LISTS:
+            texts = given[index:]
+            if texts:
+                values[key] = [_convert(_LISTS[kind], text, info) for text in texts]
+        elif index < len(given):
+            values[key] = _convert(kind, given[index], info)
     if any(value is ... for value in values.values()):
         raise _NotMine  # a required argument is missing: Typer says which
     _run_callbacks(function, values)
@@ -147,10 +164,10 @@ def _run_callbacks(function, values: dict) -> None:
 
 
 def run(argv: list[str]) -> int | None:
-    """Run `argv` when it is an everyday command this module can parse; its exit code, or None
+    """Run `argv` when it is a command of FAST this module can parse; its exit code, or None
     when Typer must handle it."""
     profile, rest = _split_profile(argv)
-    path = next((tuple(rest[:n]) for n in (3, 2) if tuple(rest[:n]) in EVERYDAY), None)
+    path = next((tuple(rest[:n]) for n in (3, 2, 1) if tuple(rest[:n]) in FAST), None)
     if path is None:
         return None
     try:

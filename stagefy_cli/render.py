@@ -315,8 +315,31 @@ def local_time(value: Any) -> str:
     return moment.astimezone().strftime("%Y-%m-%d %H:%M")
 
 
+class _Unseen:
+    """What `progress()` and `spinner()` give when stderr is not a terminal, where Rich would draw
+    nothing: the same calls, without importing Rich (its progress module costs ~3x a bare Python
+    start, paid on every `edit` in a script)."""
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc) -> None:
+        return None
+
+    def add_task(self, *args, **kwargs) -> int:
+        return 0
+
+    def advance(self, *args, **kwargs) -> None:
+        return None
+
+    def update(self, *args, **kwargs) -> None:
+        return None
+
+
 def progress(transient: bool = True):
     """A progress bar on stderr (invisible when stderr is not a terminal)."""
+    if not sys.stderr.isatty():
+        return _Unseen()
     from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TimeRemainingColumn
 
     console = err_console()
@@ -333,4 +356,6 @@ def progress(transient: bool = True):
 
 def spinner(text: str):
     """A spinner with a changing status line on stderr; use `.update(text)` on the result."""
+    if not sys.stderr.isatty():
+        return _Unseen()
     return err_console().status(text, spinner="dots")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 from stagefy_testing import run_cli
@@ -13,7 +14,7 @@ from stagefy_cli.entry import HELP_FILE, render_root_help
 
 
 def test_root_help_file_is_current():
-    assert HELP_FILE.read_text(encoding="utf-8") == render_root_help(), (
+    assert Path(HELP_FILE).read_text(encoding="utf-8") == render_root_help(), (
         "stagefy_cli/root_help.txt is stale: run python -m stagefy_cli.entry --write-help"
     )
 

@@ -143,6 +143,26 @@ def test_no_wait_then_watch(signed_in_agent, cli_stack, stack, tmp_path):
     assert Path(watched.json()["files"][0]).exists()
 
 
+def test_projects_download_never_overwrites_unless_forced(signed_in_agent, cli_stack, stack, tmp_path):
+    photo = make_photo(tmp_path / "hall.jpg")
+    project_id = run_cli(["edit", str(photo), "--type", "enhance", "--no-wait", "--yes"]).stdout.strip()
+    assert local_worker(stack).run(once=True) == 1
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / "hall.enhance.jpg").write_bytes(b"mine")
+
+    kept = run_cli(["projects", "download", project_id[:8], "--out", str(out), "--json"])
+    assert kept.exit_code == 0, kept.stderr
+    assert kept.json() == [str(out / "hall.enhance-2.jpg")]
+    assert (out / "hall.enhance.jpg").read_bytes() == b"mine"
+
+    forced = run_cli(["projects", "download", project_id[:8], "--out", str(out), "--force", "--json"])
+    assert forced.json() == [str(out / "hall.enhance.jpg")]
+    result = (out / "hall.enhance-2.jpg").read_bytes()
+    assert result[:3] == b"\xff\xd8\xff" and (out / "hall.enhance.jpg").read_bytes() == result
+    assert sorted(p.name for p in out.iterdir()) == ["hall.enhance-2.jpg", "hall.enhance.jpg"]  # no .part
+
+
 def test_failure_refunds_exactly_once(signed_in_agent, cli_stack, running_worker, tmp_path):
     photo = make_photo(tmp_path / "bedroom.jpg")
     result = run_cli(

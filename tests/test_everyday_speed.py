@@ -194,22 +194,43 @@ def test_parallel_downloads_never_share_a_name_nor_overwrite(signed_in_agent, tm
         assert (out / name).read_bytes()[:3] == b"\xff\xd8\xff"  # whole JPEGs, no .part left behind
 
 
+@pytest.mark.usefixtures("running_worker")
+def test_edit_runs_without_typer_commands_or_supabase_py(signed_in_agent, cli_stack, tmp_path):
+    """`edit` through the console entry point: fast path, thin client (quote, upload, submit, wait,
+    download); Pillow checks the photo, and nothing else heavy is imported."""
+    photo = make_photo(tmp_path / "porch.jpg")
+    out = tmp_path / "edited"
+    args = ["edit", str(photo), "--type", "enhance", "--yes", "--out", str(out), "--json", "--timeout", "90"]
+    [(_, code, text, heavy)] = run_in_fresh_python([args])["results"]
+    assert code == 0
+    project = json.loads(text)
+    assert (project["status"], project["files"]) == ("completed", [str(out / "porch.enhance.jpg")])
+    assert (out / "porch.enhance.jpg").read_bytes()[:3] == b"\xff\xd8\xff"
+    assert heavy == ["PIL"]
+    charged = sql(
+        cli_stack,
+        "select sum(amount) from public.credit_transactions where user_id = %s and type = 'usage'",
+        signed_in_agent.id,
+    )
+    assert charged == [(-project["credit_cost"],)]
+
+
 # -- completion -------------------------------------------------------------------------------
 
 
 def test_completion_index_is_current():
-    from stagefy_cli.completions import INDEX, build_index
+    from stagefy_cli.completions import build_index, load_index
 
-    assert json.loads(INDEX.read_text(encoding="utf-8")) == build_index(), (
-        "stagefy_cli/completion_index.json is stale: run python -m stagefy_cli.completions"
+    assert load_index() == build_index(), (
+        "stagefy_cli/completion_index.py is stale: run python -m stagefy_cli.completions"
     )
 
 
 def _completion_cases() -> list[str]:
-    from stagefy_cli.completions import INDEX
+    from stagefy_cli.completions import load_index
 
     cases = []
-    for path, entry in json.loads(INDEX.read_text(encoding="utf-8")).items():
+    for path, entry in load_index().items():
         words = ["stagefy", *path.split()] if path else ["stagefy"]
         line = " ".join(words)
         cases += [f"{line} ", f"{line} -", f"{line} --", f"{line} --j", f"{line} c", f"{line} --json "]

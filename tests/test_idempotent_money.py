@@ -8,10 +8,11 @@ from concurrent.futures import ThreadPoolExecutor
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import httpx
+import pytest
 from stagefy_testing import make_photo, run_cli, sql
 
 from stagefy_cli.backend.client import UserContext
-from stagefy_cli.services import edits
+from stagefy_cli.services import edits, projects
 from stagefy_cli.services.charging import new_key
 
 
@@ -33,7 +34,7 @@ def charges(stack, user_id: str) -> list[tuple[str, int]]:
 def race(ctx, project_id: str, keys: list[str]) -> list:
     def retry(key):
         try:
-            return edits.retry(ctx, project_id, key)
+            return projects.retry(ctx, project_id, key)
         except Exception as exc:  # noqa: BLE001 - the outcome is what the test compares
             return exc
 
@@ -109,7 +110,7 @@ def test_the_worker_drops_week_old_keys(signed_in_agent, cli_stack, tmp_path):
     agent = signed_in_agent
     project_id = cancelled_project(tmp_path)
     ctx = UserContext(agent.client, agent.id, agent.email)
-    retried = edits.retry(ctx, project_id, "an-old-key-0001")
+    retried = projects.retry(ctx, project_id, "an-old-key-0001")
     cleanup(cli_stack, [retried["project_id"]])
     sql(
         cli_stack,
@@ -149,12 +150,29 @@ class _AnswerLosingProxy(BaseHTTPRequestHandler):
         """Quiet."""
 
 
+def _context_through(url: str, client: str, agent, stack) -> UserContext:
+    """The agent's context with every request sent to `url`, by supabase-py or the CLI's thin client."""
+    if client == "supabase-py":
+        from supabase import create_client
+
+        supabase = create_client(url, stack.anon_key)
+        supabase.auth.sign_in_with_password({"email": agent.email, "password": agent.password})
+        return UserContext(supabase, agent.id, agent.email)
+    from stagefy_cli.backend.rest import RestClient
+    from stagefy_cli.backend.wire import Wire
+
+    token = agent.client.auth.get_session().access_token
+    return UserContext(
+        user_id=agent.id, email=agent.email, rest=RestClient(Wire(url), stack.anon_key, lambda: token)
+    )
+
+
+@pytest.mark.parametrize("client", ["supabase-py", "thin"])
 def test_a_submission_whose_answer_is_lost_is_retried_with_its_key_and_charged_once(
-    signed_in_agent, cli_stack, tmp_path
+    signed_in_agent, cli_stack, tmp_path, client
 ):
     from stagefy_cli.services.photos import check_photo
     from stagefy_cli.services.uploads import upload_sources
-    from supabase import create_client
 
     agent = signed_in_agent
     [uploaded] = upload_sources(
@@ -164,11 +182,8 @@ def test_a_submission_whose_answer_is_lost_is_retried_with_its_key_and_charged_o
     proxy.target, proxy.answers_to_lose = cli_stack.url, 1
     threading.Thread(target=proxy.serve_forever, daemon=True).start()
     try:
-        client = create_client(f"http://127.0.0.1:{proxy.server_address[1]}", cli_stack.anon_key)
-        client.auth.sign_in_with_password({"email": agent.email, "password": agent.password})
-        submitted = edits.submit(
-            UserContext(client, agent.id, agent.email), [uploaded], edits.EditOptions("enhance")
-        )
+        ctx = _context_through(f"http://127.0.0.1:{proxy.server_address[1]}", client, agent, cli_stack)
+        submitted = edits.submit(ctx, [uploaded], edits.EditOptions("enhance"))
     finally:
         proxy.shutdown()
     assert proxy.answers_to_lose == 0  # the first answer was lost, and the CLI tried again

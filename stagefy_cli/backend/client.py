@@ -60,15 +60,25 @@ def create(profile: Profile | None = None, key: str | None = None, store: Sessio
 
 class Tokens:
     """The signed-in session of the thin client: hands out an access token, refreshing it first
-    when it is about to expire, and saving the rotated refresh token in the shared store."""
+    when it is about to expire, and saving the rotated refresh token in the shared store. Upload
+    and download threads share it: one of them refreshes, the others wait and use the new token."""
 
     def __init__(self, store: SessionStore, wire, anon_key: str, session):
+        import threading
+
         self._store = store
         self._wire = wire
         self._anon_key = anon_key
+        self._refreshing = threading.Lock()
         self.session = session
 
     def access_token(self) -> str:
+        if not self.session.expires_soon():
+            return self.session.access_token
+        with self._refreshing:
+            return self._fresh_token()
+
+    def _fresh_token(self) -> str:
         from stagefy_cli.backend import gotrue
 
         if self.session.expires_soon():
@@ -85,9 +95,10 @@ class Tokens:
 class UserContext:
     """A signed-in user's identity and clients, handed to the services.
 
-    `rest` is the thin client (PostgREST reads, Storage downloads: cheap to import, used by the
-    everyday commands); `client` is supabase-py, created on first use, for the rest (writes, RPCs,
-    uploads). Both send only the anon key and this user's session, kept in one session store.
+    `rest` is the thin client (PostgREST reads and RPCs, Storage uploads and downloads: cheap to
+    import, used by the everyday commands and every submission); `client` is supabase-py, created
+    on first use, for the rest (table writes, Edge Functions). Both send only the anon key and this
+    user's session, kept in one session store.
     """
 
     def __init__(

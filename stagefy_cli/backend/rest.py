@@ -1,11 +1,13 @@
-"""The thin client: PostgREST reads and Storage downloads as the signed-in user, over `wire.Wire`.
+"""The thin client: PostgREST reads and RPCs, and Storage (`backend/storage.py`), as the signed-in
+user, over `wire.Wire`.
 
 It speaks the same wire protocol as supabase-py (the query string PostgREST documents, the
-`Prefer: count=exact` header and `Content-Range` for counts, the object media type for `.single()`)
-and offers the same call shape for the part the everyday commands use, so a service reads
-`ctx.rest.table("crm_contacts").select("*", count="exact").eq(...).execute()` whichever client it
-is given. It sends only the anon key and the user's access token: row level security decides.
-Failures raise `api_errors.ApiError`, mapped to exit codes by `api_errors` like supabase-py's.
+`Prefer: count=exact` header and `Content-Range` for counts, the object media type for `.single()`,
+a POST to `/rpc/NAME` with the parameters as a JSON object) and offers the same call shape for the
+part the CLI's hot paths use, so a service reads
+`ctx.rest.table("crm_contacts").select("*", count="exact").eq(...).execute()` or
+`ctx.rest.rpc("quote_edit", params).execute()` whichever client it is given. It sends only the
+anon key and the user's access token: row level security decides. Failures raise `api_errors.ApiError`, mapped to exit codes by `api_errors` like supabase-py's.
 """
 
 from __future__ import annotations
@@ -14,7 +16,6 @@ import json
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
-from urllib.parse import quote
 
 from stagefy_cli.backend.api_errors import ApiError
 from stagefy_cli.backend.wire import Reply, Wire
@@ -141,6 +142,21 @@ class Query:
         return Response(data if data is not None or self._single else [], count)
 
 
+class Call:
+    """One RPC: `POST /rest/v1/rpc/NAME` with the parameters as a JSON object; `.execute()`."""
+
+    def __init__(self, client: RestClient, function: str, params: dict):
+        self._client = client
+        self._path = f"/rest/v1/rpc/{function}"
+        self._params = params
+
+    def execute(self) -> Response:
+        reply = self._client.request("POST", self._path, json_body=self._params)
+        if not reply.ok:
+            raise _postgrest_error(reply)
+        return Response(reply.json())
+
+
 def _postgrest_error(reply: Reply) -> ApiError:
     try:
         body = reply.json()
@@ -154,51 +170,36 @@ def _postgrest_error(reply: Reply) -> ApiError:
     return ApiError("postgrest", text, code=str(reply.status), status=reply.status)
 
 
-class Bucket:
-    """Storage calls on one bucket, as the user (Storage applies the bucket's RLS)."""
-
-    def __init__(self, client: RestClient, bucket: str):
-        self._client = client
-        self._bucket = bucket
-
-    def download(self, path: str) -> bytes:
-        reply = self._client.request("GET", f"/storage/v1/object/{self._bucket}/{quote(path.strip('/'))}")
-        if not reply.ok:
-            try:
-                body = reply.json()
-            except ValueError:
-                body = None
-            message = (body or {}).get("message") if isinstance(body, dict) else None
-            raise ApiError("storage", message or f"HTTP {reply.status}", status=reply.status)
-        return reply.body
-
-
-class _Storage:
-    def __init__(self, client: RestClient):
-        self._client = client
-
-    def from_(self, bucket: str) -> Bucket:
-        return Bucket(self._client, bucket)
-
-
 class RestClient:
     """PostgREST and Storage as one user: the anon key, and the access token `token()` returns
     (called per request, so a session refreshed during a long wait is used at once)."""
 
     def __init__(self, wire: Wire, anon_key: str, token: Callable[[], str]):
+        from stagefy_cli.backend.storage import Storage
+
         self.wire = wire
         self._anon_key = anon_key
         self._token = token
-        self.storage = _Storage(self)
+        self.storage = Storage(self)
 
     def table(self, name: str) -> Query:
         return Query(self, name)
 
-    def request(self, method: str, path: str, *, params=None, headers=None) -> Reply:
-        headers = {
+    def rpc(self, function: str, params: dict | None = None) -> Call:
+        return Call(self, function, params or {})
+
+    def headers(self, extra: dict | None = None) -> dict[str, str]:
+        return {
             "apikey": self._anon_key,
             "Authorization": f"Bearer {self._token()}",
             "Accept": "application/json",
-            **(headers or {}),
+            **(extra or {}),
         }
-        return self.wire.request(method, path, params=params, headers=headers)
+
+    def request(self, method: str, path: str, *, params=None, headers=None, **body) -> Reply:
+        """One request as the user; `body` is `json_body=` or `body=` as `Wire.request` takes them."""
+        return self.wire.request(method, path, params=params, headers=self.headers(headers), **body)
+
+    def stream(self, method: str, path: str, *, params=None, headers=None):
+        """`Wire.stream` as the user: a context manager giving the answer to read in chunks."""
+        return self.wire.stream(method, path, params=params, headers=self.headers(headers))

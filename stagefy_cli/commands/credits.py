@@ -47,9 +47,9 @@ def prices(as_json: bool = JSON, fields: str = FIELDS) -> None:
     """
     from stagefy_cli import render
     from stagefy_cli.backend import client
-    from stagefy_cli.services import edits
+    from stagefy_cli.services import ledger
 
-    rows = edits.prices(client.signed_in())
+    rows = ledger.prices(client.signed_in())
     render.output(
         rows,
         [

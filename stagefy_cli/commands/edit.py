@@ -71,7 +71,7 @@ def edit(
             room,
             prompt,
             variations,
-            ids.resolve(ctx.client, "crm_listings", listing, "listing"),
+            ids.resolve(ctx.rest, "crm_listings", listing, "listing"),
             provider,
         )
 

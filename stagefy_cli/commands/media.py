@@ -9,6 +9,7 @@ import typer
 from stagefy_cli.commands.links import EXPIRES
 from stagefy_cli.commands.options import (
     FIELDS,
+    FORCE,
     JSON,
     LIMIT,
     YES,
@@ -101,9 +102,7 @@ def show(media_id: str = MEDIA_ID, as_json: bool = JSON, fields: str = FIELDS) -
 def download(
     media_ids: list[str] = typer.Argument(..., help="Media IDs (or their first characters)."),
     out: Path = out_folder("Directory for the files.", Path(".")),
-    force: bool = typer.Option(
-        False, "--force", help="Overwrite files of the same name instead of adding -2, -3."
-    ),
+    force: bool = FORCE,
     as_json: bool = JSON,
 ) -> None:
     """Download media files from your private library, named by their titles.
@@ -115,20 +114,20 @@ def download(
     from stagefy_cli import render
     from stagefy_cli.backend import client
     from stagefy_cli.services import media
+    from stagefy_cli.services.downloads import save_outputs
 
     ctx = client.signed_in()
-    plans = media.plan_downloads(ctx, media_ids, out, force)
-    saved = []
+    items, plans = media.plan_downloads(ctx, media_ids, out, force)
     with render.progress() as bar:
-        for plan in plans:
-            task = bar.add_task(plan.target.name, total=plan.size)
-            saved.append(
-                media.download(
-                    ctx, plan, lambda done, total, t=task: bar.update(t, completed=done, total=total)
-                )
-            )
+        tasks = {id(plan): bar.add_task(plan.target.name, total=plan.size) for plan in plans}
+        saved = save_outputs(
+            ctx,
+            plans,
+            force=force,
+            progress=lambda plan, done, total: bar.update(tasks[id(plan)], completed=done, total=total),
+        )
     render.output(
-        [{"id": p.media["id"], "path": str(path)} for p, path in zip(plans, saved, strict=True)],
+        [{"id": item["id"], "path": str(path)} for item, path in zip(items, saved, strict=True)],
         as_json=as_json,
         show=lambda: render.print_paths(saved),
     )

@@ -61,6 +61,8 @@ FIELDS = typer.Option(
     callback=_needs_json,
 )
 YES = typer.Option(False, "--yes", "-y", help="Do not ask for confirmation.")
+# the download policy (docs/downloads.md): never overwrite a file unless asked
+FORCE = typer.Option(False, "--force", help="Overwrite files of the same name instead of adding -2, -3.")
 LIMIT = typer.Option(30, "--limit", "-L", min=1, max=10000, help="Show at most this many rows.")
 TIMEOUT = typer.Option(None, "--timeout", min=0, help="Stop waiting after this many seconds (exit 8).")
 

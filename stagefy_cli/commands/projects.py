@@ -8,7 +8,17 @@ import typer
 
 from stagefy_cli.commands.before_after import OPEN, PREVIEW, BeforeAfter
 from stagefy_cli.commands.links import EXPIRES
-from stagefy_cli.commands.options import FIELDS, JSON, LIMIT, TIMEOUT, YES, choice, command_group, out_folder
+from stagefy_cli.commands.options import (
+    FIELDS,
+    FORCE,
+    JSON,
+    LIMIT,
+    TIMEOUT,
+    YES,
+    choice,
+    command_group,
+    out_folder,
+)
 from stagefy_cli.models import PROJECT_STATUSES, PROJECT_TYPES
 
 app = command_group("Follow, download, cancel and retry your edits, videos and templates.")
@@ -41,9 +51,9 @@ def list_(
     """
     from stagefy_cli import render
     from stagefy_cli.backend import client
-    from stagefy_cli.services import edits
+    from stagefy_cli.services import projects
 
-    rows, total = edits.list_projects(
+    rows, total = projects.list_projects(
         client.signed_in(), status=status, project_type=project_type, limit=limit
     )
     render.output(rows, _columns(), as_json=as_json, fields=fields, total=total)
@@ -99,81 +109,15 @@ def show(
     """
     from stagefy_cli import render
     from stagefy_cli.backend import client
-    from stagefy_cli.services import edits
+    from stagefy_cli.services import projects
 
     before_after = BeforeAfter(preview, open_)
     before_after.check(as_json)
     ctx = client.signed_in()
-    data = edits.get_project(ctx, project)
+    data = projects.get_project(ctx, project)
     render.output(data, as_json=as_json, fields=fields, show=lambda: render_project(data))
     if before_after:
         before_after.show(ctx, data)
-
-
-def _progress_line(short: str, state: dict) -> str:
-    """'Project 3f2a9c1d: processing (2 of 6 done, 1 failed)'."""
-    output = state.get("output_data") or {}
-    total = output.get("total")
-    if not total:
-        return f"Project {short}: {state['status']}"
-    done = (output.get("completed") or 0) + (output.get("failed") or 0) + (output.get("cancelled") or 0)
-    failed = f", {output['failed']} failed" if output.get("failed") else ""
-    return f"Project {short}: {state['status']} ({done} of {total} done{failed})"
-
-
-def wait_and_download(
-    ctx,
-    project_id: str,
-    out: Path | None,
-    sources: dict,
-    timeout,
-    as_json: bool,
-    fields,
-    before_after: BeforeAfter | None = None,
-) -> None:
-    """Wait for a project with a spinner, download its results, print where they went.
-
-    Ctrl-C stops waiting (not the job) and says how to resume. Exit codes follow the outcome.
-    """
-    from stagefy_cli import render
-    from stagefy_cli.errors import StagefyError, StillPending
-    from stagefy_cli.services import edits
-
-    short = project_id[:8]
-    try:
-        with render.spinner(f"Project {short}: queued") as status:
-            edits.wait(
-                ctx,
-                [project_id],
-                on_update=lambda _, state: status.update(_progress_line(short, state)),
-                timeout=timeout,
-            )
-    except KeyboardInterrupt:
-        render.notice(
-            f"Stopped waiting; the project keeps running. Resume with: stagefy projects watch {short}"
-        )
-        raise typer.Exit(3) from None
-    except TimeoutError:
-        render.notice(f"Still running after {timeout:g} s. Resume with: stagefy projects watch {short}")
-        raise typer.Exit(StillPending.exit_code) from None
-    project = edits.get_project(ctx, project_id)
-    saved = edits.download_outputs(ctx, project, out, sources)
-    render.output(
-        {**project, "files": [str(p) for p in saved]},
-        as_json=as_json,
-        fields=fields,
-        show=lambda: render.print_paths(saved),
-    )
-    if before_after:
-        before_after.show(ctx, project)
-    if project["status"] != "completed":
-        reason = (project.get("error_message") or "no result").rstrip(".")
-        raise StagefyError(
-            f"project {short} {project['status']}: {reason}. Credits for failed work were refunded."
-        )
-    failed = project["output_data"].get("failed") or 0
-    if failed and not as_json:
-        render.notice(f"{failed} job(s) failed and were refunded: {project.get('error_message')}")
 
 
 @app.command()
@@ -191,33 +135,39 @@ def watch(
     Example: stagefy projects watch 3f2a9c --out edited/
     """
     from stagefy_cli.backend import client
-    from stagefy_cli.services import edits
+    from stagefy_cli.commands import submission
+    from stagefy_cli.services import projects
 
     before_after = BeforeAfter(preview, open_)
     before_after.check(as_json)
     ctx = client.signed_in()
-    project_id = edits.resolve_project(ctx, project)
-    wait_and_download(ctx, project_id, out or Path.cwd(), {}, timeout, as_json, fields, before_after)
+    project_id = projects.resolve_project(ctx, project)
+    submission.wait_and_download(
+        ctx, project_id, out or Path.cwd(), {}, timeout, as_json, fields, before_after
+    )
 
 
 @app.command()
 def download(
     project: str = typer.Argument(..., help="Project ID (or its first characters)."),
     out: Path = out_folder("Directory for the files.", Path(".")),
+    force: bool = FORCE,
     as_json: bool = JSON,
 ) -> None:
-    """Download a project's results (never overwriting a file).
+    """Download a project's results, named after their photos (living-room.enhance.jpg).
+
+    A file of the same name is never overwritten (the new one gets -2, -3, ...) unless --force.
 
     Example: stagefy projects download 3f2a9c --out edited/
     """
     from stagefy_cli import render
     from stagefy_cli.backend import client
     from stagefy_cli.errors import NotFound
-    from stagefy_cli.services import edits
+    from stagefy_cli.services import projects
 
     ctx = client.signed_in()
-    data = edits.get_project(ctx, project)
-    saved = edits.download_outputs(ctx, data, out, {})
+    data = projects.get_project(ctx, project)
+    saved = projects.download_outputs(ctx, data, out, {}, force)
     if not saved:
         raise NotFound(f"project {data['id'][:8]} has no results yet (status {data['status']}).")
     render.output([str(p) for p in saved], as_json=as_json, show=lambda: render.print_paths(saved))
@@ -254,12 +204,12 @@ def cancel(
     from stagefy_cli import render
     from stagefy_cli.backend import client
     from stagefy_cli.errors import Cancelled
-    from stagefy_cli.services import edits
+    from stagefy_cli.services import projects
 
     ctx = client.signed_in()
     if not render.confirm(f"Cancel project {project}?", yes):
         raise Cancelled("nothing was cancelled.")
-    result = edits.cancel(ctx, project)
+    result = projects.cancel(ctx, project)
     render.output(
         result,
         as_json=as_json,
@@ -284,13 +234,13 @@ def retry(
     from stagefy_cli.backend import client
     from stagefy_cli.commands import submission
     from stagefy_cli.errors import Cancelled
-    from stagefy_cli.services import edits
+    from stagefy_cli.services import projects
 
     ctx = client.signed_in()
-    original = edits.get_project(ctx, project)
+    original = projects.get_project(ctx, project)
     if not render.confirm(f"Retry '{original['name']}' for {original['credit_cost']} credits?", yes):
         raise Cancelled("nothing was spent.")
-    submitted = edits.retry(ctx, original["id"])
+    submitted = projects.retry(ctx, original["id"])
     submission.follow(
         ctx,
         submitted,

@@ -1,5 +1,6 @@
-"""The steps every paid submission shares (edit, video, templates use): show the quote and ask,
-upload with a progress bar, report the queued project, then wait and download or return pending."""
+"""The steps every paid submission shares (edit, video, templates, projects retry/watch use): show
+the quote and ask, upload with a progress bar, report the queued project, then wait and download
+or return pending."""
 
 from __future__ import annotations
 
@@ -49,7 +50,6 @@ def follow(
     """After a submission: say what was charged, then wait and download, or return pending (exit 8);
     `before_after` (a `BeforeAfter`) draws or opens the results beside their originals."""
     from stagefy_cli import render
-    from stagefy_cli.commands.projects import wait_and_download
     from stagefy_cli.errors import StillPending
 
     project_id = submitted["project_id"]
@@ -71,3 +71,69 @@ def _print_still_running(project_id: str) -> None:
 
     typer.echo(project_id)
     render.notice(f"Still running. Follow it with: stagefy projects watch {project_id[:8]}")
+
+
+def _progress_line(short: str, state: dict) -> str:
+    """'Project 3f2a9c1d: processing (2 of 6 done, 1 failed)'."""
+    output = state.get("output_data") or {}
+    total = output.get("total")
+    if not total:
+        return f"Project {short}: {state['status']}"
+    done = (output.get("completed") or 0) + (output.get("failed") or 0) + (output.get("cancelled") or 0)
+    failed = f", {output['failed']} failed" if output.get("failed") else ""
+    return f"Project {short}: {state['status']} ({done} of {total} done{failed})"
+
+
+def wait_and_download(
+    ctx,
+    project_id: str,
+    out: Path | None,
+    sources: dict,
+    timeout,
+    as_json: bool,
+    fields,
+    before_after=None,
+) -> None:
+    """Wait for a project with a spinner, download its results, print where they went.
+
+    Ctrl-C stops waiting (not the job) and says how to resume. Exit codes follow the outcome.
+    """
+    from stagefy_cli import render
+    from stagefy_cli.errors import StagefyError, StillPending
+    from stagefy_cli.services import projects
+
+    short = project_id[:8]
+    try:
+        with render.spinner(f"Project {short}: queued") as status:
+            projects.wait(
+                ctx,
+                [project_id],
+                on_update=lambda _, state: status.update(_progress_line(short, state)),
+                timeout=timeout,
+            )
+    except KeyboardInterrupt:
+        render.notice(
+            f"Stopped waiting; the project keeps running. Resume with: stagefy projects watch {short}"
+        )
+        raise typer.Exit(3) from None
+    except TimeoutError:
+        render.notice(f"Still running after {timeout:g} s. Resume with: stagefy projects watch {short}")
+        raise typer.Exit(StillPending.exit_code) from None
+    project = projects.read_project(ctx, project_id)
+    saved = projects.download_outputs(ctx, project, out, sources)
+    render.output(
+        {**project, "files": [str(p) for p in saved]},
+        as_json=as_json,
+        fields=fields,
+        show=lambda: render.print_paths(saved),
+    )
+    if before_after:
+        before_after.show(ctx, project)
+    if project["status"] != "completed":
+        reason = (project.get("error_message") or "no result").rstrip(".")
+        raise StagefyError(
+            f"project {short} {project['status']}: {reason}. Credits for failed work were refunded."
+        )
+    failed = project["output_data"].get("failed") or 0
+    if failed and not as_json:
+        render.notice(f"{failed} job(s) failed and were refunded: {project.get('error_message')}")

@@ -38,3 +38,8 @@ def history(
         query = query.gte("created_at", parse_since(since))
     response = query.order("created_at", desc=True).order("id").limit(limit).execute()
     return response.data, response.count
+
+
+def prices(ctx: UserContext) -> list[dict]:
+    """The price list: what each kind of work costs in credits."""
+    return ctx.rest.table("prices").select("code,credits,description").order("code").execute().data

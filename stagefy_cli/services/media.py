@@ -1,32 +1,28 @@
 """The media library (photos, videos and templates made for the agent), as the signed-in agent.
 
 Rows live in `media_items`; the files in the private `media` bucket under the agent's own folder
-(`<uid>/...`, the row's `url` is the object path). Downloads go through a short-lived signed URL
-and are streamed to disk, so a large video never sits in memory.
+(`<uid>/...`, the row's `url` is the object path). Downloads follow the one download policy
+(`services/downloads.py`): streamed, never overwriting unless asked.
 """
 
 from __future__ import annotations
 
-import os
 import re
-from collections.abc import Callable
-from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
 from stagefy_cli.backend.client import UserContext
 from stagefy_cli.errors import NotFound, UsageError
 from stagefy_cli.models import MEDIA_TYPES
 from stagefy_cli.services import ids
-from stagefy_cli.services.edits import unique_path
-from stagefy_cli.services.uploads import BUCKET
+from stagefy_cli.services.downloads import BUCKET, Download, choose_targets
 
 SIGNED_URL_SECONDS = 300
 CHUNK = 1 << 16
 
 
 def _own(ctx: UserContext, ref: str) -> dict:
-    media_id = ids.resolve(ctx.client, "media_items", ref, "media item")
-    rows = ctx.client.table("media_items").select("*").eq("id", media_id).eq("user_id", ctx.user_id).execute()
+    media_id = ids.resolve(ctx.rest, "media_items", ref, "media item")
+    rows = ctx.rest.table("media_items").select("*").eq("id", media_id).eq("user_id", ctx.user_id).execute()
     if not rows.data:
         raise NotFound(f"no media item with ID {ref}.")
     return rows.data[0]
@@ -122,33 +118,19 @@ def _in_own_folder(ctx: UserContext, path: str) -> bool:
 # -- downloads --------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class Download:
-    media: dict
-    target: Path
-
-    @property
-    def size(self) -> int | None:
-        return self.media.get("file_size")
-
-
-def plan_downloads(ctx: UserContext, refs: list[str], out_dir: Path, force: bool) -> list[Download]:
-    """Resolve every ID and choose every file name before downloading anything, so a missing ID
-    stops the command with nothing half-done.
-
-    Files are named by the item's title (the storage name when it has none). A name already on
-    disk, or chosen for an earlier item, gets `-2`, `-3`, ... unless `force` allows overwriting.
-    """
+def plan_downloads(
+    ctx: UserContext, refs: list[str], out_dir: Path, force: bool
+) -> tuple[list[dict], list[Download]]:
+    """The media items and their downloads: every ID resolved and every file named (by the item's
+    title, the storage name when it has none) before anything downloads, to be saved by the
+    download policy (`services/downloads.py`)."""
     media_items = [_own(ctx, ref) for ref in dict.fromkeys(refs)]
-    plans: list[Download] = []
-    taken: set[Path] = set()
-    for media in media_items:
-        target = out_dir / file_name(media)
-        if not force or target in taken:
-            target = unique_path(target, taken)
-        taken.add(target)
-        plans.append(Download(media, target))
-    return plans
+    targets = choose_targets([out_dir / file_name(media) for media in media_items], force)
+    downloads = [
+        Download(media["url"], target, f"the file of media item {media['id'][:8]}", media.get("file_size"))
+        for media, target in zip(media_items, targets, strict=True)
+    ]
+    return media_items, downloads
 
 
 # Characters no common file system accepts in a name (Windows is the strictest), plus controls.
@@ -166,33 +148,3 @@ def file_name(media: dict) -> str:
         title = title[: -len(suffix)]
     stem = _UNSAFE.sub("_", title).strip(" ._")[:_MAX_STEM].rstrip(" .")
     return f"{stem or stored.stem or media['id']}{suffix}"
-
-
-def download(
-    ctx: UserContext, plan: Download, on_bytes: Callable[[int, int | None], None] | None = None
-) -> Path:
-    """Stream one file through a signed URL into `plan.target` (written to a `.part` file first,
-    renamed when complete). `on_bytes(received, total)` reports progress."""
-    import httpx
-
-    signed = ctx.client.storage.from_(BUCKET).create_signed_url(plan.media["url"], SIGNED_URL_SECONDS)
-    url = signed.get("signedURL") or signed.get("signedUrl")
-    plan.target.parent.mkdir(parents=True, exist_ok=True)
-    part = plan.target.with_name(f".{plan.target.name}.part")
-    try:
-        with httpx.stream("GET", url, timeout=60, follow_redirects=True) as response:
-            if response.status_code == 404:
-                raise NotFound(f"the file of media item {plan.media['id'][:8]} is missing from storage.")
-            response.raise_for_status()
-            total = int(response.headers.get("content-length") or 0) or plan.size
-            received = 0
-            with part.open("wb") as out:
-                for chunk in response.iter_bytes(CHUNK):
-                    out.write(chunk)
-                    received += len(chunk)
-                    if on_bytes:
-                        on_bytes(received, total)
-        os.replace(part, plan.target)
-    finally:
-        part.unlink(missing_ok=True)
-    return plan.target

@@ -12,6 +12,7 @@ from PIL import Image, ImageOps
 from stagefy_cli.backend import paths
 from stagefy_cli.backend.client import UserContext
 from stagefy_cli.imaging.comparison import Pair, sheet
+from stagefy_cli.services.projects import result_tag
 from stagefy_cli.services.uploads import BUCKET
 
 IMAGE_SUFFIXES = (".jpg", ".jpeg", ".png", ".webp")
@@ -23,19 +24,17 @@ def _image(ctx: UserContext, path: str) -> Image.Image:
 
     if PurePosixPath(path).suffix.lower() in (".heic", ".heif"):
         _register_heif()
-    image = Image.open(io.BytesIO(ctx.client.storage.from_(BUCKET).download(path)))
+    image = Image.open(io.BytesIO(ctx.rest.storage.from_(BUCKET).download(path)))
     image.draft("RGB", (MAX_SIDE, MAX_SIDE))  # JPEG: decode at a reduced scale straight away
     image = ImageOps.exif_transpose(image).convert("RGB")
     image.thumbnail((MAX_SIDE, MAX_SIDE))
     return image
 
 
-def _label(job: dict, edit_type: str) -> str:
+def _label(job: dict, tag: str) -> str:
     source = job["input"].get("filename") or job["id"][:8]
     variation = job["input"].get("variation") or 1
-    return f"{source} · {edit_type.replace('_', ' ')}" + (
-        f" (variation {variation})" if variation > 1 else ""
-    )
+    return f"{source} · {tag.replace('_', ' ')}" + (f" (variation {variation})" if variation > 1 else "")
 
 
 def is_photo_result(job: dict) -> bool:
@@ -55,13 +54,11 @@ def photo_results(project: dict) -> list[dict]:
 
 
 def pairs(ctx: UserContext, project: dict) -> Iterator[Pair]:
-    """One pair per photo result of `project` (as `edits.get_project` returns it), in job order,
+    """One pair per photo result of `project` (as `projects.get_project` returns it), in job order,
     fetched one at a time so a large batch never sits in memory at once."""
-    edit_type = (project.get("input_data") or {}).get("edit_type") or project.get("type") or "edit"
+    tag = result_tag(project)
     for job in photo_results(project):
-        yield Pair(
-            _label(job, edit_type), _image(ctx, job["input"]["source_path"]), _image(ctx, job["output_url"])
-        )
+        yield Pair(_label(job, tag), _image(ctx, job["input"]["source_path"]), _image(ctx, job["output_url"]))
 
 
 def sheet_row_height(count: int) -> int:

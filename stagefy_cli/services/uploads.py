@@ -18,12 +18,14 @@ UPLOAD_THREADS = 4
 
 
 def upload_file(ctx: UserContext, path: Path, mime_type: str) -> dict:
+    """Upload `path` to a new name in the user's folder (sent as it is read from disk)."""
     target = f"{ctx.user_id}/uploads/{uuid.uuid4().hex}{path.suffix.lower()}"
-    data = path.read_bytes()
-    ctx.client.storage.from_(BUCKET).upload(
-        target, data, {"content-type": mime_type, "cache-control": "3600"}
-    )
-    return {"path": target, "filename": path.name, "size": len(data), "mime_type": mime_type}
+    size = path.stat().st_size
+    with path.open("rb") as data:
+        ctx.rest.storage.from_(BUCKET).upload(
+            target, data, {"content-type": mime_type, "cache-control": "3600"}
+        )
+    return {"path": target, "filename": path.name, "size": size, "mime_type": mime_type}
 
 
 def upload_sources(
@@ -44,6 +46,5 @@ def upload_sources(
         return [entry(source) for source in sources]
     from concurrent.futures import ThreadPoolExecutor
 
-    ctx.client  # noqa: B018 - made once, before the threads share it (its HTTP pool is thread-safe)
     with ThreadPoolExecutor(max_workers=UPLOAD_THREADS) as pool:
         return list(pool.map(entry, sources))

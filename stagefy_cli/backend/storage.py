@@ -1,0 +1,89 @@
+"""Storage as the signed-in user, over the thin client: upload, download, read in chunks.
+
+The calls of the Storage HTTP API that storage3 makes for the same thing (`/storage/v1/object/
+BUCKET/PATH`), with the same call shape (`storage.from_(bucket).upload(path, data, options)`), so a
+service works with either client. An upload is sent as a raw body (the API takes one as well as
+storage3's multipart form), read from its file as it goes. Storage applies the bucket's policies.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+from collections.abc import Iterator
+from pathlib import Path
+from typing import BinaryIO
+from urllib.parse import quote
+
+from stagefy_cli.backend.api_errors import ApiError
+from stagefy_cli.backend.wire import Answer, Reply
+
+
+def _object_path(bucket: str, path: str) -> str:
+    return f"/storage/v1/object/{bucket}/{quote(path.strip('/'))}"
+
+
+def _storage_error(status: int, body: bytes) -> ApiError:
+    """Storage's answer `{"statusCode", "error", "message"}` as the error storage3 would raise: the
+    status is the body's `statusCode` (Storage answers a missing object with HTTP 400 and "404")."""
+    import json
+
+    try:
+        document = json.loads(body) if body else None
+    except ValueError:
+        document = None
+    document = document if isinstance(document, dict) else {}
+    code = str(document.get("statusCode") or "")
+    return ApiError(
+        "storage", document.get("message") or f"HTTP {status}", status=int(code) if code.isdigit() else status
+    )
+
+
+class Bucket:
+    """Storage calls on one bucket, as the user."""
+
+    def __init__(self, client, bucket: str):
+        self._client = client  # a rest.RestClient
+        self._bucket = bucket
+
+    def download(self, path: str) -> bytes:
+        reply: Reply = self._client.request("GET", _object_path(self._bucket, path))
+        if not reply.ok:
+            raise _storage_error(reply.status, reply.body)
+        return reply.body
+
+    @contextlib.contextmanager
+    def open(self, path: str) -> Iterator[Answer]:
+        """The object's answer, to read in chunks (`.chunks()`); a refusal raises ApiError first."""
+        with self._client.stream("GET", _object_path(self._bucket, path)) as answer:
+            if not answer.ok:
+                raise _storage_error(answer.status, answer.read())
+            yield answer
+
+    def upload(self, path: str, file: bytes | Path | BinaryIO, file_options: dict | None = None) -> dict:
+        """Create the object at `path` (never replacing one: `x-upsert: false`), with storage3's
+        `file_options` names: `content-type` and `cache-control` (seconds)."""
+        options = file_options or {}
+        cache = str(options.get("cache-control") or "3600")
+        headers = {
+            "Content-Type": options.get("content-type") or "application/octet-stream",
+            "Cache-Control": f"max-age={cache}" if cache.isdigit() else cache,
+            "x-upsert": str(options.get("upsert") or "false").lower(),
+        }
+        with contextlib.ExitStack() as stack:
+            if isinstance(file, Path):
+                file = stack.enter_context(file.open("rb"))
+            size = len(file) if isinstance(file, bytes) else os.fstat(file.fileno()).st_size
+            headers["Content-Length"] = str(size)
+            reply = self._client.request("POST", _object_path(self._bucket, path), headers=headers, body=file)
+        if not reply.ok:
+            raise _storage_error(reply.status, reply.body)
+        return reply.json()
+
+
+class Storage:
+    def __init__(self, client):
+        self._client = client
+
+    def from_(self, bucket: str) -> Bucket:
+        return Bucket(self._client, bucket)
