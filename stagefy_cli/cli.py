@@ -11,11 +11,7 @@ import importlib
 import os
 import sys
 
-# Typer's Rich help costs more start-up time than the start-up budget allows (docs/architecture.md); our own
-# output still uses Rich. Set TYPER_USE_RICH=1 to get Typer's Rich help anyway.
-os.environ.setdefault("TYPER_USE_RICH", "0")
-
-import typer  # noqa: E402
+import typer
 from typer._click.exceptions import NoArgsIsHelpError, UsageError
 from typer.core import TyperCommand, TyperGroup
 from typer.exceptions import TyperException
@@ -125,9 +121,9 @@ class LazyGroup(TyperGroup):
             ctx.exit(cancelled())
         except Exception as exc:  # every error reaches the user as one line
             ctx.exit(report_error(exc))
-        from stagefy_cli.services.notifications import show_unread_notice
+        from stagefy_cli.services.notifications import unread_notice
 
-        show_unread_notice(args)
+        render.quick_notice(unread_notice(args))
         return result
 
 
@@ -201,11 +197,19 @@ def root(
 
     Example: stagefy edit living-room.jpg --type virtual_staging --style scandinavian
     """
+    begin_command(profile)
+
+
+def begin_command(profile: str | None) -> None:
+    """What every command starts with, through Typer or the fast path: the profile it uses, no
+    session left from an earlier command (tests run many in one process), and what the backend does
+    on its own (starting the local stack) shown on stderr."""
     from stagefy_cli.backend import client
     from stagefy_cli.backend.config import select_profile
 
     select_profile(profile)
-    client.last_context = None  # a new command (tests run many in one process)
+    client.last_context = None
+    client.announce = render.notice
 
 
 def main() -> None:

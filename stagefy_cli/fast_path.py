@@ -180,11 +180,9 @@ def run(argv: list[str]) -> int | None:
 
 def _invoke(function, kwargs: dict, profile: str | None, args: list[str]) -> int:
     from stagefy_cli import cli
-    from stagefy_cli.backend import client, config
-    from stagefy_cli.services.notifications import show_unread_notice
+    from stagefy_cli.services.notifications import unread_notice
 
-    config.select_profile(profile)
-    client.last_context = None
+    cli.begin_command(profile)
     try:
         function(**kwargs)
     except cli.typer.Exit as exc:
@@ -195,5 +193,5 @@ def _invoke(function, kwargs: dict, profile: str | None, args: list[str]) -> int
         return cli.cancelled()
     except Exception as exc:  # every error reaches the user as one line, as in cli.py
         return cli.report_error(exc)
-    show_unread_notice(args)
+    cli.render.quick_notice(unread_notice(args))
     return 0

@@ -183,6 +183,48 @@ def print_detail(record: dict, fields: Iterable[Column]) -> None:
         out.print(Text.assemble(((column.header or column.key).ljust(width), "bold"), "  ", visible(text)))
 
 
+def output(
+    result: Any,
+    columns: Sequence[Column] | None = None,
+    *,
+    as_json: bool,
+    fields: str | None = None,
+    total: int | None = None,
+    title: str | None = None,
+    shown: Any = None,
+    done: str | None = None,
+    show: Callable[[], None] | None = None,
+) -> None:
+    """The one way a command prints its result.
+
+    With `--json`: `result` as JSON, narrowed to `--fields`. Otherwise, for people: a table of
+    `result` (a list) under `columns`, with `Showing N of TOTAL` when `total` says there are more;
+    or the `label  value` lines of one record (a dict) under `columns`; `shown` replaces `result`
+    there when people see more than the JSON holds (a derived column). An action prints its
+    `done` line instead (`✓ Deleted ...` on stderr), and a result of its own shape calls `show`."""
+    if as_json:
+        emit_json(result, fields)
+    elif show is not None:
+        show()
+    elif done is not None:
+        success(done)
+    else:
+        rows = result if shown is None else shown
+        if isinstance(rows, list):
+            print_table(rows, columns or [], title=title)
+            more_notice(len(rows), total)
+        else:
+            print_detail(rows, columns or [])
+
+
+def print_paths(paths: Iterable[Any]) -> None:
+    """Saved files, one path a line on stdout (what a script reads)."""
+    import typer
+
+    for path in paths:
+        typer.echo(str(path))
+
+
 def more_notice(shown: int, total: int | None) -> None:
     if total is not None and total > shown:
         notice(f"Showing {shown} of {total}; use --limit to see more.")
@@ -193,6 +235,13 @@ def notice(message: str) -> None:
     from rich.text import Text
 
     err_console().print(Text(visible(message)))
+
+
+def quick_notice(message: str | None) -> None:
+    """`notice` without Rich, whose import would double a quick command's time: for the line that
+    may follow an everyday command's output. Nothing for None."""
+    if message:
+        sys.stderr.write(visible(message) + "\n")
 
 
 def success(message: str) -> None:
@@ -243,6 +292,16 @@ def row_area(sqft_key: str = "sqft", currency_key: str = "currency") -> Callable
     from stagefy_cli.imaging.template_money import format_area
 
     return lambda row: format_area(row[sqft_key], row.get(currency_key))
+
+
+def file_size(value: Any) -> str:
+    """A byte count as tables show it: 512 B, 1.5 KB, 2.0 MB."""
+    size = float(value)
+    for unit in ("B", "KB", "MB", "GB"):
+        if size < 1024 or unit == "GB":
+            return f"{size:.0f} {unit}" if unit == "B" else f"{size:.1f} {unit}"
+        size /= 1024
+    return str(value)
 
 
 def local_time(value: Any) -> str:

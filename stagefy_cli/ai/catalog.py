@@ -6,6 +6,8 @@ Values are the stable identifiers stored in `ai_jobs.input` and accepted on the 
 
 from __future__ import annotations
 
+from stagefy_cli.models import PROVIDERS  # noqa: F401 - the catalog of providers, as the registry reads it
+
 EDIT_TYPES = ("virtual_staging", "declutter", "enhance", "sky_replacement", "day_to_dusk", "custom")
 
 STYLES = (
@@ -41,9 +43,6 @@ ROOM_TYPES = (
     "entryway",
     "patio",
 )
-
-#: Values of the `ai_service` enum, in the order the registry prefers them when several can do a job.
-PROVIDERS = ("replicate", "nano_banana", "qwen", "local")
 
 
 def label(value: str) -> str:

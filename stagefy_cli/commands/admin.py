@@ -5,7 +5,17 @@ from __future__ import annotations
 
 import typer
 
-from stagefy_cli.commands.options import FIELDS, JSON, LIMIT, YES, choices, command_group
+from stagefy_cli.commands.options import (
+    FIELDS,
+    JSON,
+    LIMIT,
+    YES,
+    choice,
+    command_group,
+    complete_from,
+    one_of,
+)
+from stagefy_cli.models import AUDIT_RESOURCES, JOB_STATUSES, PROVIDERS, ROLES, TIERS
 
 app = command_group("Admin console: users, credits, roles, audit, AI spend, stats, reconcile.")
 users_app = command_group("Find and inspect users.")
@@ -40,18 +50,8 @@ def _user_columns():
 
 @users_app.command("list")
 def users_list(
-    role: str = typer.Option(
-        None,
-        "--role",
-        help="Only this role: agent or admin.",
-        autocompletion=choices("stagefy_cli.services.admin:ROLES"),
-    ),
-    tier: str = typer.Option(
-        None,
-        "--tier",
-        help="Only this plan: free, basic, pro or enterprise.",
-        autocompletion=choices("stagefy_cli.services.admin:TIERS"),
-    ),
+    role: str = choice(ROLES, "--role", help="Only this role: {values}."),
+    tier: str = choice(TIERS, "--tier", help="Only this plan: {values}."),
     search: str = typer.Option(None, "--search", help="Text in the email, name or brokerage."),
     limit: int = LIMIT,
     service_role: bool = SERVICE_ROLE,
@@ -66,11 +66,7 @@ def users_list(
     from stagefy_cli.services import admin
 
     rows, total = admin.list_users(_client(service_role), role=role, tier=tier, search=search, limit=limit)
-    if as_json:
-        render.emit_json(rows, fields)
-        return
-    render.print_table(rows, _user_columns())
-    render.more_notice(len(rows), total)
+    render.output(rows, _user_columns(), as_json=as_json, fields=fields, total=total)
 
 
 @users_app.command("show")
@@ -88,13 +84,15 @@ def users_show(
     from stagefy_cli.services import admin
 
     data = admin.show_user(_client(service_role), user)
-    if as_json:
-        render.emit_json(data, fields)
-        return
+    render.output(data, as_json=as_json, fields=fields, show=lambda: _print_user(data))
+
+
+def _print_user(data: dict) -> None:
+    from stagefy_cli import render
+
     sub = data.get("subscription") or {}
-    data["plan_status"] = f"{sub['plan_id']} {sub['status']}" if sub else ""
     render.print_detail(
-        data,
+        {**data, "plan_status": f"{sub['plan_id']} {sub['status']}" if sub else ""},
         [
             render.Column("id", "ID"),
             render.Column("email", "Email"),
@@ -127,13 +125,12 @@ def users_show(
 def _render_credit_change(result: dict, as_json: bool, verb: str) -> None:
     from stagefy_cli import render
 
-    if as_json:
-        render.emit_json(result)
-    else:
-        render.success(
-            f"{verb} {result['amount']} credits for {result['email']}: "
-            f"{result['balance_before']} -> {result['balance']}."
-        )
+    render.output(
+        result,
+        as_json=as_json,
+        done=f"{verb} {result['amount']} credits for {result['email']}: "
+        f"{result['balance_before']} -> {result['balance']}.",
+    )
 
 
 #: One grant or revoke moves at most this many credits (a typo of a few digits is refused, not posted).
@@ -190,9 +187,7 @@ def revoke_credits(
 @app.command("set-role")
 def set_role(
     user: str = typer.Argument(..., help="The user's email or ID."),
-    role: str = typer.Argument(
-        ..., help="agent or admin.", autocompletion=choices("stagefy_cli.services.admin:ROLES")
-    ),
+    role: str = typer.Argument(..., help=f"{one_of(ROLES)}.", autocompletion=complete_from(ROLES)),
     service_role: bool = SERVICE_ROLE,
     as_json: bool = JSON,
 ) -> None:
@@ -204,10 +199,9 @@ def set_role(
     from stagefy_cli.services import admin
 
     result = admin.set_role(_client(service_role), user, role)
-    if as_json:
-        render.emit_json(result)
-    else:
-        render.success(f"{result['email']} is now {result['role']} (was {result['old_role']}).")
+    render.output(
+        result, as_json=as_json, done=f"{result['email']} is now {result['role']} (was {result['old_role']})."
+    )
 
 
 @app.command("set-tier")
@@ -215,8 +209,8 @@ def set_tier(
     user: str = typer.Argument(..., help="The user's email or ID."),
     tier: str = typer.Argument(
         ...,
-        help="free, basic, pro or enterprise.",
-        autocompletion=choices("stagefy_cli.services.admin:TIERS"),
+        help=f"{one_of(TIERS)}.",
+        autocompletion=complete_from(TIERS),
     ),
     service_role: bool = SERVICE_ROLE,
     as_json: bool = JSON,
@@ -229,18 +223,17 @@ def set_tier(
     from stagefy_cli.services import admin
 
     result = admin.set_tier(_client(service_role), user, tier)
-    if as_json:
-        render.emit_json(result)
-    else:
-        render.success(
-            f"{result['email']} is now on {result['subscription_tier']} (was {result['old_tier']})."
-        )
+    render.output(
+        result,
+        as_json=as_json,
+        done=f"{result['email']} is now on {result['subscription_tier']} (was {result['old_tier']}).",
+    )
 
 
 @app.command()
 def audit(
     admin_email: str = typer.Option(None, "--admin", help="Only changes made by this admin (email or ID)."),
-    resource: str = typer.Option(None, "--resource", help="Only this resource type: user or project."),
+    resource: str = choice(AUDIT_RESOURCES, "--resource", help="Only this resource type: {values}."),
     since: str = SINCE,
     limit: int = LIMIT,
     service_role: bool = SERVICE_ROLE,
@@ -255,10 +248,7 @@ def audit(
     from stagefy_cli.services import admin
 
     rows = admin.audit(_client(service_role), admin=admin_email, resource=resource, since=since, limit=limit)
-    if as_json:
-        render.emit_json(rows, fields)
-        return
-    render.print_table(
+    render.output(
         rows,
         [
             render.Column("created_at", "WHEN", render.local_time),
@@ -268,15 +258,15 @@ def audit(
             render.Column("old_values", "OLD", max_width=30),
             render.Column("new_values", "NEW", max_width=50),
         ],
+        as_json=as_json,
+        fields=fields,
     )
 
 
 @app.command()
 def jobs(
-    service: str = typer.Option(
-        None, "--service", help="Only this provider: replicate, qwen, nano_banana, local."
-    ),
-    status: str = typer.Option(None, "--status", help="Only jobs in this status, e.g. failed."),
+    service: str = choice(PROVIDERS, "--service", help="Only this provider: {values}."),
+    status: str = choice(JOB_STATUSES, "--status", help="Only jobs in this status: {values}."),
     since: str = SINCE,
     service_role: bool = SERVICE_ROLE,
     as_json: bool = JSON,
@@ -290,10 +280,7 @@ def jobs(
     from stagefy_cli.services import admin
 
     rows = admin.job_stats(_client(service_role), service=service, status=status, since=since)
-    if as_json:
-        render.emit_json(rows, fields)
-        return
-    render.print_table(
+    render.output(
         rows,
         [
             render.Column("service", "PROVIDER"),
@@ -305,6 +292,8 @@ def jobs(
             render.Column("api_cost", "API COST", lambda v: f"${float(v):,.4f}"),
             render.Column("credits", "CREDITS"),
         ],
+        as_json=as_json,
+        fields=fields,
     )
 
 
@@ -331,12 +320,20 @@ def stats(
     client = _client(service_role)
     data = admin.stats(client, since=since)
     daily = admin.daily_stats(client, since=since) if chart else None
-    if as_json:
-        render.emit_json(data if daily is None else {**data, "daily": daily}, fields)
-        return
-    data["tiers"] = ", ".join(f"{tier} {count}" for tier, count in sorted((data["tiers"] or {}).items()))
+    render.output(
+        data if daily is None else {**data, "daily": daily},
+        as_json=as_json,
+        fields=fields,
+        show=lambda: _print_stats(data, daily),
+    )
+
+
+def _print_stats(data: dict, daily: list[dict] | None) -> None:
+    from stagefy_cli import render
+
+    tiers = ", ".join(f"{tier} {count}" for tier, count in sorted((data["tiers"] or {}).items()))
     render.print_detail(
-        data,
+        {**data, "tiers": tiers},
         [
             render.Column("users", "Users"),
             render.Column("new_users", "New users"),
@@ -380,21 +377,20 @@ def reconcile(service_role: bool = SERVICE_ROLE, as_json: bool = JSON) -> None:
 
     result = admin.reconcile(_client(service_role))
     mismatches = result["mismatches"]
-    if as_json:
-        render.emit_json(result)
-        if mismatches:
-            raise typer.Exit(1)
-        return
-    if not mismatches:
-        render.success(f"All {result['checked']} balances match their ledgers.")
-        return
-    render.print_table(
-        mismatches,
+    render.output(
+        result,
         [
             render.Column("email", "EMAIL"),
             render.Column("credits", "BALANCE"),
             render.Column("ledger_sum", "LEDGER SUM"),
             render.Column("difference", "DIFFERENCE", lambda v: f"{v:+d}"),
         ],
+        as_json=as_json,
+        shown=mismatches,
+        done=None if mismatches else f"All {result['checked']} balances match their ledgers.",
     )
+    if not mismatches:
+        return
+    if as_json:
+        raise typer.Exit(1)
     raise StagefyError(f"{len(mismatches)} of {result['checked']} balances do not match their ledgers.")

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import typer
 
-from stagefy_cli.commands.options import FIELDS, JSON, command_group, read_password
+from stagefy_cli.commands.options import FIELDS, JSON, choice, command_group, read_password
+from stagefy_cli.models import USE_CASES
 
 app = command_group("Sign up, sign in and out, and see who you are.")
 
@@ -12,9 +13,12 @@ app = command_group("Sign up, sign in and out, and see who you are.")
 def _show_signed_in(profile: dict, as_json: bool, fields: str | None, verb: str) -> None:
     from stagefy_cli import render
 
-    if as_json:
-        render.emit_json(profile, fields)
-        return
+    render.output(profile, as_json=as_json, fields=fields, show=lambda: _print_signed_in(profile, verb))
+
+
+def _print_signed_in(profile: dict, verb: str) -> None:
+    from stagefy_cli import render
+
     if profile.get("confirmation_required"):
         render.notice(f"Check {profile['email']} for a confirmation link, then run: stagefy auth login")
         return
@@ -29,7 +33,7 @@ def signup(
     name: str = typer.Option(..., "--name", "-n", help="Your full name, as clients see it."),
     brokerage: str = typer.Option(None, "--brokerage", help="Your brokerage."),
     market: str = typer.Option(None, "--market", help="The area you sell in, e.g. 'Cape Town'."),
-    use_case: str = typer.Option(None, "--use-case", help="photos, video, templates or all."),
+    use_case: str = choice(USE_CASES, "--use-case", help="{values}.", refuse=False),
     password_stdin: bool = typer.Option(False, "--password-stdin", help="Read the password from stdin."),
     as_json: bool = JSON,
     fields: str = FIELDS,
@@ -87,10 +91,7 @@ def status(as_json: bool = JSON, fields: str = FIELDS) -> None:
     from stagefy_cli.services import account
 
     info = account.status()
-    if as_json:
-        render.emit_json(info, fields)
-        return
-    render.print_detail(
+    render.output(
         info,
         [
             render.Column("email", "Signed in as"),
@@ -98,6 +99,8 @@ def status(as_json: bool = JSON, fields: str = FIELDS) -> None:
             render.Column("url", "API"),
             render.Column("expires_in", "Token expires in (s)"),
         ],
+        as_json=as_json,
+        fields=fields,
     )
 
 

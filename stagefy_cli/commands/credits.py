@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import typer
 
-from stagefy_cli.commands.options import FIELDS, JSON, LIMIT, command_group
+from stagefy_cli.commands.options import FIELDS, JSON, LIMIT, choice, command_group
+from stagefy_cli.models import TRANSACTION_TYPES
 
 app = command_group("Your credit balance, history and prices.")
 
@@ -25,9 +26,13 @@ def balance(as_json: bool = JSON, fields: str = FIELDS) -> None:
     from stagefy_cli.services import account
 
     info = account.balance(client.signed_in())
-    if as_json:
-        render.emit_json(info, fields)
-        return
+    render.output(info, as_json=as_json, fields=fields, show=lambda: _print_balance(info))
+
+
+def _print_balance(info: dict) -> None:
+    """The balance, and the plan on a terminal; only the number when piped."""
+    from stagefy_cli import render
+
     if render.stdout_is_tty():
         render.console().print(f"[bold]{info['credits']}[/bold] credits ({info['subscription_tier']} plan)")
     else:
@@ -45,24 +50,21 @@ def prices(as_json: bool = JSON, fields: str = FIELDS) -> None:
     from stagefy_cli.services import ledger
 
     rows = ledger.prices(client.signed_in())
-    if as_json:
-        render.emit_json(rows, fields)
-        return
-    render.print_table(
+    render.output(
         rows,
         [
             render.Column("code", "WORK"),
             render.Column("credits", "CREDITS"),
             render.Column("description", "WHAT"),
         ],
+        as_json=as_json,
+        fields=fields,
     )
 
 
 @app.command()
 def history(
-    tx_type: str = typer.Option(
-        None, "--type", help="Only this kind: purchase, usage, refund, subscription or adjustment."
-    ),
+    tx_type: str = choice(TRANSACTION_TYPES, "--type", help="Only this kind: {values}."),
     since: str = typer.Option(None, "--since", help="Only from this date (YYYY-MM-DD) or ISO time on."),
     limit: int = LIMIT,
     as_json: bool = JSON,
@@ -77,10 +79,7 @@ def history(
     from stagefy_cli.services import ledger
 
     rows, total = ledger.history(client.signed_in(), tx_type=tx_type, since=since, limit=limit)
-    if as_json:
-        render.emit_json(rows, fields)
-        return
-    render.print_table(
+    render.output(
         rows,
         [
             render.Column("created_at", "WHEN", render.local_time),
@@ -88,8 +87,10 @@ def history(
             render.Column("type", "TYPE"),
             render.Column("description", "WHAT", max_width=60),
         ],
+        as_json=as_json,
+        fields=fields,
+        total=total,
     )
-    render.more_notice(len(rows), total)
 
 
 @app.command()
@@ -103,9 +104,12 @@ def packs(as_json: bool = JSON, fields: str = FIELDS) -> None:
     from stagefy_cli.services import billing
 
     rows = billing.packs(client.signed_in())
-    if as_json:
-        render.emit_json(rows, fields)
-        return
+    render.output(rows, as_json=as_json, fields=fields, show=lambda: _print_packs(rows))
+
+
+def _print_packs(rows: list[dict]) -> None:
+    from stagefy_cli import render
+
     render.print_table(
         rows,
         [

@@ -6,7 +6,8 @@ from pathlib import Path
 
 import typer
 
-from stagefy_cli.commands.options import FIELDS, JSON, LIMIT, YES, choices, command_group, id_to_delete
+from stagefy_cli.commands.options import FIELDS, JSON, LIMIT, YES, choice, command_group, id_to_delete
+from stagefy_cli.models import CONTACT_STATUSES, CONTACT_TYPES, LISTING_STATUSES, ON_DUPLICATE
 
 app = command_group("Your contacts and listings: the people and properties behind your media.")
 contacts_app = command_group("Buyers, sellers and investors: add, find, import and export.")
@@ -14,9 +15,6 @@ listings_app = command_group("Properties you market: price, rooms, status and li
 app.add_typer(contacts_app, name="contacts")
 app.add_typer(listings_app, name="listings")
 
-CONTACT_TYPES = "buyer, seller, investor or other"
-CONTACT_STATUSES = "lead, active or closed"
-LISTING_STATUSES = "active, pending, sold or off_market"
 CONTACT_ID = typer.Argument(..., help="Contact ID (or its first characters).")
 LISTING_ID = typer.Argument(..., help="Listing ID (or its first characters).")
 
@@ -59,9 +57,12 @@ def _listing_columns():
 def _show_contact(contact: dict, as_json: bool, fields: str | None) -> None:
     from stagefy_cli import render
 
-    if as_json:
-        render.emit_json(contact, fields)
-        return
+    render.output(contact, as_json=as_json, fields=fields, show=lambda: _print_contact(contact))
+
+
+def _print_contact(contact: dict) -> None:
+    from stagefy_cli import render
+
     render.print_detail(
         contact,
         [
@@ -86,9 +87,12 @@ def _show_contact(contact: dict, as_json: bool, fields: str | None) -> None:
 def _show_listing(listing: dict, as_json: bool, fields: str | None) -> None:
     from stagefy_cli import render
 
-    if as_json:
-        render.emit_json(listing, fields)
-        return
+    render.output(listing, as_json=as_json, fields=fields, show=lambda: _print_listing(listing))
+
+
+def _print_listing(listing: dict) -> None:
+    from stagefy_cli import render
+
     contact = listing.get("contact")
     listing = {**listing, "contact_name": contact and f"{contact['name']} ({contact['id'][:8]})"}
     render.print_detail(
@@ -111,7 +115,7 @@ def _show_listing(listing: dict, as_json: bool, fields: str | None) -> None:
         ],
     )
     if listing.get("media"):
-        from stagefy_cli.commands.media import media_columns
+        from stagefy_cli.commands.tables import media_columns
 
         typer.echo()  # a blank line (no Rich needed for it)
         render.print_table(listing["media"], media_columns(), title="Media")
@@ -122,18 +126,8 @@ def _show_listing(listing: dict, as_json: bool, fields: str | None) -> None:
 
 @contacts_app.command("list")
 def contacts_list(
-    contact_type: str = typer.Option(
-        None,
-        "--type",
-        help=f"Only this type: {CONTACT_TYPES}.",
-        autocompletion=choices("stagefy_cli.services.crm:CONTACT_TYPES"),
-    ),
-    status: str = typer.Option(
-        None,
-        "--status",
-        help=f"Only this status: {CONTACT_STATUSES}.",
-        autocompletion=choices("stagefy_cli.services.crm:CONTACT_STATUSES"),
-    ),
+    contact_type: str = choice(CONTACT_TYPES, "--type", help="Only this type: {values}."),
+    status: str = choice(CONTACT_STATUSES, "--status", help="Only this status: {values}."),
     tag: str = typer.Option(None, "--tag", help="Only contacts with this tag."),
     search: str = typer.Option(
         None, "--search", "-s", help="Only contacts whose name, email, phone or notes contain this text."
@@ -153,11 +147,7 @@ def contacts_list(
     rows, total = crm.list_contacts(
         client.signed_in(), contact_type=contact_type, status=status, tag=tag, search=search, limit=limit
     )
-    if as_json:
-        render.emit_json(rows, fields)
-        return
-    render.print_table(rows, _contact_columns())
-    render.more_notice(len(rows), total)
+    render.output(rows, _contact_columns(), as_json=as_json, fields=fields, total=total)
 
 
 @contacts_app.command("add")
@@ -167,18 +157,8 @@ def contacts_add(
     phone: str = typer.Option(
         None, "--phone", help="Phone number (7 to 15 digits; +, spaces, dashes allowed)."
     ),
-    contact_type: str = typer.Option(
-        None,
-        "--type",
-        help=f"{CONTACT_TYPES} (default other).",
-        autocompletion=choices("stagefy_cli.services.crm:CONTACT_TYPES"),
-    ),
-    status: str = typer.Option(
-        None,
-        "--status",
-        help=f"{CONTACT_STATUSES} (default lead).",
-        autocompletion=choices("stagefy_cli.services.crm:CONTACT_STATUSES"),
-    ),
+    contact_type: str = choice(CONTACT_TYPES, "--type", help="{values} (default other).", refuse=False),
+    status: str = choice(CONTACT_STATUSES, "--status", help="{values} (default lead).", refuse=False),
     tags: list[str] = typer.Option(None, "--tag", help="A tag; repeat for more."),
     notes: str = typer.Option(None, "--notes", help="Free-form notes."),
     as_json: bool = JSON,
@@ -204,10 +184,12 @@ def contacts_add(
             "notes": notes,
         },
     )
-    if as_json:
-        render.emit_json(contact, fields)
-    else:
-        render.success(f"Added contact {contact['name']} ({contact['id'][:8]}).")
+    render.output(
+        contact,
+        as_json=as_json,
+        fields=fields,
+        done=f"Added contact {contact['name']} ({contact['id'][:8]}).",
+    )
 
 
 @contacts_app.command("show")
@@ -228,18 +210,8 @@ def contacts_update(
     name: str = typer.Option(None, "--name", help="New full name."),
     email: str = typer.Option(None, "--email", help='New email address ("" clears it).'),
     phone: str = typer.Option(None, "--phone", help='New phone number ("" clears it).'),
-    contact_type: str = typer.Option(
-        None,
-        "--type",
-        help=f"New type: {CONTACT_TYPES}.",
-        autocompletion=choices("stagefy_cli.services.crm:CONTACT_TYPES"),
-    ),
-    status: str = typer.Option(
-        None,
-        "--status",
-        help=f"New status: {CONTACT_STATUSES}.",
-        autocompletion=choices("stagefy_cli.services.crm:CONTACT_STATUSES"),
-    ),
+    contact_type: str = choice(CONTACT_TYPES, "--type", help="New type: {values}.", refuse=False),
+    status: str = choice(CONTACT_STATUSES, "--status", help="New status: {values}.", refuse=False),
     tags: list[str] = typer.Option(
         None, "--tag", help='Replace the tags; repeat for more (--tag "" clears them).'
     ),
@@ -268,10 +240,12 @@ def contacts_update(
             "notes": notes,
         },
     )
-    if as_json:
-        render.emit_json(updated, fields)
-    else:
-        render.success(f"Updated contact {updated['name']} ({updated['id'][:8]}).")
+    render.output(
+        updated,
+        as_json=as_json,
+        fields=fields,
+        done=f"Updated contact {updated['name']} ({updated['id'][:8]}).",
+    )
 
 
 @contacts_app.command("touch")
@@ -285,12 +259,12 @@ def contacts_touch(contact: str = CONTACT_ID, as_json: bool = JSON, fields: str 
     from stagefy_cli.services import crm
 
     updated = crm.touch_contact(client.signed_in(), contact)
-    if as_json:
-        render.emit_json(updated, fields)
-    else:
-        render.success(
-            f"Last contact with {updated['name']}: {render.local_time(updated['last_contacted_at'])}."
-        )
+    render.output(
+        updated,
+        as_json=as_json,
+        fields=fields,
+        done=f"Last contact with {updated['name']}: {render.local_time(updated['last_contacted_at'])}.",
+    )
 
 
 @contacts_app.command("delete")
@@ -309,10 +283,7 @@ def contacts_delete(contact: str = id_to_delete("Contact"), yes: bool = YES, as_
     if not render.confirm(f"Delete contact {found['name']} ({found['id'][:8]})?", yes):
         raise Cancelled("nothing was deleted.")
     deleted = crm.delete_contact(ctx, found["id"])
-    if as_json:
-        render.emit_json(deleted)
-    else:
-        render.success(f"Deleted contact {deleted['name']} ({deleted['id'][:8]}).")
+    render.output(deleted, as_json=as_json, done=f"Deleted contact {deleted['name']} ({deleted['id'][:8]}).")
 
 
 @contacts_app.command("import")
@@ -321,11 +292,11 @@ def contacts_import(
         ..., help="CSV file with a header row (name required; tags separated by ';')."
     ),
     dry_run: bool = typer.Option(False, "--dry-run", help="Check the file and report; import nothing."),
-    on_duplicate: str = typer.Option(
-        "skip",
+    on_duplicate: str = choice(
+        ON_DUPLICATE,
         "--on-duplicate",
         help="A row whose email is already one of your contacts: skip it, or update that contact.",
-        autocompletion=choices("stagefy_cli.services.crm:ON_DUPLICATE"),
+        default="skip",
     ),
     as_json: bool = JSON,
 ) -> None:
@@ -339,13 +310,8 @@ def contacts_import(
     from stagefy_cli import render
     from stagefy_cli.errors import UsageError
     from stagefy_cli.services import csv_io
-    from stagefy_cli.services.crm import ON_DUPLICATE
 
     parsed = csv_io.read_contacts_file(file)
-    if on_duplicate not in ON_DUPLICATE:
-        raise UsageError(
-            f"unknown --on-duplicate '{on_duplicate}'. Choose one of: {', '.join(ON_DUPLICATE)}."
-        )
     report = {
         "rows": parsed.rows,
         "valid": len(parsed.contacts),
@@ -356,11 +322,7 @@ def contacts_import(
         "dry_run": dry_run,
     }
     if parsed.problems:
-        if as_json:
-            render.emit_json(report)
-        else:
-            for problem in parsed.problems:
-                render.notice(f"line {problem.line}: {problem.message}")
+        render.output(report, as_json=as_json, show=lambda: _print_problems(parsed.problems))
         bad_lines = len({p.line for p in parsed.problems})
         raise UsageError(f"{bad_lines} of {parsed.rows} row(s) have errors; nothing was imported.")
     if not dry_run:
@@ -368,23 +330,32 @@ def contacts_import(
         from stagefy_cli.services import crm
 
         report.update(crm.import_contacts(client.signed_in(), parsed.contacts, on_duplicate))
-    if as_json:
-        render.emit_json(report)
-    elif dry_run:
-        render.success(f"{parsed.rows} contact(s) are valid; nothing imported (--dry-run).")
-    else:
-        duplicates = (
-            f"; updated {report['updated']}" if on_duplicate == "update" else f"; skipped {report['skipped']}"
+    render.output(report, as_json=as_json, done=_import_done(report, dry_run, on_duplicate))
+
+
+def _print_problems(problems) -> None:
+    from stagefy_cli import render
+
+    for problem in problems:
+        render.notice(f"line {problem.line}: {problem.message}")
+
+
+def _import_done(report: dict, dry_run: bool, on_duplicate: str) -> str:
+    """The line that sums up an import (or a --dry-run check)."""
+    if dry_run:
+        return f"{report['rows']} contact(s) are valid; nothing imported (--dry-run)."
+    duplicates = (
+        f"; updated {report['updated']}" if on_duplicate == "update" else f"; skipped {report['skipped']}"
+    )
+    return (
+        f"Imported {report['imported']} contact(s)"
+        + (
+            duplicates + " already in your contacts (same email)"
+            if report["updated"] or report["skipped"]
+            else ""
         )
-        render.success(
-            f"Imported {report['imported']} contact(s)"
-            + (
-                duplicates + " already in your contacts (same email)"
-                if report["updated"] or report["skipped"]
-                else ""
-            )
-            + "."
-        )
+        + "."
+    )
 
 
 @contacts_app.command("export")
@@ -428,12 +399,7 @@ def contacts_export(
 
 @listings_app.command("list")
 def listings_list(
-    status: str = typer.Option(
-        None,
-        "--status",
-        help=f"Only this status: {LISTING_STATUSES}.",
-        autocompletion=choices("stagefy_cli.services.crm:LISTING_STATUSES"),
-    ),
+    status: str = choice(LISTING_STATUSES, "--status", help="Only this status: {values}."),
     city: str = typer.Option(None, "--city", help="Only listings in this city (any case)."),
     min_price: float = typer.Option(None, "--min-price", help="Only listings priced at least this."),
     max_price: float = typer.Option(None, "--max-price", help="Only listings priced at most this."),
@@ -452,11 +418,7 @@ def listings_list(
     rows, total = crm.list_listings(
         client.signed_in(), status=status, city=city, min_price=min_price, max_price=max_price, limit=limit
     )
-    if as_json:
-        render.emit_json(rows, fields)
-        return
-    render.print_table(rows, _listing_columns())
-    render.more_notice(len(rows), total)
+    render.output(rows, _listing_columns(), as_json=as_json, fields=fields, total=total)
 
 
 @listings_app.command("add")
@@ -476,12 +438,7 @@ def listings_add(
     contact: str = typer.Option(
         None, "--contact", help="ID of the seller or buyer contact (or its first characters)."
     ),
-    status: str = typer.Option(
-        None,
-        "--status",
-        help=f"{LISTING_STATUSES} (default active).",
-        autocompletion=choices("stagefy_cli.services.crm:LISTING_STATUSES"),
-    ),
+    status: str = choice(LISTING_STATUSES, "--status", help="{values} (default active)."),
     notes: str = typer.Option(None, "--notes", help="Free-form notes."),
     as_json: bool = JSON,
     fields: str = FIELDS,
@@ -512,10 +469,12 @@ def listings_add(
         },
         contact_ref=contact,
     )
-    if as_json:
-        render.emit_json(listing, fields)
-    else:
-        render.success(f"Added listing {listing['address']} ({listing['id'][:8]}).")
+    render.output(
+        listing,
+        as_json=as_json,
+        fields=fields,
+        done=f"Added listing {listing['address']} ({listing['id'][:8]}).",
+    )
 
 
 @listings_app.command("show")
@@ -547,12 +506,7 @@ def listings_update(
         None, "--contact", help="Link this contact instead (ID or its first characters)."
     ),
     no_contact: bool = typer.Option(False, "--no-contact", help="Remove the link to the contact."),
-    status: str = typer.Option(
-        None,
-        "--status",
-        help=f"New status: {LISTING_STATUSES}.",
-        autocompletion=choices("stagefy_cli.services.crm:LISTING_STATUSES"),
-    ),
+    status: str = choice(LISTING_STATUSES, "--status", help="New status: {values}."),
     notes: str = typer.Option(None, "--notes", help='New notes ("" clears them).'),
     as_json: bool = JSON,
     fields: str = FIELDS,
@@ -585,10 +539,12 @@ def listings_update(
         contact_ref=contact,
         clear_contact=no_contact,
     )
-    if as_json:
-        render.emit_json(updated, fields)
-    else:
-        render.success(f"Updated listing {updated['address']} ({updated['id'][:8]}).")
+    render.output(
+        updated,
+        as_json=as_json,
+        fields=fields,
+        done=f"Updated listing {updated['address']} ({updated['id'][:8]}).",
+    )
 
 
 @listings_app.command("delete")
@@ -607,7 +563,6 @@ def listings_delete(listing: str = id_to_delete("Listing"), yes: bool = YES, as_
     if not render.confirm(f"Delete listing {found['address']} ({found['id'][:8]})?", yes):
         raise Cancelled("nothing was deleted.")
     deleted = crm.delete_listing(ctx, found["id"])
-    if as_json:
-        render.emit_json(deleted)
-    else:
-        render.success(f"Deleted listing {deleted['address']} ({deleted['id'][:8]}).")
+    render.output(
+        deleted, as_json=as_json, done=f"Deleted listing {deleted['address']} ({deleted['id'][:8]})."
+    )

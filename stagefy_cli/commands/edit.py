@@ -6,8 +6,9 @@ from pathlib import Path
 
 import typer
 
+from stagefy_cli.ai.catalog import EDIT_TYPES, PROVIDERS, ROOM_TYPES, STYLES
 from stagefy_cli.commands.before_after import OPEN, PREVIEW, BeforeAfter
-from stagefy_cli.commands.options import FIELDS, JSON, TIMEOUT, YES, choices, out_folder
+from stagefy_cli.commands.options import FIELDS, JSON, TIMEOUT, YES, choice, out_folder
 
 app = typer.Typer(add_completion=False)
 
@@ -17,26 +18,12 @@ def edit(
     photos: list[Path] = typer.Argument(
         ..., help="Photos to edit (JPEG, PNG, WebP, HEIC); several run in parallel."
     ),
-    edit_type: str = typer.Option(
-        ...,
-        "--type",
-        "-t",
-        help="virtual_staging, declutter, enhance, sky_replacement, day_to_dusk or custom.",
-        autocompletion=choices("stagefy_cli.ai.catalog:EDIT_TYPES"),
+    edit_type: str = choice(EDIT_TYPES, "--type", "-t", help="{values}.", default=...),
+    style: str = choice(
+        STYLES, "--style", "-s", help="Staging style, e.g. modern, scandinavian, coastal, luxury."
     ),
-    style: str = typer.Option(
-        None,
-        "--style",
-        "-s",
-        help="Staging style, e.g. modern, scandinavian, coastal, luxury.",
-        autocompletion=choices("stagefy_cli.ai.catalog:STYLES"),
-    ),
-    room: str = typer.Option(
-        None,
-        "--room",
-        "-r",
-        help="Room type, e.g. living_room, bedroom, kitchen, office.",
-        autocompletion=choices("stagefy_cli.ai.catalog:ROOM_TYPES"),
+    room: str = choice(
+        ROOM_TYPES, "--room", "-r", help="Room type, e.g. living_room, bedroom, kitchen, office."
     ),
     prompt: str = typer.Option(
         None, "--prompt", help="What to change, in words (required for --type custom)."
@@ -47,12 +34,7 @@ def edit(
     listing: str = typer.Option(
         None, "--listing", help="Link the results to this CRM listing (ID or prefix)."
     ),
-    provider: str = typer.Option(
-        None,
-        "--provider",
-        help="Ask for a provider: replicate, nano_banana, qwen or local.",
-        autocompletion=choices("stagefy_cli.ai.catalog:PROVIDERS"),
-    ),
+    provider: str = choice(PROVIDERS, "--provider", help="Ask for a provider: {values}."),
     out: Path = out_folder("Directory for the results (default: next to each photo)."),
     no_wait: bool = typer.Option(
         False, "--no-wait", help="Print the project ID and return (exit 8) while it runs."

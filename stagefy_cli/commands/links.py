@@ -13,9 +13,12 @@ def print_links(links: dict | list[dict], as_json: bool, fields: str | None) -> 
     """JSON as given (one link or a list); else each title and URL, or only the URLs when piped."""
     from stagefy_cli import render
 
-    if as_json:
-        render.emit_json(links, fields)
-        return
+    render.output(links, as_json=as_json, fields=fields, show=lambda: _print_links(links))
+
+
+def _print_links(links: dict | list[dict]) -> None:
+    from stagefy_cli import render
+
     items = links if isinstance(links, list) else [links]
     if not render.stdout_is_tty():
         for link in items:

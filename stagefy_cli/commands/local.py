@@ -27,10 +27,12 @@ def start(port: int = PORT, as_json: bool = JSON, fields: str = FIELDS) -> None:
     if not as_json and not was_running:
         render.notice("Starting the local stack...")
     state = stack.start(port)
-    if as_json:
-        render.emit_json(_status(stack), fields)
-        return
-    render.success(("Already running" if was_running else "Local stack running") + f" at {state.api_url}")
+    render.output(
+        _status(stack),
+        as_json=as_json,
+        fields=fields,
+        done=("Already running" if was_running else "Local stack running") + f" at {state.api_url}",
+    )
 
 
 def _status(stack) -> dict:
@@ -57,10 +59,7 @@ def status(as_json: bool = JSON, fields: str = FIELDS) -> None:
     from stagefy_cli.local.stack import LocalStack
 
     info = _status(LocalStack())
-    if as_json:
-        render.emit_json(info, fields)
-    else:
-        render.print_detail(info, [render.Column(k) for k in info])
+    render.output(info, [render.Column(k) for k in info], as_json=as_json, fields=fields)
     if not info["running"]:
         raise typer.Exit(1)
 
@@ -106,13 +105,12 @@ FAIL = typer.Option(False, "--fail", help="Send a failed payment instead of a co
 def _show_notice(sent: dict, as_json: bool) -> None:
     from stagefy_cli import render
 
-    if as_json:
-        render.emit_json(sent)
-        return
-    render.success(
-        f"PayFast (simulated) sent {sent['payment_status']} for {sent['m_payment_id']} "
+    render.output(
+        sent,
+        as_json=as_json,
+        done=f"PayFast (simulated) sent {sent['payment_status']} for {sent['m_payment_id']} "
         f"({render.money(sent['amount_gross'])}, pf_payment_id {sent['pf_payment_id']}); "
-        f"the payment function answered {sent['function_answer']}."
+        f"the payment function answered {sent['function_answer']}.",
     )
 
 

@@ -13,47 +13,23 @@ from stagefy_cli.commands.options import (
     JSON,
     LIMIT,
     YES,
+    choice,
     command_group,
     id_to_delete,
     out_folder,
 )
+from stagefy_cli.commands.tables import media_columns
+from stagefy_cli.models import MEDIA_TYPES
 
 app = command_group("Your library of edited photos, videos and templates: find, tag, link, download.")
 
 MEDIA_ID = typer.Argument(..., help="Media ID (or its first characters).")
 
 
-def _size(value) -> str:
-    size = float(value)
-    for unit in ("B", "KB", "MB", "GB"):
-        if size < 1024 or unit == "GB":
-            return f"{size:.0f} {unit}" if unit == "B" else f"{size:.1f} {unit}"
-        size /= 1024
-    return str(value)
-
-
-def media_columns():
-    from stagefy_cli import render
-
-    return [
-        render.Column("id", "ID", lambda v: v[:8]),
-        render.Column("type", "TYPE"),
-        render.Column("title", "TITLE", max_width=36),
-        render.Column("is_favorite", "FAV", lambda v: "★" if v else ""),
-        render.Column("tags", "TAGS", lambda v: ", ".join(v), max_width=24),
-        render.Column("listing_id", "LISTING", lambda v: v[:8]),
-        render.Column("file_size", "SIZE", _size),
-        render.Column("created_at", "CREATED", render.local_time),
-    ]
-
-
 def _show(media: dict, as_json: bool, fields: str | None) -> None:
     from stagefy_cli import render
 
-    if as_json:
-        render.emit_json(media, fields)
-        return
-    render.print_detail(
+    render.output(
         media,
         [
             render.Column("id", "ID"),
@@ -61,7 +37,7 @@ def _show(media: dict, as_json: bool, fields: str | None) -> None:
             render.Column("title", "Title"),
             render.Column("description", "Description"),
             render.Column("url", "File"),
-            render.Column("file_size", "Size", _size),
+            render.Column("file_size", "Size", render.file_size),
             render.Column("is_favorite", "Favorite", lambda v: "yes" if v else "no"),
             render.Column("tags", "Tags", lambda v: ", ".join(v)),
             render.Column("listing_id", "Listing"),
@@ -70,6 +46,8 @@ def _show(media: dict, as_json: bool, fields: str | None) -> None:
             render.Column("credits_used", "Credits"),
             render.Column("created_at", "Created", render.local_time),
         ],
+        as_json=as_json,
+        fields=fields,
     )
 
 
@@ -81,7 +59,7 @@ def list_(
     contact: str = typer.Option(
         None, "--contact", help="Only media of this contact (ID or its first characters)."
     ),
-    media_type: str = typer.Option(None, "--type", help="Only this type: image, video or template."),
+    media_type: str = choice(MEDIA_TYPES, "--type", help="Only this type: {values}."),
     favorites: bool = typer.Option(False, "--favorites", help="Only your favorites."),
     tag: str = typer.Option(None, "--tag", help="Only media with this tag."),
     limit: int = LIMIT,
@@ -105,11 +83,7 @@ def list_(
         tag=tag,
         limit=limit,
     )
-    if as_json:
-        render.emit_json(rows, fields)
-        return
-    render.print_table(rows, media_columns())
-    render.more_notice(len(rows), total)
+    render.output(rows, media_columns(), as_json=as_json, fields=fields, total=total)
 
 
 @app.command()
@@ -152,13 +126,11 @@ def download(
             force=force,
             progress=lambda plan, done, total: bar.update(tasks[id(plan)], completed=done, total=total),
         )
-    if as_json:
-        render.emit_json(
-            [{"id": item["id"], "path": str(path)} for item, path in zip(items, saved, strict=True)]
-        )
-    else:
-        for path in saved:
-            typer.echo(str(path))
+    render.output(
+        [{"id": item["id"], "path": str(path)} for item, path in zip(items, saved, strict=True)],
+        as_json=as_json,
+        show=lambda: render.print_paths(saved),
+    )
 
 
 @app.command()
@@ -177,11 +149,8 @@ def favorite(
     from stagefy_cli.services import media
 
     updated = media.set_favorite(client.signed_in(), media_id, not off)
-    if as_json:
-        render.emit_json(updated, fields)
-    else:
-        state = "Marked as favorite" if updated["is_favorite"] else "Removed from favorites"
-        render.success(f"{state}: {updated['id'][:8]}.")
+    state = "Marked as favorite" if updated["is_favorite"] else "Removed from favorites"
+    render.output(updated, as_json=as_json, fields=fields, done=f"{state}: {updated['id'][:8]}.")
 
 
 @app.command()
@@ -201,10 +170,12 @@ def tag(
     from stagefy_cli.services import media
 
     updated = media.tag(client.signed_in(), media_id, tags, remove=remove)
-    if as_json:
-        render.emit_json(updated, fields)
-    else:
-        render.success(f"Tags of {updated['id'][:8]}: {', '.join(updated['tags']) or '(none)'}.")
+    render.output(
+        updated,
+        as_json=as_json,
+        fields=fields,
+        done=f"Tags of {updated['id'][:8]}: {', '.join(updated['tags']) or '(none)'}.",
+    )
 
 
 @app.command()
@@ -225,10 +196,12 @@ def link(
     from stagefy_cli.services import media
 
     updated = media.link(client.signed_in(), media_id, listing)
-    if as_json:
-        render.emit_json(updated, fields)
-    else:
-        render.success(f"Linked {updated['id'][:8]} to listing {updated['listing_id'][:8]}.")
+    render.output(
+        updated,
+        as_json=as_json,
+        fields=fields,
+        done=f"Linked {updated['id'][:8]} to listing {updated['listing_id'][:8]}.",
+    )
 
 
 @app.command()
@@ -249,10 +222,7 @@ def delete(media_id: str = id_to_delete("Media"), yes: bool = YES, as_json: bool
     ):
         raise Cancelled("nothing was deleted.")
     deleted = media.delete(ctx, found["id"])
-    if as_json:
-        render.emit_json(deleted)
-    else:
-        render.success(f"Deleted {deleted['id'][:8]}.")
+    render.output(deleted, as_json=as_json, done=f"Deleted {deleted['id'][:8]}.")
 
 
 @app.command()

@@ -25,10 +25,7 @@ def list_(
     from stagefy_cli.services import notifications
 
     rows, total = notifications.list_notifications(client.signed_in(), unread=unread, limit=limit)
-    if as_json:
-        render.emit_json(rows, fields)
-        return
-    render.print_table(
+    render.output(
         rows,
         [
             render.Column("id", "ID", lambda v: v[:8]),
@@ -38,8 +35,10 @@ def list_(
             render.Column("message", "MESSAGE", max_width=60),
             render.Column("created_at", "WHEN", render.local_time),
         ],
+        as_json=as_json,
+        fields=fields,
+        total=total,
     )
-    render.more_notice(len(rows), total)
 
 
 @app.command()
@@ -61,7 +60,4 @@ def read(
         raise UsageError("give notification IDs or --all (one of the two).")
     ctx = client.signed_in()
     count = notifications.mark_all_read(ctx) if all_ else len(notifications.mark_read(ctx, notification_ids))
-    if as_json:
-        render.emit_json({"marked_read": count})
-    else:
-        render.success(f"Marked {count} notification(s) read.")
+    render.output({"marked_read": count}, as_json=as_json, done=f"Marked {count} notification(s) read.")

@@ -5,19 +5,41 @@ from __future__ import annotations
 import typer
 
 
-def choices(source: str):
-    """Shell completion for an option that takes one of a fixed set of values, read from the tuple
-    that validates it (`"module:NAME"`, imported only when completing, so start-up stays light)."""
+def complete_from(values: tuple[str, ...]):
+    """Shell completion for an option or argument that takes one of a fixed set of values."""
+    return lambda incomplete: [value for value in values if value.startswith(incomplete)]
 
-    def complete(incomplete: str) -> list[str]:
-        import importlib
 
-        module, name = source.split(":")
-        return [
-            value for value in getattr(importlib.import_module(module), name) if value.startswith(incomplete)
-        ]
+def one_of(values: tuple[str, ...]) -> str:
+    """`a, b or c`: a set of values as help text lists it."""
+    return f"{', '.join(values[:-1])} or {values[-1]}" if len(values) > 1 else values[0]
 
-    return complete
+
+def choice(values: tuple[str, ...], *decls: str, help: str, default=None, refuse: bool = True):
+    """An option that takes one of `values` (a set from `stagefy_cli.models`): `{values}` in `help`
+    lists them, the shell completes them, and with `refuse` any other value is refused before the
+    command runs, as `unknown --flag 'x'. Choose one of: ...` (exit 2). `refuse=False` leaves the
+    refusal to a service whose own message reports every problem of a record at once.
+
+    A validating callback rather than `click.Choice` or an Enum annotation: the everyday commands'
+    fast path (fast_path.py) reads plain `str` options and runs their callbacks itself, and the
+    message stays the one the services give for the same mistake."""
+    flag = decls[0]
+
+    def check(value):
+        if refuse and value is not None and value not in values:
+            from stagefy_cli.errors import UsageError
+
+            raise UsageError(f"unknown {flag} '{value}'. Choose one of: {', '.join(values)}.")
+        return value
+
+    return typer.Option(
+        default,
+        *decls,
+        help=help.format(values=one_of(values)),
+        autocompletion=complete_from(values),
+        callback=check,
+    )
 
 
 def _needs_json(ctx: typer.Context, value):

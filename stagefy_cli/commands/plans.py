@@ -18,9 +18,12 @@ def plans(as_json: bool = JSON, fields: str = FIELDS) -> None:
     from stagefy_cli.services import billing
 
     rows = billing.plans(client.signed_in())
-    if as_json:
-        render.emit_json(rows, fields)
-        return
+    render.output(rows, as_json=as_json, fields=fields, show=lambda: _print_plans(rows))
+
+
+def _print_plans(rows: list[dict]) -> None:
+    from stagefy_cli import render
+
     render.print_table(
         rows,
         [

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import typer
 
-from stagefy_cli.commands.options import FIELDS, JSON, command_group
+from stagefy_cli.commands.options import FIELDS, JSON, choice, command_group
+from stagefy_cli.models import USE_CASES
 
 app = command_group("Show and update your agent profile.")
 
@@ -12,10 +13,7 @@ app = command_group("Show and update your agent profile.")
 def _render_profile(profile: dict, as_json: bool, fields: str | None) -> None:
     from stagefy_cli import render
 
-    if as_json:
-        render.emit_json(profile, fields)
-        return
-    render.print_detail(
+    render.output(
         profile,
         [
             render.Column("full_name", "Name"),
@@ -29,6 +27,8 @@ def _render_profile(profile: dict, as_json: bool, fields: str | None) -> None:
             render.Column("credits", "Credits"),
             render.Column("created_at", "Member since", render.local_time),
         ],
+        as_json=as_json,
+        fields=fields,
     )
 
 
@@ -49,7 +49,7 @@ def update(
     name: str = typer.Option(None, "--name", help="Your full name."),
     brokerage: str = typer.Option(None, "--brokerage", help="Your brokerage."),
     market: str = typer.Option(None, "--market", help="The area you sell in."),
-    use_case: str = typer.Option(None, "--use-case", help="photos, video, templates or all."),
+    use_case: str = choice(USE_CASES, "--use-case", help="{values}.", refuse=False),
     phone: str = typer.Option(None, "--phone", help="Phone number shown on videos and flyers."),
     avatar_url: str = typer.Option(None, "--avatar-url", help="URL of your photo."),
     as_json: bool = JSON,

@@ -37,12 +37,13 @@ def list_(as_json: bool = JSON, fields: str = FIELDS) -> None:
     from stagefy_cli.backend import config
 
     rows = config.list_profiles()
-    if as_json:
-        render.emit_json(rows, fields)
-        return
-    for row in rows:
-        row["mark"] = "*" if row["active"] else ""
-    render.print_table(rows, [render.Column("mark", " "), render.Column("name"), render.Column("url")])
+    render.output(
+        rows,
+        [render.Column("mark", " "), render.Column("name"), render.Column("url")],
+        as_json=as_json,
+        fields=fields,
+        shown=[{**row, "mark": "*" if row["active"] else ""} for row in rows],
+    )
 
 
 @app.command()

@@ -15,15 +15,13 @@ from stagefy_cli.commands.options import (
     LIMIT,
     TIMEOUT,
     YES,
-    choices,
+    choice,
     command_group,
     out_folder,
 )
+from stagefy_cli.models import PROJECT_STATUSES, PROJECT_TYPES
 
 app = command_group("Follow, download, cancel and retry your edits, videos and templates.")
-
-STATUSES = ("queued", "processing", "completed", "failed", "cancelled", "pending")
-TYPES = ("photo_edit", "video", "template")
 
 
 def _columns():
@@ -41,18 +39,8 @@ def _columns():
 
 @app.command("list")
 def list_(
-    status: str = typer.Option(
-        None,
-        "--status",
-        help=f"Only this status: {', '.join(STATUSES)}.",
-        autocompletion=choices("stagefy_cli.commands.projects:STATUSES"),
-    ),
-    project_type: str = typer.Option(
-        None,
-        "--type",
-        help=f"Only this type: {', '.join(TYPES)}.",
-        autocompletion=choices("stagefy_cli.commands.projects:TYPES"),
-    ),
+    status: str = choice(PROJECT_STATUSES, "--status", help="Only this status: {values}."),
+    project_type: str = choice(PROJECT_TYPES, "--type", help="Only this type: {values}."),
     limit: int = LIMIT,
     as_json: bool = JSON,
     fields: str = FIELDS,
@@ -63,21 +51,12 @@ def list_(
     """
     from stagefy_cli import render
     from stagefy_cli.backend import client
-    from stagefy_cli.errors import UsageError
     from stagefy_cli.services import projects
 
-    if status and status not in STATUSES:
-        raise UsageError(f"unknown --status '{status}'. Choose one of: {', '.join(STATUSES)}.")
-    if project_type and project_type not in TYPES:
-        raise UsageError(f"unknown --type '{project_type}'. Choose one of: {', '.join(TYPES)}.")
     rows, total = projects.list_projects(
         client.signed_in(), status=status, project_type=project_type, limit=limit
     )
-    if as_json:
-        render.emit_json(rows, fields)
-        return
-    render.print_table(rows, _columns())
-    render.more_notice(len(rows), total)
+    render.output(rows, _columns(), as_json=as_json, fields=fields, total=total)
 
 
 def render_project(project: dict) -> None:
@@ -136,10 +115,7 @@ def show(
     before_after.check(as_json)
     ctx = client.signed_in()
     data = projects.get_project(ctx, project)
-    if as_json:
-        render.emit_json(data, fields)
-    else:
-        render_project(data)
+    render.output(data, as_json=as_json, fields=fields, show=lambda: render_project(data))
     if before_after:
         before_after.show(ctx, data)
 
@@ -194,11 +170,7 @@ def download(
     saved = projects.download_outputs(ctx, data, out, {}, force)
     if not saved:
         raise NotFound(f"project {data['id'][:8]} has no results yet (status {data['status']}).")
-    if as_json:
-        render.emit_json([str(p) for p in saved])
-    else:
-        for path in saved:
-            typer.echo(str(path))
+    render.output([str(p) for p in saved], as_json=as_json, show=lambda: render.print_paths(saved))
 
 
 @app.command()
@@ -238,12 +210,11 @@ def cancel(
     if not render.confirm(f"Cancel project {project}?", yes):
         raise Cancelled("nothing was cancelled.")
     result = projects.cancel(ctx, project)
-    if as_json:
-        render.emit_json(result)
-    else:
-        render.success(
-            f"Cancelled {result['cancelled_jobs']} job(s); refunded {result['refunded']} crprojects. Balance: {result['balance']}."
-        )
+    render.output(
+        result,
+        as_json=as_json,
+        done=f"Cancelled {result['cancelled_jobs']} job(s); refunded {result['refunded']} credits. Balance: {result['balance']}.",
+    )
 
 
 @app.command()

@@ -59,13 +59,18 @@ def follow(
             f"balance {submitted['balance']}."
         )
     if no_wait:
-        if as_json:
-            render.emit_json(submitted, fields)
-        else:
-            typer.echo(project_id)
-            render.notice(f"Still running. Follow it with: stagefy projects watch {project_id[:8]}")
+        render.output(
+            submitted, as_json=as_json, fields=fields, show=lambda: _print_still_running(project_id)
+        )
         raise typer.Exit(StillPending.exit_code)
     wait_and_download(ctx, project_id, out, sources, timeout, as_json, fields, before_after)
+
+
+def _print_still_running(project_id: str) -> None:
+    from stagefy_cli import render
+
+    typer.echo(project_id)
+    render.notice(f"Still running. Follow it with: stagefy projects watch {project_id[:8]}")
 
 
 def _progress_line(short: str, state: dict) -> str:
@@ -116,11 +121,12 @@ def wait_and_download(
         raise typer.Exit(StillPending.exit_code) from None
     project = projects.read_project(ctx, project_id)
     saved = projects.download_outputs(ctx, project, out, sources)
-    if as_json:
-        render.emit_json({**project, "files": [str(p) for p in saved]}, fields)
-    else:
-        for path in saved:
-            typer.echo(str(path))
+    render.output(
+        {**project, "files": [str(p) for p in saved]},
+        as_json=as_json,
+        fields=fields,
+        show=lambda: render.print_paths(saved),
+    )
     if before_after:
         before_after.show(ctx, project)
     if project["status"] != "completed":

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import typer
 
-from stagefy_cli.commands.options import FIELDS, JSON, YES, command_group
+from stagefy_cli.commands.options import FIELDS, JSON, YES, command_group, complete_from, one_of
+from stagefy_cli.models import PAID_TIERS
 
 app = command_group("Your monthly plan: status, start, cancel, pause, resume.")
 
@@ -20,10 +21,11 @@ def _describe(sub: dict) -> str:
 def _render_change(sub: dict, as_json: bool, message: str) -> None:
     from stagefy_cli import render
 
-    if as_json:
-        render.emit_json(sub)
-    else:
-        render.success(message.format(plan=sub["plan_id"], end=render.local_time(sub["current_period_end"])))
+    render.output(
+        sub,
+        as_json=as_json,
+        done=message.format(plan=sub["plan_id"], end=render.local_time(sub["current_period_end"])),
+    )
 
 
 @app.command()
@@ -37,11 +39,8 @@ def status(as_json: bool = JSON, fields: str = FIELDS) -> None:
     from stagefy_cli.services import billing
 
     state = billing.status(client.signed_in())
-    if as_json:
-        render.emit_json(state, fields)
-        return
     sub = state.get("subscription")
-    record = {
+    shown = {
         "subscription_tier": state["subscription_tier"],
         "credits": state["credits"],
         "status": _describe(sub) if sub else "no subscription",
@@ -49,8 +48,8 @@ def status(as_json: bool = JSON, fields: str = FIELDS) -> None:
         "price_paid": sub and sub["price_paid"],
         "current_period_end": sub and sub["current_period_end"],
     }
-    render.print_detail(
-        record,
+    render.output(
+        state,
         [
             render.Column("subscription_tier", "Plan"),
             render.Column("status", "Status"),
@@ -59,12 +58,19 @@ def status(as_json: bool = JSON, fields: str = FIELDS) -> None:
             render.Column("current_period_end", "Paid until", render.local_time),
             render.Column("credits", "Balance"),
         ],
+        as_json=as_json,
+        fields=fields,
+        shown=shown,
     )
 
 
 @app.command()
 def start(
-    tier: str = typer.Argument(..., help="The plan: basic, pro or enterprise (see: stagefy plans)."),
+    tier: str = typer.Argument(
+        ...,
+        help=f"The plan: {one_of(PAID_TIERS)} (see: stagefy plans).",
+        autocompletion=complete_from(PAID_TIERS),
+    ),
     open_browser: bool = typer.Option(False, "--open", help="Open the payment page in your browser."),
     as_json: bool = JSON,
 ) -> None:

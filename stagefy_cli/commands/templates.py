@@ -12,15 +12,15 @@ from stagefy_cli.commands.options import (
     LIMIT,
     TIMEOUT,
     YES,
-    choices,
+    choice,
     command_group,
     id_to_delete,
     out_folder,
 )
+from stagefy_cli.models import PROVIDERS, TEMPLATE_TYPES
 
 app = command_group("Marketing templates: promo posts, open-house flyers, reels, custom AI edits.")
 
-TYPES_HELP = "listing_promo, open_house, instagram_reel or custom"
 SET_HELP = (
     "Design setting KEY=VALUE (repeatable): primary, accent, background, text (hex colours), font, "
     "layout, currency, paper (a4|letter), headline, seconds_per_photo, logo (a media ID)."
@@ -41,27 +41,21 @@ def _columns():
 
 
 def _with_owner(rows: list[dict], user_id: str) -> list[dict]:
-    for row in rows:
-        mine = row["user_id"] == user_id
-        row["owner"] = (
-            "you" + (" (public)" if row["is_public"] else "")
-            if mine
-            else ("built-in" if row["user_id"] is None else "shared")
-        )
-    return rows
+    """The rows as the table shows them, with whose each template is."""
+    return [{**row, "owner": _owner(row, user_id)} for row in rows]
+
+
+def _owner(row: dict, user_id: str) -> str:
+    if row["user_id"] == user_id:
+        return "you" + (" (public)" if row["is_public"] else "")
+    return "built-in" if row["user_id"] is None else "shared"
 
 
 def _show(template: dict, as_json: bool, fields: str | None) -> None:
     from stagefy_cli import render
 
-    if as_json:
-        render.emit_json(template, fields)
-        return
-    template = {
-        **template,
-        "settings_text": ", ".join(f"{k}={v}" for k, v in (template["settings"] or {}).items()),
-    }
-    render.print_detail(
+    settings = ", ".join(f"{k}={v}" for k, v in (template["settings"] or {}).items())
+    render.output(
         template,
         [
             render.Column("id", "ID"),
@@ -75,18 +69,15 @@ def _show(template: dict, as_json: bool, fields: str | None) -> None:
             render.Column("credits_used", "Credits used"),
             render.Column("updated_at", "Updated", render.local_time),
         ],
+        as_json=as_json,
+        fields=fields,
+        shown={**template, "settings_text": settings},
     )
 
 
 @app.command("list")
 def list_(
-    template_type: str = typer.Option(
-        None,
-        "--type",
-        "-t",
-        help=f"Only this type: {TYPES_HELP}.",
-        autocompletion=choices("stagefy_cli.services.templates:TEMPLATE_TYPES"),
-    ),
+    template_type: str = choice(TEMPLATE_TYPES, "--type", "-t", help="Only this type: {values}."),
     public: bool = typer.Option(False, "--public", help="Only public templates (built-in and shared)."),
     limit: int = LIMIT,
     as_json: bool = JSON,
@@ -102,11 +93,9 @@ def list_(
 
     ctx = client.signed_in()
     rows, total = templates.list_templates(ctx, template_type=template_type, public_only=public, limit=limit)
-    if as_json:
-        render.emit_json(rows, fields)
-        return
-    render.print_table(_with_owner(rows, ctx.user_id), _columns())
-    render.more_notice(len(rows), total)
+    render.output(
+        rows, _columns(), as_json=as_json, fields=fields, total=total, shown=_with_owner(rows, ctx.user_id)
+    )
 
 
 @app.command()
@@ -128,12 +117,8 @@ def show(
 @app.command()
 def create(
     name: str = typer.Option(..., "--name", help="A name you will recognise."),
-    template_type: str = typer.Option(
-        ...,
-        "--type",
-        "-t",
-        help=f"The kind of output: {TYPES_HELP}.",
-        autocompletion=choices("stagefy_cli.services.templates:TEMPLATE_TYPES"),
+    template_type: str = choice(
+        TEMPLATE_TYPES, "--type", "-t", help="The kind of output: {values}.", default=...
     ),
     description: str = typer.Option(None, "--description", help="What the template is for."),
     prompt_template: str = typer.Option(
@@ -162,10 +147,12 @@ def create(
         prompt_template=prompt_template,
         settings=templates.parse_sets(sets),
     )
-    if as_json:
-        render.emit_json(created, fields)
-    else:
-        render.success(f"Created template {created['id'][:8]} ({created['name']}).")
+    render.output(
+        created,
+        as_json=as_json,
+        fields=fields,
+        done=f"Created template {created['id'][:8]} ({created['name']}).",
+    )
 
 
 @app.command()
@@ -196,10 +183,12 @@ def update(
         settings=templates.parse_sets(sets),
         unset=unset or (),
     )
-    if as_json:
-        render.emit_json(updated, fields)
-    else:
-        render.success(f"Updated template {updated['id'][:8]} ({updated['name']}).")
+    render.output(
+        updated,
+        as_json=as_json,
+        fields=fields,
+        done=f"Updated template {updated['id'][:8]} ({updated['name']}).",
+    )
 
 
 @app.command()
@@ -222,10 +211,11 @@ def delete(
     if not render.confirm(f"Delete template '{found['name']}'?", yes):
         raise Cancelled("nothing was deleted.")
     deleted = templates.delete_template(ctx, found["id"])
-    if as_json:
-        render.emit_json({"id": deleted["id"], "deleted": True})
-    else:
-        render.success(f"Deleted template {deleted['id'][:8]} ({deleted['name']}).")
+    render.output(
+        {"id": deleted["id"], "deleted": True},
+        as_json=as_json,
+        done=f"Deleted template {deleted['id'][:8]} ({deleted['name']}).",
+    )
 
 
 @app.command()
@@ -244,12 +234,15 @@ def publish(
     from stagefy_cli.services import templates
 
     updated = templates.publish(client.signed_in(), template, not off)
-    if as_json:
-        render.emit_json(updated, fields)
-    elif off:
-        render.success(f"Template {updated['id'][:8]} is private again.")
-    else:
-        render.success(f"Template {updated['id'][:8]} is public: every agent can use it.")
+    short = updated["id"][:8]
+    render.output(
+        updated,
+        as_json=as_json,
+        fields=fields,
+        done=f"Template {short} is private again."
+        if off
+        else f"Template {short} is public: every agent can use it.",
+    )
 
 
 @app.command()
@@ -264,12 +257,7 @@ def use(
         "--set",
         help="A value KEY=VALUE (repeatable): date and time for open houses, headline, placeholders.",
     ),
-    provider: str = typer.Option(
-        None,
-        "--provider",
-        help="custom only: replicate, nano_banana, qwen or local.",
-        autocompletion=choices("stagefy_cli.ai.catalog:PROVIDERS"),
-    ),
+    provider: str = choice(PROVIDERS, "--provider", help="custom only: {values}."),
     out: Path = out_folder("Directory for the results (default: current directory)."),
     no_wait: bool = typer.Option(False, "--no-wait", help="Print the project ID and return (exit 8)."),
     timeout: float = TIMEOUT,

@@ -7,10 +7,10 @@ import time
 from stagefy_cli.backend import client as clients
 from stagefy_cli.backend.config import current_profile
 from stagefy_cli.errors import UsageError
+from stagefy_cli.models import USE_CASES
 from stagefy_cli.services.fields import email_problem, phone_problem, url_problem
 
 PROFILE_FIELDS = ("full_name", "brokerage", "market", "use_case", "phone", "avatar_url")
-USE_CASES = ("photos", "video", "templates", "all")
 
 
 def _check_email(email: str) -> str:

@@ -4,12 +4,8 @@ admin (or the service role) and audit every change in the same transaction."""
 from __future__ import annotations
 
 from stagefy_cli.errors import UsageError
+from stagefy_cli.models import AUDIT_RESOURCES, JOB_STATUSES, PROVIDERS, ROLES, TIERS
 from stagefy_cli.services.ledger import parse_since
-
-ROLES = ("agent", "admin")
-TIERS = ("free", "basic", "pro", "enterprise")
-SERVICES = ("replicate", "qwen", "nano_banana", "local")
-JOB_STATUSES = ("pending", "queued", "processing", "completed", "failed", "cancelled")
 
 
 def _rpc(client, name: str, params: dict):
@@ -55,7 +51,6 @@ def set_tier(client, user: str, tier: str) -> dict:
 
 
 #: resource_type values the admin functions write to admin_audit_log
-AUDIT_RESOURCES = ("user", "project")
 
 
 def audit(
@@ -74,7 +69,7 @@ def audit(
 def job_stats(
     client, *, service: str | None = None, status: str | None = None, since: str | None = None
 ) -> list[dict]:
-    _check(service, SERVICES, "--service")
+    _check(service, PROVIDERS, "--service")
     _check(status, JOB_STATUSES, "--status")
     params = {"p_service": service, "p_status": status, "p_since": parse_since(since)}
     return _rpc(client, "admin_job_stats", params)

@@ -11,8 +11,8 @@ from __future__ import annotations
 
 from stagefy_cli.backend.client import UserContext
 from stagefy_cli.errors import UsageError
+from stagefy_cli.models import PAID_TIERS as TIERS
 
-TIERS = ("basic", "pro", "enterprise")
 ACTIONS = ("cancel", "pause", "resume")
 
 

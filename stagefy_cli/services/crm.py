@@ -15,12 +15,10 @@ from decimal import ROUND_HALF_UP, Decimal
 
 from stagefy_cli.backend.client import UserContext
 from stagefy_cli.errors import NotFound, UsageError
+from stagefy_cli.models import CONTACT_STATUSES, CONTACT_TYPES, LISTING_STATUSES, ON_DUPLICATE
 from stagefy_cli.services import ids
 from stagefy_cli.services.fields import email_problem, phone_problem
 
-CONTACT_TYPES = ("buyer", "seller", "investor", "other")
-CONTACT_STATUSES = ("lead", "active", "closed")
-LISTING_STATUSES = ("active", "pending", "sold", "off_market")
 # The columns a user writes; id, user_id and the timestamps are the database's.
 CONTACT_FIELDS = ("name", "email", "phone", "type", "status", "tags", "notes", "last_contacted_at")
 LISTING_FIELDS = (
@@ -251,9 +249,6 @@ def delete_contact(ctx: UserContext, ref: str) -> dict:
     contact_id = ids.resolve(ctx.client, "crm_contacts", ref, "contact")
     rows = ctx.client.table("crm_contacts").delete().eq("id", contact_id).eq("user_id", ctx.user_id).execute()
     return _changed(rows.data, "contact", ref)
-
-
-ON_DUPLICATE = ("skip", "update")
 
 
 def _existing_by_email(ctx: UserContext) -> dict[str, str]:

@@ -6,8 +6,8 @@ from datetime import UTC, date, datetime
 
 from stagefy_cli.backend.client import UserContext
 from stagefy_cli.errors import UsageError
+from stagefy_cli.models import TRANSACTION_TYPES
 
-TRANSACTION_TYPES = ("purchase", "usage", "refund", "subscription", "adjustment")
 COLUMNS = "id,amount,type,description,reference_id,subscription_id,project_id,ai_job_id,created_at"
 
 

@@ -12,10 +12,12 @@ from pathlib import Path, PurePosixPath
 
 from stagefy_cli.backend.client import UserContext
 from stagefy_cli.errors import NotFound, UsageError
+from stagefy_cli.models import MEDIA_TYPES
 from stagefy_cli.services import ids
 from stagefy_cli.services.downloads import BUCKET, Download, choose_targets
 
-MEDIA_TYPES = ("image", "video", "template")
+SIGNED_URL_SECONDS = 300
+CHUNK = 1 << 16
 
 
 def _own(ctx: UserContext, ref: str) -> dict:

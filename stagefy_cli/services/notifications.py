@@ -92,19 +92,20 @@ def _signed_in_context():
         return None
 
 
-def show_unread_notice(args: list[str]) -> None:
-    """Print `N unread notifications` on stderr when there are any. Never fails the command: the
-    result the user asked for has already been printed."""
+def unread_notice(args: list[str]) -> str | None:
+    """`N unread notifications. See: ...` when there are any, for the command line `args` (None for
+    none, or when not wanted). Never fails the command: the result the user asked for has already
+    been printed."""
     if not _notice_wanted(args):
-        return
+        return None
     try:
         ctx = _signed_in_context()
         if ctx is not None and hasattr(ctx.rest, "wire"):
             ctx.rest.wire.timeout = NOTICE_TIMEOUT_S
         count = unread_count(ctx) if ctx else 0
     except Exception:  # noqa: BLE001 - a notice is never worth an error
-        return
-    if count:
-        noun = "notification" if count == 1 else "notifications"
-        # Plain text without markup, so written as is: Rich's import would double a quick command's time.
-        sys.stderr.write(f"{count} unread {noun}. See: stagefy notifications list --unread\n")
+        return None
+    if not count:
+        return None
+    noun = "notification" if count == 1 else "notifications"
+    return f"{count} unread {noun}. See: stagefy notifications list --unread"

@@ -14,10 +14,10 @@ from dataclasses import dataclass
 
 from stagefy_cli.backend.client import UserContext
 from stagefy_cli.errors import NotFound, PermissionDenied, UsageError
+from stagefy_cli.models import TEMPLATE_TYPES
 from stagefy_cli.services import ids
 from stagefy_cli.services.charging import charge
 
-TEMPLATE_TYPES = ("listing_promo", "open_house", "instagram_reel", "custom")
 COLUMNS = (
     "id,user_id,name,type,description,thumbnail_url,output_url,prompt_template,settings,"
     "credits_used,usage_count,is_public,created_at,updated_at"

@@ -7,10 +7,10 @@ from pathlib import Path
 
 import jwt
 
-from stagefy_cli.local.gateway.auth.passwords import BCRYPT_COST
 from stagefy_cli.local.gateway.db import Database
 from stagefy_cli.local.keys import StackKeys
 
+BCRYPT_COST = 10  # Go's bcrypt.DefaultCost, what GoTrue uses
 JWT_LEEWAY_S = 30
 API_ROLES = ("anon", "authenticated", "service_role")  # PostgREST accepts 30 s of clock skew on exp/iat/nbf
 

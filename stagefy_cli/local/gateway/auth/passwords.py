@@ -9,9 +9,9 @@ from __future__ import annotations
 import bcrypt
 
 from stagefy_cli.local.gateway.auth.errors import AuthError
+from stagefy_cli.local.gateway.context import BCRYPT_COST
 
 MIN_LENGTH = 6
-BCRYPT_COST = 10  # Go's bcrypt.DefaultCost, what GoTrue uses
 BCRYPT_MAX_BYTES = 72  # bcrypt ignores (bcrypt>=5: rejects) anything longer
 
 
