@@ -16,7 +16,7 @@ create table public.credit_packs (
   code text primary key,
   name text not null,
   credits integer not null check (credits > 0),
-  price_zar numeric(10, 2) not null check (price_zar > 0),
+  price_zar numeric(10, 2) not null check (price_zar > 0 and price_zar <> 'NaN'),  -- NaN > 0 holds in PostgreSQL
   active boolean not null default true,
   created_at timestamptz default now(),
   updated_at timestamptz default now()
@@ -32,7 +32,7 @@ create table public.plans (
   code public.subscription_tier primary key check (code <> 'free'),
   name text not null,
   monthly_credits integer not null check (monthly_credits > 0),
-  price_zar numeric(10, 2) not null check (price_zar > 0),
+  price_zar numeric(10, 2) not null check (price_zar > 0 and price_zar <> 'NaN'),  -- NaN > 0 holds in PostgreSQL
   active boolean not null default true,
   created_at timestamptz default now(),
   updated_at timestamptz default now()
