@@ -14,6 +14,26 @@ create schema private;
 
 revoke all on schema private from public, anon, authenticated;
 
+-- The signed-in user of the request (auth.uid()), or the one error every agent-facing function
+-- gives a caller without a session.
+create function private.signed_in_user()
+returns uuid
+language plpgsql
+stable
+set search_path = ''
+as $$
+declare
+  v_user uuid := (select auth.uid());
+begin
+  if v_user is null then
+    raise exception using errcode = '42501', message = 'sign in first';
+  end if;
+  return v_user;
+end;
+$$;
+
+revoke execute on function private.signed_in_user() from public, anon, authenticated;
+
 -- Post one ledger entry: lock the user's row, refuse a negative balance, update the cached
 -- balance and insert the credit_transactions row. Returns the new balance.
 -- SECURITY INVOKER on purpose: only definer functions (and the owner) can reach it.

@@ -567,9 +567,7 @@ security definer
 set search_path = ''
 as $$
 begin
-  if (select auth.uid()) is null then
-    raise exception using errcode = '42501', message = 'sign in first';
-  end if;
+  perform private.signed_in_user();
   perform private.check_edit_request(p_edit_type, p_photos, p_variations, p_provider);
   return private.price_edit(p_edit_type, p_photos, p_variations)
          || jsonb_build_object('edit_type', p_edit_type, 'photos', p_photos, 'variations', p_variations,
@@ -590,12 +588,9 @@ security definer
 set search_path = ''
 as $$
 declare
-  v_user uuid := (select auth.uid());
+  v_user uuid := private.signed_in_user();
   v_prior jsonb;
 begin
-  if v_user is null then
-    raise exception using errcode = '42501', message = 'sign in first';
-  end if;
   -- What the quote refuses, the submission refuses too (private.check_edit_request), before
   -- anything is charged.
   perform private.check_edit_request(
@@ -669,15 +664,12 @@ security definer
 set search_path = ''
 as $$
 declare
-  v_user uuid := (select auth.uid());
+  v_user uuid := private.signed_in_user();
   v_prior jsonb;
   v_project public.projects;
   v_name jsonb;
   v_result jsonb;
 begin
-  if v_user is null then
-    raise exception using errcode = '42501', message = 'sign in first';
-  end if;
   -- Lock order as everywhere: the project, then the user (idempotent_begin, the debit).
   select * into v_project from public.projects where id = p_project_id for update;
   if not found or v_project.user_id is distinct from v_user then

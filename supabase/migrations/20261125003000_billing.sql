@@ -463,13 +463,10 @@ security definer
 set search_path = ''
 as $$
 declare
-  v_uid uuid := (select auth.uid());
+  v_uid uuid := private.signed_in_user();
   v_user public.users;
   v_sub public.subscriptions;
 begin
-  if v_uid is null then
-    raise exception using errcode = '42501', message = 'sign in first';
-  end if;
   perform private.expire_subscriptions(v_uid);
   select * into v_user from public.users where id = v_uid;
   select * into v_sub from public.subscriptions where user_id = v_uid order by created_at desc limit 1;

@@ -313,9 +313,7 @@ security definer
 set search_path = ''
 as $$
 begin
-  if (select auth.uid()) is null then
-    raise exception using errcode = '42501', message = 'sign in first';
-  end if;
+  perform private.signed_in_user();
   return private.price_video(p_photos, p_motion)
          || jsonb_build_object('photos', p_photos,
                                'balance', (select credits from public.users where id = (select auth.uid())));
@@ -333,12 +331,9 @@ security definer
 set search_path = ''
 as $$
 declare
-  v_user uuid := (select auth.uid());
+  v_user uuid := private.signed_in_user();
   v_prior jsonb;
 begin
-  if v_user is null then
-    raise exception using errcode = '42501', message = 'sign in first';
-  end if;
   v_prior := private.idempotent_begin(v_user, p_idempotency_key, 'submit_video');
   if v_prior is not null then
     return v_prior;
@@ -539,9 +534,7 @@ as $$
 declare
   v_template public.templates;
 begin
-  if (select auth.uid()) is null then
-    raise exception using errcode = '42501', message = 'sign in first';
-  end if;
+  perform private.signed_in_user();
   select * into v_template from public.templates t
    where t.id = p_template_id and (t.user_id = (select auth.uid()) or t.is_public);
   if not found then
@@ -569,13 +562,10 @@ security definer
 set search_path = ''
 as $$
 declare
-  v_user uuid := (select auth.uid());
+  v_user uuid := private.signed_in_user();
   v_prior jsonb;
   v_template public.templates;
 begin
-  if v_user is null then
-    raise exception using errcode = '42501', message = 'sign in first';
-  end if;
   -- What the quote refuses, the submission refuses too (private.check_template_use).
   select * into v_template from public.templates t
    where t.id = p_template_id and (t.user_id = v_user or t.is_public);
