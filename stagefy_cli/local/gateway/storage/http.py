@@ -17,7 +17,6 @@ from datetime import UTC, datetime
 from typing import Any
 
 import psycopg
-from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import Response
 
@@ -32,6 +31,7 @@ from stagefy_cli.local.gateway.storage.errors import (
     internal,
     invalid_request,
 )
+from stagefy_cli.local.gateway.threads import run_blocking
 
 log = logging.getLogger(__name__)
 
@@ -130,7 +130,7 @@ def endpoint(handler: Callable[[Request, dict], Response]):
     async def run(request: Request) -> Response:
         try:
             body = await read_json(request)
-            return await run_in_threadpool(handler, request, body)
+            return await run_blocking(handler, request, body)
         except StorageError as exc:
             return exc.response()
         except Exception:

@@ -17,7 +17,6 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
-from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import UploadFile
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
@@ -34,6 +33,7 @@ from stagefy_cli.local.gateway.storage.blobs import (
 )
 from stagefy_cli.local.gateway.storage.errors import StorageError, invalid_request
 from stagefy_cli.local.gateway.storage.http import Caller, iso
+from stagefy_cli.local.gateway.threads import run_blocking
 
 DEFAULT_MIMETYPE = "application/octet-stream"
 DEFAULT_CACHE_SECONDS = "3600"
@@ -133,10 +133,10 @@ async def receive_body(request: Request, blobs: BlobStore, bucket: dict) -> Rece
             received = await _receive_multipart(request, blob)
         else:
             async for chunk in request.stream():
-                await run_in_threadpool(blob.write, chunk)
+                await run_blocking(blob.write, chunk)
             received = _raw_body(request, blob=blob)
         received.check(bucket)
-        received.etag = await run_in_threadpool(blob.finish)
+        received.etag = await run_blocking(blob.finish)
         return received
     except BaseException:
         blob.discard()
@@ -154,7 +154,7 @@ async def _receive_multipart(request: Request, blob: PendingBlob) -> Received:
             while chunk := file.file.read(COPY_CHUNK):
                 blob.write(chunk)
 
-        await run_in_threadpool(copy)
+        await run_blocking(copy)
         mimetype = form.get("contentType") or file.content_type or DEFAULT_MIMETYPE
         metadata = form.get("metadata")
         return Received(
@@ -246,10 +246,10 @@ async def store_upload(
         # is one transaction on one worker thread.
         received = await receive_in_memory(request)
     else:
-        bucket = await run_in_threadpool(test_permission, caller, bucket_id, name, upsert)
+        bucket = await run_blocking(test_permission, caller, bucket_id, name, upsert)
         received = await receive_body(request, blobs, bucket)
     try:
-        object_id = await run_in_threadpool(commit_upload, caller, blobs, bucket_id, name, received, upsert)
+        object_id = await run_blocking(commit_upload, caller, blobs, bucket_id, name, received, upsert)
     finally:
         received.discard()
     return JSONResponse({"Id": object_id, "Key": f"{bucket_id}/{name}"})
