@@ -211,11 +211,17 @@ begin
   if not found then
     return;
   end if;
-  select count(*), count(*) filter (where status = 'queued'), count(*) filter (where status = 'processing'),
-         count(*) filter (where status = 'completed'), count(*) filter (where status = 'failed'),
-         count(*) filter (where status = 'cancelled')
-    into v_total, v_queued, v_processing, v_completed, v_failed, v_cancelled
-    from public.ai_jobs where project_id = p_project_id;
+  -- One pass over the project's jobs (this runs at every job's end: a 100-photo batch, 100 times).
+  select count(*), count(*) filter (where j.status = 'queued'), count(*) filter (where j.status = 'processing'),
+         count(*) filter (where j.status = 'completed'), count(*) filter (where j.status = 'failed'),
+         count(*) filter (where j.status = 'cancelled'),
+         string_agg(distinct j.error_message, '; ') filter (where j.status = 'failed'),
+         coalesce(jsonb_agg(jsonb_build_object(
+           'job_id', j.id, 'path', j.output_url, 'source', j.input ->> 'filename',
+           'variation', (j.input ->> 'variation')::int) order by j.created_at)
+           filter (where j.status = 'completed'), '[]'::jsonb)
+    into v_total, v_queued, v_processing, v_completed, v_failed, v_cancelled, v_error, v_outputs
+    from public.ai_jobs j where j.project_id = p_project_id;
 
   v_status := (case
     when v_processing > 0 then 'processing'
@@ -225,14 +231,6 @@ begin
     when v_cancelled > 0 then 'cancelled'
     else v_project.status::text
   end)::public.job_status;
-
-  select string_agg(distinct j.error_message, '; ') into v_error
-    from public.ai_jobs j where j.project_id = p_project_id and j.status = 'failed';
-  select coalesce(jsonb_agg(jsonb_build_object(
-           'job_id', j.id, 'path', j.output_url, 'source', j.input ->> 'filename',
-           'variation', (j.input ->> 'variation')::int) order by j.created_at), '[]'::jsonb)
-    into v_outputs
-    from public.ai_jobs j where j.project_id = p_project_id and j.status = 'completed';
 
   update public.projects
      set status = v_status,
