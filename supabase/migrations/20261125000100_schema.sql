@@ -126,7 +126,8 @@ create table public.ai_jobs (
   run_after timestamptz,                      -- a retried job waits until then
   claimed_at timestamptz,                     -- when the current attempt began
   deadline_at timestamptz,                    -- when the current attempt must have finished
-  completed_attempt integer                   -- the attempt whose output is the job's result
+  completed_attempt integer,                  -- the attempt whose output is the job's result
+  claim_token uuid                            -- the worker's name for the claim call that took it
 );
 
 create table public.credit_transactions (

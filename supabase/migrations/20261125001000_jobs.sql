@@ -748,14 +748,17 @@ create trigger announce_queued_job after insert or update of status on public.ai
 -- null). Each claim is a new attempt with its own deadline; the lease never runs past the deadline
 -- (plus the margin).
 --
+-- With p_claim_token, the call can be repeated safely: a repeat (its first answer was lost) gets the
+-- jobs the first call claimed, still this worker's, instead of claiming more.
+--
 -- p_routes maps a job's route key to the [service, model] that will run it: `edit:<type>` or
 -- `edit:<type>:<provider asked for>` for edits, the kind for other jobs. A job without a route keeps
 -- the service and model set at submission (the server's choice), and its handler says why it cannot
 -- run it.
 create function public.claim_jobs(p_worker text, p_limit integer default 1,
-                                             p_lease_seconds integer default 120,
-                                             p_max_attempts integer default 3, p_user_ids uuid[] default null,
-                                             p_routes jsonb default null)
+                                  p_lease_seconds integer default 120,
+                                  p_max_attempts integer default 3, p_user_ids uuid[] default null,
+                                  p_routes jsonb default null, p_claim_token uuid default null)
 returns setof public.ai_jobs
 language plpgsql
 security definer
@@ -764,6 +767,14 @@ as $$
 declare
   v_job public.ai_jobs;
 begin
+  if p_claim_token is not null then
+    return query select * from public.ai_jobs
+                  where status = 'processing' and worker_id = p_worker and claim_token = p_claim_token;
+    if found then
+      return;
+    end if;
+  end if;
+
   -- Jobs whose workers died too often fail (and are refunded) instead of looping forever.
   for v_job in
     update public.ai_jobs set status = 'failed', completed_at = now(), lease_expires_at = null,
@@ -801,7 +812,7 @@ begin
                                     now() + make_interval(secs => c.max_run_seconds) + private.deadline_margin()),
            started_at = coalesce(j.started_at, now()), run_after = null,
            service = coalesce((c.route ->> 0)::public.ai_service, j.service),
-           model = coalesce(c.route ->> 1, j.model)
+           model = coalesce(c.route ->> 1, j.model), claim_token = p_claim_token
       from candidates c
      where j.id = c.id
     returning j.*
@@ -818,8 +829,8 @@ begin
 end;
 $$;
 
-revoke execute on function public.claim_jobs(text, integer, integer, integer, uuid[], jsonb) from public, anon, authenticated;
-grant execute on function public.claim_jobs(text, integer, integer, integer, uuid[], jsonb) to service_role;
+revoke execute on function public.claim_jobs(text, integer, integer, integer, uuid[], jsonb, uuid) from public, anon, authenticated;
+grant execute on function public.claim_jobs(text, integer, integer, integer, uuid[], jsonb, uuid) to service_role;
 
 -- Extend the leases of jobs this worker still owns, never past the attempt's deadline (plus the
 -- margin); returns the ids it still owns (a missing one was cancelled or reclaimed).
@@ -906,6 +917,43 @@ revoke execute on function public.complete_job(uuid, text, text, bigint, integer
   from public, anon, authenticated;
 grant execute on function public.complete_job(uuid, text, text, bigint, integer, numeric, public.media_type, text, text, integer)
   to service_role;
+
+-- Complete an attempt and claim the worker's next job(s) in one call: a job costs its worker one
+-- request fewer than complete_job and then claim_jobs. Safe to repeat when an answer is lost:
+-- complete_job accepts an attempt once (a repeat gets the same answer) and the claim token makes
+-- the repeat return the jobs the first call claimed. Returns {"won": complete_job's answer,
+-- "claimed": [the claimed ai_jobs rows]}.
+create function public.complete_and_claim(
+  p_job_id uuid, p_worker text, p_output_path text, p_file_size bigint, p_latency_ms integer,
+  p_api_cost numeric default null, p_media_type public.media_type default 'image', p_title text default null,
+  p_thumbnail_path text default null, p_attempt integer default null,
+  p_claim_limit integer default 1, p_claim_token uuid default null, p_lease_seconds integer default 120,
+  p_max_attempts integer default 3, p_user_ids uuid[] default null, p_routes jsonb default null
+)
+returns jsonb
+language plpgsql
+security definer
+set search_path = ''
+as $$
+declare
+  v_won boolean;
+  v_claimed jsonb := '[]';
+begin
+  v_won := public.complete_job(p_job_id, p_worker, p_output_path, p_file_size, p_latency_ms, p_api_cost,
+                               p_media_type, p_title, p_thumbnail_path, p_attempt);
+  if p_claim_limit > 0 then
+    select coalesce(jsonb_agg(to_jsonb(j)), '[]') into v_claimed
+      from public.claim_jobs(p_worker, p_claim_limit, p_lease_seconds, p_max_attempts, p_user_ids, p_routes,
+                             p_claim_token) j;
+  end if;
+  return jsonb_build_object('won', v_won, 'claimed', v_claimed);
+end;
+$$;
+
+revoke execute on function public.complete_and_claim(uuid, text, text, bigint, integer, numeric, public.media_type,
+  text, text, integer, integer, uuid, integer, integer, uuid[], jsonb) from public, anon, authenticated;
+grant execute on function public.complete_and_claim(uuid, text, text, bigint, integer, numeric, public.media_type,
+  text, text, integer, integer, uuid, integer, integer, uuid[], jsonb) to service_role;
 
 -- Fail an attempt. With p_retry_in_seconds (a retryable error) and attempts left, the job goes
 -- back to the queue to run after that delay; otherwise it fails and is refunded once. Returns
