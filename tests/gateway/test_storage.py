@@ -317,3 +317,55 @@ def test_a_key_that_clashes_with_a_folder_is_refused_cleanly(stack, agent):
     assert caught.value.status == "400" and caught.value.code == "InvalidKey"
     assert files(agent).exists(f"{agent.id}/clash") is False
     assert files(agent).download(f"{agent.id}/clash/inner.txt") == b"inner"
+
+
+def raw_upload(stack, token: str, bucket: str, key: str, data: bytes, content_type: str) -> httpx.Response:
+    """A raw body with its Content-Length, as the CLI and the worker upload (held in memory when small)."""
+    return httpx.post(
+        f"{stack.url}/storage/v1/object/{bucket}/{key}",
+        content=data,
+        headers={"apiKey": stack.anon_key, "Authorization": f"Bearer {token}", "Content-Type": content_type},
+    )
+
+
+def leftover_parts(stack) -> list:
+    return sorted((stack.ctx.storage_root / ".tmp").glob("*.part"))
+
+
+def test_small_raw_uploads_meet_the_same_checks(stack, make_agent, probe_bucket):
+    owner, intruder = make_agent(), make_agent()
+    token = intruder.client.auth.get_session().access_token
+    refused = raw_upload(stack, token, BUCKET, f"{owner.id}/planted.jpg", b"\xff\xd8 photo", "image/jpeg")
+    assert refused.status_code == 400 and refused.json()["statusCode"] == "403"
+    assert not blob_path(stack, f"{owner.id}/planted.jpg").exists()
+
+    bucket = f"limits-{uuid.uuid4().hex[:8]}"
+    stack.service_client().storage.create_bucket(
+        bucket, options={"file_size_limit": 10, "allowed_mime_types": ["image/*"]}
+    )
+    service = stack.service_role_key
+    too_big = raw_upload(stack, service, bucket, "big.png", b"x" * 11, "image/png")
+    assert too_big.status_code == 400 and too_big.json()["statusCode"] == "413"
+    wrong_type = raw_upload(stack, service, bucket, "note.txt", b"x", "text/plain")
+    assert wrong_type.status_code == 400 and wrong_type.json()["statusCode"] == "415"
+    assert raw_upload(stack, service, bucket, "ok.png", b"x" * 10, "image/png").status_code == 200
+    assert sorted(p.name for p in (stack.ctx.storage_root / bucket).iterdir()) == ["ok.png"]
+    assert leftover_parts(stack) == []
+
+
+def test_small_and_large_downloads_carry_the_same_headers(stack, agent):
+    token = agent.client.auth.get_session().access_token
+    small, large = os.urandom(1000), os.urandom(5 * 1024 * 1024)  # either side of what is held in memory
+    for name, data in (("small.bin", small), ("large.bin", large)):
+        key = f"{agent.id}/{name}"
+        assert raw_upload(stack, token, BUCKET, key, data, "application/octet-stream").status_code == 200
+        answer = httpx.get(
+            f"{stack.url}/storage/v1/object/authenticated/{BUCKET}/{key}?download=report.bin",
+            headers={"Authorization": f"Bearer {token}"},
+        )
+        assert answer.status_code == 200 and answer.content == data
+        assert answer.headers["content-length"] == str(len(data))
+        assert answer.headers["content-disposition"] == 'attachment; filename="report.bin"'
+        assert answer.headers["etag"] == f'"{hashlib.md5(data).hexdigest()}"'
+        assert answer.headers["content-type"] == "application/octet-stream"
+        assert "last-modified" in answer.headers

@@ -7,7 +7,6 @@ real database with real row level security.
 from __future__ import annotations
 
 from starlette.applications import Starlette
-from starlette.concurrency import run_in_threadpool
 from starlette.responses import JSONResponse
 from starlette.routing import Mount, Route
 
@@ -16,6 +15,7 @@ from stagefy_cli.local.gateway.auth import app as auth
 from stagefy_cli.local.gateway.context import GatewayContext
 from stagefy_cli.local.gateway.rest import app as rest
 from stagefy_cli.local.gateway.storage import app as storage
+from stagefy_cli.local.gateway.threads import run_blocking
 
 
 def create_app(
@@ -39,7 +39,7 @@ def create_app(
 
     async def health(request):
         """Healthy only when the database answers too (`stagefy local status` relies on it)."""
-        if await run_in_threadpool(database_answers):
+        if await run_blocking(database_answers):
             return JSONResponse({"status": "ok"})
         return JSONResponse({"status": "database unavailable"}, status_code=503)
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import functools
+import time
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -29,8 +31,21 @@ class GatewayContext:
     refresh_reuse_interval: int = 10  # seconds a rotated refresh token may still be replayed
     password_cost: int = BCRYPT_COST  # bcrypt cost of new password hashes (GoTrue's; tests use less)
 
+    def __post_init__(self):
+        # Verifying a signature costs about as much as the rest of a small request, and a worker or
+        # a CLI session sends the same token thousands of times: verified tokens are remembered,
+        # and only their expiry is checked again on each use.
+        self._verified = functools.lru_cache(maxsize=1024)(self._verify)
+
     def decode_jwt(self, token: str) -> dict:
         """Verify an HS256 token signed with the stack's secret and return its claims."""
+        claims = self._verified(token)
+        expires = claims.get("exp")
+        if expires is not None and expires < time.time() - JWT_LEEWAY_S:
+            raise InvalidToken("JWT expired")
+        return dict(claims)
+
+    def _verify(self, token: str) -> dict:
         try:
             return jwt.decode(
                 token,

@@ -53,41 +53,11 @@ class Database:
         self.pool.close()
 
     @contextmanager
-    def transaction(
-        self,
-        claims: Mapping[str, Any],
-        *,
-        read_only: bool = False,
-        method: str = "GET",
-        path: str = "/",
-        headers: Mapping[str, str] | None = None,
-        search_path: str = SEARCH_PATH,
-    ) -> Iterator[psycopg.Connection]:
-        """A connection inside one transaction with the request's role and claims applied."""
-        role = str(claims.get("role") or "anon")
-        with self.pool.connection() as conn, conn.transaction():
-            if read_only:
-                conn.execute("set transaction read only")
-            conn.execute(
-                "select set_config('search_path', %s, true), set_config('role', %s, true),"
-                " set_config('statement_timeout', %s, true),"
-                " set_config('request.jwt.claims', %s, true),"
-                " set_config('request.jwt.claim.role', %s, true),"
-                " set_config('request.jwt.claim.sub', %s, true),"
-                " set_config('request.method', %s, true), set_config('request.path', %s, true),"
-                " set_config('request.headers', %s, true)",
-                (
-                    search_path,
-                    role,
-                    STATEMENT_TIMEOUTS.get(role, "0"),
-                    json.dumps(dict(claims)),
-                    role,
-                    str(claims.get("sub") or ""),
-                    method,
-                    path,
-                    json.dumps({k.lower(): v for k, v in (headers or {}).items()}),
-                ),
-            )
+    def transaction(self, claims: Mapping[str, Any], **request) -> Iterator[psycopg.Connection]:
+        """A connection inside one transaction with the request's role and claims applied
+        (`request`: the keywords of `act_as`)."""
+        with self.superuser() as conn:
+            act_as(conn, claims, **request)
             yield conn
 
     @contextmanager
@@ -95,3 +65,42 @@ class Database:
         """A plain transaction as the owner: for the gateway's own bookkeeping (auth tables, blobs)."""
         with self.pool.connection() as conn, conn.transaction():
             yield conn
+
+
+def act_as(
+    conn: psycopg.Connection,
+    claims: Mapping[str, Any],
+    *,
+    read_only: bool = False,
+    method: str = "GET",
+    path: str = "/",
+    headers: Mapping[str, str] | None = None,
+    search_path: str = SEARCH_PATH,
+) -> None:
+    """From here to the end of the open transaction, act with the request's role and JWT claims.
+
+    What ran before it in the transaction ran as the owner: Storage resolves a bucket that way and
+    then reads the object rows as the caller, in one transaction."""
+    role = str(claims.get("role") or "anon")
+    if read_only:
+        conn.execute("set transaction read only")
+    conn.execute(
+        "select set_config('search_path', %s, true), set_config('role', %s, true),"
+        " set_config('statement_timeout', %s, true),"
+        " set_config('request.jwt.claims', %s, true),"
+        " set_config('request.jwt.claim.role', %s, true),"
+        " set_config('request.jwt.claim.sub', %s, true),"
+        " set_config('request.method', %s, true), set_config('request.path', %s, true),"
+        " set_config('request.headers', %s, true)",
+        (
+            search_path,
+            role,
+            STATEMENT_TIMEOUTS.get(role, "0"),
+            json.dumps(dict(claims)),
+            role,
+            str(claims.get("sub") or ""),
+            method,
+            path,
+            json.dumps({k.lower(): v for k, v in (headers or {}).items()}),
+        ),
+    )

@@ -24,12 +24,12 @@ from urllib.parse import urlencode
 
 import httpx
 from starlette.applications import Starlette
-from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import JSONResponse, PlainTextResponse
 from starlette.routing import Route
 
 from stagefy_cli.local.gateway.context import GatewayContext, InvalidToken
+from stagefy_cli.local.gateway.threads import run_blocking
 
 PREFIX = "/payfast-sandbox"
 MERCHANT_ID = "10000100"  # PayFast's public sandbox merchant
@@ -162,7 +162,7 @@ def create_app(ctx: GatewayContext, sandbox: PayFastSandbox) -> Starlette:
             body = await request.json()
             m_payment_id = str(body.get("m_payment_id") or "")
             status = "FAILED" if body.get("fail") else "COMPLETE"
-            checkout = await run_in_threadpool(_checkout, ctx, m_payment_id, bool(body.get("renew")))
+            checkout = await run_blocking(_checkout, ctx, m_payment_id, bool(body.get("renew")))
         except SandboxRefusal as refusal:
             return JSONResponse({"error": refusal.message}, status_code=refusal.status)
         pf_payment_id = payment_id_for(checkout)

@@ -6,12 +6,12 @@ import json
 import logging
 from collections.abc import Callable
 
-from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import Response
 
 from stagefy_cli.local.gateway.auth.errors import AuthError
 from stagefy_cli.local.gateway.body_limit import AUTH_JSON_LIMIT, BodyTooLarge, read_body
+from stagefy_cli.local.gateway.threads import run_blocking
 
 log = logging.getLogger(__name__)
 
@@ -41,7 +41,7 @@ def endpoint(handler: Handler):
     async def run(request: Request) -> Response:
         try:
             body = await read_json(request)
-            return await run_in_threadpool(handler, request, body)
+            return await run_blocking(handler, request, body)
         except AuthError as exc:
             return exc.response()
         except Exception:

@@ -15,7 +15,6 @@ from urllib.parse import parse_qsl
 
 import psycopg
 from starlette.applications import Starlette
-from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
@@ -34,6 +33,7 @@ from stagefy_cli.local.gateway.rest.sql import (
     rpc_statement,
     update_statement,
 )
+from stagefy_cli.local.gateway.threads import run_blocking
 
 log = logging.getLogger(__name__)
 
@@ -401,7 +401,7 @@ def create_app(ctx: GatewayContext) -> Starlette:
                 query_string=request.url.query,
                 body=body,
             )
-            return await run_in_threadpool(handler.handle, req, kind, name)
+            return await run_blocking(handler.handle, req, kind, name)
 
         return serve
 

@@ -15,6 +15,9 @@ from pathlib import Path
 from stagefy_cli.local.gateway.storage.errors import StorageError
 
 MAX_KEY_LENGTH = 1024
+# Bodies up to this size (photos, job results) are held in memory on their way in and out; larger
+# ones stream through temp files and chunked reads.
+IN_MEMORY_BYTES = 4 * 1024 * 1024
 
 
 def check_key(name: str) -> str:

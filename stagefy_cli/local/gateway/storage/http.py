@@ -1,9 +1,9 @@
 """Plumbing shared by the storage routes: who is calling, their transactions, JSON in and out.
 
-Every row access runs in `Caller.transaction()`, i.e. under the JWT's role and claims, so the RLS
-policies on `storage.objects` / `storage.buckets` decide. Only what
-Storage itself does as superuser (bucket lookups for object routes, public and signed downloads)
-uses `superuser()`.
+Every row access runs under the JWT's role and claims (`Caller.transaction()`, or
+`Caller.in_bucket()` after the bucket lookup Storage makes itself), so the RLS policies on
+`storage.objects` / `storage.buckets` decide. Only what Storage itself does as superuser (bucket
+lookups, public and signed downloads) runs as the owner.
 """
 
 from __future__ import annotations
@@ -17,12 +17,13 @@ from datetime import UTC, datetime
 from typing import Any
 
 import psycopg
-from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import Response
 
 from stagefy_cli.local.gateway.body_limit import STORAGE_JSON_LIMIT, BodyTooLarge, read_body
 from stagefy_cli.local.gateway.context import GatewayContext, InvalidToken
+from stagefy_cli.local.gateway.db import act_as
+from stagefy_cli.local.gateway.storage import queries
 from stagefy_cli.local.gateway.storage.errors import (
     StorageError,
     access_denied,
@@ -30,6 +31,7 @@ from stagefy_cli.local.gateway.storage.errors import (
     internal,
     invalid_request,
 )
+from stagefy_cli.local.gateway.threads import run_blocking
 
 log = logging.getLogger(__name__)
 
@@ -58,12 +60,25 @@ class Caller:
     @contextmanager
     def transaction(self, *, read_only: bool = False, duplicate_code: str = "KeyAlreadyExists") -> Iterator:
         try:
-            with self.ctx.db.transaction(
-                self.claims, read_only=read_only, method=self.method, path=self.path, headers=self.headers
-            ) as conn:
+            with self.ctx.db.transaction(self.claims, **self._request(read_only)) as conn:
                 yield conn
         except psycopg.Error as exc:
             raise from_database(exc, duplicate_code) from exc
+
+    @contextmanager
+    def in_bucket(self, bucket_id: str, *more: str, read_only: bool = False) -> Iterator[tuple]:
+        """One transaction that resolves the bucket(s) as the owner, as Storage does (callers rarely
+        may read `storage.buckets`), then acts as the caller; yields (connection, first bucket)."""
+        try:
+            with self.ctx.db.superuser() as conn:
+                buckets = [queries.find_bucket(conn, name) for name in (bucket_id, *more)]
+                act_as(conn, self.claims, **self._request(read_only))
+                yield conn, buckets[0]
+        except psycopg.Error as exc:
+            raise from_database(exc) from exc
+
+    def _request(self, read_only: bool) -> dict:
+        return {"read_only": read_only, "method": self.method, "path": self.path, "headers": self.headers}
 
 
 @contextmanager
@@ -115,7 +130,7 @@ def endpoint(handler: Callable[[Request, dict], Response]):
     async def run(request: Request) -> Response:
         try:
             body = await read_json(request)
-            return await run_in_threadpool(handler, request, body)
+            return await run_blocking(handler, request, body)
         except StorageError as exc:
             return exc.response()
         except Exception:

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+from stat import S_ISREG
+
 from starlette.requests import Request
 from starlette.responses import FileResponse, JSONResponse, Response
 from starlette.routing import Route
 
 from stagefy_cli.local.gateway.context import GatewayContext
 from stagefy_cli.local.gateway.storage import queries
-from stagefy_cli.local.gateway.storage.blobs import BlobStore, check_key
+from stagefy_cli.local.gateway.storage.blobs import IN_MEMORY_BYTES, BlobStore, check_key
 from stagefy_cli.local.gateway.storage.errors import bucket_not_found, invalid_request, object_not_found
 from stagefy_cli.local.gateway.storage.http import Caller, endpoint, iso, jsonable, superuser
 
@@ -17,21 +19,37 @@ MAX_LIST = 1000
 
 
 def file_response(blobs: BlobStore, row: dict, request: Request) -> Response:
-    """Stream an object's bytes with Storage's headers; `?download[=name]` makes it an attachment."""
+    """An object's bytes with Storage's headers; `?download[=name]` makes it an attachment.
+
+    Called on a worker thread. An object of up to IN_MEMORY_BYTES (a photo, a job's result) is read
+    here and sent from memory; a larger one, or a range, is streamed from disk by FileResponse,
+    which hands every read to a thread of its own (four thread hand-offs for a small file)."""
     path = blobs.path(row["bucket_id"], row["name"])
-    if not path.is_file():
+    try:
+        stat = path.stat()
+    except (FileNotFoundError, NotADirectoryError):
+        raise object_not_found() from None
+    if not S_ISREG(stat.st_mode):
         raise object_not_found()
     metadata = row["metadata"] or {}
     headers = {"Cache-Control": metadata.get("cacheControl") or "no-cache"}
     if metadata.get("eTag"):
         headers["ETag"] = metadata["eTag"]
     download = request.query_params.get("download")
-    return FileResponse(
+    streamed = FileResponse(  # also what writes Content-Disposition and Last-Modified for both
         path,
         media_type=metadata.get("mimetype") or "application/octet-stream",
         headers=headers,
         filename=(download or row["name"].rsplit("/", 1)[-1]) if download is not None else None,
+        stat_result=stat,
     )
+    if stat.st_size > IN_MEMORY_BYTES or "range" in request.headers:
+        return streamed
+    try:
+        body = path.read_bytes()
+    except (FileNotFoundError, NotADirectoryError):
+        raise object_not_found() from None
+    return Response(body, headers={k: v for k, v in streamed.headers.items() if k != "content-length"})
 
 
 def object_info(row: dict) -> dict:
@@ -70,15 +88,9 @@ def _key_param(body: dict, key: str) -> str:
 
 
 def object_routes(ctx: GatewayContext, blobs: BlobStore) -> list[Route]:
-    def find_bucket(bucket_id: str) -> dict:
-        # Storage resolves buckets as superuser: users rarely have SELECT on storage.buckets.
-        with superuser(ctx) as conn:
-            return queries.find_bucket(conn, bucket_id)
-
     def download(request: Request, body: dict) -> Response:
         bucket_id, name = request.path_params["bucket"], check_key(request.path_params["key"])
-        find_bucket(bucket_id)
-        with Caller.of(ctx, request).transaction(read_only=True) as conn:
+        with Caller.of(ctx, request).in_bucket(bucket_id, read_only=True) as (conn, _):
             row = queries.find_object(conn, bucket_id, name)
         return file_response(blobs, row, request)
 
@@ -92,8 +104,7 @@ def object_routes(ctx: GatewayContext, blobs: BlobStore) -> list[Route]:
 
     def info(request: Request, body: dict) -> Response:
         bucket_id, name = request.path_params["bucket"], check_key(request.path_params["key"])
-        find_bucket(bucket_id)
-        with Caller.of(ctx, request).transaction(read_only=True) as conn:
+        with Caller.of(ctx, request).in_bucket(bucket_id, read_only=True) as (conn, _):
             row = queries.find_object(conn, bucket_id, name)
         return JSONResponse(object_info(row))
 
@@ -103,8 +114,7 @@ def object_routes(ctx: GatewayContext, blobs: BlobStore) -> list[Route]:
         if not isinstance(prefix, str) or not isinstance(search, str):
             raise invalid_request("body/prefix and body/search must be strings")
         sort_by = body.get("sortBy") if isinstance(body.get("sortBy"), dict) else {}
-        find_bucket(bucket_id)
-        with Caller.of(ctx, request).transaction(read_only=True) as conn:
+        with Caller.of(ctx, request).in_bucket(bucket_id, read_only=True) as (conn, _):
             rows = queries.list_folder(
                 conn,
                 bucket_id,
@@ -123,8 +133,7 @@ def object_routes(ctx: GatewayContext, blobs: BlobStore) -> list[Route]:
             raise invalid_request("body/prefixes must be a non-empty array of strings")
         if len(names) > MAX_REMOVE:
             raise invalid_request(f"body/prefixes must NOT have more than {MAX_REMOVE} items")
-        find_bucket(bucket_id)
-        with Caller.of(ctx, request).transaction() as conn:
+        with Caller.of(ctx, request).in_bucket(bucket_id) as (conn, _):
             deleted = queries.delete_objects(conn, bucket_id, names)
         # Bytes go only after the rows are gone for good; a failed commit leaves both in place.
         for row in deleted:
@@ -137,14 +146,11 @@ def object_routes(ctx: GatewayContext, blobs: BlobStore) -> list[Route]:
             raise invalid_request("body must have required property 'bucketId'")
         to_bucket = body.get("destinationBucket") or bucket_id
         source, destination = _key_param(body, "sourceKey"), _key_param(body, "destinationKey")
-        find_bucket(bucket_id)
-        if to_bucket != bucket_id:
-            find_bucket(to_bucket)
         return bucket_id, source, to_bucket, destination
 
     def move(request: Request, body: dict) -> Response:
         bucket_id, source, to_bucket, destination = transfer_params(body)
-        with Caller.of(ctx, request).transaction() as conn:
+        with Caller.of(ctx, request).in_bucket(bucket_id, to_bucket) as (conn, _):
             queries.rename_object(conn, bucket_id, source, to_bucket, destination)
             blobs.move(bucket_id, source, to_bucket, destination)
         return JSONResponse({"message": "Successfully moved"})
@@ -152,7 +158,7 @@ def object_routes(ctx: GatewayContext, blobs: BlobStore) -> list[Route]:
     def copy(request: Request, body: dict) -> Response:
         bucket_id, source, to_bucket, destination = transfer_params(body)
         caller = Caller.of(ctx, request)
-        with caller.transaction() as conn:
+        with caller.in_bucket(bucket_id, to_bucket) as (conn, _):
             row = queries.find_object(conn, bucket_id, source)
             object_id = queries.write_object(
                 conn,

@@ -65,15 +65,10 @@ def signing_routes(ctx: GatewayContext, blobs: BlobStore) -> list[Route]:
             )
         return payload
 
-    def find_bucket(bucket_id: str) -> None:
-        with superuser(ctx) as conn:
-            queries.find_bucket(conn, bucket_id)
-
     def sign_one(request: Request, body: dict) -> Response:
         bucket_id, name = request.path_params["bucket"], check_key(request.path_params["key"])
         ttl = _expires_in(body)
-        find_bucket(bucket_id)
-        with Caller.of(ctx, request).transaction(read_only=True) as conn:
+        with Caller.of(ctx, request).in_bucket(bucket_id, read_only=True) as (conn, _):
             queries.find_object(conn, bucket_id, name)
         token = sign(f"{bucket_id}/{name}", ttl)
         return JSONResponse({"signedURL": _relative_url("sign", bucket_id, name, token)})
@@ -83,8 +78,7 @@ def signing_routes(ctx: GatewayContext, blobs: BlobStore) -> list[Route]:
         if not isinstance(names, list) or not names or not all(isinstance(n, str) for n in names):
             raise invalid_request("body/paths must be a non-empty array of strings")
         ttl = _expires_in(body)
-        find_bucket(bucket_id)
-        with Caller.of(ctx, request).transaction(read_only=True) as conn:
+        with Caller.of(ctx, request).in_bucket(bucket_id, read_only=True) as (conn, _):
             visible = queries.visible_names(conn, bucket_id, names)
         results = []
         for name in names:
@@ -107,7 +101,6 @@ def signing_routes(ctx: GatewayContext, blobs: BlobStore) -> list[Route]:
         bucket_id, name = request.path_params["bucket"], check_key(request.path_params["key"])
         caller = Caller.of(ctx, request)
         upsert = request.headers.get("x-upsert", "").lower() == "true"
-        find_bucket(bucket_id)
         test_permission(caller, bucket_id, name, upsert)
         token = sign(f"{bucket_id}/{name}", UPLOAD_URL_TTL_S, owner=caller.owner_id, upsert=upsert)
         return JSONResponse({"url": _relative_url("upload/sign", bucket_id, name, token), "token": token})

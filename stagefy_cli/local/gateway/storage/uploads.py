@@ -3,27 +3,37 @@
 Storage's order of work: resolve the bucket, test the caller's permission by running the row write
 in a transaction that is rolled back, receive the bytes into a temp file (multipart, or a raw body
 streamed with `request.stream()`), then write the row and move the bytes into place in one
-transaction, so a refused or failed upload leaves neither a row nor a file.
+transaction, so a refused or failed upload leaves neither a row nor a file. A raw body of up to
+IN_MEMORY_BYTES skips the probe: it is read first, and the one transaction's row write is the test.
 """
 
 from __future__ import annotations
 
 import base64
 import fnmatch
+import hashlib
 import json
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from pathlib import Path
 
-from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import UploadFile
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
+from stagefy_cli.local.gateway.body_limit import BodyTooLarge, read_body
 from stagefy_cli.local.gateway.context import GatewayContext
 from stagefy_cli.local.gateway.storage import queries
-from stagefy_cli.local.gateway.storage.blobs import BlobStore, PendingBlob, check_key
+from stagefy_cli.local.gateway.storage.blobs import (
+    IN_MEMORY_BYTES,
+    BlobStore,
+    PayloadTooLarge,
+    PendingBlob,
+    check_key,
+)
 from stagefy_cli.local.gateway.storage.errors import StorageError, invalid_request
-from stagefy_cli.local.gateway.storage.http import Caller, iso, superuser
+from stagefy_cli.local.gateway.storage.http import Caller, iso
+from stagefy_cli.local.gateway.threads import run_blocking
 
 DEFAULT_MIMETYPE = "application/octet-stream"
 DEFAULT_CACHE_SECONDS = "3600"
@@ -33,14 +43,45 @@ COPY_CHUNK = 1024 * 1024
 class _PermissionProbe(Exception):
     """Raised inside the permission test to roll its transaction back."""
 
+    def __init__(self, bucket: dict):
+        super().__init__()
+        self.bucket = bucket
+
 
 @dataclass
 class Received:
-    blob: PendingBlob
+    """An upload's body and what the request said about it: streamed into a temp file (`blob`), or
+    a small one held in memory (`data`) until its row is written."""
+
     etag: str
     mimetype: str
     cache_control: str
     user_metadata: dict | None
+    blob: PendingBlob | None = None
+    data: bytes | None = None
+
+    @property
+    def size(self) -> int:
+        return len(self.data) if self.data is not None else self.blob.size
+
+    def check(self, bucket: dict) -> None:
+        """The bucket's size limit and allowed types, as the bucket is now."""
+        limit = bucket["file_size_limit"]
+        if limit is not None and self.size > limit:
+            raise PayloadTooLarge()
+        _check_mimetype(bucket, self.mimetype)
+
+    def file(self, blobs: BlobStore) -> Path:
+        """The body in a finished temp file (a small body is written and synced only now)."""
+        if self.blob is None:
+            self.blob = blobs.receive()
+            self.blob.write(self.data)
+            self.blob.finish()
+        return self.blob.path
+
+    def discard(self) -> None:
+        if self.blob is not None:
+            self.blob.discard()
 
 
 def _cache_control(value: str | None) -> str:
@@ -57,24 +98,45 @@ def _check_mimetype(bucket: dict, mimetype: str) -> None:
         )
 
 
+def _held_in_memory(request: Request) -> bool:
+    """A raw body of a declared size up to IN_MEMORY_BYTES (a photo, a job's result)."""
+    declared = request.headers.get("content-length", "")
+    multipart = request.headers.get("content-type", "").startswith("multipart/form-data")
+    return not multipart and declared.isdigit() and int(declared) <= IN_MEMORY_BYTES
+
+
+def _raw_body(request: Request, **body) -> Received:
+    return Received(
+        "",
+        request.headers.get("content-type") or DEFAULT_MIMETYPE,
+        _cache_control(request.headers.get("cache-control")),
+        _metadata_header(request),
+        **body,
+    )
+
+
+async def receive_in_memory(request: Request) -> Received:
+    try:
+        data = await read_body(request, IN_MEMORY_BYTES)
+    except BodyTooLarge:
+        raise PayloadTooLarge() from None
+    received = _raw_body(request, data=data)
+    received.etag = hashlib.md5(data).hexdigest()
+    return received
+
+
 async def receive_body(request: Request, blobs: BlobStore, bucket: dict) -> Received:
-    """Read the upload into a temp file; the caller installs or discards `Received.blob`."""
+    """Stream the upload into a temp file; the caller installs or discards it."""
     blob = blobs.receive(bucket["file_size_limit"])
     try:
         if request.headers.get("content-type", "").startswith("multipart/form-data"):
             received = await _receive_multipart(request, blob)
         else:
             async for chunk in request.stream():
-                await run_in_threadpool(blob.write, chunk)
-            received = Received(
-                blob,
-                "",
-                request.headers.get("content-type") or DEFAULT_MIMETYPE,
-                _cache_control(request.headers.get("cache-control")),
-                _metadata_header(request),
-            )
-        _check_mimetype(bucket, received.mimetype)
-        received.etag = await run_in_threadpool(blob.finish)
+                await run_blocking(blob.write, chunk)
+            received = _raw_body(request, blob=blob)
+        received.check(bucket)
+        received.etag = await run_blocking(blob.finish)
         return received
     except BaseException:
         blob.discard()
@@ -92,11 +154,11 @@ async def _receive_multipart(request: Request, blob: PendingBlob) -> Received:
             while chunk := file.file.read(COPY_CHUNK):
                 blob.write(chunk)
 
-        await run_in_threadpool(copy)
+        await run_blocking(copy)
         mimetype = form.get("contentType") or file.content_type or DEFAULT_MIMETYPE
         metadata = form.get("metadata")
         return Received(
-            blob, "", str(mimetype), _cache_control(form.get("cacheControl")), _parse_metadata(metadata)
+            "", str(mimetype), _cache_control(form.get("cacheControl")), _parse_metadata(metadata), blob=blob
         )
 
 
@@ -126,19 +188,20 @@ def _parse_metadata(raw: object) -> dict | None:
 def object_metadata(received: Received) -> dict:
     return {
         "eTag": f'"{received.etag}"',
-        "size": received.blob.size,
+        "size": received.size,
         "mimetype": received.mimetype,
         "cacheControl": received.cache_control,
         "lastModified": iso(datetime.now(UTC)),
-        "contentLength": received.blob.size,
+        "contentLength": received.size,
         "httpStatusCode": 200,
     }
 
 
-def test_permission(caller: Caller, bucket_id: str, name: str, upsert: bool) -> None:
-    """Run the row write as the caller and roll it back: RLS refuses before any byte is received."""
+def test_permission(caller: Caller, bucket_id: str, name: str, upsert: bool) -> dict:
+    """Resolve the bucket and run the row write as the caller, then roll both back: RLS refuses
+    before any byte is received. Returns the bucket."""
     try:
-        with caller.transaction() as conn:
+        with caller.in_bucket(bucket_id) as (conn, bucket):
             queries.write_object(
                 conn,
                 bucket_id=bucket_id,
@@ -148,16 +211,18 @@ def test_permission(caller: Caller, bucket_id: str, name: str, upsert: bool) -> 
                 user_metadata=None,
                 upsert=upsert,
             )
-            raise _PermissionProbe
-    except _PermissionProbe:
-        pass
+            raise _PermissionProbe(bucket)
+    except _PermissionProbe as probe:
+        return probe.bucket
 
 
 def commit_upload(
     caller: Caller, blobs: BlobStore, bucket_id: str, name: str, received: Received, upsert: bool
 ) -> str:
-    """Write the row and move the bytes into place in one transaction. Returns the object id."""
-    with caller.transaction() as conn:
+    """Check the body against the bucket, write the row as the caller and move the bytes into place,
+    in one transaction. Returns the object id."""
+    with caller.in_bucket(bucket_id) as (conn, bucket):
+        received.check(bucket)
         object_id = queries.write_object(
             conn,
             bucket_id=bucket_id,
@@ -167,7 +232,7 @@ def commit_upload(
             user_metadata=received.user_metadata,
             upsert=upsert,
         )
-        blobs.install(received.blob.path, bucket_id, name)
+        blobs.install(received.file(blobs), bucket_id, name)
     return str(object_id)
 
 
@@ -176,19 +241,17 @@ async def store_upload(
 ) -> Response:
     """The whole upload as one route does it; `caller` may be a superuser stand-in (signed uploads)."""
     check_key(name)
-
-    def bucket_for_upload() -> dict:
-        with superuser(caller.ctx) as conn:
-            bucket = queries.find_bucket(conn, bucket_id)
-        test_permission(caller, bucket_id, name, upsert)
-        return bucket
-
-    bucket = await run_in_threadpool(bucket_for_upload)
-    received = await receive_body(request, blobs, bucket)
+    if _held_in_memory(request):
+        # A small body is simply read: the permission is tested by the write itself, and the upload
+        # is one transaction on one worker thread.
+        received = await receive_in_memory(request)
+    else:
+        bucket = await run_blocking(test_permission, caller, bucket_id, name, upsert)
+        received = await receive_body(request, blobs, bucket)
     try:
-        object_id = await run_in_threadpool(commit_upload, caller, blobs, bucket_id, name, received, upsert)
+        object_id = await run_blocking(commit_upload, caller, blobs, bucket_id, name, received, upsert)
     finally:
-        received.blob.discard()
+        received.discard()
     return JSONResponse({"Id": object_id, "Key": f"{bucket_id}/{name}"})
 
 
