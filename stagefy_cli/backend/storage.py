@@ -20,8 +20,8 @@ from stagefy_cli.backend.api_errors import ApiError
 from stagefy_cli.backend.wire import Answer, Reply
 
 
-def _object_path(bucket: str, path: str) -> str:
-    return f"/storage/v1/object/{bucket}/{quote(path.strip('/'))}"
+def _object_path(bucket: str, path: str, route: str = "object") -> str:
+    return f"/storage/v1/{route}/{bucket}/{quote(path.strip('/'))}"
 
 
 def _storage_error(status: int, body: bytes) -> ApiError:
@@ -95,7 +95,7 @@ class Bucket:
     def create_signed_url(self, path: str, expires_in: int) -> dict[str, str]:
         """A URL anybody can download the object from for `expires_in` seconds, under storage3's two
         keys (`signedURL`, `signedUrl`): Storage answers it relative to `/storage/v1`."""
-        sign = _object_path(self._bucket, path).replace("/object/", "/object/sign/", 1)
+        sign = _object_path(self._bucket, path, route="object/sign")
         reply = self._client.request("POST", sign, json_body={"expiresIn": expires_in})
         if not reply.ok:
             raise _storage_error(reply.status, reply.body)
