@@ -76,10 +76,10 @@ def worker_main(settings: dict) -> None:
     """Build a worker with the fixed-latency provider, say `ready`, wait for `go` on stdin, drain
     the given user's queue, print the CPU seconds used from `go` on and the jobs processed."""
     import stagefy_cli.jobs.edit  # noqa: F401 - imported before the clock starts, as in a warm worker
+    from stagefy_cli.backend.client import service_rest
     from stagefy_cli.worker import Worker, WorkerConfig
-    from supabase import create_client
 
-    client = create_client(settings["url"], settings["service_role_key"])
+    client = service_rest(settings["url"], settings["service_role_key"])
     client.table("prices").select("code").limit(1).execute()  # connected before the clock starts
     worker = Worker(
         client,

@@ -8,7 +8,10 @@ job's time limit); a job whose worker died or stalled is claimed again when its 
 
 A job costs its worker four API requests: its share of a claim, the input's download, the output's
 upload and `complete_job` (a thumbnail adds an upload; a remote provider's run adds
-`record_provider_job`, so a cancel reaches it).
+`record_provider_job`, so a cancel reaches it). They go over the CLI's thin client
+(`backend/rest.py` on `backend/wire.py`) as the service role, not supabase-py: a no-op job is
+mostly those requests, and the thin client spends a fraction of httpx's CPU on each; its pool of
+keep-alive connections serves the thread each job runs in.
 
 Delivery is at-least-once, results exactly-once: every claim is a numbered attempt that writes its
 output under its own path (`.../<job>/attempt-<n>.<ext>`), and `complete_job` accepts one attempt.
@@ -31,6 +34,7 @@ import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 
+from stagefy_cli.backend.api_errors import ApiError
 from stagefy_cli.jobs import JobContext, JobOutput, JobStopped, handler_for
 from stagefy_cli.services.uploads import BUCKET
 
@@ -88,8 +92,9 @@ class _InFlight:
 
 
 class Worker:
-    """Runs jobs with `client` (a service-role supabase-py client) and the given providers; with
-    `user_ids`, only the jobs of those users (a worker of one's own, or a test's)."""
+    """Runs jobs with `client` (the thin client as the service role: `backend.client.service_rest`)
+    and the given providers; with `user_ids`, only the jobs of those users (a worker of one's own,
+    or a test's)."""
 
     def __init__(
         self,
@@ -104,7 +109,7 @@ class Worker:
         self.client = client
         self.providers = providers
         self.routes = claim_routes(providers)  # who runs what, recorded by each claim
-        self.bucket = client.storage.from_(BUCKET)  # made once: each storage client costs a TLS context
+        self.bucket = client.storage.from_(BUCKET)
         self.config = config or WorkerConfig()
         if user_ids is not None:
             self.config = replace(self.config, user_ids=tuple(user_ids))
@@ -395,14 +400,12 @@ class Worker:
             log.warning("could not remove %s: %s", ", ".join(paths), exc)
 
     def _upload(self, path: str, data: bytes, mime_type: str) -> None:
-        from storage3.exceptions import StorageApiError
-
         from stagefy_cli.errors import StagefyError
 
         try:
             self.bucket.upload(path, data, {"content-type": mime_type, "upsert": "true"})
-        except StorageApiError as exc:
-            if str(exc.status) != "413":
+        except ApiError as exc:
+            if exc.service != "storage" or exc.status != 413:
                 raise
             raise StagefyError(
                 f"the result is {len(data) / 1e6:.1f} MB, more than the storage bucket takes "
@@ -460,21 +463,21 @@ def _seconds_between(start: str | None, end: str | None) -> float | None:
 def _is_transient(exc: BaseException) -> bool:
     """Whether `exc` says the API or the database was unreachable or restarting (worth retrying),
     rather than that the request was refused."""
-    import httpx
-    from postgrest.exceptions import APIError
-    from storage3.exceptions import StorageApiError
-
-    if isinstance(exc, httpx.TransportError):
-        return True
-    if isinstance(exc, APIError):
+    if not isinstance(exc, ApiError):
+        return False
+    if exc.service == "transport":
+        return True  # no answer at all: refused, reset, timed out
+    if exc.service == "postgrest":
         code = str(exc.code or "")
         if not code:
-            return True  # not an API answer at all: a proxy's error page
+            return True  # an error without PostgREST's code
+        if code == str(exc.status):  # not PostgREST's JSON (a proxy's error page): its HTTP status
+            return exc.status >= 500
         if code.startswith("PGRST"):
             return code in CONNECTION_ERRORS
         return code.startswith(TRANSIENT_SQLSTATES)
-    if isinstance(exc, StorageApiError):
-        return str(exc.status).startswith("5")
+    if exc.service == "storage":
+        return exc.status >= 500
     return False
 
 

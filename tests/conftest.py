@@ -76,6 +76,7 @@ def job_worker(stack, test_users):
     in a thread until the test ends; with `start=False` the test drives it (`.run(once=True)`)."""
     import threading
 
+    from stagefy_cli.backend.client import service_rest
     from stagefy_cli.services.workers import load_providers
     from stagefy_cli.worker import Worker, WorkerConfig
 
@@ -86,7 +87,8 @@ def job_worker(stack, test_users):
         settings = WorkerConfig(**{"concurrency": 2, "poll_interval": 0.05, **config})
         if providers is None:
             providers = load_providers(["local"], {})
-        worker = Worker(stack.service_client(), providers, settings, user_ids=list(test_users))
+        client = service_rest(stack.url, stack.service_role_key)
+        worker = Worker(client, providers, settings, user_ids=list(test_users))
         if start:
             thread = threading.Thread(target=worker.run, daemon=True)
             thread.start()

@@ -6,6 +6,7 @@ from __future__ import annotations
 from stagefy_testing import make_photo, run_cli, sign_in, sql
 from worker_support import WorkerProcess
 
+from stagefy_cli.backend.client import service_rest
 from stagefy_cli.services.workers import load_providers
 from stagefy_cli.worker import Worker, WorkerConfig
 
@@ -43,9 +44,8 @@ def test_a_worker_given_users_claims_only_their_jobs(cli_stack, make_agent, tmp_
 
     # By id, in process: the other user's job is taken now.
     config = WorkerConfig(poll_interval=0.05)
-    Worker(cli_stack.service_client(), load_providers(["local"], {}), config, user_ids=[theirs.id]).run(
-        once=True
-    )
+    client = service_rest(cli_stack.url, cli_stack.service_role_key)
+    Worker(client, load_providers(["local"], {}), config, user_ids=[theirs.id]).run(once=True)
     assert job_state(cli_stack, their_project)[0] == "completed"
     assert config.user_ids is None  # the caller's settings are not changed
 

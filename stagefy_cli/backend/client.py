@@ -154,11 +154,33 @@ def signed_in() -> UserContext:
 
 
 def service_client(url: str | None = None, service_key: str | None = None):
-    """A service-role client for operators (worker, first admin): the key comes from the environment."""
+    """supabase-py as the service role, for operators' commands (first admin, local PayFast): the
+    key comes from the environment."""
+    from supabase import create_client
+
+    return _as_service_role(create_client, url, service_key)
+
+
+def worker_client(url: str | None = None, service_key: str | None = None):
+    """The thin client as the service role, for the worker: the key comes from the environment."""
+    return _as_service_role(service_rest, url, service_key)
+
+
+def service_rest(url: str, service_key: str):
+    """The thin client (`backend/rest.py`) as the service role: `apikey` and bearer token are both
+    the service role key, as supabase-py sends them for a client made with that key."""
+    from stagefy_cli.backend.rest import RestClient
+    from stagefy_cli.backend.wire import Wire
+
+    return RestClient(Wire(url), service_key, lambda: service_key)
+
+
+def _as_service_role(build: Callable, url: str | None, service_key: str | None):
+    """`build(url, key)` with the service role key from the argument or SUPABASE_SERVICE_ROLE_KEY
+    (checked against the server), or, for the local profile without one, the local stack's."""
     import os
 
     from stagefy_cli.errors import UsageError
-    from supabase import create_client
 
     key = service_key or os.environ.get("SUPABASE_SERVICE_ROLE_KEY")
     profile = current_profile()
@@ -166,23 +188,21 @@ def service_client(url: str | None = None, service_key: str | None = None):
         from stagefy_cli.local.stack import LocalStack
 
         endpoint = resolve_endpoint(profile)
-        return create_client(endpoint.url, LocalStack().keys().service_role_key)
+        return build(endpoint.url, LocalStack().keys().service_role_key)
     if not key:
         raise UsageError("SUPABASE_SERVICE_ROLE_KEY is not set. Export it from your project's API settings.")
-    client = create_client(url or resolve_endpoint(profile).url, key)
+    client = build(url or resolve_endpoint(profile).url, key)
     _check_service_key(client)
     return client
 
 
 def _check_service_key(client) -> None:
     """One small read, so a wrong key is reported as that key (the server's answer would otherwise
-    read like an expired sign-in)."""
-    from postgrest.exceptions import APIError
-
+    read like an expired sign-in). Either client's error carries PostgREST's code."""
     try:
         client.table("prices").select("code").limit(1).execute()
-    except APIError as exc:
-        if str(exc.code) in ("PGRST301", "PGRST302", "PGRST303", "401", "403", "42501"):
+    except Exception as exc:
+        if str(getattr(exc, "code", "")) in ("PGRST301", "PGRST302", "PGRST303", "401", "403", "42501"):
             raise AuthRequired(
                 "the server refused SUPABASE_SERVICE_ROLE_KEY (not this project's service role key). "
                 "Copy the service_role key from the project's API settings."

@@ -1,13 +1,14 @@
-"""The thin client: PostgREST reads and RPCs, and Storage (`backend/storage.py`), as the signed-in
-user, over `wire.Wire`.
+"""The thin client: PostgREST reads and RPCs, and Storage (`backend/storage.py`), over `wire.Wire`;
+as the signed-in user in the CLI, as the service role in the worker.
 
 It speaks the same wire protocol as supabase-py (the query string PostgREST documents, the
 `Prefer: count=exact` header and `Content-Range` for counts, the object media type for `.single()`,
 a POST to `/rpc/NAME` with the parameters as a JSON object) and offers the same call shape for the
-part the CLI's hot paths use, so a service reads
+part the CLI's hot paths and the worker use, so a service reads
 `ctx.rest.table("crm_contacts").select("*", count="exact").eq(...).execute()` or
-`ctx.rest.rpc("quote_edit", params).execute()` whichever client it is given. It sends only the
-anon key and the user's access token: row level security decides. Failures raise `api_errors.ApiError`, mapped to exit codes by `api_errors` like supabase-py's.
+`ctx.rest.rpc("quote_edit", params).execute()` whichever client it is given. The CLI's client sends
+only the anon key and the user's access token, so row level security decides. Failures raise
+`api_errors.ApiError`, mapped to exit codes by `api_errors` like supabase-py's.
 """
 
 from __future__ import annotations
@@ -171,14 +172,15 @@ def _postgrest_error(reply: Reply) -> ApiError:
 
 
 class RestClient:
-    """PostgREST and Storage as one user: the anon key, and the access token `token()` returns
-    (called per request, so a session refreshed during a long wait is used at once)."""
+    """PostgREST and Storage as one user or role: `api_key` (the anon key, or the service role key)
+    and the access token `token()` returns (called per request, so a session refreshed during a
+    long wait is used at once; the service role's token is its key)."""
 
-    def __init__(self, wire: Wire, anon_key: str, token: Callable[[], str]):
+    def __init__(self, wire: Wire, api_key: str, token: Callable[[], str]):
         from stagefy_cli.backend.storage import Storage
 
         self.wire = wire
-        self._anon_key = anon_key
+        self._api_key = api_key
         self._token = token
         self.storage = Storage(self)
 
@@ -190,16 +192,16 @@ class RestClient:
 
     def headers(self, extra: dict | None = None) -> dict[str, str]:
         return {
-            "apikey": self._anon_key,
+            "apikey": self._api_key,
             "Authorization": f"Bearer {self._token()}",
             "Accept": "application/json",
             **(extra or {}),
         }
 
     def request(self, method: str, path: str, *, params=None, headers=None, **body) -> Reply:
-        """One request as the user; `body` is `json_body=` or `body=` as `Wire.request` takes them."""
+        """One request as the client's user or role; `body` is `json_body=` or `body=` as `Wire.request` takes them."""
         return self.wire.request(method, path, params=params, headers=self.headers(headers), **body)
 
     def stream(self, method: str, path: str, *, params=None, headers=None):
-        """`Wire.stream` as the user: a context manager giving the answer to read in chunks."""
+        """`Wire.stream` as the client's user or role: a context manager giving the answer to read in chunks."""
         return self.wire.stream(method, path, params=params, headers=self.headers(headers))

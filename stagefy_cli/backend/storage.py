@@ -1,9 +1,10 @@
-"""Storage as the signed-in user, over the thin client: upload, download, read in chunks.
+"""Storage over the thin client: upload, download, read in chunks, remove, sign a download URL.
 
 The calls of the Storage HTTP API that storage3 makes for the same thing (`/storage/v1/object/
 BUCKET/PATH`), with the same call shape (`storage.from_(bucket).upload(path, data, options)`), so a
-service works with either client. An upload is sent as a raw body (the API takes one as well as
-storage3's multipart form), read from its file as it goes. Storage applies the bucket's policies.
+service or the worker works with either client. An upload is sent as a raw body (the API takes one
+as well as storage3's multipart form), read from its file as it goes. Storage applies the bucket's
+policies to whoever the client is (a signed-in user, or the worker's service role).
 """
 
 from __future__ import annotations
@@ -19,8 +20,8 @@ from stagefy_cli.backend.api_errors import ApiError
 from stagefy_cli.backend.wire import Answer, Reply
 
 
-def _object_path(bucket: str, path: str) -> str:
-    return f"/storage/v1/object/{bucket}/{quote(path.strip('/'))}"
+def _object_path(bucket: str, path: str, route: str = "object") -> str:
+    return f"/storage/v1/{route}/{bucket}/{quote(path.strip('/'))}"
 
 
 def _storage_error(status: int, body: bytes) -> ApiError:
@@ -40,7 +41,7 @@ def _storage_error(status: int, body: bytes) -> ApiError:
 
 
 class Bucket:
-    """Storage calls on one bucket, as the user."""
+    """Storage calls on one bucket, as the client's user or role."""
 
     def __init__(self, client, bucket: str):
         self._client = client  # a rest.RestClient
@@ -61,8 +62,9 @@ class Bucket:
             yield answer
 
     def upload(self, path: str, file: bytes | Path | BinaryIO, file_options: dict | None = None) -> dict:
-        """Create the object at `path` (never replacing one: `x-upsert: false`), with storage3's
-        `file_options` names: `content-type` and `cache-control` (seconds)."""
+        """Create the object at `path`, with storage3's `file_options` names: `content-type`,
+        `cache-control` (seconds) and `upsert` ("true" replaces an object already there; by default
+        the upload is refused then)."""
         options = file_options or {}
         cache = str(options.get("cache-control") or "3600")
         headers = {
@@ -79,6 +81,26 @@ class Bucket:
         if not reply.ok:
             raise _storage_error(reply.status, reply.body)
         return reply.json()
+
+    def remove(self, paths: list[str]) -> list[dict]:
+        """Delete the objects at `paths`; answers the objects removed (paths that match nothing are
+        skipped, as Storage does)."""
+        reply = self._client.request(
+            "DELETE", f"/storage/v1/object/{self._bucket}", json_body={"prefixes": paths}
+        )
+        if not reply.ok:
+            raise _storage_error(reply.status, reply.body)
+        return reply.json()
+
+    def create_signed_url(self, path: str, expires_in: int) -> dict[str, str]:
+        """A URL anybody can download the object from for `expires_in` seconds, under storage3's two
+        keys (`signedURL`, `signedUrl`): Storage answers it relative to `/storage/v1`."""
+        sign = _object_path(self._bucket, path, route="object/sign")
+        reply = self._client.request("POST", sign, json_body={"expiresIn": expires_in})
+        if not reply.ok:
+            raise _storage_error(reply.status, reply.body)
+        url = f"{self._client.wire.base_url}/storage/v1{reply.json()['signedURL']}"
+        return {"signedURL": url, "signedUrl": url}
 
 
 class Storage:

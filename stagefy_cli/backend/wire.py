@@ -1,11 +1,14 @@
-"""HTTP/1.1 with keep-alive for the CLI's own calls, over the standard library's `http.client`.
+"""HTTP/1.1 with keep-alive for the CLI's and the worker's calls, over the standard library's
+`http.client`.
 
-Hand-written on purpose, because of start-up time: `import httpx` costs about 20x a bare Python
-start on these machines (httpcore loads h2 whenever it is installed, and httpx its command-line
-module with click, rich and pygments), while `http.client` costs about 2x. The CLI's requests are
-sequential within a thread (uploads and downloads run a few threads), so a connection per thread
-with keep-alive is all it needs. Bodies are streamed both ways: an upload is read from its file as
-it is sent, and `stream()` hands a download over in chunks.
+Hand-written on purpose, because of start-up time and CPU: `import httpx` costs about 20x a bare
+Python start on these machines (httpcore loads h2 whenever it is installed, and httpx its
+command-line module with click, rich and pygments), while `http.client` costs about 2x; and a request
+costs the caller a fraction of httpx's CPU, which is most of what a no-op job costs the worker. A
+`Wire` keeps a few idle keep-alive connections that any thread takes one of for a request and gives
+back once the answer was read to its end, so the worker's thread per job and the CLI's upload and
+download threads reuse connections instead of opening one each. Bodies are streamed both ways: an
+upload is read from its file as it is sent, and `stream()` hands a download over in chunks.
 """
 
 from __future__ import annotations
@@ -26,6 +29,9 @@ TIMEOUT_S = 30.0
 # Servers close idle keep-alive connections after a few seconds (uvicorn after 5); a request that
 # may change something is not sent again on a closed one, so past this idle time it gets a new one.
 IDLE_REOPEN_S = 2.0
+# Idle connections kept for the next requests: as many as requests usually run at once (a worker's
+# jobs, the CLI's transfer threads); a burst above it opens more and closes the extra ones after.
+MAX_IDLE = 8
 CHUNK = 1 << 16
 
 
@@ -43,8 +49,15 @@ class Reply:
         return json.loads(self.body) if self.body else None
 
 
+@dataclass
+class _Idle:
+    connection: http.client.HTTPConnection
+    since: float  # time.monotonic() when its last answer was read to the end
+
+
 class Wire:
-    """Requests to one API base URL (e.g. `http://127.0.0.1:54321`), one connection per thread."""
+    """Requests to one API base URL (e.g. `http://127.0.0.1:54321`) from any number of threads, over a
+    small pool of keep-alive connections."""
 
     def __init__(self, base_url: str, timeout: float = TIMEOUT_S):
         parts = urlsplit(base_url)
@@ -56,29 +69,43 @@ class Wire:
         self._port = parts.port
         self._prefix = parts.path.rstrip("/")
         self.timeout = timeout  # seconds per connect, send or read; may be changed between requests
-        self._local = threading.local()
+        self._idle: list[_Idle] = []  # oldest first: the last one given back is taken first
+        self._lock = threading.Lock()
+        self._tls = None  # one ssl.SSLContext for all connections (loading the CA store costs ms)
 
-    def _connection(self) -> http.client.HTTPConnection:
-        connection = getattr(self._local, "connection", None)
-        if connection is None:
-            if self._https:
-                import ssl
+    def _new_connection(self) -> http.client.HTTPConnection:
+        if not self._https:
+            return http.client.HTTPConnection(self._host, self._port, timeout=self.timeout)
+        if self._tls is None:
+            import ssl
 
-                connection = http.client.HTTPSConnection(
-                    self._host, self._port, timeout=self.timeout, context=ssl.create_default_context()
-                )
-            else:
-                connection = http.client.HTTPConnection(self._host, self._port, timeout=self.timeout)
-            self._local.connection = connection
-            self._local.used = False
-            self._local.last_used = 0.0
-        return connection
+            self._tls = ssl.create_default_context()
+        return http.client.HTTPSConnection(self._host, self._port, timeout=self.timeout, context=self._tls)
 
-    def _drop_connection(self) -> None:
-        connection = getattr(self._local, "connection", None)
-        if connection is not None:
-            connection.close()
-        self._local.connection = None
+    def _take(self, fresh_within: float | None) -> tuple[http.client.HTTPConnection, bool]:
+        """An idle connection (and True), or a new one (and False). With `fresh_within`, idle ones
+        older than that are closed instead: the server may have closed them already."""
+        stale: list[_Idle] = []
+        taken = None
+        with self._lock:
+            if fresh_within is not None:
+                cutoff = time.monotonic() - fresh_within
+                while self._idle and self._idle[0].since < cutoff:
+                    stale.append(self._idle.pop(0))
+            if self._idle:
+                taken = self._idle.pop()
+        for idle in stale:
+            idle.connection.close()
+        if taken is not None:
+            return taken.connection, True
+        return self._new_connection(), False
+
+    def _give_back(self, connection: http.client.HTTPConnection) -> None:
+        with self._lock:
+            if len(self._idle) < MAX_IDLE:
+                self._idle.append(_Idle(connection, time.monotonic()))
+                return
+        connection.close()
 
     def request(self, method: str, path: str, **options) -> Reply:
         """Send one request and read its whole answer (`options` as `stream` takes them)."""
@@ -98,19 +125,16 @@ class Wire:
     ) -> Iterator[Answer]:
         """Send one request and hand over its answer to be read in chunks; `body` is bytes or a binary
         file (sent as it is read, with `Content-Length` set by the caller). A kept-alive connection
-        the server has closed is reopened once for GET and HEAD (never for a call that may have
-        changed something, which gets a fresh connection after IDLE_REOPEN_S instead)."""
+        the server has closed is replaced by a new one once for GET and HEAD (never for a call that
+        may have changed something, which gets no connection idle for more than IDLE_REOPEN_S)."""
         url = self._prefix + path + ("?" + urlencode(params, quote_via=quote) if params else "")
         headers = dict(headers or {})
         if json_body is not None:
             body = json.dumps(json_body).encode()
             headers["Content-Type"] = "application/json"
         retry = method in ("GET", "HEAD")
-        if not retry and time.monotonic() - getattr(self._local, "last_used", 0.0) > IDLE_REOPEN_S:
-            self._drop_connection()
+        connection, reused = self._take(None if retry else IDLE_REOPEN_S)
         while True:
-            connection = self._connection()
-            reused = self._local.used
             connection.timeout = self.timeout
             if connection.sock is not None:
                 connection.sock.settimeout(self.timeout)
@@ -118,12 +142,13 @@ class Wire:
                 connection.request(method, url, body=body, headers=headers)
                 response = connection.getresponse()
             except (http.client.HTTPException, OSError) as exc:
-                self._drop_connection()
+                connection.close()
                 stale = isinstance(
                     exc, http.client.RemoteDisconnected | ConnectionResetError | BrokenPipeError
                 )
                 if retry and reused and stale:
-                    retry = False
+                    retry, reused = False, False
+                    connection = self._new_connection()
                     continue
                 raise ApiError("transport", str(exc) or type(exc).__name__) from exc
             break
@@ -132,10 +157,9 @@ class Wire:
             yield answer
         finally:
             if response.isclosed() and not response.will_close:
-                self._local.used = True  # read to the end: the connection serves the next request
-                self._local.last_used = time.monotonic()
+                self._give_back(connection)  # read to the end: the connection serves another request
             else:  # the answer was not read to its end, or the server closes the connection
-                self._drop_connection()
+                connection.close()
 
 
 class Answer:

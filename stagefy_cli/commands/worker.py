@@ -58,7 +58,7 @@ def run(
     from stagefy_cli.services.workers import build_worker
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    logging.getLogger("httpx").setLevel(logging.WARNING)  # not a line per poll
+    logging.getLogger("httpx").setLevel(logging.WARNING)  # providers' requests: no line (and URL) each
     worker = build_worker(
         providers=providers, users=users, concurrency=concurrency, lease_seconds=lease, grace=grace
     )

@@ -91,15 +91,13 @@ def start_worker(api_url: str, service_role_key: str):
     import logging
     import threading
 
+    from stagefy_cli.backend.client import service_rest
     from stagefy_cli.services.workers import build_worker
-    from supabase import create_client
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    logging.getLogger("httpx").setLevel(logging.WARNING)
+    logging.getLogger("httpx").setLevel(logging.WARNING)  # providers' requests: no line (and URL) each
     concurrency = int(os.environ.get("STAGEFY_LOCAL_WORKER_CONCURRENCY", "2"))
-    worker = build_worker(
-        concurrency=concurrency, client=create_client(api_url, service_role_key), url=api_url
-    )
+    worker = build_worker(concurrency=concurrency, client=service_rest(api_url, service_role_key))
     threading.Thread(target=worker.run, name="stagefy-local-worker", daemon=True).start()
     return worker
 

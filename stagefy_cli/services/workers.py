@@ -1,4 +1,4 @@
-"""Assemble a Worker from the environment: service-role client, providers with tokens."""
+"""Assemble a Worker from the environment: the thin client as the service role, providers with tokens."""
 
 from __future__ import annotations
 
@@ -15,7 +15,8 @@ def load_providers(names: list[str] | None, env=os.environ) -> dict:
 
 
 def resolve_users(client, users: list[str]) -> list[str]:
-    """The ids of `users` (emails or user ids, in any mix); UsageError naming those that match nobody."""
+    """The ids of `users` (emails or user ids, in any mix), read from `public.users` with a
+    service-role client; UsageError naming those that match nobody."""
     keys = {value: _user_key(value) for value in users}
     ids = [key for key in keys.values() if "@" not in key]
     emails = [key for key in keys.values() if "@" in key]
@@ -53,11 +54,11 @@ def build_worker(
     lease_seconds: int = 120,
     grace: float = 30.0,
     client=None,
-    url=None,
 ):
+    """A Worker with the chosen providers; `client` is a service-role thin client
+    (`backend.client.service_rest`), by default the active profile's (`worker_client`)."""
     from stagefy_cli.ai.catalog import PROVIDERS
-    from stagefy_cli.backend.client import resolve_endpoint, service_client
-    from stagefy_cli.backend.config import current_profile
+    from stagefy_cli.backend.client import worker_client
     from stagefy_cli.worker import Worker, WorkerConfig, is_public_url
 
     names = [p.strip() for p in providers.split(",") if p.strip()] if providers else None
@@ -69,12 +70,11 @@ def build_worker(
     loaded = load_providers(names)
     if not loaded:
         raise UsageError("no providers to run jobs with.")
-    client = client or service_client()
-    url = url or resolve_endpoint(current_profile()).url
+    client = client or worker_client()
     config = WorkerConfig(
         concurrency=concurrency,
         lease_seconds=lease_seconds,
         grace=grace,
         user_ids=tuple(resolve_users(client, users)) if users else None,
     )
-    return Worker(client, loaded, config, public_api=is_public_url(url))
+    return Worker(client, loaded, config, public_api=is_public_url(client.wire.base_url))
