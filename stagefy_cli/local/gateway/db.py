@@ -8,7 +8,7 @@ therefore PostgreSQL's own, evaluated for the JWT's role (`anon`, `authenticated
 from __future__ import annotations
 
 import json
-import selectors
+import select
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from typing import Any
@@ -28,13 +28,12 @@ def check_idle_connection(conn: psycopg.Connection) -> None:
     """Refuse a pooled connection the server has closed (a restart, a terminated backend) before a
     request gets it, without the round trip of psycopg_pool's `check_connection`: an idle
     connection has nothing to read, and a server that closed it left its goodbye (or EOF) readable.
-    A selector rather than `select.select`, which refuses descriptors past 1024 (a busy process)."""
+    `poll` rather than `select`, which refuses descriptors past 1024 (a busy process has them)."""
     if conn.closed or conn.broken:
         raise psycopg.OperationalError("the connection is closed")
-    with selectors.DefaultSelector() as selector:
-        selector.register(conn.fileno(), selectors.EVENT_READ)
-        readable = selector.select(0)
-    if readable:
+    poller = select.poll()
+    poller.register(conn.fileno(), select.POLLIN)
+    if poller.poll(0):
         conn.close()  # so the pool drops it (an open connection that fails its check goes back in)
         raise psycopg.OperationalError("the server closed or wrote to this idle connection")
 
