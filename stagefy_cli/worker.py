@@ -79,7 +79,6 @@ class _InFlight:
     cancelled: threading.Event
     deadline: float | None  # time.monotonic() when the attempt's time limit ends
     reason: str | None = None  # why it was stopped: lost | timeout | shutdown
-    thread: threading.Thread | None = None
 
     @property
     def attempt(self) -> int:
@@ -169,19 +168,25 @@ class Worker:
         entry = self._entry(job)
         with self._lock:
             self._inflight[job["id"]] = entry
-        entry.thread.start()
+        self._run_in_thread(entry)
+
+    def _run_in_thread(self, entry: _InFlight) -> None:
+        """A thread for a slot: it runs the job, then each job claimed with the previous one's
+        completion, until a completion brings no next job."""
+
+        def run_slot(entry: _InFlight | None) -> None:
+            while entry is not None:
+                entry = self._hand_over(entry.job, self._process(entry))
+
+        threading.Thread(target=run_slot, args=(entry,), name="stagefy-job", daemon=True).start()
 
     def _entry(self, job: dict) -> _InFlight:
         budget = _seconds_between(job.get("claimed_at"), job.get("deadline_at"))
-        entry = _InFlight(
+        return _InFlight(
             job=job,
             cancelled=threading.Event(),
             deadline=time.monotonic() + budget if budget is not None else None,
         )
-        entry.thread = threading.Thread(
-            target=self._process, args=(entry,), name=f"stagefy-job-{job['id'][:8]}", daemon=True
-        )
-        return entry
 
     def _drain(self) -> None:
         """Give running jobs the grace period, then release the rest of them to the queue."""
@@ -308,7 +313,8 @@ class Worker:
                 log.warning("could not cancel %s run %s: %s", entry.job.get("service"), provider_job_id, exc)
 
     # -- one job ------------------------------------------------------------------------------
-    def _process(self, entry: _InFlight) -> None:
+    def _process(self, entry: _InFlight) -> list[dict]:
+        """Run one attempt and report it; returns the jobs claimed with its completion."""
         job = entry.job
         started = time.monotonic()
         ctx = JobContext(
@@ -333,12 +339,12 @@ class Worker:
         except Exception as exc:  # noqa: BLE001 - every failure becomes the job's error message
             if not entry.cancelled.is_set():
                 self._fail(entry, exc, int((time.monotonic() - started) * 1000))
-        finally:
-            self._hand_over(job, following)
+        return following
 
-    def _hand_over(self, job: dict, following: list[dict]) -> None:
+    def _hand_over(self, job: dict, following: list[dict]) -> _InFlight | None:
         """A job is done: its slot goes to the job claimed with its completion, if any. Both happen
-        under one lock, so the loop never sees the slot free and claims for it too."""
+        under one lock, so the loop never sees the slot free and claims for it too. Returns the
+        job the finishing thread runs next (any other claimed one gets a thread of its own)."""
         entries = [self._entry(claimed) for claimed in following]
         with self._lock:
             self._inflight.pop(job["id"], None)
@@ -346,12 +352,14 @@ class Worker:
             stopping = self.stop_event.is_set()
             if not stopping:
                 self._inflight.update((entry.job["id"], entry) for entry in entries)
-        if stopping and following:  # claimed as the stop began: back to the queue at once
-            self._release([claimed["id"] for claimed in following])
-        else:
-            for entry in entries:
-                entry.thread.start()
         self._wake.set()
+        if stopping:
+            if following:  # claimed as the stop began: back to the queue at once
+                self._release([claimed["id"] for claimed in following])
+            return None
+        for entry in entries[1:]:
+            self._run_in_thread(entry)
+        return entries[0] if entries else None
 
     def _fail(self, entry: _InFlight, exc: Exception, latency_ms: int) -> None:
         from stagefy_cli.ai.base import ProviderError
