@@ -30,8 +30,10 @@ def check_idle_connection(conn: psycopg.Connection) -> None:
     connection has nothing to read, and a server that closed it left its goodbye (or EOF) readable."""
     if conn.closed or conn.broken:
         raise psycopg.OperationalError("the connection is closed")
-    readable, _, _ = select.select([conn.fileno()], [], [], 0)
-    if readable:
+    # poll, not select: select() refuses descriptors past 1024, which a busy process reaches
+    poller = select.poll()
+    poller.register(conn.fileno(), select.POLLIN)
+    if poller.poll(0):
         conn.close()  # so the pool drops it (an open connection that fails its check goes back in)
         raise psycopg.OperationalError("the server closed or wrote to this idle connection")
 
