@@ -6,9 +6,12 @@ service-role RPCs of `supabase/migrations/*_jobs.sql`:
 of `ai.registry.claim_routes`); a heartbeat extends the leases of the jobs in hand (never past a
 job's time limit); a job whose worker died or stalled is claimed again when its lease expires.
 
-A job costs its worker four API requests: its share of a claim, the input's download, the output's
-upload and `complete_job` (a thumbnail adds an upload; a remote provider's run adds
-`record_provider_job`, so a cancel reaches it). They go over the CLI's thin client
+A job costs its worker three API requests: the input's download, the output's upload and
+`complete_and_claim`, which completes the attempt and claims the job the freed slot runs next
+(a thumbnail adds an upload; a remote provider's run adds `record_provider_job`, so a cancel
+reaches it). The loop itself claims only for slots that are free otherwise (at the start, after a
+failure, when the queue was empty). Every claim carries a token, so a call repeated because its
+answer was lost gets the jobs the first one claimed instead of stranding them. They go over the CLI's thin client
 (`backend/rest.py` on `backend/wire.py`) as the service role, not supabase-py: a no-op job is
 mostly those requests, and the thin client spends a fraction of httpx's CPU on each; its pool of
 keep-alive connections serves the thread each job runs in.
@@ -163,6 +166,12 @@ class Worker:
             return len(self._inflight)
 
     def _start(self, job: dict) -> None:
+        entry = self._entry(job)
+        with self._lock:
+            self._inflight[job["id"]] = entry
+        entry.thread.start()
+
+    def _entry(self, job: dict) -> _InFlight:
         budget = _seconds_between(job.get("claimed_at"), job.get("deadline_at"))
         entry = _InFlight(
             job=job,
@@ -172,9 +181,7 @@ class Worker:
         entry.thread = threading.Thread(
             target=self._process, args=(entry,), name=f"stagefy-job-{job['id'][:8]}", daemon=True
         )
-        with self._lock:
-            self._inflight[job["id"]] = entry
-        entry.thread.start()
+        return entry
 
     def _drain(self) -> None:
         """Give running jobs the grace period, then release the rest of them to the queue."""
@@ -188,25 +195,30 @@ class Worker:
             return
         for entry in left:
             self._cancel_provider_run(entry)
-        ids = [entry.job["id"] for entry in left]
+        self._release([entry.job["id"] for entry in left])
+
+    def _release(self, ids: list[str]) -> None:
         try:
             released = self._rpc("release_jobs", p_job_ids=ids) or []
             log.info("released %s job(s) to the queue: %s", len(released), ", ".join(released))
         except Exception as exc:  # noqa: BLE001 - their leases lapse and another worker takes them then
             log.warning("could not release jobs %s (their leases will lapse): %s", ids, exc)
 
-    def _claim(self, limit: int) -> list[dict]:
+    def _claim_terms(self) -> dict:
+        """What every claim says besides how many: for how long, whose jobs, who runs what, and a
+        token that makes a repeat of the same call return what the first one claimed."""
         users = self.config.user_ids
-        params = {
-            "p_worker": self.config.worker_id,
-            "p_limit": limit,
+        return {
             "p_lease_seconds": self.config.lease_seconds,
             "p_max_attempts": self.config.max_attempts,
             "p_user_ids": list(users) if users is not None else None,
             "p_routes": self.routes,
+            "p_claim_token": str(uuid.uuid4()),
         }
+
+    def _claim(self, limit: int) -> list[dict]:
         try:
-            return self.client.rpc("claim_jobs", params).execute().data or []
+            return self._rpc("claim_jobs", p_limit=limit, **self._claim_terms()) or []
         except Exception as exc:  # noqa: BLE001 - the database may be restarting; try again later
             log.warning("claim failed: %s", exc)
             self.stop_event.wait(self.config.max_poll_interval)
@@ -309,10 +321,11 @@ class Worker:
             provider_seconds=self.config.provider_timeout,
             deadline=entry.deadline,
         )
+        following: list[dict] = []
         try:
             output = handler_for(job)(ctx)
             if not entry.cancelled.is_set():
-                self._complete(entry, output, int((time.monotonic() - started) * 1000))
+                following = self._complete(entry, output, int((time.monotonic() - started) * 1000))
         except JobStopped:
             if not entry.cancelled.is_set():  # the handler found its time used up before the watchdog did
                 self._time_out(entry)
@@ -321,10 +334,24 @@ class Worker:
             if not entry.cancelled.is_set():
                 self._fail(entry, exc, int((time.monotonic() - started) * 1000))
         finally:
-            with self._lock:
-                self._inflight.pop(job["id"], None)
-                self.processed += 1
-            self._wake.set()
+            self._hand_over(job, following)
+
+    def _hand_over(self, job: dict, following: list[dict]) -> None:
+        """A job is done: its slot goes to the job claimed with its completion, if any. Both happen
+        under one lock, so the loop never sees the slot free and claims for it too."""
+        entries = [self._entry(claimed) for claimed in following]
+        with self._lock:
+            self._inflight.pop(job["id"], None)
+            self.processed += 1
+            stopping = self.stop_event.is_set()
+            if not stopping:
+                self._inflight.update((entry.job["id"], entry) for entry in entries)
+        if stopping and following:  # claimed as the stop began: back to the queue at once
+            self._release([claimed["id"] for claimed in following])
+        else:
+            for entry in entries:
+                entry.thread.start()
+        self._wake.set()
 
     def _fail(self, entry: _InFlight, exc: Exception, latency_ms: int) -> None:
         from stagefy_cli.ai.base import ProviderError
@@ -360,7 +387,9 @@ class Worker:
         owner = "internal" if (job.get("input") or {}).get("intermediate") else f"{job['user_id']}/outputs"
         return f"{owner}/{job['project_id']}/{job['id']}"
 
-    def _complete(self, entry: _InFlight, output: JobOutput, latency_ms: int) -> None:
+    def _complete(self, entry: _InFlight, output: JobOutput, latency_ms: int) -> list[dict]:
+        """Store the output and complete the attempt, claiming the job this slot runs next in the
+        same call (`complete_and_claim`); returns the claimed jobs."""
         job = entry.job
         stem = f"{self.output_folder(job)}/attempt-{entry.attempt}"
         path = f"{stem}{output.extension}"
@@ -382,16 +411,20 @@ class Worker:
             "p_attempt": entry.attempt,
         }
         files = [p for p in (path, thumbnail) if p]
+        claim = {"p_claim_limit": 0 if self.stop_event.is_set() else 1, **self._claim_terms()}
+        answer = {"won": False, "claimed": []}
         try:
-            won = not entry.cancelled.is_set() and self._finish_call(
-                lambda: self._rpc("complete_job", **params), "complete_job"
-            )
+            if not entry.cancelled.is_set():
+                answer = self._finish_call(
+                    lambda: self._rpc("complete_and_claim", **params, **claim), "complete_and_claim"
+                )
         except Exception:
             self._remove(files)  # the job fails (or its lease lapses): these files are nobody's
             raise
-        if not won:  # cancelled, or another attempt has the job: these files are nobody's
+        if not answer["won"]:  # cancelled, or another attempt has the job: these files are nobody's
             log.info("job %s attempt %s lost the job; removing its own output", job["id"], entry.attempt)
             self._remove(files)
+        return answer["claimed"]
 
     def _remove(self, paths: list[str]) -> None:
         try:

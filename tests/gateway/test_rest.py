@@ -412,6 +412,8 @@ def test_rpc_scalar_setof_table_composite_and_void(probe):
     assert client.rpc("rest_probe_add", {"a": 2, "b": 3}).execute().data == 5
     assert client.rpc("rest_probe_add", {"a": 2}).execute().data == 12
     assert client.rpc("rest_probe_add", {"a": 2}, get=True).execute().data == 12
+    # a statement is built once per argument names: each call still gets its own values
+    assert [client.rpc("rest_probe_add", {"a": a, "b": 1}).execute().data for a in (1, 7, -3)] == [2, 8, -2]
     assert client.rpc("rest_probe_titles", {"min_score": 2}).execute().data == ["Gamma", "beta"]
     rows = (
         client.rpc("rest_probe_rows", {"min_score": 1})

@@ -8,6 +8,7 @@ SQL generation in sql.py, the schema cache in schema.py and error bodies in erro
 
 from __future__ import annotations
 
+import functools
 import json
 import logging
 from dataclasses import dataclass
@@ -23,8 +24,9 @@ from stagefy_cli.local.gateway.body_limit import REST_JSON_LIMIT, BodyTooLarge, 
 from stagefy_cli.local.gateway.context import GatewayContext, InvalidToken
 from stagefy_cli.local.gateway.rest.errors import JSON_MEDIA_TYPE, ApiError, from_database
 from stagefy_cli.local.gateway.rest.query import ApiQuery, parse_query
-from stagefy_cli.local.gateway.rest.schema import EXPOSED_SCHEMA, SchemaCache, Table
+from stagefy_cli.local.gateway.rest.schema import EXPOSED_SCHEMA, Function, SchemaCache, Table
 from stagefy_cli.local.gateway.rest.sql import (
+    JSON_ARGS,
     Output,
     Statement,
     delete_statement,
@@ -110,6 +112,11 @@ class RestHandler:
     def __init__(self, ctx: GatewayContext):
         self.ctx = ctx
         self.schema = SchemaCache(ctx.db)
+        # Building an RPC's statement costs more than running a small one (a worker's completion
+        # takes 16 arguments), so a statement is built once per function, argument names, query
+        # string and output shape, for the schema snapshot it was built from.
+        self._json_rpc_shapes = functools.lru_cache(maxsize=256)(self._json_rpc_shape)
+        self._shapes_snapshot = None
 
     def handle(self, req: RestRequest, kind: str, name: str) -> Response:
         try:
@@ -138,7 +145,7 @@ class RestHandler:
                 "PGRST205",
                 f"Could not find the table '{EXPOSED_SCHEMA}.{name}' in the schema cache",
             )
-        query = _parse(req)
+        query = _parse(req.query_string)
         prefer = Prefer.parse(req.headers.get("prefer", ""))
         singular = _wants_object(req)
         if req.reads:
@@ -201,7 +208,7 @@ class RestHandler:
             raise ApiError(405, "PGRST101", "Only GET, HEAD and POST are allowed for functions")
         overloads = self.schema.overloads(name)
         if req.method == "POST":
-            query = _parse(req)
+            query = _parse(req.query_string)
             payload, _ = _json_body(req, empty={})
             if not isinstance(payload, dict):
                 raise ApiError(
@@ -210,7 +217,7 @@ class RestHandler:
             args, args_are_json = payload, True
         else:
             arg_names = frozenset(a.name for f in overloads for a in f.arguments)
-            query = _parse(req, arg_names)
+            query = _parse(req.query_string, arg_names)
             args, args_are_json = query.args, False
         function = self.schema.function(name, set(args))
         if function is None:
@@ -218,7 +225,10 @@ class RestHandler:
         singular = _wants_object(req) and function.returns_set
         prefer = Prefer.parse(req.headers.get("prefer", ""))
         out = Output(count=prefer.count, singular=singular, body=not req.head)
-        statement = rpc_statement(function, args, args_are_json, query, out, self.schema)
+        if args_are_json:
+            statement = self._json_rpc(function, args, req.query_string, out)
+        else:
+            statement = rpc_statement(function, args, False, query, out, self.schema)
         read_only = req.reads or function.read_only
         result = self._run(req, claims, statement, read_only=read_only, singular=singular)
         if function.returns_void:
@@ -226,6 +236,20 @@ class RestHandler:
         headers = {"Content-Range": _content_range(req, query, result)} if function.returns_set else {}
         status = _read_status(query, result) if function.returns_set else 200
         return _json(result.body, status, headers, singular, req.head)
+
+    def _json_rpc(self, function: Function, args: dict, query_string: str, out: Output) -> Statement:
+        snapshot = self.schema.snapshot()
+        if snapshot is not self._shapes_snapshot:  # the schema was reloaded: build afresh
+            self._json_rpc_shapes.cache_clear()
+            self._shapes_snapshot = snapshot
+        shape = self._json_rpc_shapes(function, frozenset(args), query_string, out)
+        return Statement(shape.query, {**shape.params, JSON_ARGS: json.dumps(args)})
+
+    def _json_rpc_shape(
+        self, function: Function, names: frozenset, query_string: str, out: Output
+    ) -> Statement:
+        query = _parse(query_string)
+        return rpc_statement(function, dict.fromkeys(names), True, query, out, self.schema)
 
     # ---------------------------------------------------------------------------------------- plumbing
     def _check_profile(self, req: RestRequest) -> None:
@@ -285,9 +309,9 @@ def _function_not_found(name: str, args: list[str]) -> ApiError:
     )
 
 
-def _parse(req: RestRequest, arg_names: frozenset[str] = frozenset()) -> ApiQuery:
+def _parse(query_string: str, arg_names: frozenset[str] = frozenset()) -> ApiQuery:
     try:
-        pairs = parse_qsl(req.query_string, keep_blank_values=True, strict_parsing=False)
+        pairs = parse_qsl(query_string, keep_blank_values=True, strict_parsing=False)
     except ValueError as exc:
         raise ApiError(400, "PGRST100", "invalid query string", str(exc)) from None
     return parse_query(pairs, arg_names)

@@ -62,6 +62,11 @@ class Params:
         return sql.Placeholder(name)
 
 
+# The parameter holding an RPC's JSON arguments: a statement built once for some argument names
+# serves every call with those names, given the call's own JSON under this name.
+JSON_ARGS = "json_args"
+
+
 @dataclass
 class Statement:
     query: sql.Composable
@@ -409,8 +414,9 @@ def rpc_statement(
     params = Params()
     arguments = [a for a in function.arguments if a.name in args]
     if args_are_json and arguments:
+        params.values[JSON_ARGS] = json.dumps(args)
         record = sql.SQL("json_to_record({}::json) AS pgrst_args({})").format(
-            params.add(json.dumps(args)),
+            sql.Placeholder(JSON_ARGS),
             sql.SQL(", ").join(
                 sql.SQL("{} {}").format(ident(a.name), catalog_sql(a.type)) for a in arguments
             ),

@@ -22,11 +22,12 @@ from starlette.responses import Response
 
 from stagefy_cli.local.gateway.body_limit import STORAGE_JSON_LIMIT, BodyTooLarge, read_body
 from stagefy_cli.local.gateway.context import GatewayContext, InvalidToken
-from stagefy_cli.local.gateway.db import act_as
+from stagefy_cli.local.gateway.db import SETTINGS_SQL, request_settings
 from stagefy_cli.local.gateway.storage import queries
 from stagefy_cli.local.gateway.storage.errors import (
     StorageError,
     access_denied,
+    bucket_not_found,
     from_database,
     internal,
     invalid_request,
@@ -68,12 +69,21 @@ class Caller:
     @contextmanager
     def in_bucket(self, bucket_id: str, *more: str, read_only: bool = False) -> Iterator[tuple]:
         """One transaction that resolves the bucket(s) as the owner, as Storage does (callers rarely
-        may read `storage.buckets`), then acts as the caller; yields (connection, first bucket)."""
+        may read `storage.buckets`), then acts as the caller; yields (connection, first bucket).
+
+        One statement does both: its scan was planned and permitted for the owner, and the
+        `set_config` calls in its select list take effect for the statements after it."""
+        wanted = [bucket_id, *more]
         try:
             with self.ctx.db.superuser() as conn:
-                buckets = [queries.find_bucket(conn, name) for name in (bucket_id, *more)]
-                act_as(conn, self.claims, **self._request(read_only))
-                yield conn, buckets[0]
+                rows = conn.execute(
+                    f"select {queries.BUCKET_COLUMNS}, {SETTINGS_SQL} from storage.buckets where id = any(%s)",
+                    (*request_settings(self.claims, **self._request(read_only)), wanted),
+                ).fetchall()
+                found = {row["id"]: row for row in rows}
+                if any(name not in found for name in wanted):
+                    raise bucket_not_found()
+                yield conn, found[bucket_id]
         except psycopg.Error as exc:
             raise from_database(exc) from exc
 
