@@ -11,10 +11,10 @@ A job costs its worker three API requests: the input's download, the output's up
 (a thumbnail adds an upload; a remote provider's run adds `record_provider_job`, so a cancel
 reaches it). The loop itself claims only for slots that are free otherwise (at the start, after a
 failure, when the queue was empty). Every claim carries a token, so a call repeated because its
-answer was lost gets the jobs the first one claimed instead of stranding them. They go over the CLI's thin client
-(`backend/rest.py` on `backend/wire.py`) as the service role, not supabase-py: a no-op job is
-mostly those requests, and the thin client spends a fraction of httpx's CPU on each; its pool of
-keep-alive connections serves the thread each job runs in.
+answer was lost gets the jobs the first one claimed instead of stranding them. The requests go
+over the CLI's thin client (`backend/rest.py` on `backend/wire.py`) as the service role, not
+supabase-py: a no-op job is mostly those requests, and the thin client spends a fraction of
+httpx's CPU on each; its pool of keep-alive connections serves the thread each job runs in.
 
 Delivery is at-least-once, results exactly-once: every claim is a numbered attempt that writes its
 output under its own path (`.../<job>/attempt-<n>.<ext>`), and `complete_job` accepts one attempt.
