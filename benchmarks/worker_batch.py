@@ -2,8 +2,10 @@
 
 1. Queue: 100 no-op photo edits (a provider that returns the photo unchanged, through the real
    claim, download, upload and completion path) with 1x1, 1x4, 2x4, 4x1 and 1x8 worker processes x
-   concurrency: jobs per second, and the CPU each job costs the worker processes, the gateway and
-   PostgreSQL (read from /proc through psutil before and after the batch).
+   concurrency, three times over the shapes in turn: jobs per second (median, slowest and fastest:
+   a shared 2-core machine's speed drifts by a third within minutes), and the CPU each job costs
+   the worker processes, the gateway and PostgreSQL (read from /proc through psutil before and
+   after the batch; medians).
 2. Batch: 40 jobs of a provider that takes 1 s, one worker process at concurrency 4: wall time and
    its ratio to the ideal (40 / 4 x 1 s = 10 s).
 3. Faults: 36 photos through three real `stagefy worker run` processes and a local Gemini stand-in
@@ -27,6 +29,7 @@ import io
 import json
 import os
 import signal
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -45,6 +48,9 @@ from stagefy_cli.local.ephemeral import ServerThread, ephemeral_stack
 from stagefy_cli.services import edits
 from stagefy_cli.services.photos import check_photo
 from stagefy_cli.services.uploads import upload_sources
+
+SHAPES = ((1, 1), (1, 4), (2, 4), (4, 1), (1, 8))  # worker processes x concurrency
+ROUNDS = 3
 
 
 class FixedLatencyProvider:
@@ -297,13 +303,26 @@ def main() -> None:
         return
     with tempfile.TemporaryDirectory() as tmp, ephemeral_stack(Path(tmp)) as stack:
         tmp = Path(tmp)
-        ctx = agent_with_credits(stack, 10_000)
-        print(f"queue: 100 no-op jobs on {os.cpu_count()} cores (worker processes x concurrency)")
-        for processes, concurrency in ((1, 1), (1, 4), (2, 4), (4, 1), (1, 8)):
-            wall, cpu, wrong = run_worker_processes(stack, ctx, tmp, processes, concurrency, 0.0, 100)
-            per_job = {name: seconds * 1000 / 100 for name, seconds in cpu.items()}
+        ctx = agent_with_credits(stack, 100_000)
+        print(
+            f"queue: 100 no-op jobs on {os.cpu_count()} cores (worker processes x concurrency), "
+            f"{ROUNDS} rounds over the shapes in turn: median (slowest-fastest)"
+        )
+        runs = {shape: [] for shape in SHAPES}
+        for _ in range(ROUNDS):  # in turn, so a change in the machine's speed touches every shape alike
+            for processes, concurrency in SHAPES:
+                runs[processes, concurrency].append(
+                    run_worker_processes(stack, ctx, tmp, processes, concurrency, 0.0, 100)
+                )
+        for (processes, concurrency), results in runs.items():
+            rates = [100 / wall for wall, _, _ in results]
+            per_job = {
+                name: statistics.median(cpu[name] for _, cpu, _ in results) * 10 for name in results[0][1]
+            }
+            wrong = sum(count for _, _, count in results)
             print(
-                f"  {processes}x{concurrency}: {100 / wall:5.1f} jobs/s; CPU per job: "
+                f"  {processes}x{concurrency}: {statistics.median(rates):5.1f} jobs/s "
+                f"({min(rates):.1f}-{max(rates):.1f}); CPU per job: "
                 + ", ".join(f"{name} {ms:.1f} ms" for name, ms in per_job.items())
                 + f", total {sum(per_job.values()):.1f} ms; not completed exactly once: {wrong}"
             )
