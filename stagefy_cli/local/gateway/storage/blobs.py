@@ -92,15 +92,23 @@ class BlobStore:
         return self.root / check_bucket_id(bucket_id) / check_key(name)
 
     def receive(self, size_limit: int | None = None) -> PendingBlob:
-        self.tmp_dir.mkdir(parents=True, exist_ok=True)
-        return PendingBlob(self.tmp_dir, size_limit)
+        try:  # directories are made when missing, not checked for on every upload
+            return PendingBlob(self.tmp_dir, size_limit)
+        except FileNotFoundError:
+            self.tmp_dir.mkdir(parents=True, exist_ok=True)
+            return PendingBlob(self.tmp_dir, size_limit)
 
     def install(self, source: Path, bucket_id: str, name: str) -> None:
         """Atomically put a finished temp file in place as the object's bytes."""
         target = self.path(bucket_id, name)
         try:
-            target.parent.mkdir(parents=True, exist_ok=True)
-            os.replace(source, target)
+            try:
+                os.replace(source, target)
+            except FileNotFoundError:
+                if not Path(source).exists():
+                    raise
+                target.parent.mkdir(parents=True, exist_ok=True)
+                os.replace(source, target)
         except (FileExistsError, IsADirectoryError, NotADirectoryError) as exc:
             # Keys map to paths, so `a` and `a/b` cannot both exist here (S3-style storage allows it).
             raise StorageError(
