@@ -57,10 +57,12 @@ class EphemeralStack:
     ctx: object  # GatewayContext
 
     def client(self, key: str | None = None):
-        """A fresh supabase-py client (anon key unless told), with in-memory session storage."""
-        from supabase import create_client
+        """A fresh supabase-py client (anon key unless told), with in-memory session storage and
+        no auto-refresh: its timer thread would outlive a throw-away client (with its sockets) until
+        the token's hour is up, and a test run signs in a thousand of them."""
+        from supabase import ClientOptions, create_client
 
-        return create_client(self.url, key or self.anon_key)
+        return create_client(self.url, key or self.anon_key, options=ClientOptions(auto_refresh_token=False))
 
     def service_client(self):
         return self.client(self.service_role_key)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 import time
 import uuid
 
@@ -114,6 +115,16 @@ def test_sign_in_with_password(stack, make_agent):
     response = client.auth.sign_in_with_password({"email": agent.email, "password": agent.password})
     assert response.user.id == agent.id and response.user.last_sign_in_at is not None
     assert client.auth.get_user().user.user_metadata["full_name"] == "Bea"
+
+
+def test_signed_in_test_clients_leave_no_thread_behind(stack, make_agent):
+    """A signed-in supabase-py client of the test stack starts no token-refresh timer (a run of the
+    suite signs in about a thousand, each holding its sockets)."""
+    agent = make_agent()
+    before = threading.active_count()
+    for _ in range(3):
+        stack.client().auth.sign_in_with_password({"email": agent.email, "password": agent.password})
+    assert threading.active_count() == before
 
 
 @pytest.mark.parametrize("which", ["wrong password", "unknown email"])
