@@ -47,11 +47,15 @@ class Bucket:
         self._client = client  # a rest.RestClient
         self._bucket = bucket
 
-    def download(self, path: str) -> bytes:
-        reply: Reply = self._client.request("GET", _object_path(self._bucket, path))
+    def _request(self, method: str, path: str, **options) -> Reply:
+        """One call as the client's user or role; a refusal raises ApiError."""
+        reply: Reply = self._client.request(method, path, **options)
         if not reply.ok:
             raise _storage_error(reply.status, reply.body)
-        return reply.body
+        return reply
+
+    def download(self, path: str) -> bytes:
+        return self._request("GET", _object_path(self._bucket, path)).body
 
     @contextlib.contextmanager
     def open(self, path: str) -> Iterator[Answer]:
@@ -77,29 +81,22 @@ class Bucket:
                 file = stack.enter_context(file.open("rb"))
             size = len(file) if isinstance(file, bytes) else os.fstat(file.fileno()).st_size
             headers["Content-Length"] = str(size)
-            reply = self._client.request("POST", _object_path(self._bucket, path), headers=headers, body=file)
-        if not reply.ok:
-            raise _storage_error(reply.status, reply.body)
+            reply = self._request("POST", _object_path(self._bucket, path), headers=headers, body=file)
         return reply.json()
 
     def remove(self, paths: list[str]) -> list[dict]:
         """Delete the objects at `paths`; answers the objects removed (paths that match nothing are
         skipped, as Storage does)."""
-        reply = self._client.request(
+        return self._request(
             "DELETE", f"/storage/v1/object/{self._bucket}", json_body={"prefixes": paths}
-        )
-        if not reply.ok:
-            raise _storage_error(reply.status, reply.body)
-        return reply.json()
+        ).json()
 
     def create_signed_url(self, path: str, expires_in: int) -> dict[str, str]:
         """A URL anybody can download the object from for `expires_in` seconds, under storage3's two
         keys (`signedURL`, `signedUrl`): Storage answers it relative to `/storage/v1`."""
         sign = _object_path(self._bucket, path, route="object/sign")
-        reply = self._client.request("POST", sign, json_body={"expiresIn": expires_in})
-        if not reply.ok:
-            raise _storage_error(reply.status, reply.body)
-        url = f"{self._client.wire.base_url}/storage/v1{reply.json()['signedURL']}"
+        signed = self._request("POST", sign, json_body={"expiresIn": expires_in}).json()["signedURL"]
+        url = f"{self._client.wire.base_url}/storage/v1{signed}"
         return {"signedURL": url, "signedUrl": url}
 
 
