@@ -56,10 +56,11 @@ class Database:
 
     @contextmanager
     def transaction(self, claims: Mapping[str, Any], **request) -> Iterator[psycopg.Connection]:
-        """A connection inside one transaction with the request's role and claims applied
-        (`request`: the keywords of `act_as`)."""
+        """A connection inside one transaction with the request's role and JWT claims applied
+        (`request`: the keywords of `request_settings`), in one statement: a round trip is about as
+        costly to the gateway as the SQL it sets up."""
         with self.superuser() as conn:
-            act_as(conn, claims, **request)
+            conn.execute("select " + SETTINGS_SQL, request_settings(claims, **request))
             yield conn
 
     @contextmanager
@@ -108,10 +109,3 @@ def request_settings(
         json.dumps({k.lower(): v for k, v in (headers or {}).items()}),
         "on" if read_only else "off",
     )
-
-
-def act_as(conn: psycopg.Connection, claims: Mapping[str, Any], **request) -> None:
-    """From here to the end of the open transaction, act with the request's role and JWT claims
-    (`request`: the keywords of `request_settings`). One statement: a round trip is about as costly
-    to the gateway as the SQL it sets up."""
-    conn.execute("select " + SETTINGS_SQL, request_settings(claims, **request))
