@@ -160,12 +160,13 @@ def _admin_user(dsn: str) -> str | None:
     return ADMIN if row else None
 
 
-def prepare_database(dsn: str) -> list[str]:
-    """Bootstrap (when needed) and migrate the database at `dsn`. Returns what was applied."""
+def prepare_database(dsn: str, directory: Path | None = None) -> list[str]:
+    """Bootstrap (when needed) and migrate the database at `dsn` with the migrations in `directory`
+    (the shipped ones unless told). Returns what was applied."""
     split_superuser(dsn)
     admin = _admin_user(dsn)
     with psycopg.connect(dsn, autocommit=True, **({"user": admin} if admin else {})) as conn:
         applied = bootstrap_platform(conn)
     with psycopg.connect(dsn, autocommit=True) as conn:
-        applied += [m.path.name for m in apply_migrations(conn)]
+        applied += [m.path.name for m in apply_migrations(conn, directory)]
     return applied
