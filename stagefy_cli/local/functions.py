@@ -4,6 +4,8 @@ Each function directory with an `index.ts` runs in its own Deno process (the bin
 wheel) on a free port of 127.0.0.1, with only its secrets in the environment (like a hosted
 function); the gateway routes `/functions/v1/<name>[/...]` to it with the `/<name>` prefix kept.
 `--cached-only` makes Deno refuse any import it would have to fetch, so the functions run offline.
+Each runs under `edge_runtime.ts`, which hands its handler the connection info supabase/edge-runtime
+does (peer 0.0.0.0), so the caller's address reaches it only in the gateway's headers, as on hosted.
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ from stagefy_cli.errors import StagefyError
 START_TIMEOUT_S = 30.0
 # What a function's process inherits besides its secrets: enough for Deno to find its cache.
 PASSED_THROUGH = ("PATH", "HOME", "DENO_DIR", "TMPDIR", "XDG_CACHE_HOME")
+EDGE_RUNTIME = Path(__file__).with_name("edge_runtime.ts")
 
 
 def functions_dir() -> Path:
@@ -124,6 +127,8 @@ class FunctionsRuntime:
                         "--no-prompt",
                         "--allow-net",
                         "--allow-env",
+                        f"--allow-read={self.directory / name}",
+                        str(EDGE_RUNTIME),
                         str(self.directory / name / "index.ts"),
                     ],
                     stdin=subprocess.DEVNULL,

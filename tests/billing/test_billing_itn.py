@@ -52,8 +52,8 @@ def sign(pairs: list[tuple[str, str]], passphrase: str = PASSPHRASE) -> str:
 
 
 @pytest.fixture
-def itn(pay_stack):
-    """Post an ITN body to the payment function, as PayFast does."""
+def itn(pay_stack, fake_payfast):
+    """Post an ITN body to the payment function, as PayFast does (its stand-in reset first)."""
     return lambda body, **headers: post_itn(pay_stack, body, **headers)
 
 
@@ -190,16 +190,34 @@ def test_failed_validation_credits_nothing(itn, make_agent, stack, fake_payfast)
 
 
 def test_spoofed_forwarded_for_credits_nothing(pay_stack, stack, fake_payfast, make_agent, tmp_path):
-    """Only the address the gateway saw counts: a caller's own X-Forwarded-For naming PayFast's
-    address is not believed, so an ITN from anywhere else is refused however it is dressed."""
+    """With the proxies in front of the function declared (the gateway is one), only the entry the
+    gateway appended counts: a caller's own X-Forwarded-For naming PayFast's address is not
+    believed, so an ITN from anywhere else is refused however it is dressed."""
     agent = make_agent()
-    payfast_only = merchant_settings(fake_payfast.url, PAYFAST_ITN_HOSTS="192.0.2.10")
+    payfast_only = merchant_settings(
+        fake_payfast.url, PAYFAST_ITN_HOSTS="192.0.2.10", PAYFAST_TRUSTED_PROXY_HOPS="1"
+    )
     with gateway(stack.dsn, tmp_path / "storage", keys=stack.ctx.keys, functions=payfast_only) as other:
         for forwarded in ("192.0.2.10", "192.0.2.10, 192.0.2.10", "127.0.0.1, 192.0.2.10"):
             response = post_itn(other, itn_body(agent.id), **{"X-Forwarded-For": forwarded})
             assert response.status_code == 403, forwarded
             assert response.text == "source address 127.0.0.1 is not PayFast"
     assert fake_payfast.requests == []
+    assert balance(stack, agent.id) == 50
+    assert sql(stack, "select count(*) from public.payments where user_id = %s", agent.id) == [(0,)]
+
+
+def test_on_hosted_settings_a_forged_notice_naming_payfast_credits_nothing(
+    itn, make_agent, stack, fake_payfast
+):
+    """As deployed on Supabase (no proxies declared: the platform documents none), the address is
+    not what decides: a notice PayFast did not send is answered INVALID by its validation, so
+    X-Forwarded-For naming PayFast's address gets the forger nothing."""
+    agent = make_agent()
+    fake_payfast.validate_answer = "INVALID"
+    response = itn(itn_body(agent.id), **{"X-Forwarded-For": "197.97.145.144"})
+    assert response.status_code == 400
+    assert "PayFast validation answered" in response.text
     assert balance(stack, agent.id) == 50
     assert sql(stack, "select count(*) from public.payments where user_id = %s", agent.id) == [(0,)]
 

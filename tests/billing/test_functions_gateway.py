@@ -11,7 +11,7 @@ from starlette.responses import JSONResponse
 from starlette.routing import Route
 
 from stagefy_cli.local.ephemeral import ServerThread
-from stagefy_cli.local.functions import function_names, jwt_required
+from stagefy_cli.local.functions import FunctionsRuntime, function_names, jwt_required
 from stagefy_cli.local.gateway.app import create_app
 
 
@@ -62,3 +62,26 @@ def test_functions_are_proxied_like_supabase_does(stack):
                 f"{gateway.url}/functions/v1/nope", headers={"Authorization": f"Bearer {stack.anon_key}"}
             )
             assert (missing.status_code, missing.json()["code"]) == (404, "NOT_FOUND")
+
+
+ECHO_CONNECTION = """
+Deno.serve((request, info) =>
+  Response.json({ peer: info.remoteAddr, forwarded: request.headers.get("x-forwarded-for") })
+);
+"""
+
+
+def test_functions_get_the_connection_info_supabase_edge_runtime_gives(stack, tmp_path):
+    """supabase/edge-runtime hands every handler the peer 0.0.0.0:9999 (ext/runtime/js/http.js):
+    the local stack's functions get the same, so the caller's address reaches them only in the
+    gateway's X-Forwarded-For, as on hosted."""
+    (tmp_path / "echo").mkdir()
+    (tmp_path / "echo" / "index.ts").write_text(ECHO_CONNECTION)
+    with FunctionsRuntime({}, directory=tmp_path) as upstreams:
+        app = create_app(stack.ctx, function_upstreams=upstreams, function_jwt={"echo": False})
+        with ServerThread(app) as gateway:
+            answer = httpx.get(f"{gateway.url}/functions/v1/echo", headers={"X-Forwarded-For": "192.0.2.1"})
+    assert answer.json() == {
+        "peer": {"hostname": "0.0.0.0", "port": 9999, "transport": "tcp"},
+        "forwarded": "192.0.2.1, 127.0.0.1",
+    }

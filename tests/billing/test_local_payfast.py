@@ -3,8 +3,11 @@ nothing but the agent's session is finished offline, through the real payment fu
 
 from __future__ import annotations
 
+import hashlib
 import os
+from urllib.parse import urlencode
 
+import httpx
 from stagefy_testing import balance, cli_json, run_cli, sign_in, sql
 
 
@@ -106,6 +109,45 @@ def test_names_php_would_escape_are_signed_as_payfast_signs_them(sandbox_cli, sa
     agent = make_agent(name="Zoë O'Brien-Nkosi ~ (Coastal) *Realty*")
     sign_in(agent)
     link = cli_json(["credits", "buy", "starter"])
+    done = cli_json(["local", "payfast", "complete", link["m_payment_id"]])
+    assert (done["function_status"], done["function_answer"]) == (200, "OK")
+    assert balance(sandbox_stack, agent.id) == 150
+
+
+def test_a_forged_notice_to_the_local_stack_credits_nothing(sandbox_cli, sandbox_stack):
+    """The local stack delivers requests as Supabase's edge runtime does (peer 0.0.0.0, the
+    caller's address only in X-Forwarded-For): a genuine notice is credited, while a forged one
+    that names PayFast's address, sent for a real checkout, is refused (a forger has no passphrase,
+    and PayFast's validation knows nothing of the notice)."""
+    agent = sandbox_cli
+    link = cli_json(["credits", "buy", "starter"])
+    fields = {
+        "m_payment_id": link["m_payment_id"],
+        "pf_payment_id": "990001",
+        "payment_status": "COMPLETE",
+        "item_name": "Starter pack",
+        "amount_gross": "149.00",
+        "custom_str1": agent.id,
+        "custom_str2": "pack",
+        "custom_str3": "starter",
+        "merchant_id": "10000100",
+    }
+    body = urlencode(fields)
+    for signature in (
+        "",
+        hashlib.md5(body.encode()).hexdigest(),
+        hashlib.md5(f"{body}&passphrase=x".encode()).hexdigest(),
+    ):
+        forged = httpx.post(
+            f"{sandbox_stack.url}/functions/v1/payfast/itn",
+            content=f"{body}&signature={signature}",
+            headers={
+                "Content-Type": "application/x-www-form-urlencoded",
+                "X-Forwarded-For": "197.97.145.144",
+            },
+        )
+        assert (forged.status_code, forged.text) == (400, "bad signature")
+    assert balance(sandbox_stack, agent.id) == 50
     done = cli_json(["local", "payfast", "complete", link["m_payment_id"]])
     assert (done["function_status"], done["function_answer"]) == (200, "OK")
     assert balance(sandbox_stack, agent.id) == 150

@@ -12,11 +12,18 @@ export interface User {
   email: string;
 }
 
+/** The headers that present an API key. A legacy key is a JWT and also goes in Authorization; a
+ * new key (`sb_...`) goes in `apikey` alone, and Supabase's gateway puts the role's JWT in
+ * Authorization (a new key there must equal `apikey`, and is never a JWT to the APIs behind). */
+export function keyHeaders(key: string): Record<string, string> {
+  return key.startsWith("sb_") ? { apikey: key } : { apikey: key, Authorization: `Bearer ${key}` };
+}
+
 export class Database {
   constructor(
     private readonly url: string,
-    private readonly anonKey: string,
-    private readonly serviceRoleKey: string,
+    private readonly publicKey: string,
+    private readonly serviceKey: string,
     private readonly fetchFn: typeof fetch = fetch,
   ) {}
 
@@ -26,7 +33,7 @@ export class Database {
       throw new HttpError(401, "sign in first (no session was sent)");
     }
     const response = await this.fetchFn(`${this.url}/auth/v1/user`, {
-      headers: { Authorization: authorization, apikey: this.anonKey },
+      headers: { apikey: this.publicKey, Authorization: authorization },
     });
     const body = await response.json().catch(() => ({}));
     if (response.status === 401 || response.status === 403 || !body?.id) {
@@ -60,8 +67,9 @@ export class Database {
     const response = await this.fetchFn(`${this.url}/rest/v1/${path}`, {
       method,
       headers: {
-        apikey: authorization ? this.anonKey : this.serviceRoleKey,
-        Authorization: authorization ?? `Bearer ${this.serviceRoleKey}`,
+        ...(authorization
+          ? { apikey: this.publicKey, Authorization: authorization }
+          : keyHeaders(this.serviceKey)),
         "Content-Type": "application/json",
         Accept: "application/json",
         ...extra,

@@ -3,28 +3,32 @@
 //   POST /payfast/checkout       {"kind": "pack"|"subscription", "code": "starter"}   (user's JWT)
 //   POST /payfast/subscription   {"action": "cancel"|"pause"|"resume"}                (user's JWT)
 //   POST /payfast/itn            PayFast's notification (form-encoded; no JWT: PayFast signs it)
+//   GET  /payfast/health         which settings are missing (names only), for `stagefy doctor`
+//                                (a secret or service_role key of the project in `apikey`)
 //
 // The function is deployed with --no-verify-jwt because PayFast cannot send a JWT; the user routes
 // verify the caller's token with the auth server themselves.
 import { buildCheckout, type Buyer, type Item, type Kind, newPaymentId } from "./checkout.ts";
-import { type Config, merchantProblem } from "./config.ts";
+import { type Config, merchantProblem, missingSecrets } from "./config.ts";
 import { Database, HttpError } from "./database.ts";
 import {
   checkAmount,
   checkMerchant,
   checkSignature,
   checkSource,
-  clientAddress,
   confirmWithPayFast,
   fieldsOf,
   isCancellation,
   ItnRejected,
+  itnSource,
   parseCents,
   parseForm,
   resolveHost,
   type Resolver,
+  type Source,
 } from "./itn.ts";
 import { changeSubscription } from "./payfast_api.ts";
+import { sameText } from "./signature.ts";
 
 export interface Deps {
   fetch: typeof fetch;
@@ -84,7 +88,7 @@ async function jsonBody(request: Request): Promise<Record<string, unknown>> {
 export function createHandler(config: Config, deps: Partial<Deps> = {}) {
   const fetchFn = deps.fetch ?? fetch;
   const resolve = deps.resolve ?? resolveHost;
-  const db = new Database(config.supabaseUrl, config.anonKey, config.serviceRoleKey, fetchFn);
+  const db = new Database(config.supabaseUrl, config.publicKey, config.serviceKey, fetchFn);
 
   function requireMerchant(): void {
     const problem = merchantProblem(config);
@@ -188,10 +192,31 @@ export function createHandler(config: Config, deps: Partial<Deps> = {}) {
     );
   }
 
+  /** Names of missing settings and how ITNs are checked; for operators holding a service key
+   * (in `apikey`, or as the bearer the gateway put there), never any value. */
+  function health(request: Request): Response {
+    const bearer = (request.headers.get("Authorization") ?? "").replace(/^Bearer\s+/i, "");
+    const presented = [request.headers.get("apikey") ?? "", bearer].filter(Boolean);
+    if (!presented.some((key) => config.serviceKeys.some((own) => sameText(key, own)))) {
+      return json({ error: "send a secret key of this project in the apikey header" }, 401);
+    }
+    return json({
+      function: "payfast",
+      missing: missingSecrets(config),
+      sandbox: config.sandbox,
+      itn_source_check: config.trustedProxyHops === null ? "off" : `${config.trustedProxyHops} proxies`,
+    });
+  }
+
+  function describe(source: Source): string {
+    if (source.kind === "address") return source.address;
+    return source.kind === "missing" ? "an unknown address" : `X-Forwarded-For "${source.forwardedFor}"`;
+  }
+
   async function itn(request: Request, info: ConnInfo | undefined): Promise<Response> {
     const pairs = parseForm(await request.text());
     const reference = pairs.find(([key]) => key === "pf_payment_id")?.[1] ?? "?";
-    const source = clientAddress(request.headers, info?.remoteAddr?.hostname, config.trustedProxyHops);
+    const source = itnSource(request.headers, info?.remoteAddr?.hostname, config.trustedProxyHops);
     let fields: Record<string, string>;
     try {
       const problem = merchantProblem(config);
@@ -214,7 +239,9 @@ export function createHandler(config: Config, deps: Partial<Deps> = {}) {
       await confirmWithPayFast(pairs, config.validateUrl, fetchFn);
     } catch (error) {
       if (!(error instanceof ItnRejected)) throw error;
-      console.warn(`PayFast ITN ${reference} from ${source} refused (${error.status}): ${error.reason}`);
+      console.warn(
+        `PayFast ITN ${reference} from ${describe(source)} refused (${error.status}): ${error.reason}`,
+      );
       return text(error.reason, error.status);
     }
     try {
@@ -224,6 +251,10 @@ export function createHandler(config: Config, deps: Partial<Deps> = {}) {
       console.log(
         `PayFast ITN ${reference} ${fields.payment_status}: ${result?.outcome}${
           result?.replay ? " (replay)" : ""
+        }${
+          source.kind === "unknown"
+            ? ` (source address not checked: ${describe(source)}; see PAYFAST_TRUSTED_PROXY_HOPS)`
+            : ""
         }`,
       );
       return text("OK");
@@ -237,6 +268,7 @@ export function createHandler(config: Config, deps: Partial<Deps> = {}) {
     const path = new URL(request.url).pathname.replace(/^\/payfast(?=\/|$)/, "").replace(/\/+$/, "") || "/";
     try {
       if (request.method === "POST" && path === "/itn") return await itn(request, info);
+      if (request.method === "GET" && path === "/health") return health(request);
       if (request.method === "POST" && path === "/checkout") return await checkout(request);
       if (request.method === "POST" && path === "/subscription") return await subscription(request);
       return json({ error: `no such route: ${request.method} ${path}` }, 404);

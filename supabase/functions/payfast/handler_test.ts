@@ -14,9 +14,10 @@ interface Call {
   method: string;
   body: string;
   authorization: string | null;
+  apikey: string | null;
 }
 
-function backend(overrides: Record<string, unknown> = {}) {
+function backend(overrides: Record<string, unknown> = {}, env: Record<string, string> = {}) {
   const calls: Call[] = [];
   const answers: Record<string, unknown> = {
     "/auth/v1/user": { id: USER, email: "thandi@example.co.za" },
@@ -36,6 +37,7 @@ function backend(overrides: Record<string, unknown> = {}) {
       method: init?.method ?? "GET",
       body: String(init?.body ?? ""),
       authorization: headers.get("Authorization"),
+      apikey: headers.get("apikey"),
     });
     if (url.pathname === "/auth/v1/user" && headers.get("Authorization") !== "Bearer user-jwt") {
       return Promise.resolve(new Response(JSON.stringify({ msg: "invalid JWT" }), { status: 401 }));
@@ -54,6 +56,7 @@ function backend(overrides: Record<string, unknown> = {}) {
       PAYFAST_PASSPHRASE: PASSPHRASE,
       PAYFAST_VALIDATE_URL: "http://payfast.test/eng/query/validate",
       PAYFAST_ITN_HOSTS: "www.payfast.test",
+      ...env,
     })),
   );
   const handler = createHandler(config, { fetch: fetchFn, resolve: () => Promise.resolve([PAYFAST_IP]) });
@@ -80,7 +83,8 @@ function itnRequest(fields: [string, string][]): Request {
   });
 }
 
-const FROM_PROXY = { remoteAddr: { hostname: "127.0.0.1" } };
+// What supabase/edge-runtime hands every handler (ext/runtime/js/http.js).
+const EDGE_RUNTIME = { remoteAddr: { hostname: "0.0.0.0" } };
 
 Deno.test("checkout without a valid session is 401 and reads nothing", async () => {
   const { calls, handler } = backend();
@@ -139,7 +143,7 @@ Deno.test("an ITN with NaN as its amount is 400, and nothing is applied", async 
       ["custom_str3", "starter"],
       ["merchant_id", "10000100"],
     ]),
-    FROM_PROXY,
+    EDGE_RUNTIME,
   );
   assert.equal(response.status, 400);
   assert.equal(await response.text(), "amount_gross is not a number");
@@ -158,7 +162,7 @@ Deno.test("a checked ITN is validated with PayFast, then applied with the servic
       ["custom_str3", "starter"],
       ["merchant_id", "10000100"],
     ]),
-    FROM_PROXY,
+    EDGE_RUNTIME,
   );
   assert.equal(response.status, 200);
   const order = calls.map((c) => new URL(c.url).pathname);
@@ -185,7 +189,7 @@ Deno.test("a subscription's cancellation notice of 0.00 is applied without a pri
       ["token", "t-1"],
       ["merchant_id", "10000100"],
     ]),
-    FROM_PROXY,
+    EDGE_RUNTIME,
   );
   assert.equal(response.status, 200);
   assert.deepEqual(calls.map((c) => new URL(c.url).pathname), [
@@ -212,6 +216,75 @@ Deno.test("an ITN sent straight to the function with a forged X-Forwarded-For is
   assert.equal(calls.length, 0);
 });
 
+const PACK_ITN: [string, string][] = [
+  ["pf_payment_id", "6"],
+  ["payment_status", "COMPLETE"],
+  ["amount_gross", "149.00"],
+  ["custom_str1", USER],
+  ["custom_str2", "pack"],
+  ["custom_str3", "starter"],
+  ["merchant_id", "10000100"],
+];
+
+Deno.test("on edge-runtime, a notice PayFast did not send is refused whatever X-Forwarded-For says", async () => {
+  // PayFast's validation answers INVALID for a notice it did not send; with no proxies declared
+  // the address is not what decides, so a forged X-Forwarded-For naming PayFast changes nothing.
+  const { calls, handler } = backend({ "/eng/query/validate": "INVALID" });
+  const response = await handler(itnRequest(PACK_ITN), EDGE_RUNTIME);
+  assert.equal(response.status, 400);
+  assert.match(await response.text(), /PayFast validation answered 200 "INVALID"/);
+  assert.ok(!calls.some((c) => c.url.includes("apply_payfast_itn")));
+});
+
+Deno.test("with the proxies declared, the entry they appended decides, not the caller's", async () => {
+  const { calls, handler } = backend({}, { PAYFAST_TRUSTED_PROXY_HOPS: "1" });
+  const request = itnRequest(PACK_ITN);
+  request.headers.set("X-Forwarded-For", `${PAYFAST_IP}, 203.0.113.9`);
+  const refused = await handler(request, EDGE_RUNTIME);
+  assert.equal(refused.status, 403);
+  assert.equal(await refused.text(), "source address 203.0.113.9 is not PayFast");
+  assert.equal(calls.length, 0);
+  const genuine = itnRequest(PACK_ITN);
+  genuine.headers.set("X-Forwarded-For", `203.0.113.9, ${PAYFAST_IP}`);
+  assert.equal((await handler(genuine, EDGE_RUNTIME)).status, 200);
+});
+
+Deno.test("with the new API keys, the function calls the project with its secret key in apikey", async () => {
+  const { calls, handler } = backend({}, {
+    SUPABASE_SECRET_KEYS: JSON.stringify({ ci: "sb_secret_other", default: "sb_secret_default" }),
+    SUPABASE_PUBLISHABLE_KEYS: JSON.stringify({ default: "sb_publishable_default" }),
+  });
+  const response = await handler(
+    post("/payfast/checkout", { kind: "pack", code: "starter" }, "Bearer user-jwt"),
+  );
+  assert.equal(response.status, 200);
+  const user = calls.find((c) => c.url.endsWith("/auth/v1/user"))!;
+  assert.deepEqual([user.apikey, user.authorization], ["sb_publishable_default", "Bearer user-jwt"]);
+  const recorded = calls.find((c) => c.url.endsWith("/rest/v1/payfast_checkouts"))!;
+  assert.deepEqual([recorded.apikey, recorded.authorization], ["sb_secret_default", null]);
+});
+
+Deno.test("health names the missing settings, only for a holder of a service key", async () => {
+  const { handler } = backend({}, { SUPABASE_SECRET_KEYS: JSON.stringify({ default: "sb_secret_x" }) });
+  const health = (headers: HeadersInit) =>
+    handler(new Request("http://localhost/payfast/health", { headers }));
+  const refused: HeadersInit[] = [{}, { apikey: "anon" }, { apikey: "sb_secret_y" }, {
+    Authorization: "Bearer anon",
+  }];
+  for (const headers of refused) assert.equal((await health(headers)).status, 401);
+  const accepted: HeadersInit[] = [{ apikey: "sb_secret_x" }, { Authorization: "Bearer service" }];
+  for (const headers of accepted) {
+    const answer = await health(headers);
+    assert.equal(answer.status, 200);
+    assert.deepEqual(await answer.json(), {
+      function: "payfast",
+      missing: ["PAYFAST_RETURN_URL", "PAYFAST_CANCEL_URL"],
+      sandbox: true,
+      itn_source_check: "off",
+    });
+  }
+});
+
 Deno.test("unknown routes are 404", async () => {
   const { handler } = backend();
   assert.equal((await handler(new Request("http://localhost/payfast/nope"))).status, 404);
@@ -230,7 +303,10 @@ Deno.test("without the merchant's secrets, links and notices are 503 and nothing
   const link = await handler(post("/payfast/checkout", { kind: "pack", code: "starter" }, "Bearer user-jwt"));
   assert.equal(link.status, 503);
   assert.match((await link.json()).error, /PayFast is not configured on the server/);
-  const notice = await handler(itnRequest([["pf_payment_id", "5"], ["merchant_id", "10000100"]]), FROM_PROXY);
+  const notice = await handler(
+    itnRequest([["pf_payment_id", "5"], ["merchant_id", "10000100"]]),
+    EDGE_RUNTIME,
+  );
   assert.equal(notice.status, 503);
   assert.ok(calls.every((url) => url.endsWith("/auth/v1/user")));
 });

@@ -1,8 +1,9 @@
 // PayFast Instant Transaction Notifications: parse one and run every check PayFast asks for.
 //
 // In order: the signature (over the fields as received, up to `signature`; nothing may follow it),
-// our merchant id, the sender's address (one PayFast's hosts resolve to), the amount (against the
-// price the database expects), and the validation postback to PayFast. A failed check throws
+// our merchant id, the sender's address (one PayFast's hosts resolve to, where the address can be
+// known: see itnSource), the amount (against the price the database expects), and the validation
+// postback to PayFast. A failed check throws
 // `ItnRejected` with the HTTP status to answer; nothing is applied.
 import { lookup } from "node:dns/promises";
 import { itnParamString, itnSignatureValid, type Pairs, sameText, splitAtSignature } from "./signature.ts";
@@ -73,19 +74,38 @@ export function checkAmount(amountGross: string | undefined, expected: string | 
   }
 }
 
-/** The address the request came from. A connection from the platform's proxy (a loopback or
- * private address) carries the client's address as the entry that proxy appended to
- * X-Forwarded-For, `hops` from the right; entries further left were sent by the client and are not
- * trusted. On a direct connection the header is ignored: anyone can send it. */
-export function clientAddress(headers: Headers, peer: string | undefined, hops: number): string | undefined {
-  if (!peer || !isInternal(peer) || hops < 1) return peer;
-  const chain = (headers.get("x-forwarded-for") ?? "").split(",").map((a) => a.trim()).filter(Boolean);
-  return chain.length >= hops ? chain[chain.length - hops] : undefined;
+/** The peer supabase/edge-runtime hands every handler (ext/runtime/js/http.js): the function is
+ * only ever reached through the platform's gateway, whatever the caller's address was. */
+export const EDGE_RUNTIME_PEER = "0.0.0.0";
+
+/** Where an ITN came from, as far as it can be known:
+ * - `address`: the caller's address, to check against PayFast's;
+ * - `missing`: behind proxies that were declared, but the entry they append is absent (refused);
+ * - `unknown`: behind a proxy whose appended entries were not declared, so no entry of
+ *   X-Forwarded-For can be told from what the caller wrote itself: the address is not checked. */
+export type Source =
+  | { kind: "address"; address: string }
+  | { kind: "missing" }
+  | { kind: "unknown"; forwardedFor: string };
+
+/** The source of a request. A direct connection from a public address is that address, whatever
+ * the headers say (anyone can send them). Behind a proxy (edge-runtime's placeholder peer, or a
+ * loopback or private peer) the address is the X-Forwarded-For entry the proxies appended, `hops`
+ * from the right; entries further left were sent by the caller. With `hops` null (not declared)
+ * the source is unknown. */
+export function itnSource(headers: Headers, peer: string | undefined, hops: number | null): Source {
+  if (peer && !isInternal(peer)) return { kind: "address", address: peer };
+  const forwardedFor = headers.get("x-forwarded-for") ?? "";
+  if (hops === null) return { kind: "unknown", forwardedFor };
+  const chain = forwardedFor.split(",").map((a) => a.trim()).filter(Boolean);
+  return chain.length >= hops
+    ? { kind: "address", address: chain[chain.length - hops] }
+    : { kind: "missing" };
 }
 
 function isInternal(address: string): boolean {
   const ip = normalise(address);
-  if (ip === "::1" || ip.startsWith("127.")) return true;
+  if (ip === EDGE_RUNTIME_PEER || ip === "::" || ip === "::1" || ip.startsWith("127.")) return true;
   if (/^(10\.|192\.168\.|169\.254\.)/.test(ip)) return true;
   const m = /^172\.(\d+)\./.exec(ip);
   if (m && Number(m[1]) >= 16 && Number(m[1]) <= 31) return true;
@@ -124,13 +144,14 @@ export async function payfastAddresses(hosts: string[], resolve: Resolver): Prom
   return addresses;
 }
 
-export async function checkSource(
-  address: string | undefined,
-  hosts: string[],
-  resolve: Resolver,
-): Promise<void> {
-  if (!address) throw new ItnRejected(403, "unknown source address");
-  const ip = normalise(address);
+/** Refuses a source that is not one of PayFast's addresses. An unknown source passes: the
+ * caller says so in its log, and the signature, the amount and PayFast's validation decide. */
+export async function checkSource(source: Source, hosts: string[], resolve: Resolver): Promise<void> {
+  if (source.kind === "unknown") return;
+  if (source.kind === "missing") {
+    throw new ItnRejected(403, "unknown source address (no X-Forwarded-For entry from the proxy)");
+  }
+  const ip = normalise(source.address);
   if (!(await payfastAddresses(hosts, resolve)).has(ip)) {
     throw new ItnRejected(403, `source address ${ip} is not PayFast`);
   }

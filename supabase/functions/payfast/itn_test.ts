@@ -6,11 +6,12 @@ import {
   checkMerchant,
   checkSignature,
   checkSource,
-  clientAddress,
   confirmWithPayFast,
+  EDGE_RUNTIME_PEER,
   fieldsOf,
   isCancellation,
   ItnRejected,
+  itnSource,
   parseCents,
   parseForm,
 } from "./itn.ts";
@@ -98,27 +99,45 @@ Deno.test("a subscription's cancellation notice is recognised", () => {
   assert.ok(!isCancellation({ payment_status: "COMPLETE", custom_str2: "subscription" }));
 });
 
-Deno.test("client address: a direct connection ignores X-Forwarded-For", () => {
+Deno.test("source: a direct connection from a public address is that address, headers ignored", () => {
   const headers = new Headers({ "x-forwarded-for": "197.97.145.144" });
-  assert.equal(clientAddress(headers, "203.0.113.9", 1), "203.0.113.9");
+  assert.deepEqual(itnSource(headers, "203.0.113.9", null), { kind: "address", address: "203.0.113.9" });
+  assert.deepEqual(itnSource(headers, "203.0.113.9", 1), { kind: "address", address: "203.0.113.9" });
 });
 
-Deno.test("client address: behind the platform's proxy, the entry it appended", () => {
+Deno.test("source on supabase/edge-runtime (peer 0.0.0.0) with no proxies declared: unknown", () => {
+  // The platform documents no fixed number of proxies appending to X-Forwarded-For, so no entry
+  // can be told from one the caller wrote: neither PayFast's real address nor a forged one counts.
+  for (const forwarded of ["197.97.145.144", "197.97.145.144, 10.0.0.1", ""]) {
+    const headers = new Headers(forwarded ? { "x-forwarded-for": forwarded } : {});
+    assert.deepEqual(itnSource(headers, EDGE_RUNTIME_PEER, null), {
+      kind: "unknown",
+      forwardedFor: forwarded,
+    });
+  }
+  assert.equal(itnSource(new Headers(), undefined, null).kind, "unknown");
+});
+
+Deno.test("source behind declared proxies: the entry they appended, never the caller's own", () => {
   const spoofed = new Headers({ "x-forwarded-for": "197.97.145.144, 203.0.113.9" });
-  assert.equal(clientAddress(spoofed, "127.0.0.1", 1), "203.0.113.9");
-  assert.equal(clientAddress(spoofed, "10.0.0.4", 2), "197.97.145.144");
-  assert.equal(clientAddress(new Headers(), "127.0.0.1", 1), undefined);
+  assert.deepEqual(itnSource(spoofed, EDGE_RUNTIME_PEER, 1), { kind: "address", address: "203.0.113.9" });
+  assert.deepEqual(itnSource(spoofed, "127.0.0.1", 1), { kind: "address", address: "203.0.113.9" });
+  const twoProxies = new Headers({ "x-forwarded-for": "203.0.113.9, 197.97.145.144, 10.1.2.3" });
+  assert.deepEqual(itnSource(twoProxies, "10.0.0.4", 2), { kind: "address", address: "197.97.145.144" });
+  assert.deepEqual(itnSource(new Headers(), EDGE_RUNTIME_PEER, 1), { kind: "missing" });
 });
 
 Deno.test("source address must be one PayFast's hosts resolve to", async () => {
   const resolve = (host: string) => Promise.resolve(host === "www.payfast.test" ? ["197.97.145.144"] : []);
-  await checkSource("197.97.145.144", ["www.payfast.test"], resolve);
-  await checkSource("::ffff:197.97.145.144", ["www.payfast.test"], resolve);
+  const hosts = ["www.payfast.test"];
+  await checkSource({ kind: "address", address: "197.97.145.144" }, hosts, resolve);
+  await checkSource({ kind: "address", address: "::ffff:197.97.145.144" }, hosts, resolve);
   await assert.rejects(
-    checkSource("203.0.113.9", ["www.payfast.test"], resolve),
+    checkSource({ kind: "address", address: "203.0.113.9" }, hosts, resolve),
     /203.0.113.9 is not PayFast/,
   );
-  await assert.rejects(checkSource(undefined, ["www.payfast.test"], resolve), /unknown source address/);
+  await assert.rejects(checkSource({ kind: "missing" }, hosts, resolve), /unknown source address/);
+  await checkSource({ kind: "unknown", forwardedFor: "203.0.113.9" }, hosts, resolve);
 });
 
 Deno.test("validation postback sends the parameter string and needs VALID", async () => {
