@@ -112,7 +112,14 @@ def isolated_home(tmp_path, monkeypatch):
     """No test touches a real config, session or keyring: STAGEFY_HOME points at a temp dir."""
     home = tmp_path / "stagefy-home"
     monkeypatch.setenv("STAGEFY_HOME", str(home))
-    for name in ("STAGEFY_PROFILE", "SUPABASE_URL", "SUPABASE_ANON_KEY", "SUPABASE_SERVICE_ROLE_KEY"):
+    for name in (
+        "STAGEFY_PROFILE",
+        "SUPABASE_URL",
+        "SUPABASE_ANON_KEY",
+        "SUPABASE_PUBLISHABLE_KEY",
+        "SUPABASE_SERVICE_ROLE_KEY",
+        "SUPABASE_SECRET_KEY",
+    ):
         monkeypatch.delenv(name, raising=False)
     # A headless machine: no OS keyring (tests that need one install a file-backed backend).
     import keyring

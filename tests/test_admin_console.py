@@ -59,7 +59,7 @@ def test_first_admin_is_made_with_the_service_role(cli_stack, make_agent, monkey
     agent = make_agent()
     missing = run_cli(["admin", "set-role", agent.email, "admin", "--service-role"])
     assert missing.exit_code == 2
-    assert "SUPABASE_SERVICE_ROLE_KEY is not set" in missing.stderr
+    assert "neither SUPABASE_SECRET_KEY nor SUPABASE_SERVICE_ROLE_KEY is set" in missing.stderr
 
     monkeypatch.setenv("SUPABASE_SERVICE_ROLE_KEY", cli_stack.service_role_key)
     result = cli_json(["admin", "set-role", agent.email.upper(), "admin", "--service-role"])

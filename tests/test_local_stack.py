@@ -52,7 +52,13 @@ def test_first_use_starts_the_stack_and_lifecycle(home_env, tmp_path):
     assert info["running"] is True
     assert info["api_url"] == f"http://127.0.0.1:{home_env['STAGEFY_LOCAL_PORT']}"
     assert info["anon_key"] and info["service_role_key"] and info["db_url"].startswith("postgresql://")
+    assert info["publishable_key"].startswith("sb_publishable_") and info["secret_key"].startswith(
+        "sb_secret_"
+    )
     assert httpx.get(f"{info['api_url']}/health").json() == {"status": "ok"}
+    # Both kinds work against the running stack: the secret key as the service role.
+    buckets = httpx.get(f"{info['api_url']}/storage/v1/bucket", headers={"apikey": info["secret_key"]})
+    assert "media" in [bucket["id"] for bucket in buckets.json()]
 
     keys = tmp_path / "home" / "data" / "local" / "secrets" / "keys.json"
     assert stat.S_IMODE(keys.stat().st_mode) == 0o600
@@ -104,3 +110,27 @@ def test_port_in_use_is_a_clear_error(home_env):
         result = stagefy(home_env, "local", "start")
     assert result.returncode == 1
     assert result.stderr.splitlines()[1].startswith("Error: the local stack failed to start")
+
+
+def test_keys_written_before_the_new_kinds_get_them_once(tmp_path):
+    """An install whose keys.json predates publishable and secret keys keeps its legacy keys and
+    JWT secret, gains the new ones, and keeps those from then on."""
+    from stagefy_cli.local.keys import generate, load_or_create
+
+    path = tmp_path / "keys.json"
+    old = generate()
+    path.write_text(
+        json.dumps(
+            {"jwt_secret": old.jwt_secret, "anon_key": old.anon_key, "service_role_key": old.service_role_key}
+        )
+    )
+    upgraded = load_or_create(path)
+    assert (upgraded.jwt_secret, upgraded.anon_key, upgraded.service_role_key) == (
+        old.jwt_secret,
+        old.anon_key,
+        old.service_role_key,
+    )
+    assert upgraded.publishable_key.startswith("sb_publishable_") and upgraded.secret_key.startswith(
+        "sb_secret_"
+    )
+    assert load_or_create(path) == upgraded

@@ -92,6 +92,6 @@ def test_a_wrong_service_role_key_is_one_line_before_anything_is_claimed(cli_sta
     )
     assert result.exit_code == 4, result.stderr
     assert result.stderr.strip() == (
-        "Error: the server refused SUPABASE_SERVICE_ROLE_KEY (not this project's service role key). "
-        "Copy the service_role key from the project's API settings."
+        "Error: the server refused the service key (SUPABASE_SECRET_KEY or SUPABASE_SERVICE_ROLE_KEY: "
+        "not a key of this project). Copy a secret key from the project's API Keys settings."
     )

@@ -168,29 +168,39 @@ def worker_client(url: str | None = None, service_key: str | None = None):
 
 def service_rest(url: str, service_key: str):
     """The thin client (`backend/rest.py`) as the service role: `apikey` and bearer token are both
-    the service role key, as supabase-py sends them for a client made with that key."""
+    the service key, as supabase-py sends them for a client made with that key (the gateway maps
+    a secret key sent so to the service role)."""
     from stagefy_cli.backend.rest import RestClient
     from stagefy_cli.backend.wire import Wire
 
     return RestClient(Wire(url), service_key, lambda: service_key)
 
 
-def _as_service_role(build: Callable, url: str | None, service_key: str | None):
-    """`build(url, key)` with the service role key from the argument or SUPABASE_SERVICE_ROLE_KEY
-    (checked against the server), or, for the local profile without one, the local stack's."""
+def service_key_from_env() -> str | None:
+    """The operator's key for the service role: a secret key (`SUPABASE_SECRET_KEY`, preferred) or
+    the legacy service_role key (`SUPABASE_SERVICE_ROLE_KEY`)."""
     import os
 
+    return os.environ.get("SUPABASE_SECRET_KEY") or os.environ.get("SUPABASE_SERVICE_ROLE_KEY") or None
+
+
+def _as_service_role(build: Callable, url: str | None, service_key: str | None):
+    """`build(url, key)` with the service key from the argument or the environment (checked against
+    the server), or, for the local profile without one, the local stack's secret key."""
     from stagefy_cli.errors import UsageError
 
-    key = service_key or os.environ.get("SUPABASE_SERVICE_ROLE_KEY")
+    key = service_key or service_key_from_env()
     profile = current_profile()
     if not key and profile.is_local:
         from stagefy_cli.local.stack import LocalStack
 
         endpoint = resolve_endpoint(profile)
-        return build(endpoint.url, LocalStack().keys().service_role_key)
+        return build(endpoint.url, LocalStack().keys().secret_key)
     if not key:
-        raise UsageError("SUPABASE_SERVICE_ROLE_KEY is not set. Export it from your project's API settings.")
+        raise UsageError(
+            "neither SUPABASE_SECRET_KEY nor SUPABASE_SERVICE_ROLE_KEY is set. Export a secret key "
+            "(sb_secret_...) from the project's API Keys settings."
+        )
     client = build(url or resolve_endpoint(profile).url, key)
     _check_service_key(client)
     return client
@@ -204,7 +214,7 @@ def _check_service_key(client) -> None:
     except Exception as exc:
         if str(getattr(exc, "code", "")) in ("PGRST301", "PGRST302", "PGRST303", "401", "403", "42501"):
             raise AuthRequired(
-                "the server refused SUPABASE_SERVICE_ROLE_KEY (not this project's service role key). "
-                "Copy the service_role key from the project's API settings."
+                "the server refused the service key (SUPABASE_SECRET_KEY or SUPABASE_SERVICE_ROLE_KEY: "
+                "not a key of this project). Copy a secret key from the project's API Keys settings."
             ) from None
         raise

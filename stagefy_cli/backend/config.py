@@ -5,11 +5,14 @@
     active_profile = "prod"
     [profiles.prod]
     url = "https://abcd.supabase.co"
-    anon_key = "eyJ..."
+    anon_key = "sb_publishable_..."
 
+`anon_key` holds the project's public key: a publishable key (`sb_publishable_...`) or the legacy
+JWT anon key; a secret or service_role key is refused (it bypasses row level security).
 Precedence (Modal's order): the `--profile` flag > `STAGEFY_PROFILE` > `active_profile` > `local`.
-`SUPABASE_URL` + `SUPABASE_ANON_KEY` override the chosen profile's URL and key. The `local` profile
-needs no entry: it points at the embedded stack, which is started on first use.
+`SUPABASE_URL` + `SUPABASE_PUBLISHABLE_KEY` (or the legacy `SUPABASE_ANON_KEY`) override the chosen
+profile's URL and key. The `local` profile needs no entry: it points at the embedded stack, which is
+started on first use.
 """
 
 from __future__ import annotations
@@ -19,6 +22,7 @@ import tomllib
 from dataclasses import dataclass
 from pathlib import Path
 
+from stagefy_cli.backend.api_keys import SERVICE_KINDS, key_kind
 from stagefy_cli.backend.paths import config_dir, write_private_file
 from stagefy_cli.errors import NotFound, UsageError
 
@@ -76,15 +80,36 @@ def current_profile() -> Profile:
         raise NotFound(f"no profile named '{name}'. List them with: stagefy profiles list")
     entry = entry or {}
     url = os.environ.get("SUPABASE_URL") or entry.get("url")
-    key = os.environ.get("SUPABASE_ANON_KEY") or entry.get("anon_key")
+    key = (
+        os.environ.get("SUPABASE_PUBLISHABLE_KEY")
+        or os.environ.get("SUPABASE_ANON_KEY")
+        or entry.get("anon_key")
+    )
     if bool(url) != bool(key):
-        raise UsageError("set both SUPABASE_URL and SUPABASE_ANON_KEY, or neither.")
+        raise UsageError(
+            "set both SUPABASE_URL and SUPABASE_PUBLISHABLE_KEY (or SUPABASE_ANON_KEY), or neither."
+        )
+    if key:
+        check_public_key(key)
     return Profile(name=name, url=url, anon_key=key)
+
+
+def check_public_key(key: str) -> None:
+    """Refuses a secret or service_role key where the project's public key belongs: in a profile or
+    an agent's environment it would hand every command the power to bypass row level security.
+    (A key of no known kind is left to the server to judge.)"""
+    kind = key_kind(key)
+    if kind in SERVICE_KINDS:
+        raise UsageError(
+            f"that is a {kind} key, which bypasses row level security and must not be in a profile. "
+            "Use the publishable key (sb_publishable_...) or the legacy anon key."
+        )
 
 
 def add_profile(name: str, url: str, anon_key: str, activate: bool) -> None:
     if not url.startswith(("http://", "https://")):
         raise UsageError(f"'{url}' is not an http(s) URL. Example: https://abcd.supabase.co")
+    check_public_key(anon_key)
     if name == LOCAL:
         raise UsageError("'local' is the embedded stack's profile; choose another name.")
     data = load_config()

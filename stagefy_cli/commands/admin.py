@@ -24,7 +24,7 @@ app.add_typer(users_app, name="users")
 SERVICE_ROLE = typer.Option(
     False,
     "--service-role",
-    help="Act as the service role (reads SUPABASE_SERVICE_ROLE_KEY), e.g. to make the first admin.",
+    help="Act as the service role (reads SUPABASE_SECRET_KEY, or the legacy SUPABASE_SERVICE_ROLE_KEY), e.g. to make the first admin.",
 )
 SINCE = typer.Option(None, "--since", help="Only from this date (YYYY-MM-DD) or ISO time on.")
 

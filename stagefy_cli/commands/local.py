@@ -42,6 +42,8 @@ def _status(stack) -> dict:
     return {
         "running": running,
         "api_url": state.api_url if state and running else None,
+        "publishable_key": keys.publishable_key if keys else None,
+        "secret_key": keys.secret_key if keys else None,
         "anon_key": keys.anon_key if keys else None,
         "service_role_key": keys.service_role_key if keys else None,
         "db_url": state.db_url if state and running else None,
@@ -51,7 +53,7 @@ def _status(stack) -> dict:
 
 @app.command()
 def status(as_json: bool = JSON, fields: str = FIELDS) -> None:
-    """Show whether the stack runs, its URLs and keys (like `supabase status`).
+    """Show whether the stack runs, its URLs and keys, new and legacy (like `supabase status`).
 
     Example: stagefy local status --json
     """

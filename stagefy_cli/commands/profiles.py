@@ -13,12 +13,17 @@ app = command_group("Choose which Stagefy project (Supabase) to use.")
 def add(
     name: str = typer.Argument(..., help="A short name, e.g. prod."),
     url: str = typer.Option(..., "--url", help="The project URL, e.g. https://abcd.supabase.co"),
-    anon_key: str = typer.Option(..., "--anon-key", help="The project's anon (public) key."),
+    anon_key: str = typer.Option(
+        ...,
+        "--publishable-key",
+        "--anon-key",
+        help="The project's publishable key (sb_publishable_...) or legacy anon key; never a secret key.",
+    ),
     use: bool = typer.Option(True, "--use/--no-use", help="Make it the active profile."),
 ) -> None:
     """Add a hosted project.
 
-    Example: stagefy profiles add prod --url https://abcd.supabase.co --anon-key eyJ...
+    Example: stagefy profiles add prod --url https://abcd.supabase.co --publishable-key sb_publishable_...
     """
     from stagefy_cli import render
     from stagefy_cli.backend import config

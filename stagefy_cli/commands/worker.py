@@ -41,14 +41,15 @@ def run(
 ) -> None:
     """Claim queued jobs and run them, on this machine, against the active profile's project.
 
-    Reads SUPABASE_SERVICE_ROLE_KEY (not needed for the local stack) and the provider tokens
-    REPLICATE_API_TOKEN, DASHSCOPE_API_KEY, GEMINI_API_KEY from the environment. Run as many
+    Reads a secret key, SUPABASE_SECRET_KEY (or the legacy SUPABASE_SERVICE_ROLE_KEY; neither is
+    needed for the local stack), and the provider tokens REPLICATE_API_TOKEN, DASHSCOPE_API_KEY,
+    GEMINI_API_KEY from the environment. Run as many
     workers as you like, on any machines: they share the queue safely. SIGTERM or Ctrl-C stops
     claiming, lets running jobs finish for --grace seconds, gives the rest back to the queue for
     another worker, and exits 0; a second one exits at once. With --user, the worker claims only
     the jobs of the users given (a worker of one's own, a test's), and leaves the rest to others.
 
-    Example: SUPABASE_SERVICE_ROLE_KEY=... REPLICATE_API_TOKEN=... stagefy worker run --concurrency 8
+    Example: SUPABASE_SECRET_KEY=sb_secret_... REPLICATE_API_TOKEN=... stagefy worker run --concurrency 8
     """
     import logging
     import os

@@ -56,6 +56,14 @@ class EphemeralStack:
     dsn: str
     ctx: object  # GatewayContext
 
+    @property
+    def publishable_key(self) -> str:
+        return self.ctx.keys.publishable_key
+
+    @property
+    def secret_key(self) -> str:
+        return self.ctx.keys.secret_key
+
     def client(self, key: str | None = None):
         """A fresh supabase-py client (anon key unless told), with in-memory session storage and
         no auto-refresh: its timer thread would outlive a throw-away client (with its sockets) until

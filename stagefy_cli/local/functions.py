@@ -10,6 +10,7 @@ does (peer 0.0.0.0), so the caller's address reaches it only in the gateway's he
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import socket
@@ -182,7 +183,7 @@ class FunctionsRuntime:
 def local_secrets(api_url: str, keys, environ: dict[str, str], env_file: Path | None = None):
     """The secrets the local stack gives its functions, and the PayFast sandbox it runs (or None).
 
-    Like a hosted project: the project's URL and keys; then `env_file` (the local stack passes
+    Like a hosted project: the project's URL and keys (legacy and new); then `env_file` (the local stack passes
     `supabase/functions/.env`); then the `PAYFAST_*` variables of `environ`. Without a merchant id
     among them the stack plays PayFast itself (`stagefy local payfast complete`), so a purchase can
     be finished offline."""
@@ -192,6 +193,9 @@ def local_secrets(api_url: str, keys, environ: dict[str, str], env_file: Path | 
         "SUPABASE_URL": api_url,
         "SUPABASE_ANON_KEY": keys.anon_key,
         "SUPABASE_SERVICE_ROLE_KEY": keys.service_role_key,
+        # As the Supabase CLI and hosted projects set the new keys: JSON objects of named keys.
+        "SUPABASE_PUBLISHABLE_KEYS": json.dumps({"default": keys.publishable_key}),
+        "SUPABASE_SECRET_KEYS": json.dumps({"default": keys.secret_key}),
     }
     if env_file is not None:
         secrets |= read_env_file(env_file)

@@ -1,4 +1,6 @@
-"""Per-install secrets of the embedded stack: the JWT secret and the anon/service_role keys.
+"""Per-install secrets of the embedded stack: the JWT secret and its API keys, of both kinds a
+hosted project has: the legacy JWT `anon` / `service_role` keys and the new publishable / secret
+keys (`sb_publishable_...`, `sb_secret_...`, which the gateway maps to those roles).
 
 Generated on first start, kept in a 0600 file under the local stack dir, never printed except by
 `stagefy local status` (which a developer runs to copy them, like `supabase status`).
@@ -8,8 +10,9 @@ from __future__ import annotations
 
 import json
 import secrets
+import string
 import time
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, fields, replace
 from pathlib import Path
 
 from stagefy_cli.backend.paths import write_private_file
@@ -23,6 +26,8 @@ class StackKeys:
     jwt_secret: str
     anon_key: str
     service_role_key: str
+    publishable_key: str = ""
+    secret_key: str = ""
 
 
 def api_key(secret: str, role: str) -> str:
@@ -33,14 +38,36 @@ def api_key(secret: str, role: str) -> str:
     return jwt.encode(payload, secret, algorithm="HS256")
 
 
+def opaque_key(prefix: str) -> str:
+    """A new-style key as a hosted project shows them: the prefix, 22 random letters and digits, `_`,
+    and 8 more (`sb_publishable_ACJWlzQHlZjBrEguHvfOxg_3BJgxAaH`)."""
+    alphabet = string.ascii_letters + string.digits
+    pick = lambda n: "".join(secrets.choice(alphabet) for _ in range(n))  # noqa: E731
+    return f"{prefix}{pick(22)}_{pick(8)}"
+
+
 def generate() -> StackKeys:
     secret = secrets.token_urlsafe(48)
-    return StackKeys(secret, api_key(secret, "anon"), api_key(secret, "service_role"))
+    return StackKeys(
+        secret,
+        api_key(secret, "anon"),
+        api_key(secret, "service_role"),
+        opaque_key("sb_publishable_"),
+        opaque_key("sb_secret_"),
+    )
 
 
 def load_or_create(path: Path) -> StackKeys:
-    if path.exists():
-        return StackKeys(**json.loads(path.read_text(encoding="utf-8")))
-    keys = generate()
-    write_private_file(path, json.dumps(asdict(keys)))
+    """The install's keys; a file written before the new keys existed gets them added."""
+    if not path.exists():
+        keys = generate()
+        write_private_file(path, json.dumps(asdict(keys)))
+        return keys
+    stored = json.loads(path.read_text(encoding="utf-8"))
+    keys = StackKeys(**{f.name: stored[f.name] for f in fields(StackKeys) if f.name in stored})
+    if not (keys.publishable_key and keys.secret_key):
+        keys = replace(
+            keys, publishable_key=opaque_key("sb_publishable_"), secret_key=opaque_key("sb_secret_")
+        )
+        write_private_file(path, json.dumps(asdict(keys)))
     return keys

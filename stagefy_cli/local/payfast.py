@@ -2,7 +2,7 @@
 
 The stack's PayFast sandbox (gateway/payfast_sandbox.py) builds and signs the notification and posts
 it to the payment function; this only tells it which checkout, with the service role key (the local
-stack's own, or SUPABASE_SERVICE_ROLE_KEY).
+stack's own, or SUPABASE_SECRET_KEY / SUPABASE_SERVICE_ROLE_KEY).
 """
 
 from __future__ import annotations

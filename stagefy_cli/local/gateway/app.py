@@ -11,6 +11,7 @@ from starlette.responses import JSONResponse
 from starlette.routing import Mount, Route
 
 from stagefy_cli.local.gateway import functions, payfast_sandbox
+from stagefy_cli.local.gateway.api_keys import ApiKeyGateway
 from stagefy_cli.local.gateway.auth import app as auth
 from stagefy_cli.local.gateway.context import GatewayContext
 from stagefy_cli.local.gateway.rest import app as rest
@@ -57,4 +58,4 @@ def create_app(
         routes.append(Mount(payfast_sandbox.PREFIX, app=payfast_sandbox.create_app(ctx, sandbox)))
     app = Starlette(routes=routes)
     app.state.ctx = ctx
-    return app
+    return ApiKeyGateway(app, ctx.keys)
