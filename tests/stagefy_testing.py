@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -102,3 +104,19 @@ def sign_in(agent) -> None:
         ["auth", "login", "--email", agent.email, "--password-stdin"], input=agent.password + "\n"
     )
     assert result.exit_code == 0, result.stderr
+
+
+@contextmanager
+def new_database(pg_dsn: str, name: str) -> Iterator[str]:
+    """An empty database `name` in the cluster of `pg_dsn` (dropped first if left over), dropped after."""
+    import psycopg
+    from psycopg import conninfo, sql
+
+    with psycopg.connect(pg_dsn, autocommit=True) as conn:
+        conn.execute(sql.SQL("drop database if exists {} with (force)").format(sql.Identifier(name)))
+        conn.execute(sql.SQL("create database {}").format(sql.Identifier(name)))
+    try:
+        yield conninfo.make_conninfo(pg_dsn, dbname=name)
+    finally:
+        with psycopg.connect(pg_dsn, autocommit=True) as conn:
+            conn.execute(sql.SQL("drop database if exists {} with (force)").format(sql.Identifier(name)))

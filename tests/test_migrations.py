@@ -6,13 +6,11 @@ from __future__ import annotations
 
 import hashlib
 import re
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 
 import psycopg
 import pytest
-from psycopg import conninfo, sql
+from stagefy_testing import new_database
 
 from stagefy_cli.local.migrate import (
     MigrationHistoryMismatch,
@@ -188,18 +186,6 @@ def _snapshot(dsn: str) -> dict[str, list[tuple]]:
         }
 
 
-@contextmanager
-def _new_database(pg_dsn: str, name: str) -> Iterator[str]:
-    with psycopg.connect(pg_dsn, autocommit=True) as conn:
-        conn.execute(sql.SQL("drop database if exists {} with (force)").format(sql.Identifier(name)))
-        conn.execute(sql.SQL("create database {}").format(sql.Identifier(name)))
-    try:
-        yield conninfo.make_conninfo(pg_dsn, dbname=name)
-    finally:
-        with psycopg.connect(pg_dsn, autocommit=True) as conn:
-            conn.execute(sql.SQL("drop database if exists {} with (force)").format(sql.Identifier(name)))
-
-
 def test_a_database_on_the_baseline_upgrades_to_what_a_fresh_one_is(pg_dsn, tmp_path):
     """What `supabase db push` does to a hosted project that ran the baseline: the later files, in order.
     Both databases are new ones in the same cluster, so the cluster's roles are the same for both."""
@@ -210,8 +196,8 @@ def test_a_database_on_the_baseline_upgrades_to_what_a_fresh_one_is(pg_dsn, tmp_
             (baseline_dir / migration.path.name).write_bytes(migration.path.read_bytes())
     later = [m.path.name for m in list_migrations(migrations_dir()) if m.path.name not in BASELINE]
     with (
-        _new_database(pg_dsn, "stagefy_upgraded") as upgraded,
-        _new_database(pg_dsn, "stagefy_fresh") as fresh,
+        new_database(pg_dsn, "stagefy_upgraded") as upgraded,
+        new_database(pg_dsn, "stagefy_fresh") as fresh,
     ):
         assert set(prepare_database(upgraded, baseline_dir)) >= set(BASELINE)
         assert prepare_database(upgraded) == later

@@ -24,3 +24,7 @@ alter default privileges for role postgres in schema public grant all on sequenc
 
 alter role anon set statement_timeout = '3s';
 alter role authenticated set statement_timeout = '8s';
+
+-- The Data API's exposed schemas, as PostgREST's in-database configuration records them (the
+-- gateway serves `public` only); Supabase's linter reads them (stagefy_cli.lints).
+alter role authenticator set pgrst.db_schemas = 'public';
