@@ -40,6 +40,10 @@ COMMANDS: dict[str, tuple[str, str]] = {
         "Marketing templates: promo posts, open-house flyers, reels, custom AI edits.",
     ),
     "worker": ("stagefy_cli.commands.worker", "Run the job worker (operators)."),
+    "doctor": (
+        "stagefy_cli.commands.doctor",
+        "Check a project: API, keys, migrations, payments, storage, linter, workers.",
+    ),
     "crm": ("stagefy_cli.commands.crm", "Your contacts and listings."),
     "media": ("stagefy_cli.commands.media", "Your library of edited photos, videos and templates."),
     "notifications": ("stagefy_cli.commands.notifications", "What happened while you were away."),

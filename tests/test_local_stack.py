@@ -22,7 +22,15 @@ def home_env(tmp_path):
         "STAGEFY_LOCAL_WORKER": "0",
         "PYTHON_KEYRING_BACKEND": "keyring.backends.fail.Keyring",
     }
-    for name in ("SUPABASE_URL", "SUPABASE_ANON_KEY", "STAGEFY_PROFILE"):
+    for name in (
+        "SUPABASE_URL",
+        "SUPABASE_ANON_KEY",
+        "SUPABASE_PUBLISHABLE_KEY",
+        "SUPABASE_SECRET_KEY",
+        "SUPABASE_SERVICE_ROLE_KEY",
+        "SUPABASE_DB_URL",
+        "STAGEFY_PROFILE",
+    ):
         env.pop(name, None)
     yield env
     stagefy(env, "local", "reset", "--yes")
@@ -59,6 +67,10 @@ def test_first_use_starts_the_stack_and_lifecycle(home_env, tmp_path):
     # Both kinds work against the running stack: the secret key as the service role.
     buckets = httpx.get(f"{info['api_url']}/storage/v1/bucket", headers={"apikey": info["secret_key"]})
     assert "media" in [bucket["id"] for bucket in buckets.json()]
+    # The doctor finds the local stack ready: its keys, database, function and settings are its own.
+    doctor = stagefy(home_env, "doctor", "--json")
+    assert doctor.returncode == 0, doctor.stdout + doctor.stderr
+    assert all(check["ok"] for check in json.loads(doctor.stdout))
 
     keys = tmp_path / "home" / "data" / "local" / "secrets" / "keys.json"
     assert stat.S_IMODE(keys.stat().st_mode) == 0o600

@@ -100,11 +100,13 @@ def gateway(
     functions: dict[str, str] | None = None,
     functions_log: Path | None = None,
     password_cost: int | None = None,
+    verify_jwt: dict[str, bool] | None = None,
 ) -> Iterator[EphemeralStack]:
     """The gateway over `dsn` on a free port (with fresh keys unless given). With `functions` (the
     `PAYFAST_*` settings, `{}` for none) it also serves `supabase/functions/` as the local stack does,
     playing PayFast itself when no merchant is set. `password_cost` lowers the bcrypt cost of new
-    passwords (the test suite's; GoTrue's by default)."""
+    passwords (the test suite's; GoTrue's by default); `verify_jwt` overrides supabase/config.toml's
+    per-function JWT setting."""
     from contextlib import ExitStack
 
     from stagefy_cli.local.functions import FunctionsRuntime, jwt_required, local_secrets
@@ -126,7 +128,8 @@ def gateway(
             if functions is not None:
                 secrets, sandbox = local_secrets(api_url, keys, functions)
                 upstreams = running.enter_context(FunctionsRuntime(secrets, log_path=functions_log))
-            app = create_app(ctx, function_upstreams=upstreams, sandbox=sandbox, function_jwt=jwt_required())
+            function_jwt = jwt_required() if verify_jwt is None else verify_jwt
+            app = create_app(ctx, function_upstreams=upstreams, sandbox=sandbox, function_jwt=function_jwt)
             server = running.enter_context(ServerThread(app, port=port))
             yield EphemeralStack(server.url, keys.anon_key, keys.service_role_key, dsn, ctx)
     finally:

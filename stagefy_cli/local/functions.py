@@ -203,4 +203,5 @@ def local_secrets(api_url: str, keys, environ: dict[str, str], env_file: Path | 
     if secrets.get("PAYFAST_MERCHANT_ID"):
         return secrets, None
     sandbox = PayFastSandbox()
-    return secrets | sandbox.function_secrets(api_url), sandbox
+    pages = {k: secrets[k] for k in ("PAYFAST_RETURN_URL", "PAYFAST_CANCEL_URL") if secrets.get(k)}
+    return secrets | sandbox.function_secrets(api_url) | pages, sandbox

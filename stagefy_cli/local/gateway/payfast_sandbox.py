@@ -54,6 +54,9 @@ class PayFastSandbox:
             "PAYFAST_VALIDATE_URL": f"{base}/eng/query/validate",
             "PAYFAST_API_URL": f"{base}/api",
             "PAYFAST_ITN_HOSTS": "localhost",
+            # Where PayFast sends the buyer back (the stack's own pages, unless the stack is told).
+            "PAYFAST_RETURN_URL": f"{base}/returned",
+            "PAYFAST_CANCEL_URL": f"{base}/cancelled",
         }
 
     def signed_body(self, fields: list[tuple[str, str]]) -> str:
@@ -195,6 +198,15 @@ def create_app(ctx: GatewayContext, sandbox: PayFastSandbox) -> Starlette:
             f"or fail it with:           stagefy local payfast complete {m_payment_id} --fail\n"
         )
 
+    async def returned(request: Request):
+        return PlainTextResponse(
+            "Back from the local stack's PayFast sandbox. Credits arrive with PayFast's notice: "
+            "stagefy local payfast complete M_PAYMENT_ID\n"
+        )
+
+    async def cancelled(request: Request):
+        return PlainTextResponse("The payment was cancelled on the local stack's PayFast sandbox.\n")
+
     async def subscriptions_api(request: Request):
         """PayFast's subscriptions API answers a change with success (the tests' stand-in of PayFast
         checks the signed headers; this one only lets the local stack's plans be changed)."""
@@ -208,5 +220,7 @@ def create_app(ctx: GatewayContext, sandbox: PayFastSandbox) -> Starlette:
             Route("/api/subscriptions/{token}/{action}", subscriptions_api, methods=["PUT"]),
             Route("/eng/query/validate", validate, methods=["POST"]),
             Route("/eng/process", process, methods=["GET", "POST"]),
+            Route("/returned", returned, methods=["GET"]),
+            Route("/cancelled", cancelled, methods=["GET"]),
         ]
     )

@@ -27,6 +27,7 @@ from stagefy_cli.local.gateway.auth.tokens import session_json
 from stagefy_cli.local.gateway.context import GatewayContext
 
 LOGOUT_SCOPES = ("global", "local", "others")
+HEALTH_DESCRIPTION = "GoTrue is a user registration and authentication API"
 
 
 def _user_already_exists() -> AuthError:
@@ -154,8 +155,13 @@ def create_app(ctx: GatewayContext) -> Starlette:
     def not_found(request: Request, body: dict) -> Response:
         raise AuthError(404, "not_found", "Not found")
 
+    def health(request: Request, body: dict) -> Response:
+        """GoTrue's liveness answer (what `stagefy doctor` asks first)."""
+        return JSONResponse({"version": "local", "name": "GoTrue", "description": HEALTH_DESCRIPTION})
+
     return Starlette(
         routes=[
+            Route("/health", endpoint(health), methods=["GET"]),
             Route("/signup", endpoint(signup), methods=["POST"]),
             Route("/token", endpoint(token), methods=["POST"]),
             Route("/user", endpoint(get_user), methods=["GET"]),
