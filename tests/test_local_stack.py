@@ -67,10 +67,6 @@ def test_first_use_starts_the_stack_and_lifecycle(home_env, tmp_path):
     # Both kinds work against the running stack: the secret key as the service role.
     buckets = httpx.get(f"{info['api_url']}/storage/v1/bucket", headers={"apikey": info["secret_key"]})
     assert "media" in [bucket["id"] for bucket in buckets.json()]
-    # The doctor finds the local stack ready: its keys, database, function and settings are its own.
-    doctor = stagefy(home_env, "doctor", "--json")
-    assert doctor.returncode == 0, doctor.stdout + doctor.stderr
-    assert all(check["ok"] for check in json.loads(doctor.stdout))
 
     keys = tmp_path / "home" / "data" / "local" / "secrets" / "keys.json"
     assert stat.S_IMODE(keys.stat().st_mode) == 0o600
@@ -103,8 +99,13 @@ def test_first_use_starts_the_stack_and_lifecycle(home_env, tmp_path):
     assert stagefy(home_env, "local", "stop").returncode == 0
     stopped = stagefy(home_env, "local", "status", "--json")
     assert stopped.returncode == 1 and json.loads(stopped.stdout)["running"] is False
-    assert stagefy(home_env, "local", "start").returncode == 0
+    # ... this time with its worker, as `stagefy local start` runs by default
+    assert stagefy({**home_env, "STAGEFY_LOCAL_WORKER": "1"}, "local", "start").returncode == 0
     assert json.loads(stagefy(home_env, "profile", "show", "--json").stdout)["email"] == "thandi@example.com"
+    # The doctor finds the local stack ready: its keys, database, function and settings are its own.
+    doctor = stagefy(home_env, "doctor", "--json")
+    assert doctor.returncode == 0, doctor.stdout + doctor.stderr
+    assert all(check["ok"] for check in json.loads(doctor.stdout))
 
     # reset wipes everything (asks first; refuses without a terminal)
     refused = stagefy(home_env, "local", "reset")

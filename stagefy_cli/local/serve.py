@@ -73,7 +73,7 @@ def main(argv: list[str] | None = None) -> None:
     def announce() -> None:
         nonlocal worker
         if os.environ.get("STAGEFY_LOCAL_WORKER", "1") != "0":
-            worker = start_worker(api_url, ctx.keys.service_role_key)
+            worker = start_worker(api_url, ctx.keys.secret_key)
             wake_on_queued_jobs(ctx.db.dsn, worker.wake, worker.stop_event)
         stack.write_state(StackState(pid=os.getpid(), port=args.port, api_url=api_url, db_url=ctx.db.dsn))
 
@@ -86,7 +86,7 @@ def main(argv: list[str] | None = None) -> None:
     ctx.db.close()
 
 
-def start_worker(api_url: str, service_role_key: str):
+def start_worker(api_url: str, service_key: str):
     """The local stack runs a worker for you: `local` provider, plus any provider whose token is set."""
     import logging
     import threading
@@ -97,7 +97,7 @@ def start_worker(api_url: str, service_role_key: str):
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     logging.getLogger("httpx").setLevel(logging.WARNING)  # providers' requests: no line (and URL) each
     concurrency = int(os.environ.get("STAGEFY_LOCAL_WORKER_CONCURRENCY", "2"))
-    worker = build_worker(concurrency=concurrency, client=service_rest(api_url, service_role_key))
+    worker = build_worker(concurrency=concurrency, client=service_rest(api_url, service_key))
     threading.Thread(target=worker.run, name="stagefy-local-worker", daemon=True).start()
     return worker
 
