@@ -128,7 +128,7 @@ def test_each_fault_is_named_with_its_fix(project_db, tmp_path):
 
 def test_the_payment_function_faults_are_named(project_db, tmp_path):
     missing = {k: v for k, v in SETTINGS.items() if k not in ("PAYFAST_PASSPHRASE", "PAYFAST_CANCEL_URL")}
-    with project(project_db, tmp_path, functions=missing) as stack:
+    with project(project_db, tmp_path, functions=missing) as stack, running_worker(stack):
         _, checks = doctor(stack, project_db)
     assert failed(checks) == {
         "secrets": "missing: PAYFAST_PASSPHRASE, PAYFAST_CANCEL_URL (PayFast sandbox, ITN source check off)"
