@@ -20,7 +20,9 @@ Delivery is at-least-once, results exactly-once: every claim is a numbered attem
 output under its own path (`.../<job>/attempt-<n>.<ext>`), and `complete_job` accepts one attempt.
 An attempt that loses (its lease lapsed and another worker finished the job, or the job was
 cancelled) removes only its own files. Calls that finish a job are retried through outages of the
-API or the database, so a job whose work is done is not run again.
+API or the database, so a job whose work is done is not run again. An outage longer than the lease
+lets the worker's own claim take a job it is still running: the running attempt carries on as the
+new one, and the worker's bookkeeping is per attempt, so one attempt's end never touches another's.
 
 What a job does depends on `ai_jobs.input.kind`; handlers live in `stagefy_cli/jobs/`.
 """
@@ -79,10 +81,16 @@ class _InFlight:
     cancelled: threading.Event
     deadline: float | None  # time.monotonic() when the attempt's time limit ends
     reason: str | None = None  # why it was stopped: lost | timeout | shutdown
+    settled: bool = False  # reporting its outcome: its attempt number is final
 
     @property
     def attempt(self) -> int:
         return int(self.job.get("attempts") or 1)
+
+    @property
+    def key(self) -> tuple[str, int]:
+        """The claim this entry holds: the job and its attempt."""
+        return self.job["id"], self.attempt
 
     def stop(self, reason: str) -> bool:
         """Mark the attempt stopped (first reason wins); False when it already was."""
@@ -116,7 +124,7 @@ class Worker:
         if user_ids is not None:
             self.config = replace(self.config, user_ids=tuple(user_ids))
         self.public_api = public_api  # can providers fetch signed URLs from this API? (not on 127.0.0.1)
-        self._inflight: dict[str, _InFlight] = {}
+        self._inflight: dict[tuple[str, int], _InFlight] = {}  # by claim: (job id, attempt)
         self._lock = threading.Lock()
         self.stop_event = threading.Event()
         self._wake = threading.Event()  # a slot freed or a stop was asked for
@@ -165,10 +173,46 @@ class Worker:
             return len(self._inflight)
 
     def _start(self, job: dict) -> None:
-        entry = self._entry(job)
         with self._lock:
-            self._inflight[job["id"]] = entry
-        self._run_in_thread(entry)
+            started = self._admit([job])
+        for entry in started:
+            self._run_in_thread(entry)
+
+    def _admit(self, claimed: list[dict]) -> list[_InFlight]:
+        """Record claimed jobs as in flight (the caller holds the lock); returns the entries that
+        need a thread.
+
+        A claim can be a new attempt of a job this worker is still running: while the database was
+        unreachable its lease lapsed, and the worker's own claim took the job again. The running
+        attempt takes the new claim over (it reports as the new attempt, and the heartbeat keeps
+        it), so the provider is not asked twice. One already reporting its outcome has lost the job
+        to the new attempt: it is stopped, and the new attempt runs afresh. Either way each attempt
+        has its own entry, which only it removes when it is done."""
+        started = []
+        for job in claimed:
+            running = [
+                e
+                for e in self._inflight.values()
+                if e.job["id"] == job["id"] and e.attempt < int(job["attempts"])
+            ]
+            adoptable = [e for e in running if not e.settled and not e.cancelled.is_set()]
+            if adoptable:
+                [entry] = adoptable
+                del self._inflight[entry.key]
+                entry.job.update({k: v for k, v in job.items() if k != "provider_job_id" or v})
+                self._inflight[entry.key] = entry
+                log.info(
+                    "job %s: its lease lapsed while running here; attempt %s goes on",
+                    job["id"],
+                    entry.attempt,
+                )
+                continue
+            for entry in running:
+                entry.stop("lost")
+            entry = self._entry(job)
+            self._inflight[entry.key] = entry
+            started.append(entry)
+        return started
 
     def _run_in_thread(self, entry: _InFlight) -> None:
         """A thread for a slot: it runs the job, then each job claimed with the previous one's
@@ -176,7 +220,7 @@ class Worker:
 
         def run_slot(entry: _InFlight | None) -> None:
             while entry is not None:
-                entry = self._hand_over(entry.job, self._process(entry))
+                entry = self._hand_over(entry, self._process(entry))
 
         threading.Thread(target=run_slot, args=(entry,), name="stagefy-job", daemon=True).start()
 
@@ -246,7 +290,9 @@ class Worker:
 
     def _heartbeat(self) -> None:
         with self._lock:
-            ids = [job_id for job_id, entry in self._inflight.items() if not entry.cancelled.is_set()]
+            ids = sorted(
+                {entry.job["id"] for entry in self._inflight.values() if not entry.cancelled.is_set()}
+            )
         if not ids:
             return
         try:
@@ -271,6 +317,7 @@ class Worker:
     def _time_out(self, entry: _InFlight) -> None:
         if not entry.stop("timeout"):
             return
+        attempt = self._settle(entry)
         self._cancel_provider_run(entry)
         job = entry.job
         limit = _seconds_between(job.get("claimed_at"), job.get("deadline_at")) or 0
@@ -282,7 +329,7 @@ class Worker:
             p_job_id=job["id"],
             p_error=message,
             p_latency_ms=int(limit * 1000),
-            p_attempt=entry.attempt,
+            p_attempt=attempt,
         )
 
     def _maintenance(self) -> None:
@@ -297,11 +344,17 @@ class Worker:
     def _abandon(self, job_id: str) -> None:
         """The job was cancelled (or reclaimed): stop working on it and cancel the provider's run."""
         with self._lock:
-            entry = self._inflight.get(job_id)
-        if entry is None or not entry.stop("lost"):
-            return
-        log.info("job %s is no longer ours (cancelled or reclaimed); stopping it", job_id)
-        self._cancel_provider_run(entry)
+            stopped = [e for e in self._inflight.values() if e.job["id"] == job_id and e.stop("lost")]
+        for entry in stopped:
+            log.info("job %s is no longer ours (cancelled or reclaimed); stopping it", job_id)
+            self._cancel_provider_run(entry)
+
+    def _settle(self, entry: _InFlight) -> int:
+        """The attempt starts reporting its outcome: from now on no new claim of its job is handed
+        to it (`_admit`). Returns its attempt number."""
+        with self._lock:
+            entry.settled = True
+            return entry.attempt
 
     def _cancel_provider_run(self, entry: _InFlight) -> None:
         provider_job_id = entry.job.get("provider_job_id")
@@ -341,17 +394,17 @@ class Worker:
                 self._fail(entry, exc, int((time.monotonic() - started) * 1000))
         return following
 
-    def _hand_over(self, job: dict, following: list[dict]) -> _InFlight | None:
-        """A job is done: its slot goes to the job claimed with its completion, if any. Both happen
-        under one lock, so the loop never sees the slot free and claims for it too. Returns the
-        job the finishing thread runs next (any other claimed one gets a thread of its own)."""
-        entries = [self._entry(claimed) for claimed in following]
+    def _hand_over(self, done: _InFlight, following: list[dict]) -> _InFlight | None:
+        """An attempt is done: its slot goes to the job claimed with its completion, if any. Both
+        happen under one lock, so the loop never sees the slot free and claims for it too. Only the
+        attempt's own entry goes: a newer attempt of the same job keeps its bookkeeping. Returns
+        the job the finishing thread runs next (any other claimed one gets a thread of its own)."""
         with self._lock:
-            self._inflight.pop(job["id"], None)
+            if self._inflight.get(done.key) is done:
+                del self._inflight[done.key]
             self.processed += 1
             stopping = self.stop_event.is_set()
-            if not stopping:
-                self._inflight.update((entry.job["id"], entry) for entry in entries)
+            entries = [] if stopping else self._admit(following)
         self._wake.set()
         if stopping:
             if following:  # claimed as the stop began: back to the queue at once
@@ -366,12 +419,13 @@ class Worker:
         from stagefy_cli.errors import StagefyError
 
         job = entry.job
+        attempt = self._settle(entry)
         message = getattr(exc, "message", None) or str(exc) or type(exc).__name__
         retry_in = None
         if isinstance(exc, ProviderError) and exc.retryable or _is_transient(exc):
-            if entry.attempt < self.config.max_attempts:
-                retry_in = self.config.retry_delay(entry.attempt, getattr(exc, "retry_after", None))
-            log.info("job %s attempt %s failed (retryable): %s", job["id"], entry.attempt, message)
+            if attempt < self.config.max_attempts:
+                retry_in = self.config.retry_delay(attempt, getattr(exc, "retry_after", None))
+            log.info("job %s attempt %s failed (retryable): %s", job["id"], attempt, message)
         elif isinstance(exc, StagefyError):
             log.info("job %s failed: %s", job["id"], message)
         else:
@@ -384,7 +438,7 @@ class Worker:
             p_latency_ms=latency_ms,
             p_retry_in_seconds=round(retry_in, 3) if retry_in is not None else None,
             p_max_attempts=self.config.max_attempts,
-            p_attempt=entry.attempt,
+            p_attempt=attempt,
         )
 
     def output_folder(self, job: dict) -> str:
@@ -399,7 +453,8 @@ class Worker:
         """Store the output and complete the attempt, claiming the job this slot runs next in the
         same call (`complete_and_claim`); returns the claimed jobs."""
         job = entry.job
-        stem = f"{self.output_folder(job)}/attempt-{entry.attempt}"
+        attempt = self._settle(entry)
+        stem = f"{self.output_folder(job)}/attempt-{attempt}"
         path = f"{stem}{output.extension}"
         thumbnail = f"{stem}.thumb.jpg" if output.thumbnail is not None else None
         self._finish_call(lambda: self._upload(path, output.data, output.mime_type), f"upload {path}")
@@ -416,7 +471,7 @@ class Worker:
             "p_media_type": output.media_type,
             "p_title": output.title,
             "p_thumbnail_path": thumbnail,
-            "p_attempt": entry.attempt,
+            "p_attempt": attempt,
         }
         files = [p for p in (path, thumbnail) if p]
         claim = {"p_claim_limit": 0 if self.stop_event.is_set() else 1, **self._claim_terms()}
@@ -430,7 +485,7 @@ class Worker:
             self._remove(files)  # the job fails (or its lease lapses): these files are nobody's
             raise
         if not answer["won"]:  # cancelled, or another attempt has the job: these files are nobody's
-            log.info("job %s attempt %s lost the job; removing its own output", job["id"], entry.attempt)
+            log.info("job %s attempt %s lost the job; removing its own output", job["id"], attempt)
             self._remove(files)
         return answer["claimed"]
 

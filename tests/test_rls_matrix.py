@@ -207,7 +207,7 @@ OWN_ROWS = {
     "crm_contacts": ({"name": "Dana Buyer", "type": "buyer"}, {"notes": "called"}),
     "crm_listings": ({"address": "1 Main St", "city": "Cape Town"}, {"status": "sold"}),
     "media_items": ({"type": "image", "url": "{uid}/outputs/photo.jpg"}, {"is_favorite": True}),
-    "templates": ({"name": "Open house", "type": "open_house"}, {"usage_count": 3}),
+    "templates": ({"name": "Open house", "type": "open_house"}, {"description": "Sunday 2-4"}),
 }
 
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import signal
 import time
+from contextlib import contextmanager
 
 from PIL import Image
 from stagefy_testing import PASSWORD, Agent, ServerThread, make_photo, run_cli, sign_in, sql
@@ -117,20 +118,35 @@ def test_a_worker_stalled_past_its_lease_never_destroys_the_winners_output(
     assert_one_result(cli_stack, tmp_path, project_id, BLUE)
 
 
-def test_postgres_stopped_mid_job_loses_nothing_and_runs_the_provider_once(monkeypatch, tmp_path):
+@contextmanager
+def outage_stack(monkeypatch, tmp_path, email: str):
+    """A stack of the test's own (its PostgreSQL is stopped) with an agent signed in to it."""
     from stagefy_cli.local.ephemeral import ephemeral_stack
-    from stagefy_cli.local.postgres import EmbeddedPostgres, stop_data_dir
 
     with ephemeral_stack(tmp_path / "stack") as stack:
         monkeypatch.setenv("SUPABASE_URL", stack.url)
         monkeypatch.setenv("SUPABASE_ANON_KEY", stack.anon_key)
-        email = "pg-outage@example.com"
         signup = run_cli(
             ["auth", "signup", "--email", email, "--name", "Outage Agent", "--password-stdin"],
             input=PASSWORD + "\n",
         )
         assert signup.exit_code == 0, signup.stderr
         sign_in(Agent(id="", email=email, password=PASSWORD, client=None))
+        yield stack
+
+
+def postgres_down_for(tmp_path, seconds: float) -> None:
+    """Stop the stack's PostgreSQL for `seconds`, then start it again on the same data."""
+    from stagefy_cli.local.postgres import EmbeddedPostgres, stop_data_dir
+
+    data_dir = tmp_path / "stack" / "pg" / "data"
+    assert stop_data_dir(data_dir)
+    time.sleep(seconds)
+    EmbeddedPostgres(data_dir)._server.ensure_postgres_running()  # the wheel caches one handle per data dir
+
+
+def test_postgres_stopped_mid_job_loses_nothing_and_runs_the_provider_once(monkeypatch, tmp_path):
+    with outage_stack(monkeypatch, tmp_path, "pg-outage@example.com") as stack:
         stand_in = GeminiStandIn([("hold", BLUE)])
         project_id = submit_declutter(tmp_path)
         with ServerThread(stand_in.app) as gemini:
@@ -141,12 +157,8 @@ def test_postgres_stopped_mid_job_loses_nothing_and_runs_the_provider_once(monke
                 wait_for(
                     lambda: stand_in.requests == 1, 60, "the worker to call the provider", workers=[worker]
                 )
-                data_dir = tmp_path / "stack" / "pg" / "data"
-                assert stop_data_dir(data_dir)
                 stand_in.release.set()  # the provider answers while the database is down
-                time.sleep(15)
-                # started again on the same data (the wheel caches one handle per data directory)
-                EmbeddedPostgres(data_dir)._server.ensure_postgres_running()
+                postgres_down_for(tmp_path, 15)
                 wait_for(
                     lambda: job_row(stack, project_id)["status"] == "completed", 120, "the job to complete"
                 )
@@ -157,6 +169,65 @@ def test_postgres_stopped_mid_job_loses_nothing_and_runs_the_provider_once(monke
         assert stand_in.requests == 1
         job = job_row(stack, project_id)
         assert job["attempts"] == 1 and stored_files(stack, job["id"]) == [job["output_url"]]
+        assert_one_result(stack, tmp_path, project_id, BLUE)
+
+
+def lease_ends_at(stack, project_id: str):
+    return sql(stack, "select lease_expires_at from public.ai_jobs where project_id = %s", project_id)[0][0]
+
+
+def test_an_outage_longer_than_the_lease_leaves_the_running_job_to_its_worker(monkeypatch, tmp_path):
+    """Slow (about 30 s, a third of it the outage): the database must stay down longer than the
+    shortest lease the worker takes (10 s). The worker's own claim takes the job again when the
+    database is back; the attempt it was running goes on as the new one (the provider is asked
+    once), the heartbeat keeps its lease, and it completes with one result and one charge."""
+    with outage_stack(monkeypatch, tmp_path, "long-outage@example.com") as stack:
+        stand_in = GeminiStandIn([("hold", BLUE)])
+        project_id = submit_declutter(tmp_path)
+        with ServerThread(stand_in.app) as gemini:
+            worker = WorkerProcess(
+                stack,
+                tmp_path / "workers",
+                "--providers",
+                "nano_banana",
+                "--lease",
+                "10",
+                env=gemini_env(gemini),
+            )
+            try:
+                wait_for(
+                    lambda: stand_in.requests == 1, 60, "the worker to call the provider", workers=[worker]
+                )
+                postgres_down_for(tmp_path, 12)  # the lease lapses meanwhile
+                wait_for(
+                    lambda: job_row(stack, project_id)["attempts"] == 2,
+                    30,
+                    "the worker to claim the job again",
+                    workers=[worker],
+                )
+                claimed_until = lease_ends_at(stack, project_id)
+                wait_for(
+                    lambda: lease_ends_at(stack, project_id) > claimed_until,
+                    15,
+                    "a heartbeat for the new attempt",
+                    workers=[worker],
+                )
+                stand_in.release.set()
+                wait_for(
+                    lambda: job_row(stack, project_id)["status"] == "completed",
+                    60,
+                    "the job to complete",
+                    workers=[worker],
+                )
+                worker.signal(signal.SIGTERM)
+                assert worker.wait(60) == 0, worker.log()
+            finally:
+                worker.kill()
+        assert stand_in.requests == 1, worker.log()
+        job = job_row(stack, project_id)
+        assert (job["attempts"], job["completed_attempt"]) == (2, 2)
+        assert job["output_url"].endswith("/attempt-2.png")
+        assert stored_files(stack, job["id"]) == [job["output_url"]]
         assert_one_result(stack, tmp_path, project_id, BLUE)
 
 

@@ -1,0 +1,97 @@
+"""Counters are the server's: an agent cannot set its template's or media item's usage and credit
+figures through the API (only the job functions write them), so a public template's counter can
+never make another agent's render fail when it is counted."""
+
+from __future__ import annotations
+
+import pytest
+from postgrest.exceptions import APIError
+from stagefy_testing import run_cli, sql
+from template_support import add_listing, builtin, make_photo
+
+OUT_OF_RANGE = [-1, 2147483647]
+
+
+def refused(query) -> APIError:
+    with pytest.raises(APIError) as caught:
+        query.execute()
+    return caught.value
+
+
+@pytest.mark.parametrize("value", OUT_OF_RANGE)
+def test_an_owner_cannot_set_template_or_media_counters(make_agent, value):
+    agent = make_agent()
+    templates = agent.client.table("templates")
+    new = {"user_id": agent.id, "name": "Open house", "type": "open_house"}
+    for counter in ("usage_count", "credits_used"):
+        assert refused(templates.insert({**new, counter: value})).code == "42501"
+    template = templates.insert(new).execute().data[0]
+    for counter in ("usage_count", "credits_used"):
+        assert refused(templates.update({counter: value}).eq("id", template["id"])).code == "42501"
+    assert (
+        templates.update({"description": "Sunday"}).eq("id", template["id"]).execute().data[0]["description"]
+        == "Sunday"
+    )
+
+    media = agent.client.table("media_items")
+    item = {"user_id": agent.id, "type": "image", "url": f"{agent.id}/uploads/hall.jpg"}
+    assert refused(media.insert({**item, "credits_used": value})).code == "42501"
+    row = media.insert(item).execute().data[0]
+    assert refused(media.update({"credits_used": value}).eq("id", row["id"])).code == "42501"
+    assert [r["credits_used"] for r in media.select("credits_used").execute().data] == [0]
+    assert [
+        (r["usage_count"], r["credits_used"])
+        for r in templates.select("*").eq("user_id", agent.id).execute().data
+    ] == [(0, 0)]
+
+
+def test_a_template_output_url_has_a_length_limit(make_agent):
+    agent = make_agent()
+    error = refused(
+        agent.client.table("templates").insert(
+            {"user_id": agent.id, "name": "Long", "type": "open_house", "output_url": "x" * 2049}
+        )
+    )
+    assert error.code == "23514" and "template output URL: at most 2048 characters" in error.message
+
+
+def test_another_agents_public_template_is_counted_when_used(
+    make_agent, signed_in_agent, cli_stack, local_worker, tmp_path
+):
+    owner = make_agent("Template Owner")
+    model = builtin("listing_promo", "Just listed")
+    shared = (
+        owner.client.table("templates")
+        .insert(
+            {
+                "user_id": owner.id,
+                "name": "Shared promo",
+                "type": "listing_promo",
+                "prompt_template": model["prompt_template"],
+                "settings": model["settings"],
+                "is_public": True,
+            }
+        )
+        .execute()
+        .data[0]
+    )
+    tampered = owner.client.table("templates").update({"usage_count": 2147483647}).eq("id", shared["id"])
+    assert refused(tampered).code == "42501"
+
+    listing = add_listing(address="12 Oak Street", city="Cape Town", price=2450000)
+    used = run_cli(
+        [
+            "templates", "use", shared["id"][:8], "--listing", listing["id"][:8],
+            "--photo", str(make_photo(tmp_path / "front.jpg")), "--out", str(tmp_path / "out"),
+            "--yes", "--json", "--timeout", "180",
+        ]
+    )  # fmt: skip
+    assert used.exit_code == 0, used.stderr
+    assert used.json()["status"] == "completed"
+    [(uses, credits, output_url)] = sql(
+        cli_stack,
+        "select usage_count, credits_used, output_url from public.templates where id = %s",
+        shared["id"],
+    )
+    assert (uses, credits) == (1, used.json()["credit_cost"])
+    assert output_url is None  # the user's output stays theirs: it is not the owner's template's output
