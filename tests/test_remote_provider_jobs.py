@@ -50,7 +50,7 @@ def fake_gemini(received: list, fail: bool):
             }
         )
 
-    return Starlette(routes=[Route("/v1beta/models/{model}:generateContent", generate, methods=["POST"])])
+    return Starlette(routes=[Route("/v1/models/{model}:generateContent", generate, methods=["POST"])])
 
 
 @pytest.mark.parametrize("fail", [False, True])
@@ -66,7 +66,7 @@ def test_declutter_through_gemini_stand_in(signed_in_agent, cli_stack, stack, jo
         assert job_worker(load_providers(None, env), start=False).run(once=True) == 1
 
     [(model, key, body)] = received
-    assert model == "gemini-2.5-flash-image"
+    assert model == "gemini-3.1-flash-image"
     assert key == "test-gemini-key"
     parts = body["contents"][0]["parts"]
     assert "clutter" in parts[0]["text"].lower()
@@ -85,7 +85,7 @@ def test_declutter_through_gemini_stand_in(signed_in_agent, cli_stack, stack, jo
     if fail:
         assert watched.exit_code == 1
         assert "Image too blurry" in watched.stderr
-        assert job[:3] == ("nano_banana", "gemini-2.5-flash-image", "failed")
+        assert job[:3] == ("nano_banana", "gemini-3.1-flash-image", "failed")
         assert ledger == [("usage", -1), ("refund", 1)]
     else:
         assert watched.exit_code == 0, watched.stderr
@@ -93,6 +93,6 @@ def test_declutter_through_gemini_stand_in(signed_in_agent, cli_stack, stack, jo
         assert path.endswith("messy-kitchen.declutter.png")
         with Image.open(path) as result:
             assert result.getpixel((10, 10)) == (30, 60, 90)
-        assert job[:3] == ("nano_banana", "gemini-2.5-flash-image", "completed")
-        assert float(job[3]) == pytest.approx(0.039)
+        assert job[:3] == ("nano_banana", "gemini-3.1-flash-image", "completed")
+        assert float(job[3]) == pytest.approx(0.0672)  # a 1K image of Gemini 3.1 Flash Image: 1120 tokens
         assert ledger == [("usage", -1)]
