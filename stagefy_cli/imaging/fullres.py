@@ -9,7 +9,8 @@ drew something new (a new sky, the floor behind a removed box) its structure dif
 original's, and the upscaled result stands alone, so no ghost of the old content comes back.
 Edits that redraw the room (staging, custom) are upscaled with Lanczos and a light unsharp mask.
 
-Everything is done in strips of rows, so a 24 MP photo needs about 200 MB, not a gigabyte.
+The arithmetic runs in strips of rows: a 12 MP photo costs about 290 MB at peak (mostly the decoded
+photo and result), not the gigabyte whole-image float arrays would take.
 """
 
 from __future__ import annotations
