@@ -201,7 +201,7 @@ def slow_gemini(latency: float):
         await asyncio.sleep(latency)
         return JSONResponse({"candidates": [{"content": {"parts": [part]}, "finishReason": "STOP"}]})
 
-    return Starlette(routes=[Route("/v1beta/models/{model}:generateContent", generate, methods=["POST"])])
+    return Starlette(routes=[Route("/v1/models/{model}:generateContent", generate, methods=["POST"])])
 
 
 def stagefy_worker(stack, gemini_url: str, home: Path) -> tuple[subprocess.Popen, Path]:

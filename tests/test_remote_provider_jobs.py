@@ -18,7 +18,7 @@ from starlette.routing import Route
 from stagefy_cli.services.workers import load_providers
 
 
-def fake_gemini(received: list, fail: bool):
+def fake_gemini(received: list, fail: bool, size=(800, 600)):
     async def generate(request: Request):
         body = await request.json()
         received.append((request.path_params["model"], request.headers.get("x-goog-api-key"), body))
@@ -27,7 +27,7 @@ def fake_gemini(received: list, fail: bool):
                 {"error": {"code": 400, "message": "Image too blurry", "status": "INVALID_ARGUMENT"}}, 400
             )
         staged = io.BytesIO()
-        Image.new("RGB", (800, 600), (30, 60, 90)).save(staged, "PNG")
+        Image.new("RGB", size, (30, 60, 90)).save(staged, "PNG")
         return JSONResponse(
             {
                 "candidates": [
@@ -50,7 +50,7 @@ def fake_gemini(received: list, fail: bool):
             }
         )
 
-    return Starlette(routes=[Route("/v1beta/models/{model}:generateContent", generate, methods=["POST"])])
+    return Starlette(routes=[Route("/v1/models/{model}:generateContent", generate, methods=["POST"])])
 
 
 @pytest.mark.parametrize("fail", [False, True])
@@ -66,7 +66,7 @@ def test_declutter_through_gemini_stand_in(signed_in_agent, cli_stack, stack, jo
         assert job_worker(load_providers(None, env), start=False).run(once=True) == 1
 
     [(model, key, body)] = received
-    assert model == "gemini-2.5-flash-image"
+    assert model == "gemini-3.1-flash-image"
     assert key == "test-gemini-key"
     parts = body["contents"][0]["parts"]
     assert "clutter" in parts[0]["text"].lower()
@@ -85,7 +85,7 @@ def test_declutter_through_gemini_stand_in(signed_in_agent, cli_stack, stack, jo
     if fail:
         assert watched.exit_code == 1
         assert "Image too blurry" in watched.stderr
-        assert job[:3] == ("nano_banana", "gemini-2.5-flash-image", "failed")
+        assert job[:3] == ("nano_banana", "gemini-3.1-flash-image", "failed")
         assert ledger == [("usage", -1), ("refund", 1)]
     else:
         assert watched.exit_code == 0, watched.stderr
@@ -93,6 +93,24 @@ def test_declutter_through_gemini_stand_in(signed_in_agent, cli_stack, stack, jo
         assert path.endswith("messy-kitchen.declutter.png")
         with Image.open(path) as result:
             assert result.getpixel((10, 10)) == (30, 60, 90)
-        assert job[:3] == ("nano_banana", "gemini-2.5-flash-image", "completed")
-        assert float(job[3]) == pytest.approx(0.039)
+        assert job[:3] == ("nano_banana", "gemini-3.1-flash-image", "completed")
+        assert float(job[3]) == pytest.approx(0.0672)  # a 1K image of Gemini 3.1 Flash Image: 1120 tokens
         assert ledger == [("usage", -1)]
+
+
+def test_a_smaller_answer_is_stored_at_the_photos_size(signed_in_agent, cli_stack, job_worker, tmp_path):
+    # Gemini answers at its own output size; the result is brought back to the photo's 1600 x 1200
+    photo = make_photo(tmp_path / "porch.jpg", size=(1600, 1200))
+    submitted = run_cli(["edit", str(photo), "--type", "day_to_dusk", "--no-wait", "--yes"])
+    assert submitted.exit_code == 8, submitted.stderr
+    with ServerThread(fake_gemini([], False, size=(800, 600))) as gemini:
+        env = {"GEMINI_API_KEY": "test-gemini-key", "GEMINI_BASE_URL": gemini.url}
+        assert job_worker(load_providers(None, env), start=False).run(once=True) == 1
+    watched = run_cli(
+        ["projects", "watch", submitted.stdout.strip()[:8], "--out", str(tmp_path / "out"), "--json"]
+    )
+    assert watched.exit_code == 0, watched.stderr
+    [path] = watched.json()["files"]
+    assert path.endswith("porch.day_to_dusk.jpg")
+    with Image.open(path) as result:
+        assert result.size == (1600, 1200)

@@ -37,7 +37,7 @@ class GeminiStandIn:
         self.requests = 0
         self.release = threading.Event()
         self.app = Starlette(
-            routes=[Route("/v1beta/models/{model}:generateContent", self.generate, methods=["POST"])]
+            routes=[Route("/v1/models/{model}:generateContent", self.generate, methods=["POST"])]
         )
 
     async def generate(self, request: Request):

@@ -45,6 +45,11 @@ ROOM_TYPES = (
 )
 
 
+#: The edits that keep the photo's geometry (the camera, the walls, every edge where it was): their
+#: result can borrow the full-size photo's detail (`imaging.fullres`); staging and custom redraw.
+KEEPS_GEOMETRY = ("declutter", "enhance", "sky_replacement", "day_to_dusk")
+
+
 def label(value: str) -> str:
     """'living_room' -> 'living room', 'mid_century' -> 'mid-century modern' (for prompts and tables)."""
     if value == "mid_century":

@@ -1,4 +1,11 @@
-"""Nano Banana: Gemini's image model through generateContent, the photo inline in and out."""
+"""Nano Banana: Gemini's image models through generateContent, the photo inline in and out.
+
+Errors follow Google's contract: the body is {"error": {"code", "message", "status", "details"}};
+a 429 carries no Retry-After header, the wait is a `google.rpc.RetryInfo` detail (`retryDelay`,
+"17s"), and a `google.rpc.QuotaFailure` on a per-day quota will not clear within a job's retries.
+An answer without an image is worth another try when the model just did not draw one (NO_IMAGE,
+IMAGE_OTHER, OTHER, STOP with only text), and not when a safety rule refused it.
+"""
 
 from __future__ import annotations
 
@@ -11,15 +18,28 @@ import httpx
 from .base import EditRequest, EditResult, InstructionEditProvider, ProviderError
 from .images import fit_for_upload, image_size
 from .prompts import build_prompt
-from .transport import Deadline, send_with_retry
+from .transport import Deadline, http_error, send_with_retry
 
 DEFAULT_BASE_URL = "https://generativelanguage.googleapis.com"
-DEFAULT_MODEL = "gemini-2.5-flash-image"
-PRICE_PER_IMAGE = Decimal("0.039")  # 1290 output tokens at $30 per million
+#: The stable API version, the one the official SDK (google-genai 3.x) calls by default.
+API_VERSION = "v1"
+#: Gemini 3.1 Flash Image ("Nano Banana 2"), generally available; gemini-2.5-flash-image was shut
+#: down on 2026-10-02 (Google's deprecations page, read 2026-12-06).
+DEFAULT_MODEL = "gemini-3.1-flash-image"
+MODEL_ENV = "STAGEFY_GEMINI_MODEL"
+#: Image output is billed per token: Gemini 3.1 Flash Image at $60 per million, one image 1120
+#: tokens at 1K, 1680 at 2K, 2520 at 4K; 2.5 Flash Image $30 per million, 1290 tokens (1K only).
+#: Google's pricing and model pages, read 2026-12-06.
+IMAGE_TOKENS = {"1K": 1120, "2K": 1680, "4K": 2520}
+PRICE_PER_MILLION_TOKENS = {"gemini-3": Decimal("60"), "gemini-2.5": Decimal("30")}
+LEGACY_IMAGE_TOKENS = 1290
 #: Inline requests are limited to 20 MB in all; base64 grows the photo by a third.
 MAX_INLINE_BYTES = 14 * 1024 * 1024
 MAX_SIDE = 3072
 ASPECT_RATIOS = ("1:1", "2:3", "3:2", "3:4", "4:3", "4:5", "5:4", "9:16", "16:9", "21:9")
+
+#: finishReason values after which the same request may well give an image.
+RETRY_FINISH = {"NO_IMAGE", "IMAGE_OTHER", "OTHER", "STOP", "FINISH_REASON_UNSPECIFIED", "MAX_TOKENS"}
 
 
 def closest_aspect_ratio(width: int, height: int) -> str:
@@ -32,14 +52,68 @@ def closest_aspect_ratio(width: int, height: int) -> str:
     return min(ASPECT_RATIOS, key=distance)
 
 
-def error_message(response: httpx.Response) -> str:
-    """Google API errors are {"error": {"code", "message", "status"}}."""
+def takes_image_size(model: str) -> bool:
+    """Gemini 3 image models take `imageConfig.imageSize`; 2.5 Flash Image renders about 1 MP only."""
+    return model.startswith("gemini-3")
+
+
+def output_size_for(width: int, height: int) -> str:
+    """The smallest output size that holds the photo's long edge (4K at most): the largest the
+    photo can use, without paying for pixels it does not have."""
+    long_edge = max(width, height)
+    return "1K" if long_edge <= 1024 else "2K" if long_edge <= 2048 else "4K"
+
+
+def price(model: str, size: str | None) -> Decimal | None:
+    rate = next((r for prefix, r in PRICE_PER_MILLION_TOKENS.items() if model.startswith(prefix)), None)
+    if rate is None:
+        return None
+    tokens = IMAGE_TOKENS[size] if size and takes_image_size(model) else LEGACY_IMAGE_TOKENS
+    return (rate * tokens / 1_000_000).quantize(Decimal("0.000001"))
+
+
+def _seconds(duration: str) -> float | None:
+    """A google.protobuf.Duration in JSON ("17s", "0.5s") as seconds."""
+    try:
+        return max(0.0, float(str(duration).rstrip("s")))
+    except ValueError:
+        return None
+
+
+def read_error(response: httpx.Response, model: str) -> ProviderError:
+    """The ProviderError a Google API error response means for the job."""
     try:
         error = response.json().get("error") or {}
     except ValueError:
         error = {}
     status = error.get("status") or f"HTTP {response.status_code}"
-    return f"nano_banana: {error.get('message') or response.reason_phrase} ({status})"
+    said = f"{error.get('message') or response.reason_phrase} ({status})"
+    if response.status_code == 404:
+        return ProviderError(
+            f"nano_banana: Gemini has no model {model!r} ({said}). Operator: set {MODEL_ENV} to a "
+            f"current image model (default {DEFAULT_MODEL}) and restart the worker."
+        )
+    if response.status_code in (401, 403):
+        return ProviderError(f"nano_banana: Gemini refused the API key, GEMINI_API_KEY ({said})")
+    if response.status_code != 429:
+        return http_error(response, f"nano_banana: {said}")
+    details = [d for d in error.get("details") or () if isinstance(d, dict)]
+    daily = [
+        v.get("quotaId", "")
+        for d in details
+        if d.get("@type", "").endswith("google.rpc.QuotaFailure")
+        for v in d.get("violations") or ()
+        if "PerDay" in v.get("quotaId", "")
+    ]
+    if daily:
+        return ProviderError(f"nano_banana: Gemini's daily quota is used up ({daily[0]}); try again tomorrow")
+    delays = [
+        _seconds(d.get("retryDelay", ""))
+        for d in details
+        if d.get("@type", "").endswith("google.rpc.RetryInfo")
+    ]
+    wait = next((s for s in delays if s is not None), None)
+    return ProviderError(f"nano_banana: rate limited ({said})", retryable=True, retry_after=wait)
 
 
 class NanoBananaProvider(InstructionEditProvider):
@@ -54,6 +128,9 @@ class NanoBananaProvider(InstructionEditProvider):
     ):
         super().__init__(api_key, base_url=base_url, model=model)
 
+    def _headers(self) -> dict[str, str]:
+        return {"x-goog-api-key": self._api_key, "Content-Type": "application/json"}
+
     def run(
         self,
         request: EditRequest,
@@ -63,54 +140,69 @@ class NanoBananaProvider(InstructionEditProvider):
     ) -> EditResult:
         """Synchronous API: nothing to report to `on_submitted`, nothing to cancel."""
         deadline = Deadline(timeout, self.name)
-        url = f"{self.base_url}/v1beta/models/{self.model}:generateContent"
+        url = f"{self.base_url}/{API_VERSION}/models/{self.model}:generateContent"
         body = self.request_body(request)
-        headers = {"x-goog-api-key": self._api_key, "Content-Type": "application/json"}
         with httpx.Client() as client:
             response = send_with_retry(
-                lambda left: client.post(url, json=body, headers=headers, timeout=left),
+                lambda left: client.post(url, json=body, headers=self._headers(), timeout=left),
                 deadline=deadline,
-                error_message=error_message,
+                error=lambda r: read_error(r, self.model),
             )
         payload = response.json()
-        image, mime = _result_image(payload)
+        image, mime = result_image(payload)
+        size = body["generationConfig"]["imageConfig"].get("imageSize")
         return EditResult(
             image=image,
             mime_type=mime,
             model=self.model,
-            api_cost=PRICE_PER_IMAGE,
+            api_cost=price(self.model, size),
             provider_job_id=payload.get("responseId"),
         )
 
     def request_body(self, request: EditRequest) -> dict:
+        original = image_size(request.image)
         image, mime, _ = fit_for_upload(
             request.image, request.mime_type, max_side=MAX_SIDE, max_bytes=MAX_INLINE_BYTES
         )
         text = build_prompt(request.edit_type, request.style, request.room, request.prompt)
-        generation: dict = {
-            "responseModalities": ["TEXT", "IMAGE"],
-            "imageConfig": {"aspectRatio": closest_aspect_ratio(*image_size(image))},
-        }
+        image_config = {"aspectRatio": closest_aspect_ratio(*original)}
+        if takes_image_size(self.model):
+            image_config["imageSize"] = output_size_for(*original)
+        generation: dict = {"responseModalities": ["TEXT", "IMAGE"], "imageConfig": image_config}
         if request.seed is not None:
             generation["seed"] = request.seed
         return {
             "contents": [
                 {
+                    "role": "user",
                     "parts": [
                         {"text": text},
                         {"inlineData": {"mimeType": mime, "data": base64.b64encode(image).decode()}},
-                    ]
+                    ],
                 }
             ],
             "generationConfig": generation,
         }
 
+    def probe(self, timeout: float = 15) -> str:
+        """A free check that the key works and the model exists (models.get)."""
+        url = f"{self.base_url}/{API_VERSION}/models/{self.model}"
+        with httpx.Client() as client:
+            send_with_retry(
+                lambda left: client.get(url, headers=self._headers(), timeout=left),
+                deadline=Deadline(timeout, self.name),
+                error=lambda r: read_error(r, self.model),
+            )
+        return f"model {self.model} available"
 
-def _result_image(payload: dict) -> tuple[bytes, str]:
-    """The first inline image of the first candidate; a refusal becomes a ProviderError naming why."""
-    reason = (payload.get("promptFeedback") or {}).get("blockReason")
-    if reason:
-        raise ProviderError(f"nano_banana: Gemini blocked the request ({reason})")
+
+def result_image(payload: dict) -> tuple[bytes, str]:
+    """The first inline image of the first candidate; otherwise a ProviderError saying why, retryable
+    unless a safety rule refused the request or the image."""
+    feedback = payload.get("promptFeedback") or {}
+    if feedback.get("blockReason"):
+        rule = feedback.get("blockReasonMessage") or _blocked_categories(feedback) or "no detail given"
+        raise ProviderError(f"nano_banana: Gemini refused the request ({feedback['blockReason']}: {rule})")
     candidates = payload.get("candidates") or []
     if not candidates:
         raise ProviderError("nano_banana: Gemini returned no candidate", retryable=True)
@@ -118,16 +210,23 @@ def _result_image(payload: dict) -> tuple[bytes, str]:
     parts = (candidate.get("content") or {}).get("parts") or []
     for part in parts:
         inline = part.get("inlineData") or part.get("inline_data")
-        if inline and inline.get("data"):
+        if inline and inline.get("data") and not part.get("thought"):
             mime = inline.get("mimeType") or inline.get("mime_type") or "image/png"
-            return base64.b64decode(inline["data"]), mime
-    finish = candidate.get("finishReason")
-    said = " ".join(part["text"].strip() for part in parts if part.get("text")).strip()
-    why = (
-        f"finish reason {finish}"
-        if finish and finish != "STOP"
-        else f"it said: {said[:200]}"
-        if said
-        else "no reason"
-    )
-    raise ProviderError(f"nano_banana: Gemini returned no image ({why})")
+            return decode_bytes(inline["data"]), mime
+    finish = candidate.get("finishReason") or "FINISH_REASON_UNSPECIFIED"
+    said = " ".join(p["text"].strip() for p in parts if p.get("text") and not p.get("thought")).strip()
+    if finish in RETRY_FINISH:
+        why = f"finish reason {finish}" + (f"; it said: {said[:200]}" if said else "")
+        raise ProviderError(f"nano_banana: Gemini returned no image ({why})", retryable=True)
+    rule = candidate.get("finishMessage") or _blocked_categories(candidate) or said[:200] or "no detail given"
+    raise ProviderError(f"nano_banana: Gemini refused to make the image ({finish}: {rule})")
+
+
+def decode_bytes(data: str) -> bytes:
+    """A protobuf `bytes` field in JSON: base64, standard or URL-safe (both are valid)."""
+    return base64.b64decode(data.replace("-", "+").replace("_", "/"), validate=True)
+
+
+def _blocked_categories(holder: dict) -> str:
+    """The safety categories a rating list marks as blocked, e.g. 'HARM_CATEGORY_DANGEROUS_CONTENT'."""
+    return ", ".join(r.get("category", "") for r in holder.get("safetyRatings") or () if r.get("blocked"))

@@ -50,31 +50,97 @@ ROOM_FURNITURE = {
 }
 
 
+#: The instruction-length limits of the services that have one, in characters: DashScope's image
+#: edit models silently cut the text after 800, so a prompt for them must fit whole.
+PROMPT_LIMITS = {"qwen": 800}
+
+
+class PromptTooLong(ValueError):
+    """The user's words cannot fit the service's limit beside the instructions that protect the
+    property; `max_wish` is how many characters of their own would."""
+
+    def __init__(self, provider: str, limit: int, max_wish: int, wish: int):
+        self.max_wish = max(0, max_wish)
+        super().__init__(
+            f"the request is too long for {provider} ({wish} characters; at most {self.max_wish} fit "
+            f"its {limit}-character instruction limit beside the built-in instructions)"
+        )
+
+
 def build_prompt(
-    edit_type: str, style: str | None = None, room: str | None = None, prompt: str | None = None
+    edit_type: str,
+    style: str | None = None,
+    room: str | None = None,
+    prompt: str | None = None,
+    *,
+    limit: int | None = None,
+    provider: str = "the provider",
 ) -> str:
     """The instruction for one edit. `prompt` is the user's own words: required for `custom`,
-    appended as an extra wish for the other types."""
+    added as an extra wish for the other types, always before the instructions that protect the
+    property (the last word an editor reads).
+
+    With a `limit`, the detailed wording is shortened (style and furniture hints, the photo-style
+    sentence) until the whole fits; the user's words and the protective instructions are never
+    cut: PromptTooLong when even the short wording cannot hold them."""
     if edit_type not in EDIT_TYPES:
         raise ValueError(f"unknown edit type {edit_type!r}")
     extra = (prompt or "").strip()
     if edit_type == "custom" and not extra:
         raise ValueError("a custom edit needs a prompt")
+    full = _compose(edit_type, style, room, extra, detailed=True)
+    if limit is None or len(full) <= limit:
+        return full
+    short = _compose(edit_type, style, room, extra, detailed=False)
+    if len(short) <= limit:
+        return short
+    overhead = len(short) - len(extra)
+    raise PromptTooLong(provider, limit, limit - overhead, len(extra))
+
+
+def check_fits(
+    edit_type: str,
+    style: str | None,
+    room: str | None,
+    prompt: str | None,
+    providers: tuple[str, ...],
+) -> None:
+    """Refuse (PromptTooLong) a wish that would not fit the limit of any of `providers` (those
+    that may run the edit), before anything is charged."""
+    for name in providers:
+        if name in PROMPT_LIMITS:
+            build_prompt(edit_type, style, room, prompt, limit=PROMPT_LIMITS[name], provider=name)
+
+
+def _compose(edit_type: str, style: str | None, room: str | None, extra: str, *, detailed: bool) -> str:
     body = {
-        "virtual_staging": lambda: _staging(style, room),
+        "virtual_staging": lambda: _staging(style, room, detailed),
         "declutter": _declutter,
         "enhance": _enhance,
         "sky_replacement": _sky,
         "day_to_dusk": _dusk,
-        "custom": lambda: f"Edit this real-estate photo: {extra}. {KEEP_ARCHITECTURE}",
+        "custom": lambda: f"Edit this real-estate photo: {extra}.",
     }[edit_type]()
     if extra and edit_type != "custom":
         body += f" Also: {extra}."
-    return f"{body} {PHOTOREAL}"
+    if edit_type in KEEPS_ARCHITECTURE:
+        body += f" {KEEP_ARCHITECTURE}"
+    return f"{body} {PHOTOREAL if detailed else PHOTOREAL_SHORT}"
 
 
-def _staging(style: str | None, room: str | None) -> str:
+#: The edits whose instruction ends with KEEP_ARCHITECTURE (the others say what alone may change).
+KEEPS_ARCHITECTURE = ("virtual_staging", "declutter", "custom")
+PHOTOREAL_SHORT = "Photorealistic."
+
+
+def _staging(style: str | None, room: str | None, detailed: bool = True) -> str:
     room_words = label(room) if room else "room"
+    if not detailed:
+        style_words = f"{label(style)} style" if style in STYLE_HINTS else "a tasteful style"
+        return (
+            f"Virtually stage this empty {room_words} in {style_words}: add suitable furniture at a "
+            "realistic scale with correct perspective and shadows. Do not block doors or windows."
+        )
     furniture = ROOM_FURNITURE.get(room or "", "furniture and decor that suit the room")
     style_words = (
         f"{label(style)} style ({STYLE_HINTS[style]})" if style in STYLE_HINTS else "a tasteful style"
@@ -82,7 +148,7 @@ def _staging(style: str | None, room: str | None) -> str:
     return (
         f"Virtually stage this empty {room_words} in {style_words}: add {furniture}, "
         "placed at a realistic scale on the floor with correct perspective, contact shadows and lighting "
-        f"that match the photo. Do not block doors or windows. {KEEP_ARCHITECTURE}"
+        "that match the photo. Do not block doors or windows."
     )
 
 
@@ -90,8 +156,7 @@ def _declutter() -> str:
     return (
         "Remove all clutter and personal items from this room: loose objects, boxes, clothes, toiletries, "
         "papers, cables, photos and personal decorations. Where objects are removed, reconstruct the floor, "
-        "walls and surfaces behind them seamlessly. Keep the large furniture unless it is clearly clutter. "
-        f"{KEEP_ARCHITECTURE}"
+        "walls and surfaces behind them seamlessly. Keep the large furniture unless it is clearly clutter."
     )
 
 

@@ -1,9 +1,16 @@
-"""Replicate: one model per edit type, run through the official `replicate` client.
+"""Replicate: one model per edit type, through the HTTP predictions API.
 
-A prediction is created (once: a 429/503 is a retryable error the worker's queue retries with
-backoff, and the client never retries a POST), reported to the caller through `on_submitted`,
-polled until it is terminal, cancelled when the deadline passes, and its output downloaded at
-once (Replicate deletes outputs after an hour).
+Official models (the defaults) are run by name, `POST /v1/models/{owner}/{name}/predictions`;
+since August 2025 that route refuses community models, which run by version through
+`POST /v1/predictions` ({"version": ...}): an operator's model is `owner/name:version`.
+
+A prediction is created once (a 429/503 is a retryable error the worker's queue retries after the
+Retry-After the API sent), held open with `Prefer: wait` for up to a minute (most edits finish in
+it, without a poll), reported to the caller through `on_submitted`, polled until it is terminal,
+cancelled when the deadline passes, and its output downloaded at once (Replicate deletes outputs
+after an hour). Plain httpx rather than the `replicate` client: the client drops the Retry-After
+of a refused request, and its GETs retry up to ten times with waits of up to a minute, past a
+job's deadline.
 """
 
 from __future__ import annotations
@@ -11,30 +18,29 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
 import httpx
-import replicate
-from replicate.exceptions import ReplicateError
 
 from .base import EditRequest, EditResult, ProviderError
 from .catalog import EDIT_TYPES, label
-from .images import data_uri, sniff_mime
+from .images import data_uri, image_size, sniff_mime
 from .prompts import NEGATIVE_PROMPT, build_prompt, describe_staged_room
-from .transport import Deadline, download
+from .transport import Deadline, download, http_error, send_with_retry
 
 log = logging.getLogger(__name__)
 
-DEFAULT_MODELS = {
-    "virtual_staging": "adirik/interior-design",
-    "declutter": "google/nano-banana",
-    "enhance": "nightmareai/real-esrgan",
-    "sky_replacement": "google/nano-banana",
-    "day_to_dusk": "google/nano-banana",
-    "custom": "google/nano-banana",
-}
+DEFAULT_BASE_URL = "https://api.replicate.com"
+#: Every edit type goes to Nano Banana 2 (Gemini 3.1 Flash Image), an official model that edits
+#: from an instruction at up to 4K; google/nano-banana (2.5 Flash Image) was superseded by it.
+DEFAULT_MODEL = "google/nano-banana-2"
+DEFAULT_MODELS = dict.fromkeys(EDIT_TYPES, DEFAULT_MODEL)
+MODEL_ENV = "STAGEFY_REPLICATE_MODEL_{}"
+#: The longest hold `Prefer: wait` allows, in seconds.
+MAX_WAIT_HOLD = 60
+POLL_ATTEMPTS = 3
 
 TERMINAL = ("succeeded", "failed", "canceled")
 
@@ -62,19 +68,56 @@ class Price:
         return (self.amount * Decimal(str(predict_time))).quantize(Decimal("0.000001"))
 
 
-#: Public list prices (Nov 2026, unverified): hardware time for community models, per output image for
-#: the official ones. Override with STAGEFY_REPLICATE_COSTS="owner/name=0.04/run,owner/other=0.001/s".
+#: Public list prices, read 2026-12-06 (unverified on Replicate's pages, which were out of reach):
+#: per output image for the official Google models (Google's own list price for the same model,
+#: by resolution for Nano Banana 2), hardware time for community models. Override with
+#: STAGEFY_REPLICATE_COSTS="owner/name=0.04/run,owner/other=0.001/s".
 DEFAULT_PRICES = {
+    "google/nano-banana": Price(Decimal("0.039"), "run"),
     "adirik/interior-design": Price(Decimal("0.000725"), "s"),
     "proplabs/virtual-staging": Price(Decimal("0.0014"), "s"),
     "nightmareai/real-esrgan": Price(Decimal("0.000225"), "s"),
-    "google/nano-banana": Price(Decimal("0.039"), "run"),
     "qwen/qwen-image-edit-plus": Price(Decimal("0.03"), "run"),
+}
+RESOLUTION_PRICES = {
+    "google/nano-banana-2": {
+        "1K": Price(Decimal("0.067"), "run"),
+        "2K": Price(Decimal("0.101"), "run"),
+        "4K": Price(Decimal("0.151"), "run"),
+    }
 }
 
 
-def model_input(model: str, request: EditRequest, image: str) -> dict[str, Any]:
-    """The input document of `model` (owner/name, without version) as its page documents it."""
+def resolution_for(width: int, height: int) -> str:
+    """The smallest output size holding the photo's long edge, 4K at most."""
+    long_edge = max(width, height)
+    return "1K" if long_edge <= 1024 else "2K" if long_edge <= 2048 else "4K"
+
+
+@dataclass
+class Prediction:
+    """The fields of a prediction we read (the API's JSON object)."""
+
+    id: str
+    status: str
+    output: Any = None
+    error: str | None = None
+    metrics: dict = field(default_factory=dict)
+
+    @classmethod
+    def parse(cls, body: dict) -> Prediction:
+        return cls(
+            id=body["id"],
+            status=body.get("status") or "starting",
+            output=body.get("output"),
+            error=body.get("error"),
+            metrics=body.get("metrics") or {},
+        )
+
+
+def model_input(model: str, request: EditRequest, image: str, resolution: str = "1K") -> dict[str, Any]:
+    """The input document of `model` (owner/name, without version) as its page documents it;
+    `resolution` is the output size asked of models that take one."""
     seed = {"seed": request.seed} if request.seed is not None else {}
     if model == "adirik/interior-design":
         return {
@@ -96,6 +139,14 @@ def model_input(model: str, request: EditRequest, image: str) -> dict[str, Any]:
     if model == "nightmareai/real-esrgan":
         return {"image": image, "scale": 2, "face_enhance": False}
     prompt = build_prompt(request.edit_type, request.style, request.room, request.prompt)
+    if model == "google/nano-banana-2":
+        return {
+            "prompt": prompt,
+            "image_input": [image],
+            "aspect_ratio": "match_input_image",
+            "output_format": "jpg",
+            "resolution": resolution,
+        }
     if model == "google/nano-banana":
         return {
             "prompt": prompt,
@@ -121,11 +172,29 @@ def _description(request: EditRequest) -> str:
     return f"{text}, {request.prompt.strip()}" if request.prompt and request.prompt.strip() else text
 
 
-def _describe(exc: ReplicateError) -> str:
-    if exc.status == 401:
-        return "replicate rejected the API token (HTTP 401)"
-    detail = exc.detail or exc.title or "request failed"
-    return f"replicate: {detail} (HTTP {exc.status})"
+def read_error(response: httpx.Response, model: str, edit_type: str | None = None) -> ProviderError:
+    """Replicate's errors are RFC 7807 problem details ({"title", "detail", "status"})."""
+    try:
+        body = response.json()
+    except ValueError:
+        body = {}
+    body = body if isinstance(body, dict) else {}
+    status = response.status_code
+    detail = body.get("detail") or body.get("title") or response.reason_phrase or "request failed"
+    setting = MODEL_ENV.format(edit_type.upper()) if edit_type else "STAGEFY_REPLICATE_MODEL_<TYPE>"
+    if status == 401:
+        return ProviderError("replicate rejected the API token, REPLICATE_API_TOKEN (HTTP 401)")
+    if status == 404 or (status == 422 and "version" in detail.lower()):
+        owner_name, _, version = model.partition(":")
+        what = f"version {version[:12]} of {owner_name}" if version else f"an official model {owner_name}"
+        return ProviderError(
+            f"replicate: Replicate has no {what} ({detail}, HTTP {status}). Operator: set {setting} "
+            "to an official model (owner/name) or a community model with its version "
+            "(owner/name:version) and restart the worker."
+        )
+    if status == 402:
+        return ProviderError(f"replicate: the account cannot pay for runs ({detail}, HTTP 402)")
+    return http_error(response, f"replicate: {detail} (HTTP {status})")
 
 
 class ReplicateProvider:
@@ -140,20 +209,24 @@ class ReplicateProvider:
         prices: Mapping[str, Price] | None = None,
         poll_interval: float = 0.5,
         backoff: float = 0.5,
+        wait_hold: int = MAX_WAIT_HOLD,
     ):
-        self.client = replicate.Client(
-            api_token=api_token, base_url=base_url, timeout=httpx.Timeout(30.0, connect=10.0)
-        )
+        self._api_token = api_token
+        self.base_url = (base_url or DEFAULT_BASE_URL).rstrip("/")
         self.models = {**DEFAULT_MODELS, **(models or {})}
         self.prices = {**DEFAULT_PRICES, **(prices or {})}
         self.poll_interval = poll_interval
         self.backoff = backoff
+        self.wait_hold = wait_hold
 
     def supports(self, edit_type: str) -> bool:
         return edit_type in EDIT_TYPES
 
     def model_for(self, edit_type: str) -> str:
         return self.models[edit_type]
+
+    def _headers(self) -> dict[str, str]:
+        return {"Authorization": f"Bearer {self._api_token}", "Content-Type": "application/json"}
 
     def run(
         self,
@@ -164,8 +237,12 @@ class ReplicateProvider:
     ) -> EditResult:
         deadline = Deadline(timeout, self.name)
         model = self.model_for(request.edit_type)
+        owner_name = model.split(":")[0]
         image = request.image_url or data_uri(request.image, request.mime_type)
-        prediction = self.create_prediction(model, model_input(model.split(":")[0], request, image), deadline)
+        resolution = resolution_for(*image_size(request.image))
+        prediction = self.create_prediction(
+            model, model_input(owner_name, request, image, resolution), deadline, request.edit_type
+        )
         if on_submitted:
             on_submitted(prediction.id)
         prediction = self.wait_for(prediction, deadline)
@@ -177,53 +254,93 @@ class ReplicateProvider:
         # Outputs are public, short-lived URLs: fetched without our token, which must not leave for other hosts.
         with httpx.Client() as plain:
             data = download(plain, url, deadline=deadline, backoff=self.backoff)
-        price = self.prices.get(model.split(":")[0])
-        predict_time = (prediction.metrics or {}).get("predict_time")
         return EditResult(
             image=data,
             mime_type=sniff_mime(data),
             model=model,
-            api_cost=price.cost(predict_time) if price else None,
+            api_cost=self.cost(model, prediction, resolution),
             provider_job_id=prediction.id,
         )
 
+    def cost(self, model: str, prediction: Prediction, resolution: str | None = None) -> Decimal | None:
+        """US dollars of a run: the operator's price for the model, else the list price."""
+        owner_name = model.split(":")[0]
+        price = self.prices.get(owner_name)
+        if price is None and resolution:
+            price = RESOLUTION_PRICES.get(owner_name, {}).get(resolution)
+        return price.cost(prediction.metrics.get("predict_time")) if price else None
+
     def cancel(self, provider_job_id: str) -> None:
         try:
-            self.client.predictions.cancel(provider_job_id)
-        except (ReplicateError, httpx.HTTPError) as exc:
+            response = httpx.post(
+                f"{self.base_url}/v1/predictions/{provider_job_id}/cancel",
+                headers=self._headers(),
+                timeout=10,
+            )
+            if response.is_error:
+                log.warning(
+                    "replicate: cancelling prediction %s: HTTP %s", provider_job_id, response.status_code
+                )
+        except httpx.HTTPError as exc:
             log.warning("replicate: cancelling prediction %s failed: %s", provider_job_id, exc)
 
-    def create_prediction(self, model: str, input: dict[str, Any], deadline: Deadline):
+    def create_prediction(
+        self, model: str, input: dict[str, Any], deadline: Deadline, edit_type: str | None = None
+    ) -> Prediction:
+        """Create a prediction, once; held open with `Prefer: wait` while the deadline allows."""
         owner_name, _, version = model.partition(":")
-        deadline.remaining()
-        try:
-            if version:
-                return self.client.predictions.create(version=version, input=input)
-            return self.client.predictions.create(model=owner_name, input=input)
-        except ReplicateError as exc:
-            if exc.status == 429:
-                raise ProviderError("replicate: rate limited", retryable=True) from exc
-            raise ProviderError(_describe(exc), retryable=(exc.status or 0) >= 500) from exc
-        except httpx.HTTPError as exc:
-            raise ProviderError(
-                f"replicate: could not reach the API ({type(exc).__name__})", retryable=True
-            ) from exc
+        if version:
+            url, body = f"{self.base_url}/v1/predictions", {"version": version, "input": input}
+        else:
+            url, body = f"{self.base_url}/v1/models/{owner_name}/predictions", {"input": input}
+        hold = min(self.wait_hold, int(deadline.remaining()) - 5)
+        headers = self._headers() | ({"Prefer": f"wait={hold}"} if hold >= 1 else {})
+        with httpx.Client() as client:
+            response = send_with_retry(
+                lambda left: client.post(url, json=body, headers=headers, timeout=left),
+                deadline=deadline,
+                error=lambda r: read_error(r, model, edit_type),
+            )
+        return Prediction.parse(response.json())
 
-    def wait_for(self, prediction, deadline: Deadline):
-        while prediction.status not in TERMINAL:
-            if deadline.seconds_left() <= self.poll_interval:
-                self.cancel(prediction.id)
-                raise deadline.expired()
-            time.sleep(self.poll_interval)
-            try:
-                prediction.reload()
-            except ReplicateError as exc:
-                raise ProviderError(_describe(exc), retryable=True) from exc
-            except httpx.HTTPError as exc:
-                raise ProviderError(
-                    f"replicate: polling failed ({type(exc).__name__})", retryable=True
-                ) from exc
+    def wait_for(self, prediction: Prediction, deadline: Deadline) -> Prediction:
+        """Poll until the prediction is terminal; cancel it when the deadline comes first."""
+        url = f"{self.base_url}/v1/predictions/{prediction.id}"
+        with httpx.Client() as client:
+            while prediction.status not in TERMINAL:
+                if deadline.seconds_left() <= self.poll_interval:
+                    self.cancel(prediction.id)
+                    raise deadline.expired()
+                time.sleep(self.poll_interval)
+                response = send_with_retry(
+                    lambda left: client.get(url, headers=self._headers(), timeout=min(left, 30)),
+                    deadline=deadline,
+                    error=lambda r: http_error(r, f"replicate: polling failed (HTTP {r.status_code})"),
+                    backoff=self.backoff,
+                    attempts=POLL_ATTEMPTS,
+                )
+                prediction = Prediction.parse(response.json())
         return prediction
+
+    def probe(self, timeout: float = 15) -> str:
+        """A free check that the token works and every configured model (and version) exists."""
+        deadline = Deadline(timeout, self.name)
+        checked = []
+        with httpx.Client() as client:
+            for edit_type, model in self.models.items():
+                if model in checked:
+                    continue
+                owner_name, _, version = model.partition(":")
+                path = f"/v1/models/{owner_name}" + (f"/versions/{version}" if version else "")
+                send_with_retry(
+                    lambda left, path=path: client.get(
+                        self.base_url + path, headers=self._headers(), timeout=left
+                    ),
+                    deadline=deadline,
+                    error=lambda r, model=model, edit_type=edit_type: read_error(r, model, edit_type),
+                )
+                checked.append(model)
+        return "models " + ", ".join(checked) + " available"
 
 
 def first_output(output: Any) -> str:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from stagefy_cli.commands.options import command_group
+from stagefy_cli.commands.options import JSON, command_group
 
 app = command_group("Run the job worker (operators: service role key and provider tokens).")
 
@@ -85,3 +85,41 @@ def run(
     )
     processed = worker.run(once=once)
     render.notice(f"Processed {processed} job(s).")
+
+
+@app.command()
+def check(
+    providers: str = typer.Option(
+        None,
+        "--providers",
+        help="Comma-separated providers to check (default: local + every one with a token set).",
+    ),
+    as_json: bool = JSON,
+) -> None:
+    """Check each provider without running an edit: is its token accepted, does its model exist?
+
+    Asks each service for the configured model (Gemini's and Replicate's model lookups, DashScope's
+    model list): free, nothing is billed. Reads the same environment as `worker run`. Exits 1
+    when a provider fails, with what to change.
+
+    Example: GEMINI_API_KEY=... REPLICATE_API_TOKEN=... stagefy worker check
+    """
+    from stagefy_cli import render
+    from stagefy_cli.errors import StagefyError
+    from stagefy_cli.services.workers import check_providers
+
+    names = [p.strip() for p in providers.split(",") if p.strip()] if providers else None
+    rows = check_providers(names)
+    shown = [{**row, "ok": "ok" if row["ok"] else "FAILED"} for row in rows]
+    columns = [
+        render.Column("provider", "Provider"),
+        render.Column("ok", "Check"),
+        render.Column("model", "Model", max_width=40),
+        render.Column("detail", "Detail", max_width=80),
+    ]
+    render.output(rows, columns, as_json=as_json, shown=shown)
+    failed = [row["provider"] for row in rows if not row["ok"]]
+    if failed:
+        raise StagefyError(
+            f"{', '.join(failed)} failed the check. Fix what the detail says, then run it again."
+        )

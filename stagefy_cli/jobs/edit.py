@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from stagefy_cli.ai.base import EditRequest, UnsupportedEdit
-from stagefy_cli.ai.catalog import providers_for
+from stagefy_cli.ai.catalog import KEEPS_GEOMETRY, providers_for
 from stagefy_cli.ai.registry import choose
 from stagefy_cli.jobs import JobContext, JobOutput
 
@@ -44,9 +44,16 @@ def run_edit(ctx: JobContext) -> JobOutput:
         on_submitted=ctx.record_provider_job,
         timeout=ctx.provider_timeout(),
     )
+    data, mime_type = result.image, result.mime_type
+    if provider.name != "local":  # generative models answer at their own size, not the photo's
+        from stagefy_cli.imaging.fullres import restore_resolution
+
+        restored = restore_resolution(image, data, keeps_geometry=edit_type in KEEPS_GEOMETRY)
+        if restored is not None:
+            data, mime_type = restored, "image/jpeg"
     return JobOutput(
-        data=result.image,
-        mime_type=result.mime_type,
-        extension=EXTENSIONS.get(result.mime_type, ".jpg"),
+        data=data,
+        mime_type=mime_type,
+        extension=EXTENSIONS.get(mime_type, ".jpg"),
         api_cost=result.api_cost,
     )

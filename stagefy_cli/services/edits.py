@@ -44,6 +44,20 @@ def validate_options(options: EditOptions) -> None:
         raise UsageError("--variations must be between 1 and 4.")
     if options.edit_type == "custom" and not (options.prompt or "").strip():
         raise UsageError('a custom edit needs --prompt "what to change".')
+    _check_prompt_fits(options)
+
+
+def _check_prompt_fits(options: EditOptions) -> None:
+    """Refuse, before the quote and the charge, a wish longer than a service that may run the edit
+    reads (it would cut the tail silently, protective instructions included)."""
+    from stagefy_cli.ai.catalog import providers_for
+    from stagefy_cli.ai.prompts import PromptTooLong, check_fits
+
+    may_run = (options.provider,) if options.provider else providers_for(options.edit_type)
+    try:
+        check_fits(options.edit_type, options.style, options.room, options.prompt, may_run)
+    except PromptTooLong as exc:
+        raise UsageError(f"{exc}. Shorten --prompt to {exc.max_wish} characters or fewer.") from None
 
 
 def quote(

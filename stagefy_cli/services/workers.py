@@ -14,6 +14,32 @@ def load_providers(names: list[str] | None, env=os.environ) -> dict:
     return {name: provider_from_env(name, env) for name in chosen}
 
 
+def check_providers(names: list[str] | None = None, env=os.environ) -> list[dict]:
+    """Probe each provider cheaply (a model lookup: no edit, nothing billed): is its token accepted,
+    does its configured model exist? One row per provider: provider, ok, model, detail."""
+    from stagefy_cli.ai.base import ProviderError
+    from stagefy_cli.ai.catalog import EDIT_TYPES, PROVIDERS
+    from stagefy_cli.ai.registry import default_provider_names, provider_from_env
+
+    unknown = [name for name in names or () if name not in PROVIDERS]
+    if unknown:
+        raise UsageError(f"unknown provider(s): {', '.join(unknown)}. Choose from: {', '.join(PROVIDERS)}.")
+    rows = []
+    for name in names or default_provider_names(env):
+        row = {"provider": name, "ok": False, "model": None, "detail": ""}
+        try:
+            provider = provider_from_env(name, env)
+            models = {provider.model_for(t) for t in EDIT_TYPES if provider.supports(t)}
+            row["model"] = ", ".join(sorted(models))
+            probe = getattr(provider, "probe", None)
+            row["detail"] = probe() if probe else "built in: nothing to reach"
+            row["ok"] = True
+        except ProviderError as exc:
+            row["detail"] = exc.message
+        rows.append(row)
+    return rows
+
+
 def resolve_users(client, users: list[str]) -> list[str]:
     """The ids of `users` (emails or user ids, in any mix), read from `public.users` with a
     service-role client; UsageError naming those that match nobody."""

@@ -31,3 +31,24 @@ def test_a_users_words_are_added_and_required_for_custom():
         build_prompt("custom", prompt="  ")
     with pytest.raises(ValueError, match="unknown edit type"):
         build_prompt("recolour")
+
+
+def test_every_edit_with_the_longest_wish_that_fits_keeps_the_wish_and_the_protection_whole():
+    from stagefy_cli.ai.prompts import KEEP_ARCHITECTURE, KEEPS_ARCHITECTURE, PromptTooLong
+
+    for edit_type in EDIT_TYPES:
+        for style in (None, *STYLES):
+            for room in (None, *ROOM_TYPES):
+                with pytest.raises(PromptTooLong) as caught:
+                    build_prompt(edit_type, style, room, "w" * 900, limit=800, provider="qwen")
+                wish = "w" * caught.value.max_wish
+                text = build_prompt(edit_type, style, room, wish, limit=800, provider="qwen")
+                assert len(text) <= 800 and wish in text
+                assert caught.value.max_wish >= 300  # room for a real wish, whatever the type
+                if edit_type in KEEPS_ARCHITECTURE:
+                    assert text.endswith(f"{KEEP_ARCHITECTURE} Photorealistic.")
+
+
+def test_a_prompt_within_the_limit_keeps_its_detailed_wording():
+    text = build_prompt("virtual_staging", "mid_century", "dining_room", "add a piano", limit=800)
+    assert "walnut" in text and "natural light" in text and len(text) <= 800

@@ -28,6 +28,7 @@ class FakeDashScope:
         self.recorder = recorder
         self.output = output
         self.answers = list(answers)
+        self.messages: dict[str, str] = {}  # an error code's message, when not "<code> happened"
         self.url = ""
         self.app = Starlette(
             routes=[Route(PATH, self.generate, methods=["POST"]), Route("/results/{name}", self.result)]
@@ -47,7 +48,13 @@ class FakeDashScope:
             status, code = answer
             headers = {"Retry-After": "0"} if status == 429 else {}
             return JSONResponse(
-                {"code": code, "message": f"{code} happened", "request_id": "req-err"}, status, headers
+                {
+                    "code": code,
+                    "message": self.messages.get(code, f"{code} happened"),
+                    "request_id": "req-err",
+                },
+                status,
+                headers,
             )
         return JSONResponse(
             {
@@ -102,16 +109,23 @@ def test_edit_sends_the_signed_url_and_the_instruction_and_downloads_the_result(
     sent = recorder.log[0]
     assert sent.path == PATH and sent.headers["authorization"] == f"Bearer {KEY}"
     body = sent.json()
-    assert body["model"] == "qwen-image-edit-plus"
+    assert body["model"] == "qwen-image-edit-plus-2025-12-15"
     content = body["input"]["messages"][0]["content"]
     assert body["input"]["messages"][0]["role"] == "user"
     assert content[0] == {"image": "https://storage.example/s/p.jpg"}
     assert "coastal" in content[1]["text"] and "living room" in content[1]["text"]
-    assert body["parameters"] == {"negative_prompt": " ", "watermark": False, "n": 1, "seed": 7}
+    assert body["parameters"] == {
+        "negative_prompt": " ",
+        "watermark": False,
+        "n": 1,
+        "size": "2048*1366",  # the largest output, at the photo's aspect ratio
+        "prompt_extend": False,  # no language model rewriting the protective instructions
+        "seed": 7,
+    }
     assert recorder.log[1].path == "/results/out.png"
     assert result.image == result_jpeg and result.mime_type == "image/jpeg"
-    assert result.model == "qwen-image-edit-plus" and result.provider_job_id == "req-123"
-    assert result.api_cost == Decimal("0.035")
+    assert result.model == "qwen-image-edit-plus-2025-12-15" and result.provider_job_id == "req-123"
+    assert result.api_cost == Decimal("0.03")
 
 
 def test_without_a_url_the_photo_goes_inline_and_an_oversized_one_is_reduced(fake, recorder, make_photo):
@@ -153,7 +167,7 @@ def test_a_server_error_is_retryable(fake, make_photo):
 def test_a_rate_limit_is_a_retryable_error_sent_once(fake, recorder, make_photo):
     # the generation request is sent once: the worker's queue retries it later, with backoff
     stand_in = fake(answers=[(429, "Throttling.RateQuota"), "ok"])
-    with pytest.raises(ProviderError, match="qwen: rate limited$") as caught:
+    with pytest.raises(ProviderError, match=r"qwen: rate limited \(Throttling") as caught:
         qwen(stand_in).run(EditRequest("enhance", make_photo(), "image/jpeg"), timeout=10)
     assert caught.value.retryable is True and caught.value.retry_after == 0
     assert [entry.path for entry in recorder.log].count(PATH) == 1
@@ -181,3 +195,39 @@ def test_a_wrong_key_is_reported(fake, make_photo):
     with pytest.raises(ProviderError, match="Invalid API-key provided") as caught:
         provider.run(EditRequest("enhance", make_photo(), "image/jpeg"), timeout=10)
     assert "sk-wrong" not in str(caught.value)
+
+
+def test_the_instruction_fits_800_characters_with_the_protective_sentence_and_the_wish(
+    fake, recorder, make_photo
+):
+    # the full staging wording plus a 300-character wish is over the limit: the detailed hints go,
+    # the user's words and "keep the architecture" stay whole
+    stand_in = fake()
+    wish = "place a grand piano by the window and a reading nook with a deep armchair " * 4
+    qwen(stand_in).run(
+        EditRequest(
+            "virtual_staging", make_photo(), "image/jpeg", style="art_deco", room="kids_room", prompt=wish
+        ),
+        timeout=10,
+    )
+    text = recorder.log[0].json()["input"]["messages"][0]["content"][1]["text"]
+    assert len(text) <= 800
+    assert wish.strip() in text and text.index(wish.strip()) < text.index("Keep the architecture exactly")
+    assert "the camera position, perspective and framing." in text
+
+
+def test_a_wish_that_cannot_fit_is_refused_before_sending(fake, recorder, make_photo):
+    stand_in = fake()
+    with pytest.raises(ProviderError, match=r"too long for qwen .* at most \d+ fit") as caught:
+        qwen(stand_in).run(EditRequest("custom", make_photo(), "image/jpeg", prompt="x" * 700), timeout=10)
+    assert caught.value.retryable is False and recorder.log == []
+
+
+def test_a_model_that_does_not_exist_names_the_setting_to_change(fake, make_photo):
+    stand_in = fake(answers=[(400, "InvalidParameter")])
+    stand_in.messages = {"InvalidParameter": "Model not exist."}
+    with pytest.raises(ProviderError, match="set STAGEFY_QWEN_MODEL to a current image edit model") as caught:
+        qwen(stand_in, STAGEFY_QWEN_MODEL="qwen-image-edit-pluss").run(
+            EditRequest("enhance", make_photo(), "image/jpeg"), timeout=10
+        )
+    assert "'qwen-image-edit-pluss'" in caught.value.message and caught.value.retryable is False
