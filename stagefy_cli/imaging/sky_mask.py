@@ -22,7 +22,7 @@ import cv2
 import numpy as np
 from PIL import Image
 
-from stagefy_cli.imaging.filters import guided_filter, noise_sigma
+from stagefy_cli.imaging.filters import box, guided_filter, noise_sigma
 from stagefy_cli.imaging.white_balance import LUMA
 
 WORK_SIZE = 480  # long side of the copy the sky is detected on
@@ -51,17 +51,22 @@ class Sky:
     factor: int  # reduction of the copy
     luma: float  # mean luminance of the old sky
     tint: np.ndarray  # the old sky's colour relative to its luminance (R, G, B)
-    noise: float  # the photo's noise, to give a new sky the same grain
+    noise: float  # the old sky's grain, to give the new sky the same
 
 
 class NoSkyFound(Exception):
     """The photo shows no open sky that can be found with confidence; the message says why."""
 
 
+def check_sky(image: Image.Image) -> None:
+    """Raise NoSkyFound (with the reason) when `find_sky` would: the cheap first step only, so a
+    photo can be refused before an edit is paid for."""
+    _coarse_mask(_reduced(image)[0])
+
+
 def find_sky(image: Image.Image) -> Sky:
     """The photo's sky, or NoSkyFound (with the reason) when no sky can be found with confidence."""
-    factor = max(1, max(image.size) // WORK_SIZE)
-    small = np.asarray(image.reduce(factor) if factor > 1 else image, np.float32) / 255.0
+    small, factor = _reduced(image)
     mask = _coarse_mask(small)
     sure_sky = cv2.erode(mask.astype(np.uint8), np.ones((3, 3), np.uint8))
     # The edge test leaves a rim of sky outside the mask: the ground's colour is taken beyond it.
@@ -72,6 +77,7 @@ def find_sky(image: Image.Image) -> Sky:
     grey = cv2.cvtColor(pixels, cv2.COLOR_RGB2GRAY)
     noise = noise_sigma(grey.astype(np.float32) / 255.0)
     alpha = _refined(pixels, grey, mask, sky_colour, ground_colour, factor, noise)
+    noise = _grain(grey, alpha)
     sky_pixels = small[mask]
     sky_luma = float((sky_pixels @ LUMA).mean())
     return Sky(
@@ -83,6 +89,25 @@ def find_sky(image: Image.Image) -> Sky:
         tint=sky_pixels.mean(axis=0) / max(sky_luma, 1e-3),
         noise=noise,
     )
+
+
+def _reduced(image: Image.Image) -> tuple[np.ndarray, int]:
+    """The copy the sky is detected on (float32 RGB in 0..1) and its reduction factor."""
+    factor = max(1, max(image.size) // WORK_SIZE)
+    return np.asarray(image.reduce(factor) if factor > 1 else image, np.float32) / 255.0, factor
+
+
+def _grain(grey: np.ndarray, alpha: np.ndarray) -> float:
+    """The grain of the old sky (standard deviation, 0..1 units), measured where it is all sky
+    (on every 4th row): the photo's overall noise figure is inflated by its texture (bricks,
+    leaves), and a new sky given that much grain looks speckled."""
+    rows = int(np.nonzero(alpha.any(axis=1))[0].max()) + 1
+    sky = cv2.erode((alpha[:rows] >= 1).astype(np.uint8), np.ones((3, 3), np.uint8))[::4] > 0
+    if sky.sum() < 100:
+        return 0.0
+    band = grey[:rows].astype(np.float32) / 255.0
+    difference = (band - box(band, 1))[::4][sky]
+    return float(np.median(np.abs(difference)) / 0.6745 / np.sqrt(8 / 9))
 
 
 def _coarse_mask(small: np.ndarray) -> np.ndarray:
