@@ -426,7 +426,7 @@ class Worker:
             if attempt < self.config.max_attempts:
                 retry_in = self.config.retry_delay(attempt, getattr(exc, "retry_after", None))
             log.info("job %s attempt %s failed (retryable): %s", job["id"], attempt, message)
-        elif isinstance(exc, StagefyError):
+        elif isinstance(exc, StagefyError | ProviderError):  # a refusal: its message is for the user
             log.info("job %s failed: %s", job["id"], message)
         else:
             log.exception("job %s failed with an unexpected error", job["id"])

@@ -76,11 +76,16 @@ def _sky_edit(
     def run(image: Image.Image, request: EditRequest) -> Image.Image:
         try:
             return edit(image, _seed(request))
-        except NoSkyFound:
-            able = ", ".join(name for name in providers_for(edit_type) if name != "local")
-            raise UnsupportedEdit(
-                f"local found no open sky in this photo (it needs a bright sky along the top of an exterior "
-                f"photo); use {able} for {edit_type}"
-            ) from None
+        except NoSkyFound as exc:
+            raise UnsupportedEdit(no_sky_message(str(exc), edit_type)) from None
 
     return run
+
+
+def no_sky_message(reason: str, edit_type: str) -> str:
+    """Why the local provider refuses a sky edit of this photo, and what to do instead."""
+    able = [name for name in providers_for(edit_type) if name != "local"]
+    return (
+        f"the local provider found no sky it can replace with confidence ({reason}). Use a photo with "
+        f"open sky along the top, or --provider {', '.join(able[:-1])} or {able[-1]}"
+    )

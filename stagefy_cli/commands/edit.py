@@ -63,6 +63,7 @@ def edit(
     before_after = BeforeAfter(preview, open_)
     before_after.check(as_json, no_wait)
     checked = [check_photo(p) for p in photos]
+    edits.refuse_unfit_photos(options, [p.path for p in checked])
     ctx = client.signed_in()
     if listing:
         options = edits.EditOptions(

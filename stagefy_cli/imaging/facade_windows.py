@@ -3,7 +3,10 @@
 In daylight, glass is darker than the wall around it and cool or grey (it reflects the sky), and a
 pane is a filled rectangle. So candidates are the pixels clearly darker than their neighbourhood,
 not warm (a wooden door, a brick chimney) and not green (a tree), below the sky; the connected
-regions that fill most of their bounding box, with a window's size and proportions, are windows.
+regions that are rectangles (they fill their bounding box, and at least three of its sides are straight edges),
+with a window's size and proportions, are panes; and a facade has its windows in rows or columns,
+so a pane counts only beside another of about its size on the same row or column. A shadow on a
+rock, a dark gutter or a hole in a hedge is seldom a rectangle, and almost never two alike.
 """
 
 from __future__ import annotations
@@ -18,6 +21,8 @@ DARKER_THAN_SURROUNDINGS = 0.8
 MIN_AREA, MAX_AREA = 0.0004, 0.03  # share of the photo one pane may cover
 MIN_FILL = 0.7  # share of its bounding box a pane fills
 MAX_ASPECT = 4.0
+MIN_SIDE = 0.75  # share of each side of its bounding box a pane's edge fills (straight sides)
+SIMILAR = 1.6  # most two panes of one facade differ in width or height
 
 
 def window_mask(pixels: np.ndarray, sky_alpha: np.ndarray) -> np.ndarray:
@@ -50,8 +55,34 @@ def window_mask(pixels: np.ndarray, sky_alpha: np.ndarray) -> np.ndarray:
             and top > 0
             and left + w < size[0]
             and top + h < size[1]
+            and _straight_sides(labels[top : top + h, left : left + w] == label)
         )
+    panes &= _in_rows_or_columns(stats, panes)
     return cv2.resize(_filled(panes[labels]), (width, height), interpolation=cv2.INTER_LINEAR)
+
+
+def _straight_sides(box: np.ndarray) -> bool:
+    """Whether a region (cropped to its bounding box) has straight sides: its outermost row or
+    column is mostly filled on at least three sides (a shrub or a pipe may hide part of the fourth)."""
+    sides = (box[0], box[-1], box[:, 0], box[:, -1])
+    return sum(side.mean() >= MIN_SIDE for side in sides) >= 3
+
+
+def _in_rows_or_columns(stats: np.ndarray, panes: np.ndarray) -> np.ndarray:
+    """The panes that have another pane of about their size on the same row or the same column."""
+    labels = np.nonzero(panes)[0]
+    left, top, width, height = (stats[labels, i].astype(np.float32) for i in range(4))
+    centre_x, centre_y = left + width / 2, top + height / 2
+    alike = (np.maximum(width[:, None] / width, width / width[:, None]) <= SIMILAR) & (
+        np.maximum(height[:, None] / height, height / height[:, None]) <= SIMILAR
+    )
+    same_row = np.abs(centre_y[:, None] - centre_y) < height[:, None] / 2
+    same_column = np.abs(centre_x[:, None] - centre_x) < width[:, None] / 2
+    paired = alike & (same_row | same_column)
+    np.fill_diagonal(paired, False)
+    kept = np.zeros_like(panes)
+    kept[labels] = paired.any(axis=1)
+    return kept
 
 
 def _filled(mask: np.ndarray) -> np.ndarray:

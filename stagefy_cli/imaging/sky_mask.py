@@ -22,14 +22,22 @@ import cv2
 import numpy as np
 from PIL import Image
 
-from stagefy_cli.imaging.filters import guided_filter, noise_sigma
+from stagefy_cli.imaging.filters import box, guided_filter, noise_sigma
 from stagefy_cli.imaging.white_balance import LUMA
 
 WORK_SIZE = 480  # long side of the copy the sky is detected on
-MIN_SKY_SHARE, MAX_SKY_SHARE = 0.04, 0.7
-MIN_TOP_COVERAGE = 0.35  # share of the top row that must be sky
-MIN_CONTRAST = 1.12  # the sky is this much brighter than the rest of the scene
+MIN_SKY_SHARE, MAX_SKY_SHARE = 0.03, 0.75  # of the photo
+MIN_TOP_COVERAGE = 0.15  # share of the top edge that must be sky
+TOP_BAND = 50  # the top edge is the top 2 % of rows (a scanner's or a camera's border)
 EDGE = 0.15  # Sobel response (on a copy blurred by 1 pixel) that stops the sky
+BLUE_MARGIN, MIN_BLUE_LUMA = 0.04, 0.2  # a blue pixel: blue this far above red, not near black
+#: A region touching the top is sky only if it reaches this far down (share of the height), covers
+#: this share of the photo, is this smooth inside (mean Sobel response), and is blue by BLUE_SKY
+#: (mean blue minus red) or a grey GREY_SKY_CONTRAST times brighter than the rest.
+MIN_DEPTH, MIN_REGION_SHARE, MAX_INNER_GRADIENT = 0.12, 0.015, 0.045
+BLUE_SKY, GREY_SKY_CONTRAST = 0.05, 1.5
+MAX_ENCLOSED = 0.05  # most of the photo one cloud, bird or wire the sky surrounds may cover
+POCKET_REACH = 0.1  # pockets of sky lie within this share of the long side of the open sky
 MIN_SEPARATION = 0.05  # foreground this close to the sky's colour keeps the coarse decision
 POCKET_DISTANCE = 0.06  # an enclosed patch this close to the surrounding sky's colour is sky too
 MIN_POCKET_PIXELS = 6
@@ -43,25 +51,23 @@ class Sky:
     factor: int  # reduction of the copy
     luma: float  # mean luminance of the old sky
     tint: np.ndarray  # the old sky's colour relative to its luminance (R, G, B)
-    noise: float  # the photo's noise, to give a new sky the same grain
+    noise: float  # the old sky's grain, to give the new sky the same
 
 
 class NoSkyFound(Exception):
-    """The photo shows no open sky that could be replaced."""
+    """The photo shows no open sky that can be found with confidence; the message says why."""
+
+
+def check_sky(image: Image.Image) -> None:
+    """Raise NoSkyFound (with the reason) when `find_sky` would: the cheap first step only, so a
+    photo can be refused before an edit is paid for."""
+    _coarse_mask(_reduced(image)[0])
 
 
 def find_sky(image: Image.Image) -> Sky:
-    factor = max(1, max(image.size) // WORK_SIZE)
-    small = np.asarray(image.reduce(factor) if factor > 1 else image, np.float32) / 255.0
+    """The photo's sky, or NoSkyFound (with the reason) when no sky can be found with confidence."""
+    small, factor = _reduced(image)
     mask = _coarse_mask(small)
-    luma = small @ LUMA
-    share, top = mask.mean(), mask[0].mean()
-    rest = luma[~mask].mean() if (~mask).any() else 1.0
-    if (
-        not (MIN_SKY_SHARE <= share <= MAX_SKY_SHARE and top >= MIN_TOP_COVERAGE)
-        or luma[mask].mean() < rest * MIN_CONTRAST
-    ):
-        raise NoSkyFound
     sure_sky = cv2.erode(mask.astype(np.uint8), np.ones((3, 3), np.uint8))
     # The edge test leaves a rim of sky outside the mask: the ground's colour is taken beyond it.
     sure_ground = cv2.erode((~mask).astype(np.uint8), np.ones((7, 7), np.uint8))
@@ -71,6 +77,7 @@ def find_sky(image: Image.Image) -> Sky:
     grey = cv2.cvtColor(pixels, cv2.COLOR_RGB2GRAY)
     noise = noise_sigma(grey.astype(np.float32) / 255.0)
     alpha = _refined(pixels, grey, mask, sky_colour, ground_colour, factor, noise)
+    noise = _grain(grey, alpha)
     sky_pixels = small[mask]
     sky_luma = float((sky_pixels @ LUMA).mean())
     return Sky(
@@ -84,38 +91,110 @@ def find_sky(image: Image.Image) -> Sky:
     )
 
 
+def _reduced(image: Image.Image) -> tuple[np.ndarray, int]:
+    """The copy the sky is detected on (float32 RGB in 0..1) and its reduction factor."""
+    factor = max(1, max(image.size) // WORK_SIZE)
+    return np.asarray(image.reduce(factor) if factor > 1 else image, np.float32) / 255.0, factor
+
+
+def _grain(grey: np.ndarray, alpha: np.ndarray) -> float:
+    """The grain of the old sky (standard deviation, 0..1 units), measured where it is all sky
+    (on every 4th row): the photo's overall noise figure is inflated by its texture (bricks,
+    leaves), and a new sky given that much grain looks speckled."""
+    rows = int(np.nonzero(alpha.any(axis=1))[0].max()) + 1
+    sky = cv2.erode((alpha[:rows] >= 1).astype(np.uint8), np.ones((3, 3), np.uint8))[::4] > 0
+    if sky.sum() < 100:
+        return 0.0
+    band = grey[:rows].astype(np.float32) / 255.0
+    difference = (band - box(band, 1))[::4][sky]
+    return float(np.median(np.abs(difference)) / 0.6745 / np.sqrt(8 / 9))
+
+
 def _coarse_mask(small: np.ndarray) -> np.ndarray:
-    """Sky candidates connected to the top edge, plus enclosed candidate patches (sky seen between
-    branches, under a tree) whose colour is the nearby sky's."""
+    """The sky on the reduced copy: the sky-like regions that reach down from the top edge (see
+    `_is_sky`), plus enclosed patches of the same colour beside them (sky seen between branches).
+    Raises NoSkyFound when there are none, or too little of them to be sure."""
+    height, width = small.shape[:2]
     luma = small @ LUMA
+    red, green, blue = small[..., 0], small[..., 1], small[..., 2]
     brightest, darkest = small.max(axis=2), small.min(axis=2)
     saturation = (brightest - darkest) / np.maximum(brightest, 1e-3)
-    blueish = (small[..., 2] > small[..., 0] + 0.03) & (small[..., 2] >= small[..., 1])
-    smooth = cv2.GaussianBlur(small, (0, 0), 1)  # colour edges stop the sky too (a cream wall)
+    smooth = cv2.GaussianBlur(small, (0, 0), 1)
     gradient = (
         np.abs(cv2.Sobel(smooth, cv2.CV_32F, 1, 0)) + np.abs(cv2.Sobel(smooth, cv2.CV_32F, 0, 1))
     ).max(axis=2)
-    bright = max(0.45, 0.75 * float(np.percentile(luma, 97)))  # near the brightest, as skies are
-    candidate = (luma > bright) & (gradient < EDGE) & ((saturation < 0.22) | (blueish & (saturation < 0.7)))
-    candidate = candidate.astype(np.uint8)
-    count, labels = cv2.connectedComponents(candidate, connectivity=4)
-    touching = np.unique(labels[0][candidate[0] > 0])
-    mask = np.isin(labels, touching[touching > 0])
-    if count <= 2 or not mask.any():
-        return mask
-    # Skies change mostly with height: a pocket is compared with the sky's colour on its own rows.
+    # A blue sky may be dark (a deep clear blue); a grey one is near the brightest of the photo.
+    blueish = (blue > red + BLUE_MARGIN) & (blue >= green - 0.03) & (luma > MIN_BLUE_LUMA)
+    bright = max(0.45, 0.7 * float(np.percentile(luma, 97)))
+    candidate = ((blueish | ((saturation < 0.2) & (luma > bright))) & (gradient < EDGE)).astype(np.uint8)
+    count, labels, stats, _ = cv2.connectedComponentsWithStats(candidate, connectivity=4)
+    # "Touching the top" allows for a thin border some cameras and scanners leave.
+    top_rows = labels[: max(1, height // TOP_BAND)]
+    touching = [
+        label
+        for label in np.unique(top_rows[top_rows > 0])
+        if _is_sky(labels == label, stats[label], small, luma, gradient)
+    ]
+    mask = np.isin(labels, touching)
+    share, top = mask.mean(), mask[: max(1, height // TOP_BAND)].any(axis=0).mean()
+    if not touching or share < MIN_SKY_SHARE or top < MIN_TOP_COVERAGE:
+        raise NoSkyFound("no open sky along the top of the photo")
+    if share > MAX_SKY_SHARE:
+        raise NoSkyFound("the sky-coloured area covers nearly the whole photo")
+    mask |= _pockets(small, mask, labels, count)
+    return mask | _enclosed(mask)
+
+
+def _enclosed(mask: np.ndarray) -> np.ndarray:
+    """What the sky surrounds: clouds, birds and wires are part of the sky to replace, but are
+    not sky-coloured. They are the small regions outside the mask that reach neither the bottom
+    edge nor below the sky's lowest row (everything that stands on the ground does)."""
+    count, labels, stats, _ = cv2.connectedComponentsWithStats((~mask).astype(np.uint8), connectivity=4)
+    lowest = int(np.nonzero(mask.any(axis=1))[0].max())
+    bottoms = stats[:, cv2.CC_STAT_TOP] + stats[:, cv2.CC_STAT_HEIGHT]
+    held = (bottoms <= lowest) & (stats[:, cv2.CC_STAT_AREA] <= MAX_ENCLOSED * mask.size)
+    held[0] = False
+    return held[labels]
+
+
+def _is_sky(region: np.ndarray, stats: np.ndarray, small: np.ndarray, luma, gradient) -> bool:
+    """Whether a region touching the top edge is sky: deep and large enough to be more than a
+    panel or a strip of wall, smooth inside (a wall's boards, bricks and joints are not), and of a
+    sky's colour: blue, or a cool grey clearly brighter than the rest of the photo (a white or
+    cream wall is warm in daylight, and no brighter than the clouds over it)."""
+    height, width = region.shape
+    depth = (stats[cv2.CC_STAT_TOP] + stats[cv2.CC_STAT_HEIGHT]) / height
+    if depth < MIN_DEPTH or region.mean() < MIN_REGION_SHARE:
+        return False
+    inner = cv2.erode(region.astype(np.uint8), np.ones((5, 5), np.uint8)).astype(bool)
+    if not inner.any() or float(gradient[inner].mean()) > MAX_INNER_GRADIENT:
+        return False
+    red, _, blue = small[region].mean(axis=0)
+    if blue - red >= BLUE_SKY:
+        return True
+    rest = luma[~region].mean() if (~region).any() else 1.0
+    return bool(blue >= red and luma[region].mean() >= max(0.6, rest * GREY_SKY_CONTRAST))
+
+
+def _pockets(small: np.ndarray, mask: np.ndarray, labels: np.ndarray, count: int) -> np.ndarray:
+    """Enclosed candidate patches beside the sky whose colour is the sky's on their own rows
+    (skies change mostly with height): sky seen between branches or under a tree. Patches far
+    from the open sky (a white panel, a window reflecting the sky) are not sky."""
     counts = mask.sum(axis=1)
     rows = np.nonzero(counts)[0]
     row_colour = (small * mask[..., None]).sum(axis=1)[rows] / counts[rows, None]
     every_row = np.arange(small.shape[0])
     expected = np.stack([np.interp(every_row, rows, row_colour[:, c]) for c in range(3)], axis=1)
     distance = np.linalg.norm(small - expected[:, None, :], axis=2).ravel()
+    reach = max(3, round(POCKET_REACH * max(small.shape)))
+    near = cv2.dilate(mask.astype(np.uint8), np.ones((2 * reach + 1, 2 * reach + 1), np.uint8)).astype(bool)
     flat = labels.ravel()
     sizes = np.bincount(flat, minlength=count)
     mean_distance = np.bincount(flat, weights=distance, minlength=count) / np.maximum(sizes, 1)
-    pockets = (mean_distance < POCKET_DISTANCE) & (sizes >= MIN_POCKET_PIXELS)
+    inside = np.bincount(flat, weights=near.ravel(), minlength=count)
+    pockets = (mean_distance < POCKET_DISTANCE) & (sizes >= MIN_POCKET_PIXELS) & (inside == sizes)
     pockets[0] = False
-    return mask | pockets[labels]
+    return pockets[labels] & ~mask
 
 
 def _extend(small: np.ndarray, known: np.ndarray, sigma: float) -> np.ndarray:
@@ -157,10 +236,11 @@ def _refined(
     (`pixels` uint8 RGB, `grey` its uint8 luminance)."""
     height, width = pixels.shape[:2]
     coarse = cv2.resize(mask.astype(np.float32), (width, height), interpolation=cv2.INTER_LINEAR)
-    alpha = (coarse > 0.5).astype(np.float32)
-    undecided = ((coarse > 0.001) & (coarse < 0.999)).astype(np.uint8)
+    sky = (coarse > 0.5).astype(np.uint8)
+    alpha = sky.astype(np.float32)
     reach = 3 * factor + 3  # the edge test's rim on the reduced copy, and a margin
-    band = cv2.dilate(undecided, np.ones((2 * reach + 1, 2 * reach + 1), np.uint8)).astype(bool)
+    kernel = np.ones((2 * reach + 1, 2 * reach + 1), np.uint8)
+    band = (cv2.dilate(sky, kernel) > cv2.erode(sky, kernel)).astype(bool)
     rows, cols = np.nonzero(band)
     if len(rows):
         seen = pixels[rows, cols].astype(np.float32) / 255.0

@@ -19,6 +19,7 @@ DUSK_SKY = ((0.09, 0.13, 0.32), (0.36, 0.29, 0.52), (0.96, 0.57, 0.33))
 SKY_BRIGHTNESS = 0.92  # a clear sky is a little darker than the overcast one it replaces
 MAX_TINT = 0.06  # most the new sky takes on the old sky's colour, per channel
 CLOUD_OCTAVES = 5
+CLOUD_LEVEL = 0.82  # clouds are white even in a deep blue sky
 
 
 def clear_sky(width: int, rows: int, sky: Sky, seed: int) -> np.ndarray:
@@ -29,7 +30,7 @@ def clear_sky(width: int, rows: int, sky: Sky, seed: int) -> np.ndarray:
     tint = np.clip(sky.tint, 1 - MAX_TINT, 1 + MAX_TINT)
     column = np.clip(gradient * scale * tint, 0, 1)
     density = _clouds((width, rows), sky.horizon, seed)
-    cloud = np.clip(min(1.0, 1.1 * sky.luma + 0.05) * tint, 0, 1).astype(np.float32)
+    cloud = np.clip(min(1.0, max(CLOUD_LEVEL, 1.1 * sky.luma + 0.05)) * tint, 0, 1).astype(np.float32)
     grain = _grain((width, rows), sky.noise, seed)
     # Plane by plane (contiguous 2-D arithmetic is several times faster than on (H, W, 3)).
     planes = [column[:, c, None] + (cloud[c] - column[:, c, None]) * density + grain for c in range(3)]

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from pathlib import Path
 
 from stagefy_cli.backend.client import UserContext
 from stagefy_cli.errors import UsageError
@@ -58,6 +59,27 @@ def _check_prompt_fits(options: EditOptions) -> None:
         check_fits(options.edit_type, options.style, options.room, options.prompt, may_run)
     except PromptTooLong as exc:
         raise UsageError(f"{exc}. Shorten --prompt to {exc.max_wish} characters or fewer.") from None
+
+
+SKY_EDITS = ("sky_replacement", "day_to_dusk")
+
+
+def refuse_unfit_photos(options: EditOptions, photos: Sequence[Path]) -> None:
+    """Refuse, before anything is quoted or charged, a photo the chosen provider is known to refuse:
+    the local provider's sky edits need open sky along the top of the photo. (Without --provider
+    the worker chooses; if it chooses local and refuses, the job fails and is refunded.)"""
+    if options.provider != "local" or options.edit_type not in SKY_EDITS:
+        return
+    from stagefy_cli.ai.local import no_sky_message
+    from stagefy_cli.imaging.photo_io import decode_photo
+    from stagefy_cli.imaging.sky_mask import NoSkyFound, check_sky
+
+    for path in photos:
+        image, _ = decode_photo(Path(path).read_bytes())
+        try:
+            check_sky(image)
+        except NoSkyFound as exc:
+            raise UsageError(f"{path}: {no_sky_message(str(exc), options.edit_type)}.") from None
 
 
 def quote(
