@@ -12,6 +12,7 @@ from datetime import date
 
 from PIL import Image, ImageDraw
 
+from stagefy_cli.imaging.colour import SRGB_ICC
 from stagefy_cli.imaging.template_content import ListingText
 from stagefy_cli.imaging.template_design import Design, readable_on
 from stagefy_cli.imaging.template_fonts import font_path
@@ -152,7 +153,7 @@ def flyer_pdf(canvas: Canvas, family: str) -> bytes:
     pdf.set_creator("Stagefy")
     pdf.add_page()
     jpeg = io.BytesIO()
-    canvas.image.convert("RGB").save(jpeg, "JPEG", quality=92, dpi=(DPI, DPI))
+    canvas.image.convert("RGB").save(jpeg, "JPEG", quality=92, dpi=(DPI, DPI), icc_profile=SRGB_ICC)
     pdf.image(jpeg, x=0, y=0, w=width, h=height)
     pdf.add_font(family, fname=str(font_path(family)))
     pdf.text_mode = "INVISIBLE"

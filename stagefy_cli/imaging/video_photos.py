@@ -1,7 +1,8 @@
 """Decoding one photo at a time at just the resolution the video needs.
 
 JPEG draft mode lets libjpeg decode at 1/2, 1/4 or 1/8 scale, so a 24-megapixel photo never
-exists at full size in memory; EXIF orientation is applied so phone photos stand the right way.
+exists at full size in memory; EXIF orientation is applied so phone photos stand the right way, and
+colours are converted from the photo's embedded profile to sRGB (`colour`).
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from pathlib import Path
 
 from PIL import Image, ImageOps
 
+from stagefy_cli.imaging.colour import to_srgb
 from stagefy_cli.imaging.errors import PhotoError
 
 PhotoSource = Path | str | bytes
@@ -43,7 +45,7 @@ def check_photo(source: PhotoSource, index: int, total: int) -> None:
 def load_cover(
     source: PhotoSource, index: int, total: int, cover: tuple[int, int], decode_at_least: tuple[int, int]
 ) -> Image.Image:
-    """The photo in RGB, upright, scaled so that it just covers `cover` (one side equal, the other
+    """The photo in sRGB, upright, scaled so that it just covers `cover` (one side equal, the other
     larger). JPEGs are decoded at the smallest draft scale that still covers `decode_at_least`, a
     little below `cover`, so a 12-megapixel photo is decoded at half size instead of full size."""
     try:
@@ -53,7 +55,10 @@ def load_cover(
             draft_scale = max(decode_at_least[0] / width, decode_at_least[1] / height)
             image.draft("RGB", (math.ceil(image.width * draft_scale), math.ceil(image.height * draft_scale)))
             image.load()
-            upright = ImageOps.exif_transpose(image).convert("RGB")
+            upright = ImageOps.exif_transpose(image)
+            if upright.mode not in ("RGB", "CMYK", "L"):
+                upright = upright.convert("RGB")
+            upright = to_srgb(upright, image.info.get("icc_profile"))
     except _DECODE_ERRORS as exc:
         raise PhotoError(f"{describe(source, index, total)} cannot be read: {exc}", index) from None
     scale = max(cover[0] / width, cover[1] / height)

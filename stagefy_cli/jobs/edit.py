@@ -38,6 +38,7 @@ def run_edit(ctx: JobContext) -> JobOutput:
         style=ctx.input.get("style"),
         room=ctx.input.get("room"),
         variation=variation - 1,
+        keep_metadata=bool(ctx.input.get("keep_metadata")),
     )
     result = provider.run(
         request,
