@@ -52,9 +52,7 @@ class PhotoSegment:
     fit: str = "blur"
 
     def frames(self) -> Iterator[av.VideoFrame]:
-        photo = load_framed(
-            self.source, self.index, self.total, cover_size(self.size), self.size, self.fit
-        )
+        photo = load_framed(self.source, self.index, self.total, cover_size(self.size), self.size, self.fit)
         planes = still_frame(photo, self.fps).to_ndarray()
         del photo
         for picture in motion_frames(planes, self.size, self.motion, self.frame_count):
