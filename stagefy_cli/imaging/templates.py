@@ -134,7 +134,7 @@ def _open_house(
     return [
         RenderedFile(
             f"open_house_flyer_{design.paper}.pdf",
-            flyer_pdf(canvas, design.font),
+            flyer_pdf(canvas),
             "application/pdf",
             *page.size,
         ),
