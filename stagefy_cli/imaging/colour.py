@@ -33,6 +33,11 @@ def to_srgb(image: Image.Image, icc: bytes | None) -> Image.Image:
     return ImageCms.applyTransform(image, transform)
 
 
+def is_other_colour_space(icc: bytes | None, mode: str) -> bool:
+    """Whether pixels of Pillow `mode` with the embedded profile `icc` need converting to be sRGB."""
+    return bool(icc) and _transform(icc, mode if mode in ("CMYK", "L") else "RGB") is not None
+
+
 @lru_cache(maxsize=16)
 def _transform(icc: bytes, mode: str) -> ImageCms.ImageCmsTransform | None:
     try:

@@ -6,7 +6,7 @@ import io
 
 from PIL import Image, ImageOps, UnidentifiedImageError
 
-from stagefy_cli.imaging.colour import SRGB_ICC, to_srgb
+from stagefy_cli.imaging.colour import SRGB_ICC, is_other_colour_space, to_srgb
 from stagefy_cli.imaging.photo_metadata import delivered_exif
 
 JPEG_QUALITY = 90
@@ -45,7 +45,21 @@ def _flatten(image: Image.Image) -> Image.Image:
     return image
 
 
-def encode_jpeg(image: Image.Image, metadata: dict) -> bytes:
+def encode_jpeg(image: Image.Image, metadata: dict, quality: int = JPEG_QUALITY) -> bytes:
     out = io.BytesIO()
-    image.save(out, "JPEG", quality=JPEG_QUALITY, optimize=False, **metadata)
+    image.save(out, "JPEG", quality=quality, optimize=False, **metadata)
     return out.getvalue()
+
+
+def srgb_copy(data: bytes) -> bytes | None:
+    """The photo as an sRGB JPEG (upright, without private metadata) when its embedded profile is
+    another colour space, for a remote model that reads the numbers as sRGB; None when it is sRGB
+    already (or not readable: the provider will say so)."""
+    try:
+        with Image.open(io.BytesIO(data)) as opened:
+            if not is_other_colour_space(opened.info.get("icc_profile"), opened.mode):
+                return None
+        image, metadata = decode_photo(data)
+    except (UnidentifiedImageError, OSError, UnreadablePhoto):
+        return None
+    return encode_jpeg(image, metadata, quality=95)
