@@ -114,3 +114,25 @@ def test_a_smaller_answer_is_stored_at_the_photos_size(signed_in_agent, cli_stac
     assert path.endswith("porch.day_to_dusk.jpg")
     with Image.open(path) as result:
         assert result.size == (1600, 1200)
+
+
+def test_a_remote_model_gets_a_display_p3_photo_in_srgb(signed_in_agent, cli_stack, job_worker, tmp_path):
+    from imaging.media_photos import display_p3_icc, mean_delta_e, photo, private_exif, tagged
+    from PIL import ExifTags, ImageCms
+
+    original = photo("chelsea")
+    path = tmp_path / "iphone.jpg"
+    path.write_bytes(tagged(original, display_p3_icc(), exif=private_exif()))
+    submitted = run_cli(["edit", str(path), "--type", "declutter", "--no-wait", "--yes"])
+    assert submitted.exit_code == 8, submitted.stderr
+    received: list = []
+    with ServerThread(fake_gemini(received, False)) as gemini:
+        env = {"GEMINI_API_KEY": "test-gemini-key", "GEMINI_BASE_URL": gemini.url}
+        assert job_worker(load_providers(None, env), start=False).run(once=True) == 1
+
+    [(_, _, body)] = received
+    sent = Image.open(io.BytesIO(base64.b64decode(body["contents"][0]["parts"][1]["inlineData"]["data"])))
+    profile = ImageCms.ImageCmsProfile(io.BytesIO(sent.info["icc_profile"])).profile
+    assert profile.profile_description.startswith("sRGB")
+    assert mean_delta_e(sent.convert("RGB"), original) < 1.5  # the P3 numbers read as sRGB: 3.9
+    assert sent.getexif().get_ifd(ExifTags.IFD.GPSInfo) == {}

@@ -24,6 +24,7 @@ class EditRequest:
     room: str | None = None
     seed: int | None = None
     variation: int = 0  # 0-based index when several results of one photo are asked for
+    keep_metadata: bool = False  # keep GPS, serial numbers and owner in the result (`--keep-metadata`)
 
 
 @dataclass

@@ -53,7 +53,7 @@ class LocalProvider:
         """Edit in-process (a 12-megapixel photo takes a few seconds, well within any timeout)."""
         model = self.model_for(request.edit_type)
         try:
-            image, metadata = decode_photo(request.image)
+            image, metadata = decode_photo(request.image, keep_metadata=request.keep_metadata)
         except UnreadablePhoto as exc:
             raise ProviderError(str(exc)) from exc
         edited = self._operations[request.edit_type](image, request)

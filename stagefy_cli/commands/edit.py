@@ -36,6 +36,12 @@ def edit(
     ),
     provider: str = choice(PROVIDERS, "--provider", help="Ask for a provider: {values}."),
     out: Path = out_folder("Directory for the results (default: next to each photo)."),
+    keep_metadata: bool = typer.Option(
+        False,
+        "--keep-metadata",
+        help="Keep the photos' GPS position, camera serial numbers and owner in the results "
+        "(removed by default, for photos published on portals).",
+    ),
     no_wait: bool = typer.Option(
         False, "--no-wait", help="Print the project ID and return (exit 8) while it runs."
     ),
@@ -58,7 +64,8 @@ def edit(
     from stagefy_cli.services import edits, ids
     from stagefy_cli.services.photos import check_photo
 
-    options = edits.EditOptions(edit_type, style, room, prompt, variations, None, provider)
+    keep = True if keep_metadata else None
+    options = edits.EditOptions(edit_type, style, room, prompt, variations, None, provider, keep)
     edits.validate_options(options)
     before_after = BeforeAfter(preview, open_)
     before_after.check(as_json, no_wait)
@@ -74,6 +81,7 @@ def edit(
             variations,
             ids.resolve(ctx.rest, "crm_listings", listing, "listing"),
             provider,
+            keep,
         )
 
     quote = edits.quote(ctx, edit_type, len(checked), variations, provider)

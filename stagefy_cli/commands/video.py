@@ -30,7 +30,17 @@ def create(
     seconds_per_photo: float = typer.Option(
         3.0, "--seconds-per-photo", help="How long each photo is shown, 1 to 10 seconds."
     ),
-    title: str = typer.Option(None, "--title", help="Headline of the opening card and name of the video."),
+    title: str = typer.Option(
+        None,
+        "--title",
+        help="Headline of the opening card and name of the video (without --listing, the opening card).",
+    ),
+    fit: str = typer.Option(
+        "blur",
+        "--fit",
+        help="How a photo of another shape than the video (a portrait photo in a landscape video) is "
+        "shown whole: blur (over a blurred copy of itself) or letterbox (on black).",
+    ),
     music: Path = typer.Option(
         None, "--music", help="Music file (MP3, M4A, AAC, WAV, OGG, FLAC), looped or cut."
     ),
@@ -53,17 +63,20 @@ def create(
 
     Example: stagefy video create kitchen.jpg lounge.jpg garden.jpg --listing 3f2a --format reel --yes
     """
+    from stagefy_cli import render
     from stagefy_cli.backend import client
     from stagefy_cli.commands import submission
     from stagefy_cli.services import ids
     from stagefy_cli.services import video as videos
     from stagefy_cli.services.uploads import upload_file
 
-    options = videos.VideoOptions(video_format, seconds_per_photo, title, motion)
+    options = videos.VideoOptions(video_format, seconds_per_photo, title, motion, fit=fit)
     videos.validate_options(options)
     music_file = videos.check_music(music) if music else None
     ctx = client.signed_in()
     sources = videos.resolve_photos(ctx, photos)
+    for line in [] if motion else videos.soft_photos(sources, video_format):
+        render.notice(f"Warning: {line}")
     if listing:
         options = videos.VideoOptions(
             video_format,
@@ -71,6 +84,7 @@ def create(
             title,
             motion,
             ids.resolve(ctx.client, "crm_listings", listing, "listing"),
+            fit,
         )
 
     quote = videos.quote(ctx, len(sources), motion)

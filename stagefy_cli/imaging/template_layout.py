@@ -16,8 +16,10 @@ def safe_area(size: tuple[int, int], margin: float = SAFE_MARGIN) -> Box:
 
 
 def place_photo(image: Image.Image, photo: bytes, index: int, total: int, cell: Box) -> None:
+    """The photo filling `cell`, cropped toward its detail (a portrait room in a square keeps the room)."""
     if cell.w > 0 and cell.h > 0:
-        image.paste(load_fill(photo, index, total, (cell.w, cell.h)), (cell.x, cell.y))
+        cropped = load_fill(photo, index, total, (cell.w, cell.h), toward_content=True)
+        image.paste(cropped, (cell.x, cell.y))
 
 
 def place_logo(image: Image.Image, logo: Image.Image | None, cell: Box, align: str = "right") -> Box | None:

@@ -56,8 +56,15 @@ class FittedText:
 
 @dataclass(frozen=True)
 class Placement:
+    """A drawn line: its ink box, and where and how it was set (pen position on the baseline, the
+    font file and size in pixels, the advance width), so a PDF can lay the same text over it."""
+
     text: str
     bbox: tuple[int, int, int, int]
+    origin: tuple[int, int] = (0, 0)
+    font_path: str = ""
+    size: int = 0
+    advance: float = 0.0
 
 
 def ink_width(font: ImageFont.FreeTypeFont, text: str) -> int:
@@ -211,13 +218,7 @@ class Canvas:
         gaps scaled alike) until every item fits at its scaled size; if even the smallest scale does
         not fit, items are fitted top to bottom in what is left, shrinking and ellipsizing the later
         ones. Empty items are skipped."""
-        items = [item for item in items if item.text.strip()]
-        if not items:
-            return Box(box.x, box.y, box.w, 0)
-        for scale in STACK_SCALES:
-            blocks, whole = self._fit_stack(items, box, family, scale)
-            if whole:
-                break
+        blocks = self._layout(items, box, family)
         if not blocks:
             return Box(box.x, box.y, box.w, 0)
         total = sum(fitted.height + gap for fitted, _, gap in blocks) - blocks[-1][2]
@@ -227,6 +228,21 @@ class Canvas:
             self.draw_fitted(fitted, box.x, y, box.w, item.fill, align)
             y += fitted.height + gap
         return Box(box.x, top, box.w, total)
+
+    def stack_height(self, items: list[TextItem], box: Box, *, family: str) -> int:
+        """The height `stack` would use for `items` in `box`, drawing nothing (to lay out around it)."""
+        blocks = self._layout(items, box, family)
+        return sum(fitted.height + gap for fitted, _, gap in blocks) - blocks[-1][2] if blocks else 0
+
+    @classmethod
+    def _layout(cls, items: list[TextItem], box: Box, family: str) -> list[tuple[FittedText, TextItem, int]]:
+        items = [item for item in items if item.text.strip()]
+        blocks: list[tuple[FittedText, TextItem, int]] = []
+        for scale in STACK_SCALES if items else ():
+            blocks, whole = cls._fit_stack(items, box, family, scale)
+            if whole:
+                break
+        return blocks
 
     @staticmethod
     def _fit_stack(
@@ -271,4 +287,14 @@ class Canvas:
             y = top + number * fitted.line_pitch
             self.draw.text((line_x, y), line, font=fitted.font, fill=fill, anchor="la")
             bbox = self.draw.textbbox((line_x, y), line, font=fitted.font, anchor="la")
-            self.placements.append(Placement(line, bbox))
+            ascent, _ = fitted.font.getmetrics()
+            self.placements.append(
+                Placement(
+                    line,
+                    bbox,
+                    (line_x, y + ascent),
+                    str(fitted.font.path),
+                    fitted.font.size,
+                    fitted.font.getlength(line),
+                )
+            )

@@ -20,6 +20,7 @@ from pathlib import Path
 
 from PIL import Image
 
+from stagefy_cli.imaging.colour import SRGB_ICC
 from stagefy_cli.imaging.errors import RenderError
 from stagefy_cli.imaging.template_content import listing_text
 from stagefy_cli.imaging.template_design import Design, design_from_settings
@@ -102,13 +103,13 @@ def check_template_request(
 
 def _jpeg(image: Image.Image) -> bytes:
     buffer = io.BytesIO()
-    image.save(buffer, "JPEG", quality=JPEG_QUALITY, optimize=True, progressive=True)
+    image.save(buffer, "JPEG", quality=JPEG_QUALITY, optimize=True, progressive=True, icc_profile=SRGB_ICC)
     return buffer.getvalue()
 
 
 def _png(image: Image.Image) -> bytes:
     buffer = io.BytesIO()
-    image.save(buffer, "PNG", optimize=True)
+    image.save(buffer, "PNG", optimize=True, icc_profile=SRGB_ICC)
     return buffer.getvalue()
 
 
@@ -133,7 +134,7 @@ def _open_house(
     return [
         RenderedFile(
             f"open_house_flyer_{design.paper}.pdf",
-            flyer_pdf(canvas, design.font),
+            flyer_pdf(canvas),
             "application/pdf",
             *page.size,
         ),

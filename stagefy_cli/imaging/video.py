@@ -15,16 +15,17 @@ import av
 
 from stagefy_cli.imaging.errors import PhotoError, RenderError
 from stagefy_cli.imaging.video_audio import MusicTrack
-from stagefy_cli.imaging.video_cards import render_closing_card, render_opening_card
+from stagefy_cli.imaging.video_cards import render_closing_card, render_opening_card, render_title_card
 from stagefy_cli.imaging.video_encoder import write_mp4
 from stagefy_cli.imaging.video_motion import motion_for
-from stagefy_cli.imaging.video_photos import PhotoSource, check_photo
+from stagefy_cli.imaging.video_photos import FIT_STYLES, PhotoSource, check_photo
 from stagefy_cli.imaging.video_segments import (
     ClipSegment,
     PhotoSegment,
     Segment,
     StillSegment,
     crossfade_frames,
+    lengthen_for_crossfades,
     timeline,
     total_frames,
 )
@@ -32,6 +33,7 @@ from stagefy_cli.imaging.video_types import (
     CardStyle,
     ClosingCard,
     OpeningCard,
+    TitleCard,
     VideoFormat,
     VideoInfo,
     frame_size,
@@ -43,6 +45,7 @@ __all__ = [
     "OpeningCard",
     "PhotoError",
     "RenderError",
+    "TitleCard",
     "VideoInfo",
     "join_clips",
     "probe_video",
@@ -57,11 +60,15 @@ def _with_cards(
     body: list[Segment],
     size: tuple[int, int],
     fps: int,
-    opening: OpeningCard | None,
+    opening: OpeningCard | TitleCard | None,
     closing: ClosingCard | None,
 ) -> list[Segment]:
     card_frames = round(CARD_SECONDS * fps)
-    head = [StillSegment(render_opening_card(opening, size), card_frames, fps)] if opening else []
+    head = []
+    if isinstance(opening, TitleCard):
+        head = [StillSegment(render_title_card(opening, size), card_frames, fps)]
+    elif opening is not None:
+        head = [StillSegment(render_opening_card(opening, size), card_frames, fps)]
     tail = [StillSegment(render_closing_card(closing, size), card_frames, fps)] if closing else []
     return [*head, *body, *tail]
 
@@ -76,6 +83,7 @@ def _render(
     on_progress: Callable[[int, int], None] | None,
 ) -> VideoInfo:
     overlap = crossfade_frames(segments, fps, crossfade_s)
+    lengthen_for_crossfades(segments, overlap)
     total = total_frames(segments, overlap)
     track = MusicTrack(Path(music), total / fps) if music is not None else None
     write_mp4(
@@ -109,15 +117,20 @@ def render_slideshow(
     format: VideoFormat = "landscape",
     seconds_per_photo: float = 3.0,
     fps: int = 30,
-    opening: OpeningCard | None = None,
+    opening: OpeningCard | TitleCard | None = None,
     closing: ClosingCard | None = None,
     music: Path | None = None,
     crossfade_s: float = DEFAULT_CROSSFADE_S,
     on_progress: Callable[[int, int], None] | None = None,
     size: tuple[int, int] | None = None,
+    fit: str = "blur",
 ) -> VideoInfo:
     """Render `photos` (paths or encoded bytes) to an MP4 at `out_path` and return what was written.
 
+    Each photo is on screen `seconds_per_photo` (from the middle of the cross-fade that brings it
+    in to the middle of the one that takes it out), each card CARD_SECONDS, so the video lasts
+    their sum. A photo of another shape than the frame (a portrait photo in a landscape video) is
+    shown whole, over a blurred copy of itself (`fit="blur"`) or on black (`"letterbox"`).
     Raises PhotoError (a RenderError) naming the first unreadable photo; no partial file is left.
     `on_progress(done, total)` is called once per second of video and after the last frame.
     `size` (width, height; multiples of 40) renders other frames than the format's, e.g. a small draft.
@@ -126,12 +139,14 @@ def render_slideshow(
         raise RenderError("A video needs at least one photo.")
     if seconds_per_photo <= 0 or fps <= 0:
         raise RenderError("Seconds per photo and frames per second must be positive.")
+    if fit not in FIT_STYLES:
+        raise RenderError(f"Unknown fit {fit!r}; choose one of: {', '.join(FIT_STYLES)}.")
     size = _frame_size(format, size)
     for index, photo in enumerate(photos):
         check_photo(photo, index, len(photos))
     per_photo = max(1, round(seconds_per_photo * fps))
     body: list[Segment] = [
-        PhotoSegment(photo, index, len(photos), size, motion_for(index), per_photo, fps)
+        PhotoSegment(photo, index, len(photos), size, motion_for(index), per_photo, fps, fit)
         for index, photo in enumerate(photos)
     ]
     segments = _with_cards(body, size, fps, opening, closing)
@@ -145,7 +160,7 @@ def join_clips(
     format: VideoFormat = "landscape",
     fps: int = 30,
     crossfade_s: float = DEFAULT_CROSSFADE_S,
-    opening: OpeningCard | None = None,
+    opening: OpeningCard | TitleCard | None = None,
     closing: ClosingCard | None = None,
     music: Path | None = None,
     on_progress: Callable[[int, int], None] | None = None,

@@ -1,4 +1,4 @@
-"""The opening (listing) and closing (agent) title cards, drawn once per video as still images."""
+"""The opening (listing, or a title alone) and closing (agent) cards, drawn once per video as still images."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from stagefy_cli.imaging.template_design import parse_hex_colour
 from stagefy_cli.imaging.template_fonts import resolve_family
 from stagefy_cli.imaging.template_money import format_price, listing_facts
 from stagefy_cli.imaging.template_text import Box, Canvas, TextItem
-from stagefy_cli.imaging.video_types import CardStyle, ClosingCard, OpeningCard
+from stagefy_cli.imaging.video_types import CardStyle, ClosingCard, OpeningCard, TitleCard
 
 SAFE_MARGIN = 0.07
 
@@ -67,6 +67,23 @@ def render_opening_card(card: OpeningCard, size: tuple[int, int]) -> Image.Image
         ),
     ]
     used = canvas.stack(items, safe, family=resolve_family(card.style.font), align="center", valign="middle")
+    _rule(canvas, safe, max(safe.y, used.y - round(unit * 0.05)), accent, centred=True)
+    return canvas.image
+
+
+def render_title_card(card: TitleCard, size: tuple[int, int]) -> Image.Image:
+    canvas, safe = _backdrop(size, card.style)
+    accent = parse_hex_colour(card.style.accent, "accent")
+    unit = min(size)
+    item = TextItem(
+        card.title,
+        round(unit * 0.085),
+        parse_hex_colour(card.style.text, "text"),
+        max_lines=3,
+        bold=True,
+        max_height=round(safe.h * 0.6),
+    )
+    used = canvas.stack([item], safe, family=resolve_family(card.style.font), align="center", valign="middle")
     _rule(canvas, safe, max(safe.y, used.y - round(unit * 0.05)), accent, centred=True)
     return canvas.image
 

@@ -15,6 +15,7 @@ from pathlib import Path
 import av
 
 from stagefy_cli.imaging.video_audio import SAMPLE_RATE, MusicTrack
+from stagefy_cli.imaging.video_filters import BT709, LIMITED_RANGE
 
 X264_PRESET = "veryfast"
 X264_CRF = "20"
@@ -85,6 +86,10 @@ def write_mp4(
             )
             video.width, video.height = size
             video.pix_fmt = "yuv420p"
+            # Tagged as what the frames are (`video_filters`): BT.709 primaries, transfer and matrix.
+            context = video.codec_context
+            context.color_primaries = context.color_trc = context.colorspace = BT709
+            context.color_range = LIMITED_RANGE
             video.codec_context.thread_type = "FRAME"
             audio = None
             audio_frames = None

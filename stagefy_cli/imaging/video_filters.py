@@ -1,5 +1,7 @@
 """yuv420p frames for the encoder, and the cross-fade as a libavfilter graph (`xfade`) through PyAV.
 
+Pictures become BT.709 yuv420p (limited range) here, the colours HD video is decoded with by
+browsers, players and YouTube, and the encoder tags the stream so (`video_encoder`).
 Frames stay libav frames (yuv420p) from here to the encoder: Python only hands references along,
 so the per-pixel blending runs in FFmpeg's C code, as it does for the `ffmpeg` command line. Each
 cross-fade graph is small and short-lived, so only the two sources on screen are in memory.
@@ -12,9 +14,14 @@ from fractions import Fraction
 
 import av
 import av.filter
+from av.video.reformatter import ColorRange, Colorspace
 from PIL import Image
 
 PIXEL_FORMAT = "yuv420p"
+# libav's codes (AVCOL_SPC_BT709, AVCOL_PRI_BT709, AVCOL_TRC_BT709, AVCOL_RANGE_MPEG): all 1
+BT709 = 1
+LIMITED_RANGE = 1
+_BT601_CODES = {5, 6}  # AVCOL_SPC_BT470BG, AVCOL_SPC_SMPTE170M
 
 
 def _buffer_args(size: tuple[int, int], fps: int) -> str:
@@ -32,9 +39,18 @@ def _drain(sink: av.filter.context.FilterContext) -> Iterator[av.VideoFrame]:
 
 def still_frame(image: Image.Image, fps: int) -> av.VideoFrame:
     """`image` as a frame in the pixel format and time base the graphs and the encoder use."""
-    frame = av.VideoFrame.from_image(image).reformat(format=PIXEL_FORMAT)
+    frame = av.VideoFrame.from_image(image).reformat(
+        format=PIXEL_FORMAT, dst_colorspace=Colorspace.ITU709, dst_color_range=ColorRange.MPEG
+    )
     frame.pts, frame.time_base = 0, Fraction(1, fps)
     return frame
+
+
+def rgb_image(frame: av.VideoFrame) -> Image.Image:
+    """A decoded frame's picture, read with its own matrix: BT.601 when it says so, else BT.709
+    (what an untagged HD clip means)."""
+    matrix = Colorspace.ITU601 if frame.colorspace in _BT601_CODES else Colorspace.ITU709
+    return frame.to_image(src_colorspace=matrix)
 
 
 class Still:

@@ -17,9 +17,9 @@ import av
 from PIL import Image, ImageOps
 
 from stagefy_cli.imaging.errors import PhotoError
-from stagefy_cli.imaging.video_filters import PIXEL_FORMAT, Still, crossfade, still_frame
+from stagefy_cli.imaging.video_filters import PIXEL_FORMAT, Still, crossfade, rgb_image, still_frame
 from stagefy_cli.imaging.video_motion import Motion, cover_size, motion_frames
-from stagefy_cli.imaging.video_photos import PhotoSource, describe, load_fill
+from stagefy_cli.imaging.video_photos import PhotoSource, describe, load_framed
 
 
 class Segment(Protocol):
@@ -49,11 +49,10 @@ class PhotoSegment:
     motion: Motion
     frame_count: int
     fps: int
+    fit: str = "blur"
 
     def frames(self) -> Iterator[av.VideoFrame]:
-        photo = load_fill(
-            self.source, self.index, self.total, cover_size(self.size), decode_at_least=self.size
-        )
+        photo = load_framed(self.source, self.index, self.total, cover_size(self.size), self.size, self.fit)
         planes = still_frame(photo, self.fps).to_ndarray()
         del photo
         for picture in motion_frames(planes, self.size, self.motion, self.frame_count):
@@ -109,7 +108,7 @@ class ClipSegment:
             while upcoming is not None and (current is None or (upcoming.time or 0.0) <= moment):
                 current, upcoming, changed = upcoming, next(decoded, None), True
             if changed:
-                fitted = ImageOps.fit(current.to_image(), self.size, Image.Resampling.BILINEAR)
+                fitted = ImageOps.fit(rgb_image(current), self.size, Image.Resampling.BILINEAR)
                 shown = Still(fitted, self.fps)
             yield shown.frame()
 
@@ -120,6 +119,18 @@ def crossfade_frames(segments: Sequence[Segment], fps: int, crossfade_s: float) 
     if len(segments) < 2:
         return 0
     return max(0, min(round(crossfade_s * fps), min(segment.frame_count for segment in segments) // 2))
+
+
+def lengthen_for_crossfades(segments: Sequence[Segment], overlap: int) -> None:
+    """Add to each segment the frames its cross-fades share with its neighbours, so that what is
+    seen of it, from the middle of its fade-in to the middle of its fade-out, is the length it was
+    given: half a fade at each end of the video, a whole one in between. The video then lasts the
+    sum of the lengths given."""
+    if not overlap:
+        return
+    for number, segment in enumerate(segments):
+        first, last = number == 0, number == len(segments) - 1
+        segment.frame_count += (0 if first else overlap - overlap // 2) + (0 if last else overlap // 2)
 
 
 def total_frames(segments: Sequence[Segment], overlap: int) -> int:

@@ -52,6 +52,14 @@ class OpeningCard:
 
 
 @dataclass(frozen=True)
+class TitleCard:
+    """The opening card of a video with a title and no listing: the title alone."""
+
+    title: str
+    style: CardStyle = CardStyle()
+
+
+@dataclass(frozen=True)
 class ClosingCard:
     """The agent card shown after the last photo."""
 

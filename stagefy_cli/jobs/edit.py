@@ -5,6 +5,7 @@ from __future__ import annotations
 from stagefy_cli.ai.base import EditRequest, UnsupportedEdit
 from stagefy_cli.ai.catalog import KEEPS_GEOMETRY, providers_for
 from stagefy_cli.ai.registry import choose
+from stagefy_cli.imaging.photo_io import srgb_copy
 from stagefy_cli.jobs import JobContext, JobOutput
 
 EXTENSIONS = {"image/jpeg": ".jpg", "image/png": ".png", "image/webp": ".webp"}
@@ -29,15 +30,20 @@ def run_edit(ctx: JobContext) -> JobOutput:
         )
     source_path = ctx.input["source_path"]
     image = ctx.photo(source_path, ctx.input.get("filename") or "the photo")
+    mime_type, image_url = ctx.input.get("mime_type") or "image/jpeg", ctx.signed_url(source_path)
+    if provider.name != "local" and (converted := srgb_copy(image)) is not None:
+        # a remote model reads pixel numbers as sRGB: it gets the converted copy, inline
+        image, mime_type, image_url = converted, "image/jpeg", None
     request = EditRequest(
         edit_type=edit_type,
         image=image,
-        mime_type=ctx.input.get("mime_type") or "image/jpeg",
-        image_url=ctx.signed_url(source_path),
+        mime_type=mime_type,
+        image_url=image_url,
         prompt=ctx.input.get("prompt"),
         style=ctx.input.get("style"),
         room=ctx.input.get("room"),
         variation=variation - 1,
+        keep_metadata=bool(ctx.input.get("keep_metadata")),
     )
     result = provider.run(
         request,

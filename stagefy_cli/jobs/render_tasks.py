@@ -15,6 +15,8 @@ def poster_frame(video: Path, at_seconds: float) -> bytes:
     """A JPEG of the frame at `at_seconds` (or the last one, for a shorter video), POSTER_WIDTH wide."""
     import av
 
+    from stagefy_cli.imaging.video_filters import rgb_image
+
     frame_image = None
     with av.open(str(video)) as container:
         stream = container.streams.video[0]
@@ -22,7 +24,7 @@ def poster_frame(video: Path, at_seconds: float) -> bytes:
             frame_image = frame
             if frame.time is not None and frame.time >= at_seconds:
                 break
-        image = frame_image.to_image()
+        image = rgb_image(frame_image)
     image.thumbnail((POSTER_WIDTH, POSTER_WIDTH))
     out = io.BytesIO()
     image.save(out, "JPEG", quality=85)

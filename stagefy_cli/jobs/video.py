@@ -33,8 +33,9 @@ def _local_copy(ctx: JobContext, path: str, folder: Path, index: int, filename: 
 
 
 def cards(job_input: dict):
-    """The opening card (the listing, when there is one) and the closing card (the agent)."""
-    from stagefy_cli.imaging.video import ClosingCard, OpeningCard
+    """The opening card (the listing, when there is one, else the title, when there is one) and the
+    closing card (the agent)."""
+    from stagefy_cli.imaging.video import ClosingCard, OpeningCard, TitleCard
 
     listing = job_input.get("listing")
     agent = job_input.get("agent") or {}
@@ -52,6 +53,8 @@ def cards(job_input: dict):
             title=job_input.get("title"),
             currency=listing.get("currency") or "ZAR",
         )
+    elif job_input.get("title"):
+        opening = TitleCard(job_input["title"])
     closing = None
     if agent.get("full_name"):
         closing = ClosingCard(
@@ -110,7 +113,8 @@ def _render(ctx: JobContext, sources: list[dict], options: dict, photos: bool) -
 def run_video(ctx: JobContext) -> JobOutput:
     """A slideshow of the project's photos."""
     seconds = float(ctx.input.get("seconds_per_photo") or 3)
-    return _render(ctx, ctx.input["photos"], {"seconds_per_photo": seconds}, photos=True)
+    options = {"seconds_per_photo": seconds, "fit": ctx.input.get("fit") or "blur"}
+    return _render(ctx, ctx.input["photos"], options, photos=True)
 
 
 def run_join(ctx: JobContext) -> JobOutput:

@@ -25,6 +25,7 @@ class EditOptions:
     variations: int = 1
     listing_id: str | None = None
     provider: str | None = None
+    keep_metadata: bool | None = None  # True: the results keep GPS, serial numbers and owner
 
     def as_json(self) -> dict:
         return {k: v for k, v in self.__dict__.items() if k != "edit_type" and v is not None}

@@ -73,6 +73,8 @@ def check_photo(path: Path) -> Photo:
             with Image.open(path) as image:
                 image_format = image.format
                 width, height = image.size
+                if image.getexif().get(0x0112) in (5, 6, 7, 8):  # shown a quarter turn round
+                    width, height = height, width
                 image.verify()
     except (UnidentifiedImageError, Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
         if isinstance(exc, UnidentifiedImageError):

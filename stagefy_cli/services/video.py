@@ -19,6 +19,8 @@ from stagefy_cli.services.photos import Photo, check_photo
 
 FORMATS = ("landscape", "reel", "square")
 MOTIONS = ("ai",)
+FITS = ("blur", "letterbox")  # how a photo of another shape than the video is shown whole
+SHARP_ENLARGEMENT = 2.0  # a photo blown up more than this looks soft
 MAX_MUSIC_BYTES = 50 * 1024 * 1024
 AUDIO_TYPES = {
     ".mp3": "audio/mpeg",
@@ -38,6 +40,7 @@ class VideoOptions:
     title: str | None = None
     motion: str | None = None
     listing_id: str | None = None
+    fit: str | None = None
 
     def as_json(self) -> dict:
         return {k: v for k, v in self.__dict__.items() if v is not None}
@@ -46,6 +49,8 @@ class VideoOptions:
 def validate_options(options: VideoOptions) -> None:
     if options.format not in FORMATS:
         raise UsageError(f"unknown --format '{options.format}'. Choose one of: {', '.join(FORMATS)}.")
+    if options.fit is not None and options.fit not in FITS:
+        raise UsageError(f"unknown --fit '{options.fit}'. Choose one of: {', '.join(FITS)}.")
     if options.motion is not None and options.motion not in MOTIONS:
         raise UsageError(f"unknown --motion '{options.motion}'. The only choice is: ai.")
     if not 1 <= options.seconds_per_photo <= 10:
@@ -90,6 +95,27 @@ def resolve_photos(ctx: UserContext, refs: Sequence[str]) -> list[Photo | dict]:
             except UsageError as exc:  # not hex at all: it was meant as a file
                 raise UsageError(f"{ref}: no such file, and not a media ID either.") from exc
     return resolved
+
+
+def soft_photos(sources: Sequence[Photo | dict], video_format: str) -> list[str]:
+    """A line for each photo file the video would blow up more than SHARP_ENLARGEMENT times (it
+    would look soft), naming its size and how much larger a sharp one is."""
+    from stagefy_cli.imaging.video_photos import enlargement
+    from stagefy_cli.imaging.video_types import frame_size
+
+    frame = frame_size(video_format)
+    lines = []
+    for source in sources:
+        if not isinstance(source, Photo):
+            continue  # a library photo: its size is not known here
+        factor = enlargement((source.width, source.height), frame)
+        if factor > SHARP_ENLARGEMENT:
+            lines.append(
+                f"{source.path.name} ({source.width}x{source.height}) is enlarged {factor:.1f}x in a "
+                f"{video_format} video and will look soft; a photo at least "
+                f"{factor / SHARP_ENLARGEMENT:.1f}x as large in each direction stays sharp."
+            )
+    return lines
 
 
 def check_music(path: Path) -> Path:

@@ -80,8 +80,8 @@ def test_reel_with_cards_and_music_reads_back_as_h264_aac(tmp_path):
         closing=CLOSING,
         music=music,
     )
-    # 3 s card + 1 s + 1 s + 3 s card, minus three cross-fades of 15 frames (half of a 1 s photo).
-    expected_frames = 90 + 30 + 30 + 90 - 3 * 15
+    # 3 s card + 1 s + 1 s + 3 s card: each on screen as long as asked, cross-fades included.
+    expected_frames = 90 + 30 + 30 + 90
     assert info == probe_video(out)
     assert (info.width, info.height, info.fps) == (1080, 1920, 30.0)
     assert (info.video_codec, info.audio_codec) == ("h264", "aac")
@@ -109,8 +109,8 @@ def test_formats_without_music_have_no_audio(tmp_path, format, size):
     )
     assert (info.width, info.height) == size
     assert info.audio_codec is None
-    assert info.frames == 60 - 15
-    assert info.duration_s == pytest.approx(1.5, abs=0.05)
+    assert info.frames == 60  # two photos of 1 s
+    assert info.duration_s == pytest.approx(2.0, abs=0.05)
 
 
 def test_photos_pan_and_zoom_and_cross_fade(tmp_path):
@@ -122,7 +122,7 @@ def test_photos_pan_and_zoom_and_cross_fade(tmp_path):
     first, last_of_red = frames[0].astype(int), frames[14].astype(int)
     assert np.abs(first - last_of_red).mean() > 2  # the camera moves during a photo
     assert np.abs(frames[0].astype(int) - frames[1].astype(int)).mean() < 20  # gently
-    fade = frames[22].reshape(-1, 3).mean(axis=0)  # middle of the 15-frame cross-fade
+    fade = frames[29].reshape(-1, 3).mean(axis=0)  # middle of the 15-frame cross-fade, at 1 s
     assert 60 < fade[0] < 170 and 60 < fade[2] < 170  # red and blue mixed
     assert frames[0].reshape(-1, 3).mean(axis=0)[0] > 150
     assert frames[-1].reshape(-1, 3).mean(axis=0)[2] > 150
@@ -154,7 +154,7 @@ def test_progress_is_reported_up_to_the_total(tmp_path):
         on_progress=lambda done, total: calls.append((done, total)),
         size=SMALL,
     )
-    assert calls[-1] == (45, 45)
+    assert calls[-1] == (60, 60)
     assert [done for done, _ in calls] == sorted(done for done, _ in calls)
 
 
@@ -221,7 +221,7 @@ def test_a_draft_size_renders_small_frames_with_cards(tmp_path):
         opening=OPENING,
         size=(640, 360),
     )
-    assert (info.width, info.height, info.frames) == (640, 360, 90 + 30 - 15)
+    assert (info.width, info.height, info.frames) == (640, 360, 90 + 30)
     clips = [make_clip(tmp_path / "a.mp4", (200, 40, 40))]
     joined = join_clips(clips, tmp_path / "joined.mp4", format="square", size=SMALL)
     assert (joined.width, joined.height, joined.frames) == (*SMALL, 30)
@@ -231,7 +231,7 @@ def test_join_clips_retimes_crops_and_cross_fades(tmp_path):
     clips = [make_clip(tmp_path / "a.mp4", (200, 40, 40)), make_clip(tmp_path / "b.mp4", (40, 40, 200))]
     out = tmp_path / "joined.mp4"
     info = join_clips(clips, out, format="landscape", opening=OPENING, music=make_music(tmp_path / "m.wav"))
-    expected_frames = 90 + 30 + 30 - 2 * 15
+    expected_frames = 90 + 30 + 30
     assert (info.width, info.height, info.fps, info.frames) == (1920, 1080, 30.0, expected_frames)
     assert info.audio_codec == "aac"
     frames = decoded_frames(out)
@@ -281,4 +281,4 @@ def test_memory_does_not_grow_with_the_number_of_photos(tmp_path):
     # A prepared photo is 1782x1188 RGB (6 MB) after an 18 MB decode: keeping the 36 extra photos
     # would add well over 200 MB; streaming keeps the difference to allocator noise.
     assert many - few < 60, (few, many)
-    assert probe_video(tmp_path / "many.mp4").frames == 48 * 3 - 47 * 1
+    assert probe_video(tmp_path / "many.mp4").frames == 48 * 3

@@ -11,11 +11,11 @@ from video_support import add_listing, balance, ledger, library_item, make_music
 from stagefy_cli.imaging.video import CARD_SECONDS, probe_video
 
 FPS = 30
-CROSSFADE_S = 0.5  # the renderer's 0.6 s cross-fade, capped at half of a 1-second photo
 
 
 def expected_duration(segments_s: list[float]) -> float:
-    return sum(segments_s) - CROSSFADE_S * (len(segments_s) - 1)
+    """Each card and photo is on screen as long as asked, cross-fades included."""
+    return sum(segments_s)
 
 
 def test_reel_with_listing_card_agent_card_and_music(signed_in_agent, cli_stack, local_worker, tmp_path):
@@ -144,6 +144,7 @@ def test_retry_and_cancel_a_video(signed_in_agent, cli_stack, tmp_path):
         (["--format", "portrait"], "unknown --format 'portrait'"),
         (["--seconds-per-photo", "0.2"], "--seconds-per-photo must be between 1 and 10"),
         (["--motion", "warp"], "unknown --motion 'warp'"),
+        (["--fit", "stretch"], "unknown --fit 'stretch'"),
         (["--music", "{notes}"], "not audio Stagefy can use"),
     ],
 )
@@ -157,6 +158,30 @@ def test_bad_options_are_usage_errors_before_anything_is_spent(
     assert result.exit_code == 2
     assert message in result.stderr
     assert balance(cli_stack, signed_in_agent.id) == 50
+
+
+def test_a_title_without_listing_opens_the_video_and_small_photos_are_warned_about(
+    signed_in_agent, cli_stack, local_worker, tmp_path
+):
+    small = make_photo(tmp_path / "small.jpg", size=(600, 400), seed=1)  # 3.2x to fill 1920x1080
+    portrait = make_photo(tmp_path / "portrait.jpg", size=(1200, 1600), seed=2)  # fitted: 0.68x
+    result = run_cli(
+        [
+            "video", "create", str(small), str(portrait), "--title", "Sunset Villa", "--fit", "letterbox",
+            "--seconds-per-photo", "1", "--out", str(tmp_path), "--yes", "--json", "--timeout", "180",
+        ]
+    )  # fmt: skip
+    assert result.exit_code == 0, result.stderr
+    assert "Warning: small.jpg (600x400) is enlarged 3.2x in a landscape video" in result.stderr
+    assert "portrait.jpg" not in result.stderr
+    project = result.json()
+    [job] = project["jobs"]
+    assert (job["input"]["fit"], job["input"]["title"]) == ("letterbox", "Sunset Villa")
+    video = Path(project["files"][0])
+    assert video.name == "sunset-villa.video.mp4"
+    # the title card, two photos, the agent's card
+    info = probe_video(video)
+    assert info.duration_s == pytest.approx(expected_duration([CARD_SECONDS, 1, 1, CARD_SECONDS]), abs=0.05)
 
 
 def test_a_missing_photo_is_named(signed_in_agent, tmp_path):
