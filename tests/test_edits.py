@@ -147,7 +147,9 @@ def test_failure_refunds_exactly_once(signed_in_agent, cli_stack, job_worker, tm
     photo = make_photo(tmp_path / "bedroom.jpg")
     # Queued while no worker is seen (a worker that is running refuses it at the quote), then run
     # by one that cannot do it.
-    queued = run_cli(["edit", str(photo), "--type", "virtual_staging", "--style", "modern", "--yes", "--no-wait"])
+    queued = run_cli(
+        ["edit", str(photo), "--type", "virtual_staging", "--style", "modern", "--yes", "--no-wait"]
+    )
     assert queued.exit_code == 8, queued.stderr
     job_worker()
     result = run_cli(["projects", "watch", queued.stdout.strip()[:8], "--json", "--timeout", "90"])

@@ -52,6 +52,9 @@ def read_project(ctx: UserContext, project_id: str) -> dict:
         .execute()
         .data
     )
+    for job in project["jobs"]:
+        if not job.get("attempts"):  # no worker claimed it: its service and model are only the plan
+            job["service"] = job["model"] = None
     return project
 
 

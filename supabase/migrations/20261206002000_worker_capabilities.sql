@@ -7,8 +7,8 @@
 --     worker seen recently can run, naming what an operator must configure. While no worker is
 --     seen at all the work is queued as before: workers come and go (a restart, scale to zero),
 --     and a queued job is claimed when one starts, or cancelled for a full refund.
---   * A job's provider and model are written when a worker claims it: a queued job has none (the
---     server's plan waits in input.planned for a worker without a route of its own).
+--   * A job's provider and model are those a worker claimed it with: `admin jobs` counts a job no
+--     worker claimed under no provider, and its credits net of refunds.
 --   * A project cancelled after some results is "cancelled", not "completed"; a retry runs again
 --     only the photos without a result; projects.refunded_credits gives the net charge; a second
 --     retry names the real state of the first.
@@ -266,129 +266,39 @@ $$;
 -- ---------------------------------------------------------------------------------------------
 -- Who runs a job is known when a worker claims it
 -- ---------------------------------------------------------------------------------------------
-alter table public.ai_jobs alter column service drop not null, alter column model drop not null;
+-- ai_jobs.service and model are NOT NULL in the data model: until a claim records who runs the
+-- job (claim_jobs, from the worker's routes), they hold the server's plan. A job no worker has
+-- claimed (attempts = 0) ran on no provider, and the reads say so.
 
--- As before, but the jobs are queued with no provider and model: the server's plan for them waits
--- in input.planned ([service, model]) for a worker that has no route of its own (claim_jobs).
-create or replace function private.create_job_project(
-  p_user_id uuid, p_type public.project_type, p_name text, p_input_data jsonb, p_jobs jsonb, p_price jsonb,
-  p_description text default null
-)
+-- AI spend per provider and model, as before, except: jobs no worker claimed count under no
+-- provider and model, and credits are those kept (failed and cancelled jobs were refunded).
+create or replace function public.admin_job_stats(p_service text default null, p_status text default null,
+                                                  p_since timestamptz default null)
 returns jsonb
 language plpgsql
-set search_path = ''
-as $$
-declare
-  v_total integer := (p_price ->> 'total')::integer;
-  v_jobs_total integer;
-  v_before integer;
-  v_balance integer;
-  v_project_id uuid;
-  v_job jsonb;
-  v_job_id uuid;
-  v_job_ids uuid[] := '{}';
-begin
-  select coalesce(sum((j ->> 'credit_cost')::integer), 0) into v_jobs_total from jsonb_array_elements(p_jobs) j;
-  if v_total is null or v_jobs_total <> v_total then
-    raise exception using errcode = 'XX000',
-      message = format('the jobs of %s cost %s credits, its price is %s', p_name, v_jobs_total, v_total);
-  end if;
-  select credits into v_before from public.users where id = p_user_id for update;
-
-  insert into public.projects (user_id, name, type, status, credit_cost, input_data)
-  values (p_user_id, p_name, p_type, 'queued', v_total, p_input_data)
-  returning id into v_project_id;
-
-  v_balance := private.post_ledger(p_user_id, -v_total, 'usage', coalesce(p_description, p_name), null, null,
-                                   v_project_id, null);
-  perform private.notify_if_credit_low(p_user_id, v_before, v_balance);
-
-  for v_job in select * from jsonb_array_elements(p_jobs) loop
-    insert into public.ai_jobs (user_id, project_id, service, model, input, status, credit_cost, created_at)
-    values (p_user_id, v_project_id, null, null,
-            (v_job -> 'input') || jsonb_build_object('planned', jsonb_build_array(v_job ->> 'service', v_job ->> 'model')),
-            coalesce(v_job ->> 'status', 'queued')::public.job_status,
-            (v_job ->> 'credit_cost')::integer, clock_timestamp())
-    returning id into v_job_id;
-    v_job_ids := v_job_ids || v_job_id;
-  end loop;
-
-  return jsonb_build_object('project_id', v_project_id, 'job_ids', to_jsonb(v_job_ids),
-                            'credits_charged', v_total, 'balance', v_balance, 'name', p_name);
-end;
-$$;
-
--- As before; a job's service and model come from the worker's route, else the job's own (set by
--- an earlier claim, or a job queued before this change), else the server's plan.
-create or replace function public.claim_jobs(p_worker text, p_limit integer default 1,
-                                             p_lease_seconds integer default 120,
-                                             p_max_attempts integer default 3, p_user_ids uuid[] default null,
-                                             p_routes jsonb default null, p_claim_token uuid default null)
-returns setof public.ai_jobs
-language plpgsql
+stable
 security definer
 set search_path = ''
 as $$
-declare
-  v_job public.ai_jobs;
 begin
-  if p_claim_token is not null then
-    return query select * from public.ai_jobs
-                  where status = 'processing' and worker_id = p_worker and claim_token = p_claim_token;
-    if found then
-      return;
-    end if;
-  end if;
-
-  for v_job in
-    update public.ai_jobs set status = 'failed', completed_at = now(), lease_expires_at = null,
-           error_message = format('abandoned after %s attempts (the worker stopped while processing)', attempts)
-     where id in (select id from public.ai_jobs
-                   where status = 'processing' and lease_expires_at < now() and attempts >= p_max_attempts
-                     and (p_user_ids is null or user_id = any (p_user_ids))
-                   for update skip locked)
-    returning *
-  loop
-    perform private.lock_project(v_job.project_id);
-    perform private.refund_job(v_job, 'failed');
-    perform private.refresh_project(v_job.project_id);
-  end loop;
-
-  return query
-  with candidates as (
-    select j.id, coalesce(k.max_run_seconds, 900) as max_run_seconds,
-           p_routes -> (case when coalesce(j.input ->> 'kind', 'edit') = 'edit'
-                             then concat_ws(':', 'edit', j.input ->> 'edit_type', nullif(j.input ->> 'provider', ''))
-                             else j.input ->> 'kind' end) as route
-      from public.ai_jobs j
-      left join public.job_kinds k on k.kind = coalesce(j.input ->> 'kind', 'edit')
-     where ((j.status = 'queued' and (j.run_after is null or j.run_after <= now()))
-            or (j.status = 'processing' and j.lease_expires_at < now()))
-       and (p_user_ids is null or j.user_id = any (p_user_ids))
-     order by j.created_at
-     limit greatest(p_limit, 1)
-     for update of j skip locked
-  ), claimed as (
-    update public.ai_jobs j
-       set status = 'processing', worker_id = p_worker, attempts = j.attempts + 1,
-           claimed_at = now(), deadline_at = now() + make_interval(secs => c.max_run_seconds),
-           lease_expires_at = least(now() + make_interval(secs => p_lease_seconds),
-                                    now() + make_interval(secs => c.max_run_seconds) + private.deadline_margin()),
-           started_at = coalesce(j.started_at, now()), run_after = null,
-           service = coalesce((c.route ->> 0)::public.ai_service, j.service,
-                              (j.input -> 'planned' ->> 0)::public.ai_service),
-           model = coalesce(c.route ->> 1, j.model, j.input -> 'planned' ->> 1), claim_token = p_claim_token
-      from candidates c
-     where j.id = c.id
-    returning j.*
-  )
-  select * from claimed;
-
-  update public.projects p set status = 'processing'
-   where p.id in (select q.id from public.projects q
-                   where q.status = 'queued'
-                     and q.id in (select project_id from public.ai_jobs where worker_id = p_worker and status = 'processing')
-                   for update skip locked);
+  perform private.require_admin();
+  return coalesce((
+    select jsonb_agg(to_jsonb(s) order by s.service nulls last, s.model)
+      from (
+        select case when j.attempts > 0 then j.service end as service,
+               case when j.attempts > 0 then j.model end as model, count(*) as jobs,
+               count(*) filter (where j.status = 'completed') as completed,
+               count(*) filter (where j.status = 'failed') as failed,
+               round((percentile_cont(0.5) within group (order by j.latency_ms))::numeric) as p50_latency_ms,
+               round((percentile_cont(0.95) within group (order by j.latency_ms))::numeric) as p95_latency_ms,
+               coalesce(sum(j.api_cost), 0) as api_cost,
+               coalesce(sum(j.credit_cost) filter (where j.status not in ('failed', 'cancelled')), 0) as credits
+          from public.ai_jobs j
+         where (p_service is null or (j.service::text = p_service and j.attempts > 0))
+           and (p_status is null or j.status::text = p_status)
+           and (p_since is null or j.created_at >= p_since)
+         group by 1, 2
+      ) s), '[]');
 end;
 $$;
 
