@@ -150,3 +150,77 @@ def test_an_agent_sees_how_many_workers_would_take_their_work(signed_in_agent, c
     assert "edit:enhance" in seen["capabilities"] and seen["last_seen_at"]
     # an agent reads no machine names
     assert ctx.rest.table("workers").select("id").execute().data == []
+
+
+def test_the_readme_first_edit_on_the_local_stack_is_refused_before_charging(tmp_path):
+    """The local stack's own worker registers before `local start` returns: without a token, the
+    README's first example (virtual staging) is refused by the quote, and enhance runs.
+
+    Slow (about 45 s on a 2-core machine): it starts a real local stack, as `stagefy local start`
+    does (PostgreSQL, the migrations, the Edge Functions runtime), the only place its worker runs."""
+    import json
+    import os
+    import subprocess
+    import sys
+
+    from stagefy_testing import free_port
+
+    env = {
+        **os.environ,
+        "STAGEFY_HOME": str(tmp_path / "home"),
+        "STAGEFY_LOCAL_PORT": str(free_port()),
+        "PYTHON_KEYRING_BACKEND": "keyring.backends.fail.Keyring",
+    }
+    for name in (
+        "SUPABASE_URL",
+        "SUPABASE_ANON_KEY",
+        "STAGEFY_PROFILE",
+        "STAGEFY_LOCAL_WORKER",
+        *TOKEN_ENV.values(),
+    ):
+        env.pop(name, None)
+
+    def stagefy(*args, input=None):
+        return subprocess.run(
+            [sys.executable, "-m", "stagefy_cli.entry", *args],
+            env=env,
+            capture_output=True,
+            text=True,
+            input=input,
+            timeout=180,
+            cwd=tmp_path,
+        )
+
+    try:
+        signup = stagefy(
+            "auth",
+            "signup",
+            "--email",
+            "new@example.com",
+            "--name",
+            "New",
+            "--password-stdin",
+            input="pw-123456\n",
+        )
+        assert signup.returncode == 0, signup.stderr
+        photo = make_photo(tmp_path / "living-room.jpg")
+        staging = stagefy(
+            "edit",
+            str(photo),
+            "--type",
+            "virtual_staging",
+            "--style",
+            "scandinavian",
+            "--room",
+            "living_room",
+            "--yes",
+        )
+        assert staging.returncode == 2, staging.stderr
+        assert "Error: no running worker can do virtual staging" in staging.stderr
+        assert "REPLICATE_API_TOKEN set" in staging.stderr
+        assert json.loads(stagefy("credits", "balance", "--json").stdout)["credits"] == 50
+        enhanced = stagefy("edit", str(photo), "--type", "enhance", "--yes", "--json")
+        assert enhanced.returncode == 0, enhanced.stderr
+        assert (tmp_path / "living-room.enhance.jpg").exists()
+    finally:
+        stagefy("local", "reset", "--yes")
