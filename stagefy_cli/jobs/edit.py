@@ -29,11 +29,16 @@ def run_edit(ctx: JobContext) -> JobOutput:
         )
     source_path = ctx.input["source_path"]
     image = ctx.photo(source_path, ctx.input.get("filename") or "the photo")
+    mime_type = ctx.input.get("mime_type") or "image/jpeg"
+    image_url = ctx.signed_url(source_path)
+    if mime_type not in EXTENSIONS and provider.name != "local":
+        # A HEIC photo (the CLI accepts them): the remote APIs take JPEG, PNG or WebP.
+        image, mime_type, image_url = _as_jpeg(image), "image/jpeg", None
     request = EditRequest(
         edit_type=edit_type,
         image=image,
-        mime_type=ctx.input.get("mime_type") or "image/jpeg",
-        image_url=ctx.signed_url(source_path),
+        mime_type=mime_type,
+        image_url=image_url,
         prompt=ctx.input.get("prompt"),
         style=ctx.input.get("style"),
         room=ctx.input.get("room"),
@@ -50,3 +55,14 @@ def run_edit(ctx: JobContext) -> JobOutput:
         extension=EXTENSIONS.get(result.mime_type, ".jpg"),
         api_cost=result.api_cost,
     )
+
+
+def _as_jpeg(data: bytes) -> bytes:
+    from stagefy_cli.ai.base import ProviderError
+    from stagefy_cli.imaging.photo_io import UnreadablePhoto, decode_photo, encode_jpeg
+
+    try:
+        image, metadata = decode_photo(data)
+    except UnreadablePhoto as exc:
+        raise ProviderError(str(exc)) from None
+    return encode_jpeg(image, metadata)
