@@ -40,7 +40,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 
 from stagefy_cli.backend.api_errors import ApiError
-from stagefy_cli.jobs import JobContext, JobOutput, JobStopped, handler_for
+from stagefy_cli.jobs import HANDLERS, JobContext, JobOutput, JobStopped, handler_for
 from stagefy_cli.services.uploads import BUCKET
 
 log = logging.getLogger("stagefy.worker")
@@ -114,11 +114,15 @@ class Worker:
         public_api: bool = False,
         user_ids: list[str] | None = None,
     ):
-        from stagefy_cli.ai.registry import claim_routes
+        from stagefy_cli.ai.registry import capabilities, claim_routes
 
         self.client = client
         self.providers = providers
         self.routes = claim_routes(providers)  # who runs what, recorded by each claim
+        # What it tells the server it can run: the edits and AI motion it can do, and the kinds
+        # every worker renders itself.
+        plain = [kind for kind in HANDLERS if kind not in ("edit", "video_clip")]
+        self.capabilities = sorted({*capabilities(providers, self.routes), *plain})
         self.bucket = client.storage.from_(BUCKET)
         self.config = config or WorkerConfig()
         if user_ids is not None:
@@ -136,6 +140,7 @@ class Worker:
 
         A stop (`stop()`, SIGTERM) ends claiming at once, gives running jobs `config.grace` seconds
         to finish, then gives the rest back to the queue for another worker to take at once."""
+        self.register()
         self._maintenance()
         watchdog = threading.Thread(target=self._watchdog_loop, name="stagefy-heartbeat", daemon=True)
         watchdog.start()
@@ -158,7 +163,29 @@ class Worker:
         self._drain()
         self.stop_event.set()
         watchdog.join(timeout=5)
+        self._unregister()
         return self.processed
+
+    def register(self) -> None:
+        """Tell the server this worker is alive and what it can run, for a lease's time (the
+        watchdog says it again every third of one). Quotes refuse what no live worker can run."""
+        users = self.config.user_ids
+        try:
+            self._rpc(
+                "register_worker",
+                p_providers=sorted(self.providers),
+                p_capabilities=self.capabilities,
+                p_user_ids=list(users) if users is not None else None,
+                p_seconds=self.config.lease_seconds,
+            )
+        except Exception as exc:  # noqa: BLE001 - the next beat tries again; claiming does not need it
+            log.warning("could not register the worker: %s", exc)
+
+    def _unregister(self) -> None:
+        try:
+            self._rpc("unregister_worker")
+        except Exception as exc:  # noqa: BLE001 - its row expires by itself
+            log.warning("could not unregister the worker: %s", exc)
 
     def stop(self) -> None:
         self.stop_event.set()
@@ -286,6 +313,7 @@ class Worker:
                 next_maintenance = now + MAINTENANCE_INTERVAL_S
             if now >= next_heartbeat:
                 self._heartbeat()
+                self.register()
                 next_heartbeat = time.monotonic() + interval
 
     def _heartbeat(self) -> None:

@@ -90,6 +90,7 @@ def job_worker(stack, test_users):
         client = service_rest(stack.url, stack.service_role_key)
         worker = Worker(client, providers, settings, user_ids=list(test_users))
         if start:
+            worker.register()  # before the test's first quote, which asks what the workers can run
             thread = threading.Thread(target=worker.run, daemon=True)
             thread.start()
             running.append((worker, thread))

@@ -201,8 +201,8 @@ def test_jobs_stats_per_provider_and_model(admin, make_agent, stack):
     ]:
         sql(
             stack,
-            "insert into public.ai_jobs (user_id, service, model, status, latency_ms, api_cost, credit_cost) "
-            "values (%s, 'replicate', %s, %s, %s, %s, 2)",
+            "insert into public.ai_jobs (user_id, service, model, status, latency_ms, api_cost, credit_cost, attempts) "
+            "values (%s, 'replicate', %s, %s, %s, %s, 2, 1)",
             agent.id,
             model,
             status,
@@ -220,7 +220,7 @@ def test_jobs_stats_per_provider_and_model(admin, make_agent, stack):
             "p50_latency_ms": 2500,
             "p95_latency_ms": 8100,
             "api_cost": 0.04,
-            "credits": 8,
+            "credits": 6,  # the failed job's 2 were refunded
         }
     ]
     failed_only = [r for r in cli_json(["admin", "jobs", "--status", "failed"]) if r["model"] == model]

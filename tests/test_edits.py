@@ -143,22 +143,16 @@ def test_projects_download_never_overwrites_unless_forced(signed_in_agent, cli_s
     assert sorted(p.name for p in out.iterdir()) == ["hall.enhance-2.jpg", "hall.enhance.jpg"]  # no .part
 
 
-def test_failure_refunds_exactly_once(signed_in_agent, cli_stack, local_worker, tmp_path):
+def test_failure_refunds_exactly_once(signed_in_agent, cli_stack, job_worker, tmp_path):
     photo = make_photo(tmp_path / "bedroom.jpg")
-    result = run_cli(
-        [
-            "edit",
-            str(photo),
-            "--type",
-            "virtual_staging",
-            "--style",
-            "modern",
-            "--yes",
-            "--json",
-            "--timeout",
-            "90",
-        ]
+    # Queued while no worker is seen (a worker that is running refuses it at the quote), then run
+    # by one that cannot do it.
+    queued = run_cli(
+        ["edit", str(photo), "--type", "virtual_staging", "--style", "modern", "--yes", "--no-wait"]
     )
+    assert queued.exit_code == 8, queued.stderr
+    job_worker()
+    result = run_cli(["projects", "watch", queued.stdout.strip()[:8], "--json", "--timeout", "90"])
     assert result.exit_code == 1
     assert "cannot do virtual staging" in result.stderr
     assert "replicate" in result.stderr

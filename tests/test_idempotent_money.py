@@ -69,7 +69,7 @@ def test_ten_concurrent_retries_with_distinct_keys_one_wins_the_rest_are_told(
 
     again = run_cli(["projects", "retry", project_id[:8], "--yes", "--no-wait"])
     assert again.exit_code == 2
-    assert f"queued again as project {won['project_id']}" in again.stderr
+    assert f"already retried as project {won['project_id']}, which is queued" in again.stderr
 
 
 def test_a_repeated_submission_key_returns_the_first_project_and_charges_nothing(

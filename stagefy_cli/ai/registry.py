@@ -137,3 +137,14 @@ def claim_routes(providers: Mapping[str, Provider], env: Mapping[str, str] = os.
     if "replicate" in providers and clip_model:
         routes["video_clip"] = ["replicate", clip_model]
     return routes
+
+
+def capabilities(providers: Mapping[str, Provider], routes: Mapping[str, list[str]]) -> list[str]:
+    """What a worker with these providers and routes can run, as it tells the server
+    (`register_worker`): the route keys of the edits it can do, and `video_clip` (AI motion) when
+    it has the replicate provider. The server refuses, before charging, what no worker seen
+    recently has."""
+    able = {key for key, (_service, model) in routes.items() if key.startswith("edit:") and model != "none"}
+    if "replicate" in providers:
+        able.add("video_clip")
+    return sorted(able)

@@ -32,7 +32,7 @@ def _columns():
         render.Column("name", "NAME", max_width=40),
         render.Column("type", "TYPE"),
         render.Column("status", "STATUS"),
-        render.Column("credit_cost", "CREDITS"),
+        render.Column("net_credits", "CREDITS"),  # what it cost after refunds
         render.Column("created_at", "CREATED", render.local_time),
     ]
 
@@ -45,7 +45,7 @@ def list_(
     as_json: bool = JSON,
     fields: str = FIELDS,
 ) -> None:
-    """List your projects, newest first.
+    """List your projects, newest first, with what each cost after refunds.
 
     Example: stagefy projects list --status failed --limit 10
     """
@@ -70,6 +70,7 @@ def render_project(project: dict) -> None:
             render.Column("type", "Type"),
             render.Column("status", "Status"),
             render.Column("credit_cost", "Credits"),
+            render.Column("refunded_credits", "Refunded"),
             render.Column("error_message", "Error"),
             render.Column("created_at", "Created", render.local_time),
             render.Column("completed_at", "Completed", render.local_time),
@@ -169,7 +170,7 @@ def download(
     data = projects.get_project(ctx, project)
     saved = projects.download_outputs(ctx, data, out, {}, force)
     if not saved:
-        raise NotFound(f"project {data['id'][:8]} has no results yet (status {data['status']}).")
+        raise NotFound(projects.no_results(data))
     render.output([str(p) for p in saved], as_json=as_json, show=lambda: render.print_paths(saved))
 
 
@@ -226,7 +227,10 @@ def retry(
     as_json: bool = JSON,
     fields: str = FIELDS,
 ) -> None:
-    """Run a failed or cancelled edit again (charged again; the price is shown first).
+    """Run a failed or cancelled project again (charged again; the price is shown first).
+
+    A photo edit runs again only the photos without a result: the rest of a cancelled batch, or
+    those that failed.
 
     Example: stagefy projects retry 3f2a9c
     """
@@ -238,7 +242,13 @@ def retry(
 
     ctx = client.signed_in()
     original = projects.get_project(ctx, project)
-    if not render.confirm(f"Retry '{original['name']}' for {original['credit_cost']} credits?", yes):
+    credits, photos = projects.retry_cost(original)
+    what = (
+        f" ({photos} photo{'s' if photos != 1 else ''} without a result)"
+        if original["type"] == "photo_edit"
+        else ""
+    )
+    if not render.confirm(f"Retry '{original['name']}'{what} for {credits} credits?", yes):
         raise Cancelled("nothing was spent.")
     submitted = projects.retry(ctx, original["id"])
     submission.follow(

@@ -31,9 +31,12 @@ def run_edit(ctx: JobContext) -> JobOutput:
     source_path = ctx.input["source_path"]
     image = ctx.photo(source_path, ctx.input.get("filename") or "the photo")
     mime_type, image_url = ctx.input.get("mime_type") or "image/jpeg", ctx.signed_url(source_path)
-    if provider.name != "local" and (converted := srgb_copy(image)) is not None:
-        # a remote model reads pixel numbers as sRGB: it gets the converted copy, inline
-        image, mime_type, image_url = converted, "image/jpeg", None
+    if provider.name != "local":
+        # A remote model takes JPEG, PNG or WebP and reads pixel numbers as sRGB: a HEIC photo (the
+        # CLI accepts them) or one in another colour space goes as an sRGB JPEG copy, inline.
+        converted = _as_jpeg(image) if mime_type not in EXTENSIONS else srgb_copy(image)
+        if converted is not None:
+            image, mime_type, image_url = converted, "image/jpeg", None
     request = EditRequest(
         edit_type=edit_type,
         image=image,
@@ -63,3 +66,14 @@ def run_edit(ctx: JobContext) -> JobOutput:
         extension=EXTENSIONS.get(mime_type, ".jpg"),
         api_cost=result.api_cost,
     )
+
+
+def _as_jpeg(data: bytes) -> bytes:
+    from stagefy_cli.ai.base import ProviderError
+    from stagefy_cli.imaging.photo_io import UnreadablePhoto, decode_photo, encode_jpeg
+
+    try:
+        image, metadata = decode_photo(data)
+    except UnreadablePhoto as exc:
+        raise ProviderError(str(exc)) from None
+    return encode_jpeg(image, metadata)

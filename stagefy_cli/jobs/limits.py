@@ -23,6 +23,9 @@ def check_photo(data: bytes, name: str) -> None:
     are left to the handler, which reports them in its own words."""
     from PIL import Image, UnidentifiedImageError
 
+    from stagefy_cli.imaging.photo_io import register_heif
+
+    register_heif()  # the CLI accepts HEIC: its header is read like any other
     limit = f"at most {MAX_PIXELS // 1_000_000} megapixels"
     try:
         with warnings.catch_warnings():

@@ -98,6 +98,7 @@ def start_worker(api_url: str, service_key: str):
     logging.getLogger("httpx").setLevel(logging.WARNING)  # providers' requests: no line (and URL) each
     concurrency = int(os.environ.get("STAGEFY_LOCAL_WORKER_CONCURRENCY", "2"))
     worker = build_worker(concurrency=concurrency, client=service_rest(api_url, service_key))
+    worker.register()  # before `local start` returns: the first quote already knows what it can run
     threading.Thread(target=worker.run, name="stagefy-local-worker", daemon=True).start()
     return worker
 

@@ -7,7 +7,9 @@ Rows live in `media_items`; the files in the private `media` bucket under the ag
 
 from __future__ import annotations
 
+import os
 import re
+import sys
 from pathlib import Path, PurePosixPath
 
 from stagefy_cli.backend.client import UserContext
@@ -133,8 +135,10 @@ def plan_downloads(
     return media_items, downloads
 
 
-# Characters no common file system accepts in a name (Windows is the strictest), plus controls.
-_UNSAFE = re.compile(r'[\x00-\x1f\x7f<>:"/\\|?*]+')
+# Characters this platform's file names cannot hold (Windows forbids the most; macOS shows `:` as
+# `/`; Linux only `/`), plus control characters, which no name needs and a terminal may obey.
+_FORBIDDEN = {"nt": '<>:"/\\|?*', "darwin": ":/"}.get("nt" if os.name == "nt" else sys.platform, "/")
+_UNSAFE = re.compile(f"[\\x00-\\x1f\\x7f{re.escape(_FORBIDDEN)}]+")
 _MAX_STEM = 120
 
 

@@ -40,12 +40,9 @@ class Photo:
 
 
 def _register_heif() -> bool:
-    try:
-        from pillow_heif import register_heif_opener
-    except ImportError:
-        return False
-    register_heif_opener()
-    return True
+    from stagefy_cli.imaging.photo_io import register_heif
+
+    return register_heif()
 
 
 def check_photo(path: Path) -> Photo:

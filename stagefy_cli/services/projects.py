@@ -24,7 +24,8 @@ TERMINAL = ("completed", "failed", "cancelled")
 POLL_FIRST_S = 0.05
 POLL_MAX_S = 0.2
 PROJECT_COLUMNS = (
-    "id,name,type,status,credit_cost,input_data,output_data,error_message,created_at,completed_at"
+    "id,name,type,status,credit_cost,refunded_credits,input_data,output_data,error_message,"
+    "created_at,completed_at"
 )
 JOB_COLUMNS = (
     "id,project_id,service,model,status,output_url,error_message,credit_cost,api_cost,latency_ms,"
@@ -52,6 +53,9 @@ def read_project(ctx: UserContext, project_id: str) -> dict:
         .execute()
         .data
     )
+    for job in project["jobs"]:
+        if not job.get("attempts"):  # no worker claimed it: its service and model are only the plan
+            job["service"] = job["model"] = None
     return project
 
 
@@ -64,6 +68,8 @@ def list_projects(
     if project_type:
         query = query.eq("type", project_type)
     response = query.order("created_at", desc=True).limit(limit).execute()
+    for project in response.data:
+        project["net_credits"] = project["credit_cost"] - (project.get("refunded_credits") or 0)
     return response.data, response.count
 
 
@@ -72,8 +78,22 @@ def cancel(ctx: UserContext, project_ref: str) -> dict:
     return ctx.rest.rpc("cancel_project", {"p_project_id": project_id}).execute().data
 
 
+def retry_cost(project: dict) -> tuple[int, int]:
+    """What `retry_project` runs again and charges: a photo edit's photos without a result (each
+    at its variations' price), another project whole. Returns (credits, photos)."""
+    if project.get("type") != "photo_edit":
+        return project["credit_cost"], len((project.get("input_data") or {}).get("photos") or [])
+    unfinished = {
+        job["input"].get("source_path") for job in project["jobs"] if job["status"] in ("failed", "cancelled")
+    }
+    data = project.get("input_data") or {}
+    variations = int((data.get("options") or {}).get("variations") or 1)
+    return int(data.get("price_each") or 0) * variations * len(unfinished), len(unfinished)
+
+
 def retry(ctx: UserContext, project_ref: str, idempotency_key: str | None = None) -> dict:
-    """Run a failed or cancelled project again (charged again); a project is retried once."""
+    """Run a failed or cancelled project again (charged again); a project is retried once. A photo
+    edit runs again only its photos without a result."""
     project_id = resolve_project(ctx, project_ref)
     return charge(ctx, "retry_project", {"p_project_id": project_id}, idempotency_key)
 
@@ -171,3 +191,17 @@ def download_outputs(
     from stagefy_cli.services.downloads import save_outputs
 
     return save_outputs(ctx, plan_outputs(project, out_dir, sources, force), force=force)
+
+
+def no_results(project: dict) -> str:
+    """Why a project has nothing to download, and what to do."""
+    short, status = project["id"][:8], project["status"]
+    if status == "failed":
+        reason = (project.get("error_message") or "").rstrip(".")
+        because = f": {reason}" if reason else ""
+        return f"project {short} failed{because}; it has no results. Run it again with: stagefy projects retry {short}"
+    if status == "cancelled":
+        return f"project {short} was cancelled before any result. Run it again with: stagefy projects retry {short}"
+    if status == "completed":
+        return f"project {short} has no results to download."
+    return f"project {short} has no results yet ({status}). Wait for it with: stagefy projects watch {short}"

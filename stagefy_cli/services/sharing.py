@@ -34,7 +34,10 @@ def parse_expires(value: str) -> int:
 
 
 def _link(ctx: UserContext, item: dict, seconds: int) -> dict:
-    signed = ctx.client.storage.from_(BUCKET).create_signed_url(item["url"], seconds)
+    # Opened in a browser, the link saves the file under the result's name, as `media download` does.
+    signed = ctx.client.storage.from_(BUCKET).create_signed_url(
+        item["url"], seconds, {"download": media.file_name(item)}
+    )
     expires_at = datetime.now(UTC) + timedelta(seconds=seconds)
     return {
         "id": item["id"],

@@ -62,7 +62,7 @@ def library_photo(ctx: UserContext, ref: str) -> dict:
     media_id = ids.resolve(ctx.client, "media_items", ref, "media item")
     rows = (
         ctx.client.table("media_items")
-        .select("id,type,url")
+        .select("id,type,url,title,listing_id")
         .eq("id", media_id)
         .eq("user_id", ctx.user_id)
         .execute()
@@ -77,9 +77,23 @@ def library_photo(ctx: UserContext, ref: str) -> dict:
         )
     return {
         "path": rows[0]["url"],
-        "filename": f"media-{media_id[:8]}{suffix}",
+        "filename": f"{_library_name(ctx, rows[0]) or f'media-{media_id[:8]}'}{suffix}",
         "mime_type": IMAGE_TYPES[suffix],
     }
+
+
+def _library_name(ctx: UserContext, item: dict) -> str | None:
+    """What a library photo is called where a file name is made from it (a video with neither
+    --listing nor --title is named after its first photo): its listing's address, else its title."""
+    if item.get("listing_id"):
+        listing = (
+            ctx.client.table("crm_listings").select("address").eq("id", item["listing_id"]).execute().data
+        )
+        if listing and (listing[0].get("address") or "").strip():
+            return listing[0]["address"].strip()
+    title = (item.get("title") or "").strip()
+    stem, dot, extension = title.rpartition(".")
+    return (stem if dot and f".{extension.lower()}" in (*IMAGE_TYPES, ".heic") else title) or None
 
 
 def resolve_photos(ctx: UserContext, refs: Sequence[str]) -> list[Photo | dict]:

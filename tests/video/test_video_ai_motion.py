@@ -179,13 +179,13 @@ def test_a_failed_clip_stops_the_video_and_refunds_every_part(
     ) == [("failed",)]
 
 
-def test_ai_motion_without_a_replicate_token_fails_with_the_reason_and_refunds(
+def test_ai_motion_without_a_replicate_worker_is_refused_before_charging(
     signed_in_agent, cli_stack, local_worker, tmp_path
 ):
     result = run_cli(
         ["video", "create", str(make_photo(tmp_path / "a.jpg")), "--motion", "ai", "--yes", "--timeout", "60"]
     )
-    assert result.exit_code == 1
+    assert result.exit_code == 2
     assert "REPLICATE_API_TOKEN" in result.stderr
     assert balance(cli_stack, signed_in_agent.id) == 50
     assert Path.cwd().joinpath("a.video.mp4").exists() is False
