@@ -52,7 +52,7 @@ def test_edit_end_to_end(signed_in_agent, cli_stack, local_worker, tmp_path):
     balance = run_cli(["credits", "balance", "--json"]).json()["credits"]
     assert balance == 50 - price
     rows = ledger(cli_stack, signed_in_agent.id)
-    assert [r[:2] for r in rows] == [("subscription", 50), ("usage", -price)]
+    assert [r[:2] for r in rows] == [("bonus", 50), ("usage", -price)]
     assert str(rows[1][2]) == project["id"]
     media = sql(
         cli_stack,
@@ -168,7 +168,7 @@ def test_failure_refunds_exactly_once(signed_in_agent, cli_stack, local_worker, 
         cli_stack, "select service::text from public.ai_jobs where project_id = %s", project["id"]
     ) == [("local",)]
     rows = ledger(cli_stack, signed_in_agent.id)
-    assert [r[:2] for r in rows] == [("subscription", 50), ("usage", -2), ("refund", 2)]
+    assert [r[:2] for r in rows] == [("bonus", 50), ("usage", -2), ("refund", 2)]
     job_id = rows[2][3]
     # a second failure report (e.g. a late worker) changes nothing
     owner = sql(cli_stack, "select worker_id from public.ai_jobs where id = %s", job_id)[0][0]
@@ -183,7 +183,7 @@ def test_failure_refunds_exactly_once(signed_in_agent, cli_stack, local_worker, 
     notes = sql(
         cli_stack, "select type::text, title from public.notifications where user_id = %s", signed_in_agent.id
     )
-    assert [n[0] for n in notes] == ["system"]
+    assert [n[0] for n in notes] == ["job_failed"]
 
 
 def test_cancel_queued_refunds_once_and_retry_charges_again(signed_in_agent, cli_stack, job_worker, tmp_path):

@@ -143,7 +143,7 @@ def _valid_listing(raw: dict) -> dict:
 def _sqm_as_sqft(sqm: float, sqft_given: bool) -> int:
     """Floor area is stored once, in square feet: `--sqm` is converted (and printed back in the
     listing market's unit)."""
-    from stagefy_cli.imaging.template_money import SQFT_PER_SQM
+    from stagefy_cli.money import SQFT_PER_SQM
 
     if sqft_given:
         raise UsageError("give the floor area once: --sqft or --sqm, not both.")
