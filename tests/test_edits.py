@@ -196,7 +196,7 @@ def test_cancel_queued_refunds_once_and_retry_charges_again(signed_in_agent, cli
     second = run_cli(["projects", "cancel", project_id, "--yes"])
     assert second.exit_code == 2
     assert "only queued or running work can be cancelled" in second.stderr
-    assert [r[0] for r in ledger(cli_stack, signed_in_agent.id)] == ["subscription", "usage", "refund"]
+    assert [r[0] for r in ledger(cli_stack, signed_in_agent.id)] == ["bonus", "usage", "refund"]
 
     retried = run_cli(["projects", "retry", project_id[:8], "--yes", "--no-wait", "--json"])
     assert retried.exit_code == 8
@@ -246,7 +246,7 @@ def test_worker_killed_mid_job_is_reclaimed_and_completes_once(
         },
     ).execute()
     assert late.data is False
-    assert [r[0] for r in ledger(cli_stack, signed_in_agent.id)] == ["subscription", "usage"]
+    assert [r[0] for r in ledger(cli_stack, signed_in_agent.id)] == ["bonus", "usage"]
     assert (
         sql(cli_stack, "select count(*) from public.media_items where project_id = %s", project_id)[0][0] == 1
     )
