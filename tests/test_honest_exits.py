@@ -5,12 +5,16 @@ from __future__ import annotations
 import os
 import pty
 import select
+import subprocess
 import sys
 import time
 from pathlib import Path
 
 import pytest
-from stagefy_testing import cli_json, make_photo, sql
+from stagefy_testing import ServerThread, cli_json, make_photo, run_cli, sql
+from worker_support import GeminiStandIn
+
+from stagefy_cli.services.workers import load_providers
 
 STAGEFY = str(Path(sys.executable).with_name("stagefy"))
 
@@ -69,3 +73,93 @@ def test_cancelling_a_confirmation_is_cancelled_exit_3(signed_in_agent, cli_stac
         assert "Abort" not in shown and "unexpected" not in shown, (args, shown)
     assert sql(cli_stack, "select credits from public.users where id = %s", signed_in_agent.id) == [(50,)]
     assert [c["id"] for c in cli_json(["crm", "contacts", "list"])] == [contact["id"]]
+
+
+def _queued_project(tmp_path, *args: str) -> str:
+    photo = make_photo(tmp_path / "lounge.jpg")
+    submitted = run_cli(["edit", str(photo), "--type", "declutter", "--no-wait", "--yes", *args])
+    assert submitted.exit_code == 8, submitted.stderr
+    return submitted.stdout.strip()
+
+
+def test_a_project_where_some_jobs_failed_exits_9_naming_them(
+    signed_in_agent, cli_stack, job_worker, tmp_path
+):
+    """Three variations, a provider that gives one result: the result is saved, the two failures are
+    named and refunded, and the exit code says the project is only partly done."""
+    project_id = _queued_project(tmp_path, "--variations", "3")
+    stand_in = GeminiStandIn([("image", (10, 160, 60)), (400, "INVALID_ARGUMENT")])
+    with ServerThread(stand_in.app) as gemini:
+        env = {"GEMINI_API_KEY": "k", "GEMINI_BASE_URL": gemini.url}
+        job_worker(load_providers(["nano_banana"], env), concurrency=1)
+        watched = run_cli(["projects", "watch", project_id[:8], "--out", str(tmp_path / "out"), "--json"])
+    assert watched.exit_code == 9, (watched.exit_code, watched.stderr)
+    [line] = watched.stderr.strip().splitlines()
+    assert line.startswith(f"Error: project {project_id[:8]}: 2 of 3 jobs failed and were refunded: "), line
+    assert line.count("lounge.jpg variation") == 2 and "The other results were saved." in line
+    assert len(watched.json()["files"]) == 1 and Path(watched.json()["files"][0]).exists()
+    assert sql(cli_stack, "select credits from public.users where id = %s", signed_in_agent.id) == [(49,)]
+    assert "9 partly done" in run_cli(["--help"]).stdout.replace(":", "")
+
+
+def test_resume_hints_keep_where_the_results_go(signed_in_agent, cli_stack, tmp_path):
+    out = tmp_path / "edited folder"
+    photo = make_photo(tmp_path / "lounge.jpg")
+    no_wait = run_cli(["edit", str(photo), "--type", "enhance", "--no-wait", "--yes", "--out", str(out)])
+    assert no_wait.exit_code == 8, no_wait.stderr
+    short = no_wait.stdout.strip()[:8]
+    assert f"stagefy projects watch {short} --out '{out}'" in no_wait.stderr
+    # Without --out the results go next to the photos: the hint says that folder.
+    beside = run_cli(["edit", str(photo), "--type", "enhance", "--no-wait", "--yes"])
+    assert f"--out {tmp_path}" in beside.stderr
+
+    # `projects watch` stopped with Ctrl-C (no worker runs here: the project stays queued).
+    code, shown = answer_in_terminal(
+        ["projects", "watch", short, "--out", str(out)], f"Project {short}: queued", b"\x03"
+    )
+    assert code == 3, shown
+    assert f"Resume with: stagefy projects watch {short} --out '{out}'" in " ".join(shown.split()), shown
+
+
+def test_losing_the_server_while_waiting_prints_the_resume_command(
+    signed_in_agent, pg_dsn, stack, tmp_path, monkeypatch
+):
+    from stagefy_cli.local.ephemeral import gateway
+
+    photo = make_photo(tmp_path / "lounge.jpg")
+    with gateway(pg_dsn, tmp_path / "storage", keys=stack.ctx.keys, password_cost=4) as doomed:
+        env = {**os.environ, "SUPABASE_URL": doomed.url, "SUPABASE_ANON_KEY": doomed.anon_key}
+        waiting = subprocess.Popen(
+            [STAGEFY, "edit", str(photo), "--type", "enhance", "--yes"],
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        deadline = time.monotonic() + 60
+        while not sql(stack, "select 1 from public.projects where user_id = %s", signed_in_agent.id):
+            assert time.monotonic() < deadline and waiting.poll() is None, waiting.communicate()
+            time.sleep(0.1)
+    _, stderr = waiting.communicate(timeout=60)
+    [project_id] = [
+        str(row[0])
+        for row in sql(stack, "select id from public.projects where user_id = %s", signed_in_agent.id)
+    ]
+    assert waiting.returncode == 1, stderr
+    assert "lost the server while waiting" in stderr
+    assert f"resume with: stagefy projects watch {project_id[:8]} --out {tmp_path}" in stderr
+    assert "Traceback" not in stderr
+
+
+def test_open_without_a_viewer_warns_and_succeeds(
+    signed_in_agent, cli_stack, local_worker, tmp_path, monkeypatch
+):
+    empty = tmp_path / "no-programs"
+    empty.mkdir()
+    monkeypatch.setenv("PATH", str(empty))  # no xdg-open
+    monkeypatch.delenv("STAGEFY_VIEWER", raising=False)
+    photo = make_photo(tmp_path / "lounge.jpg")
+    result = run_cli(["edit", str(photo), "--type", "enhance", "--yes", "--open", "--timeout", "90"])
+    assert result.exit_code == 0, (result.exit_code, result.stderr)
+    assert "Warning: no image viewer found" in result.stderr
+    assert (tmp_path / "lounge.enhance.jpg").exists()
