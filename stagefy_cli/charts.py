@@ -26,7 +26,9 @@ def _count(value: float) -> str:
 
 
 def _rand(value: float) -> str:
-    return f"R{value:,.0f}"
+    from stagefy_cli.money import format_money  # the tables' formatter: "R 1 234", never "R1,234"
+
+    return format_money(value, "ZAR")
 
 
 SERIES = (
@@ -35,7 +37,7 @@ SERIES = (
         "Credits sold (packs and plans)", lambda d: d["credits_purchased"] + d["credits_subscription"], _count
     ),
     Series("Credits used (net of refunds)", lambda d: d["credits_used"], _count),
-    Series("Revenue", lambda d: round(float(d["revenue_zar"])), _rand),
+    Series("Revenue", lambda d: float(d["revenue_zar"]), _rand),
 )
 
 

@@ -117,7 +117,9 @@ class LazyGroup(TyperGroup):
             message = render.visible(exc.format_message().rstrip("."))
             typer.echo(f"Error: {message}. See: {command} --help", err=True)
             ctx.exit(2)
-        except (typer.Exit, typer.Abort, TyperException):
+        except typer.Abort:  # Ctrl-C or Ctrl-D at a prompt: the same as Ctrl-C anywhere else
+            ctx.exit(cancelled())
+        except (typer.Exit, TyperException):
             raise
         except BrokenPipeError:
             render.exit_closed_pipe()
@@ -148,7 +150,7 @@ def _name_metavars(command) -> None:
 
 
 def cancelled() -> int:
-    """Ctrl-C: say so, exit 3."""
+    """Ctrl-C (or Ctrl-D at a prompt): say so, exit 3."""
     typer.echo("\nCancelled.", err=True)
     return 3
 

@@ -3,7 +3,7 @@
 Services raise these with a message that says what happened and what to do; the CLI prints
 `Error: <message>` on one line of stderr and exits with the code. Exit codes (README, `stagefy --help`):
 0 success, 1 failure, 2 usage, 3 cancelled, 4 sign-in required, 5 not found, 6 permission denied,
-7 not enough credits, 8 still pending; 141 when the reader of the output went away (`| head -1`).
+7 not enough credits, 8 still pending, 9 partly done; 141 when the reader of the output went away (`| head -1`).
 """
 
 from __future__ import annotations
@@ -47,6 +47,12 @@ class StillPending(StagefyError):
     exit_code = 8
 
 
+class PartlyFailed(StagefyError):
+    """Some of a project's jobs failed (and were refunded); the others' results were saved."""
+
+    exit_code = 9
+
+
 #: 128 + SIGPIPE: what a shell reports for a tool whose reader stopped reading (`yes | head -1`).
 CLOSED_PIPE_EXIT = 141
 
@@ -60,5 +66,6 @@ EXIT_CODES = {
     6: "permission denied",
     7: "not enough credits",
     8: "still pending (--no-wait or --timeout returned while the job runs)",
+    9: "partly done: some jobs failed and were refunded, the others' results were saved",
     CLOSED_PIPE_EXIT: "the output's reader went away (| head), quietly",
 }

@@ -189,7 +189,7 @@ def _invoke(function, kwargs: dict, profile: str | None, args: list[str]) -> int
         return exc.exit_code
     except BrokenPipeError:  # `stagefy crm contacts list | head -1`: quiet, as cli.py does
         cli.render.exit_closed_pipe()
-    except KeyboardInterrupt:
+    except (KeyboardInterrupt, cli.typer.Abort):  # Ctrl-C, or Ctrl-D at a prompt
         return cli.cancelled()
     except Exception as exc:  # every error reaches the user as one line, as in cli.py
         return cli.report_error(exc)

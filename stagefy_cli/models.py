@@ -11,7 +11,7 @@ from __future__ import annotations
 ROLES = ("agent", "admin")
 TIERS = ("free", "basic", "pro", "enterprise")
 PAID_TIERS = TIERS[1:]  # what a subscription checkout sells
-TRANSACTION_TYPES = ("purchase", "usage", "refund", "subscription", "adjustment")
+TRANSACTION_TYPES = ("purchase", "usage", "refund", "subscription", "adjustment", "bonus")
 SUBSCRIPTION_STATUSES = ("active", "cancelled", "paused", "past_due")
 JOB_STATUSES = ("pending", "queued", "processing", "completed", "failed", "cancelled")
 PROJECT_STATUSES = ("queued", "processing", "completed", "failed", "cancelled", "pending")
@@ -30,6 +30,7 @@ NOTIFICATION_TYPES = (
     "payment_failed",
     "subscription_renewal",
     "system",
+    "job_failed",
 )
 USE_CASES = ("photos", "video", "templates", "all")
 

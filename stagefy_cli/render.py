@@ -277,7 +277,7 @@ def money(value: Any, currency: str | None = None) -> str:
     """An amount as tables show it, by the one money formatter (templates and videos use it too)."""
     if value is None:
         return ""
-    from stagefy_cli.imaging.template_money import format_money
+    from stagefy_cli.money import format_money
 
     return format_money(value, currency)
 
@@ -289,7 +289,7 @@ def row_money(amount_key: str, currency_key: str = "currency") -> Callable[[dict
 
 def row_area(sqft_key: str = "sqft", currency_key: str = "currency") -> Callable[[dict], str]:
     """A `Column.format_row` that prints a floor area (stored in sq ft) in the unit of the row's market."""
-    from stagefy_cli.imaging.template_money import format_area
+    from stagefy_cli.money import format_area
 
     return lambda row: format_area(row[sqft_key], row.get(currency_key))
 

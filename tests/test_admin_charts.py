@@ -108,9 +108,9 @@ def test_stats_chart_draws_the_daily_figures(admin, cli_stack):  # noqa: F811 - 
     used = _section(out, f"Credits used (net of refunds) per day, {period}:")
     assert "█321█" in used
     revenue = _section(out, f"Revenue per day, {period}:")
-    assert "█R1,234█" in revenue
+    assert "█R 1 234█" in revenue
     # The y axis counts in whole units from zero.
-    assert re.search(r"^\s*0┤", jobs, re.M) and re.search(r"^\s*R0┤", revenue, re.M)
+    assert re.search(r"^\s*0┤", jobs, re.M) and re.search(r"^\s*R 0┤", revenue, re.M)
 
 
 def test_daily_figures_are_for_admins_and_a_year_at_most(admin, cli_stack, make_agent):  # noqa: F811

@@ -184,7 +184,7 @@ def test_users_list_and_show(admin, make_agent):
         50,
         None,
     )
-    assert [(t["amount"], t["type"]) for t in shown["recent_transactions"]] == [(50, "subscription")]
+    assert [(t["amount"], t["type"]) for t in shown["recent_transactions"]] == [(50, "bonus")]
     table = run_cli(["admin", "users", "show", first.email])
     assert table.exit_code == 0
     assert f"email\t{first.email}" in table.stdout

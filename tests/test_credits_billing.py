@@ -43,7 +43,7 @@ def test_history_filters_and_pages(signed_in_agent, stack):
         (2, "refund"),
         (-2, "usage"),
         (100, "purchase"),
-        (50, "subscription"),
+        (50, "bonus"),
     ]
     assert set(rows[0]) >= {"id", "amount", "type", "description", "reference_id", "created_at"}
 

@@ -52,7 +52,7 @@ def test_edit_end_to_end(signed_in_agent, cli_stack, local_worker, tmp_path):
     balance = run_cli(["credits", "balance", "--json"]).json()["credits"]
     assert balance == 50 - price
     rows = ledger(cli_stack, signed_in_agent.id)
-    assert [r[:2] for r in rows] == [("subscription", 50), ("usage", -price)]
+    assert [r[:2] for r in rows] == [("bonus", 50), ("usage", -price)]
     assert str(rows[1][2]) == project["id"]
     media = sql(
         cli_stack,
@@ -162,7 +162,7 @@ def test_failure_refunds_exactly_once(signed_in_agent, cli_stack, job_worker, tm
         cli_stack, "select service::text from public.ai_jobs where project_id = %s", project["id"]
     ) == [("local",)]
     rows = ledger(cli_stack, signed_in_agent.id)
-    assert [r[:2] for r in rows] == [("subscription", 50), ("usage", -2), ("refund", 2)]
+    assert [r[:2] for r in rows] == [("bonus", 50), ("usage", -2), ("refund", 2)]
     job_id = rows[2][3]
     # a second failure report (e.g. a late worker) changes nothing
     owner = sql(cli_stack, "select worker_id from public.ai_jobs where id = %s", job_id)[0][0]
@@ -177,7 +177,7 @@ def test_failure_refunds_exactly_once(signed_in_agent, cli_stack, job_worker, tm
     notes = sql(
         cli_stack, "select type::text, title from public.notifications where user_id = %s", signed_in_agent.id
     )
-    assert [n[0] for n in notes] == ["system"]
+    assert [n[0] for n in notes] == ["job_failed"]
 
 
 def test_cancel_queued_refunds_once_and_retry_charges_again(signed_in_agent, cli_stack, job_worker, tmp_path):
@@ -190,7 +190,7 @@ def test_cancel_queued_refunds_once_and_retry_charges_again(signed_in_agent, cli
     second = run_cli(["projects", "cancel", project_id, "--yes"])
     assert second.exit_code == 2
     assert "only queued or running work can be cancelled" in second.stderr
-    assert [r[0] for r in ledger(cli_stack, signed_in_agent.id)] == ["subscription", "usage", "refund"]
+    assert [r[0] for r in ledger(cli_stack, signed_in_agent.id)] == ["bonus", "usage", "refund"]
 
     retried = run_cli(["projects", "retry", project_id[:8], "--yes", "--no-wait", "--json"])
     assert retried.exit_code == 8
@@ -240,7 +240,7 @@ def test_worker_killed_mid_job_is_reclaimed_and_completes_once(
         },
     ).execute()
     assert late.data is False
-    assert [r[0] for r in ledger(cli_stack, signed_in_agent.id)] == ["subscription", "usage"]
+    assert [r[0] for r in ledger(cli_stack, signed_in_agent.id)] == ["bonus", "usage"]
     assert (
         sql(cli_stack, "select count(*) from public.media_items where project_id = %s", project_id)[0][0] == 1
     )

@@ -7,6 +7,7 @@ import os
 import stat
 import subprocess
 import sys
+import time
 
 import httpx
 import pytest
@@ -147,3 +148,61 @@ def test_keys_written_before_the_new_kinds_get_them_once(tmp_path):
         "sb_secret_"
     )
     assert load_or_create(path) == upgraded
+
+
+def test_stop_releases_the_embedded_workers_jobs(tmp_path):
+    """A job the stack's own worker is running when `local stop` comes is released to the queue, so
+    the next start runs it at once, not after its lease (two minutes) lapses."""
+    from stagefy_testing import ServerThread, make_photo
+    from worker_support import GeminiStandIn
+
+    stand_in = GeminiStandIn([("hold", (10, 160, 60))])
+    with ServerThread(stand_in.app) as gemini:
+        env = {
+            **os.environ,
+            "STAGEFY_HOME": str(tmp_path / "home"),
+            "STAGEFY_LOCAL_PORT": str(free_port()),
+            "PYTHON_KEYRING_BACKEND": "keyring.backends.fail.Keyring",
+            "GEMINI_API_KEY": "k",
+            "GEMINI_BASE_URL": gemini.url,
+        }
+        for name in ("SUPABASE_URL", "SUPABASE_ANON_KEY", "STAGEFY_PROFILE", "STAGEFY_LOCAL_WORKER"):
+            env.pop(name, None)
+        try:
+            signup = stagefy(
+                env, "auth", "signup", "--email", "sam@example.com", "--name", "Sam", "--password-stdin",
+                input="pw-123456\n",
+            )  # fmt: skip
+            assert signup.returncode == 0, signup.stderr
+            photo = make_photo(tmp_path / "lounge.jpg")
+            submitted = stagefy(
+                env,
+                "edit",
+                str(photo),
+                "--type",
+                "declutter",
+                "--provider",
+                "nano_banana",
+                "--no-wait",
+                "--yes",
+            )
+            assert submitted.returncode == 8, submitted.stderr
+            project = submitted.stdout.strip()
+            deadline = time.monotonic() + 60
+            while stand_in.requests == 0:  # the worker is in the provider's call
+                assert time.monotonic() < deadline, "the local worker never called the provider"
+                time.sleep(0.1)
+
+            assert stagefy(env, "local", "stop").returncode == 0
+            stand_in.script = [("image", (10, 160, 60))]
+            stand_in.release.set()
+            assert stagefy(env, "local", "start").returncode == 0
+            watched = stagefy(
+                env, "projects", "watch", project[:8], "--out", str(tmp_path), "--timeout", "60", "--json"
+            )
+            assert watched.returncode == 0, (watched.returncode, watched.stderr)
+            [job] = json.loads(watched.stdout)["jobs"]
+            assert (job["status"], job["attempts"]) == ("completed", 2)
+        finally:
+            stand_in.release.set()
+            stagefy(env, "local", "reset", "--yes")

@@ -86,7 +86,7 @@ def test_a_us_letter_flyer_prints_a_rand_listing_in_rand():
     listing = {"address": "12 Beach Rd", "price": 2_450_000, "currency": "ZAR"}
     settings = {"paper": "letter", "currency": "USD"}  # the built-in US Letter flyer's settings
     design = check_template_request("open_house", listing, {}, settings, {"date": "Sat", "time": "10:00"}, 1)
-    assert listing_text(listing, {}, design, "Open house").price == "R 2 450 000"
+    assert listing_text(listing, {}, design, "open_house").price == "R 2 450 000"
 
 
 def test_floor_area_is_stored_once_and_shown_in_the_markets_unit(signed_in_agent):
@@ -114,7 +114,7 @@ def test_floor_area_is_stored_once_and_shown_in_the_markets_unit(signed_in_agent
     assert cli_json(["crm", "listings", "show", rand["id"][:8]])["sqft"] == 1292
 
     design = check_template_request("open_house", rand, {}, {}, {"date": "Sat", "time": "10:00"}, 1)
-    assert listing_text(rand, {}, design, "Open house").facts == "120 m²"
+    assert listing_text(rand, {}, design, "open_house").facts == "120 m²"
     us = {**dollars, "sqft": 2153}
     design = check_template_request("open_house", us, {}, {}, {"date": "Sat", "time": "10:00"}, 1)
-    assert listing_text(us, {}, design, "Open house").facts == "2,153 sq ft"
+    assert listing_text(us, {}, design, "open_house").facts == "2,153 sq ft"

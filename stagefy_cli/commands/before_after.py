@@ -75,10 +75,15 @@ class BeforeAfter:
             if self.open:
                 rows.append(pair.reduced(row_height))
         if self.open:
+            from stagefy_cli.errors import StagefyError
             from stagefy_cli.viewer import open_file
 
             path = preview.save_sheet(project["id"], rows, row_height)
-            open_file(path)
+            try:
+                open_file(path)
+            except StagefyError as exc:  # the paid results are saved: a missing viewer is no failure
+                render.notice(f"Warning: {exc.message}")
+                return
             render.notice(f"Opened {path}")
 
 

@@ -161,10 +161,13 @@ def contacts_add(
     status: str = choice(CONTACT_STATUSES, "--status", help="{values} (default lead).", refuse=False),
     tags: list[str] = typer.Option(None, "--tag", help="A tag; repeat for more."),
     notes: str = typer.Option(None, "--notes", help="Free-form notes."),
+    allow_duplicate: bool = typer.Option(
+        False, "--allow-duplicate", help="Add it even if a contact already has this email."
+    ),
     as_json: bool = JSON,
     fields: str = FIELDS,
 ) -> None:
-    """Add a contact.
+    """Add a contact (one whose email is already a contact's is refused unless --allow-duplicate).
 
     Example: stagefy crm contacts add --name "Thandi Nkosi" --email thandi@example.com --type buyer --tag vip
     """
@@ -183,6 +186,7 @@ def contacts_add(
             "tags": tags or None,
             "notes": notes,
         },
+        allow_duplicate=allow_duplicate,
     )
     render.output(
         contact,

@@ -107,12 +107,17 @@ FAIL = typer.Option(False, "--fail", help="Send a failed payment instead of a co
 def _show_notice(sent: dict, as_json: bool) -> None:
     from stagefy_cli import render
 
+    what = (
+        "a replay of a notice already applied: nothing changed"
+        if sent["replay"]
+        else f"Stagefy recorded: {sent['outcome']}"
+    )
     render.output(
         sent,
         as_json=as_json,
         done=f"PayFast (simulated) sent {sent['payment_status']} for {sent['m_payment_id']} "
         f"({render.money(sent['amount_gross'])}, pf_payment_id {sent['pf_payment_id']}); "
-        f"the payment function answered {sent['function_answer']}.",
+        f"the payment function answered {sent['function_answer']}, {what}.",
     )
 
 

@@ -59,18 +59,43 @@ def follow(
             f"balance {submitted['balance']}."
         )
     if no_wait:
+        hint = watch_command(project_id, out, sources)
         render.output(
-            submitted, as_json=as_json, fields=fields, show=lambda: _print_still_running(project_id)
+            submitted, as_json=as_json, fields=fields, show=lambda: _print_still_running(project_id, hint)
         )
         raise typer.Exit(StillPending.exit_code)
     wait_and_download(ctx, project_id, out, sources, timeout, as_json, fields, before_after)
 
 
-def _print_still_running(project_id: str) -> None:
+def _print_still_running(project_id: str, hint: str) -> None:
     from stagefy_cli import render
 
     typer.echo(project_id)
-    render.notice(f"Still running. Follow it with: stagefy projects watch {project_id[:8]}")
+    render.notice(f"Still running. Follow it with: {hint}")
+
+
+def watch_command(project_id: str, out: Path | None, sources: dict[str, Path]) -> str:
+    """The `projects watch` command that saves the results where this command would have: `--out`
+    as given, else the folder of the photos when they share one (results go next to them)."""
+    import shlex
+
+    folders = {path.parent for path in sources.values()}
+    folder = out or (folders.pop() if len(folders) == 1 else None)
+    where = f" --out {shlex.quote(str(folder.resolve()))}" if folder else ""
+    return f"stagefy projects watch {project_id[:8]}{where}"
+
+
+def _failed_jobs(project: dict) -> str:
+    """'room.jpg variation 2 (the provider gave one result); room.jpg variation 3 (...)'."""
+    failed = []
+    for job in project.get("jobs") or []:
+        if job["status"] != "failed":
+            continue
+        name = (job.get("input") or {}).get("filename") or f"job {job['id'][:8]}"
+        variation = (job.get("input") or {}).get("variation")
+        label = f"{name} variation {variation}" if variation and variation > 1 else name
+        failed.append(f"{label} ({(job.get('error_message') or 'failed').rstrip('.')})")
+    return "; ".join(failed)
 
 
 def _progress_line(short: str, state: dict) -> str:
@@ -99,10 +124,12 @@ def wait_and_download(
     Ctrl-C stops waiting (not the job) and says how to resume. Exit codes follow the outcome.
     """
     from stagefy_cli import render
-    from stagefy_cli.errors import StagefyError, StillPending
+    from stagefy_cli.backend.api_errors import ApiError
+    from stagefy_cli.errors import PartlyFailed, StagefyError, StillPending
     from stagefy_cli.services import projects
 
     short = project_id[:8]
+    hint = watch_command(project_id, out, sources)
     try:
         with render.spinner(f"Project {short}: queued") as status:
             projects.wait(
@@ -112,13 +139,18 @@ def wait_and_download(
                 timeout=timeout,
             )
     except KeyboardInterrupt:
-        render.notice(
-            f"Stopped waiting; the project keeps running. Resume with: stagefy projects watch {short}"
-        )
+        render.notice(f"Stopped waiting; the project keeps running. Resume with: {hint}")
         raise typer.Exit(3) from None
     except TimeoutError:
-        render.notice(f"Still running after {timeout:g} s. Resume with: stagefy projects watch {short}")
+        render.notice(f"Still running after {timeout:g} s. Resume with: {hint}")
         raise typer.Exit(StillPending.exit_code) from None
+    except ApiError as exc:
+        if exc.service != "transport":
+            raise
+        raise StagefyError(
+            f"lost the server while waiting ({exc.message}); the project is kept. When the server is "
+            f"back (stagefy local start, on the local stack), resume with: {hint}"
+        ) from None
     project = projects.read_project(ctx, project_id)
     saved = projects.download_outputs(ctx, project, out, sources)
     render.output(
@@ -135,5 +167,9 @@ def wait_and_download(
             f"project {short} {project['status']}: {reason}. Credits for failed work were refunded."
         )
     failed = project["output_data"].get("failed") or 0
-    if failed and not as_json:
-        render.notice(f"{failed} job(s) failed and were refunded: {project.get('error_message')}")
+    if failed:
+        total = project["output_data"].get("total") or len(project.get("jobs") or [])
+        raise PartlyFailed(
+            f"project {short}: {failed} of {total} jobs failed and were refunded: {_failed_jobs(project)}. "
+            f"The other results were saved."
+        )

@@ -11,8 +11,9 @@ app = command_group("Your monthly plan: status, start, cancel, pause, resume.")
 
 
 def _describe(sub: dict) -> str:
+    """The status as `status` shows it and a change reports it, in the same words."""
     if sub["status"] == "paused" and sub.get("resume_requested_at"):
-        return "paused (resumes with PayFast's next payment)"
+        return "resuming (active again with PayFast's next payment)"
     if sub.get("ended_at"):
         return f"{sub['status']} (ended)"
     return sub["status"]
@@ -24,7 +25,9 @@ def _render_change(sub: dict, as_json: bool, message: str) -> None:
     render.output(
         sub,
         as_json=as_json,
-        done=message.format(plan=sub["plan_id"], end=render.local_time(sub["current_period_end"])),
+        done=message.format(
+            plan=sub["plan_id"], end=render.local_time(sub["current_period_end"]), status=_describe(sub)
+        ),
     )
 
 
@@ -72,17 +75,34 @@ def start(
         autocompletion=complete_from(PAID_TIERS),
     ),
     open_browser: bool = typer.Option(False, "--open", help="Open the payment page in your browser."),
+    yes: bool = YES,
     as_json: bool = JSON,
 ) -> None:
     """Print a signed PayFast link that starts a monthly plan (billed monthly until you cancel).
 
+    A cancelled plan that is still paid for is replaced when the new plan's first payment arrives:
+    you are told until when it is paid and asked first.
+
     Example: stagefy subscription start pro --open
     """
+    from stagefy_cli import render
     from stagefy_cli.backend import client
     from stagefy_cli.commands.checkout import show_checkout
+    from stagefy_cli.errors import Cancelled
     from stagefy_cli.services import billing
 
-    show_checkout(billing.subscription_checkout(client.signed_in(), tier), open_browser, as_json)
+    ctx = client.signed_in()
+    current = billing.paid_up_cancelled_plan(ctx)
+    if current:
+        until = render.local_time(current["current_period_end"])
+        render.notice(
+            f"Your cancelled {current['plan_id']} plan is paid until {until}. The {tier} plan replaces "
+            f"it when its first payment arrives, and the rest of that paid time is given up. To keep "
+            f"it, start the {tier} plan after {until}."
+        )
+        if not render.confirm(f"Start the {tier} plan now?", yes):
+            raise Cancelled("nothing was started.")
+    show_checkout(billing.subscription_checkout(ctx, tier), open_browser, as_json)
 
 
 @app.command()
@@ -97,6 +117,7 @@ def cancel(yes: bool = YES, as_json: bool = JSON) -> None:
     from stagefy_cli.services import billing
 
     ctx = client.signed_in()
+    billing.changeable_subscription(ctx, "cancel")
     if not render.confirm("Cancel your plan? PayFast stops billing you.", yes):
         raise Cancelled("nothing was cancelled.")
     sub = billing.change_subscription(ctx, "cancel")
@@ -104,15 +125,21 @@ def cancel(yes: bool = YES, as_json: bool = JSON) -> None:
 
 
 @app.command()
-def pause(as_json: bool = JSON) -> None:
+def pause(yes: bool = YES, as_json: bool = JSON) -> None:
     """Pause your plan at PayFast: the next monthly payment (and its credits) is skipped.
 
-    Example: stagefy subscription pause
+    Example: stagefy subscription pause --yes
     """
+    from stagefy_cli import render
     from stagefy_cli.backend import client
+    from stagefy_cli.errors import Cancelled
     from stagefy_cli.services import billing
 
-    sub = billing.change_subscription(client.signed_in(), "pause")
+    ctx = client.signed_in()
+    billing.changeable_subscription(ctx, "pause")
+    if not render.confirm("Pause your plan? Its next monthly payment and credits are skipped.", yes):
+        raise Cancelled("nothing was paused.")
+    sub = billing.change_subscription(ctx, "pause")
     _render_change(sub, as_json, "Paused your {plan} plan; the payment after {end} is skipped.")
 
 
@@ -125,7 +152,7 @@ def resume(as_json: bool = JSON) -> None:
     from stagefy_cli.backend import client
     from stagefy_cli.services import billing
 
-    sub = billing.change_subscription(client.signed_in(), "resume")
-    _render_change(
-        sub, as_json, "Resumed your {plan} plan at PayFast; it is active again with the next payment."
-    )
+    ctx = client.signed_in()
+    billing.changeable_subscription(ctx, "resume")
+    sub = billing.change_subscription(ctx, "resume")
+    _render_change(sub, as_json, "Asked PayFast to resume your {plan} plan; it is {status}.")

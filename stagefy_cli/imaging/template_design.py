@@ -15,7 +15,7 @@ from PIL import Image, ImageOps, UnidentifiedImageError
 
 from stagefy_cli.imaging.errors import RenderError
 from stagefy_cli.imaging.template_fonts import resolve_family
-from stagefy_cli.imaging.template_money import DEFAULT_CURRENCY
+from stagefy_cli.money import DEFAULT_CURRENCY
 
 RGB = tuple[int, int, int]
 

@@ -9,7 +9,7 @@ from decimal import Decimal
 from string import Formatter
 
 from stagefy_cli.errors import UsageError
-from stagefy_cli.imaging.template_money import format_area, format_price, format_quantity
+from stagefy_cli.money import format_area, format_money, format_quantity
 
 
 class MissingPlaceholder(UsageError):
@@ -63,7 +63,7 @@ def listing_placeholders(listing: dict, agent: dict, currency: str | None = None
         "market": agent.get("market"),
     }
     if listing.get("price") is not None:
-        values["price"] = format_price(listing["price"], currency)
+        values["price"] = format_money(listing["price"], currency)
     for key in ("bedrooms", "bathrooms", "sqft"):
         if listing.get(key) is not None:
             values[key] = format_quantity(Decimal(str(listing[key])), currency)

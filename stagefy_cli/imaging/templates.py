@@ -22,7 +22,7 @@ from PIL import Image
 
 from stagefy_cli.imaging.colour import SRGB_ICC
 from stagefy_cli.imaging.errors import RenderError
-from stagefy_cli.imaging.template_content import listing_text
+from stagefy_cli.imaging.template_content import headline, listing_text
 from stagefy_cli.imaging.template_design import Design, design_from_settings
 from stagefy_cli.imaging.template_flyer import FLYER_LAYOUTS, flyer_pdf, flyer_preview, render_flyer
 from stagefy_cli.imaging.template_placeholders import (
@@ -114,7 +114,7 @@ def _png(image: Image.Image) -> bytes:
 
 
 def _listing_promo(design: Design, listing: dict, agent: dict, photos: Sequence[bytes]) -> list[RenderedFile]:
-    text = listing_text(listing, agent, design, "Just listed")
+    text = listing_text(listing, agent, design, "listing_promo")
     files = []
     for size in PROMO_SIZES:
         image = render_promo(size, design, text, photos).image
@@ -127,7 +127,7 @@ def _listing_promo(design: Design, listing: dict, agent: dict, photos: Sequence[
 def _open_house(
     design: Design, listing: dict, agent: dict, values: dict, photos: Sequence[bytes]
 ) -> list[RenderedFile]:
-    text = listing_text(listing, agent, design, "Open house")
+    text = listing_text(listing, agent, design, "open_house")
     canvas = render_flyer(design, text, photos, (str(values["date"]), str(values["time"])))
     page = canvas.image
     preview = flyer_preview(page)
@@ -159,7 +159,7 @@ def _instagram_reel(
         bedrooms=listing.get("bedrooms"),
         bathrooms=listing.get("bathrooms"),
         sqft=listing.get("sqft"),
-        title=design.headline,
+        title=headline("instagram_reel", listing.get("status"), design.headline),
         style=style,
     )
     closing = None

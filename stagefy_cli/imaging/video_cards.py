@@ -6,9 +6,9 @@ from PIL import Image, ImageDraw
 
 from stagefy_cli.imaging.template_design import parse_hex_colour
 from stagefy_cli.imaging.template_fonts import resolve_family
-from stagefy_cli.imaging.template_money import format_price, listing_facts
 from stagefy_cli.imaging.template_text import Box, Canvas, TextItem
 from stagefy_cli.imaging.video_types import CardStyle, ClosingCard, OpeningCard, TitleCard
+from stagefy_cli.money import format_money, listing_facts
 
 SAFE_MARGIN = 0.07
 
@@ -42,7 +42,7 @@ def render_opening_card(card: OpeningCard, size: tuple[int, int]) -> Image.Image
     text = parse_hex_colour(card.style.text, "text")
     accent = parse_hex_colour(card.style.accent, "accent")
     unit = min(size)
-    price = format_price(card.price, card.currency) if card.price is not None else ""
+    price = format_money(card.price, card.currency) if card.price is not None else ""
     items = [
         TextItem(
             (card.title or "Just listed").upper(),

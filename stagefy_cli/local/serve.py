@@ -35,21 +35,36 @@ def build_context(stack: LocalStack, api_url: str) -> GatewayContext:
 
 
 class GatewayServer(uvicorn.Server):
-    """uvicorn's server, calling `on_listening` once its socket accepts connections.
+    """uvicorn's server, calling `on_listening` once its socket accepts connections, and
+    `before_shutdown` (in a thread) when asked to stop, while it still serves requests.
 
     stack.json is written only then: any `stagefy` process takes a state file whose gateway does not
     answer for a stack that is not running. The ASGI lifespan's startup runs before uvicorn binds
     the socket, too early; `startup` binds and listens, and sets `started` only when it succeeded.
+    The embedded worker stops in `before_shutdown`: it releases its unfinished jobs through this
+    gateway, so they are queued again at once rather than held until their leases lapse.
     """
 
-    def __init__(self, config: uvicorn.Config, on_listening: Callable[[], None]):
+    def __init__(
+        self,
+        config: uvicorn.Config,
+        on_listening: Callable[[], None],
+        before_shutdown: Callable[[], None] = lambda: None,
+    ):
         super().__init__(config)
         self._on_listening = on_listening
+        self._before_shutdown = before_shutdown
 
     async def startup(self, sockets: list[socket.socket] | None = None) -> None:
         await super().startup(sockets=sockets)
         if self.started:
             self._on_listening()
+
+    async def shutdown(self, sockets: list[socket.socket] | None = None) -> None:
+        import asyncio
+
+        await asyncio.to_thread(self._before_shutdown)
+        await super().shutdown(sockets=sockets)
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -69,25 +84,35 @@ def main(argv: list[str] | None = None) -> None:
         app, host="127.0.0.1", port=args.port, log_level="warning", lifespan="off", proxy_headers=False
     )
     worker = None
+    worker_thread = None
 
     def announce() -> None:
-        nonlocal worker
+        nonlocal worker, worker_thread
         if os.environ.get("STAGEFY_LOCAL_WORKER", "1") != "0":
-            worker = start_worker(api_url, ctx.keys.secret_key)
+            worker, worker_thread = start_worker(api_url, ctx.keys.secret_key)
             wake_on_queued_jobs(ctx.db.dsn, worker.wake, worker.stop_event)
         stack.write_state(StackState(pid=os.getpid(), port=args.port, api_url=api_url, db_url=ctx.db.dsn))
 
+    def stop_worker() -> None:
+        if worker is not None:
+            worker.stop()
+            worker_thread.join(timeout=WORKER_GRACE_S + 5)
+
     try:
-        GatewayServer(config, on_listening=announce).run()
+        GatewayServer(config, on_listening=announce, before_shutdown=stop_worker).run()
     finally:
         functions.stop()
-    if worker is not None:
-        worker.stop()
     ctx.db.close()
 
 
+# How long the embedded worker's running jobs may take to finish when the stack stops (`local stop`
+# waits 15 s for the whole process); what is still running then is released to the queue.
+WORKER_GRACE_S = 3.0
+
+
 def start_worker(api_url: str, service_key: str):
-    """The local stack runs a worker for you: `local` provider, plus any provider whose token is set."""
+    """The local stack runs a worker for you: `local` provider, plus any provider whose token is set.
+    Returns it and the thread it runs in."""
     import logging
     import threading
 
@@ -97,10 +122,13 @@ def start_worker(api_url: str, service_key: str):
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     logging.getLogger("httpx").setLevel(logging.WARNING)  # providers' requests: no line (and URL) each
     concurrency = int(os.environ.get("STAGEFY_LOCAL_WORKER_CONCURRENCY", "2"))
-    worker = build_worker(concurrency=concurrency, client=service_rest(api_url, service_key))
+    worker = build_worker(
+        concurrency=concurrency, grace=WORKER_GRACE_S, client=service_rest(api_url, service_key)
+    )
     worker.register()  # before `local start` returns: the first quote already knows what it can run
-    threading.Thread(target=worker.run, name="stagefy-local-worker", daemon=True).start()
-    return worker
+    thread = threading.Thread(target=worker.run, name="stagefy-local-worker", daemon=True)
+    thread.start()
+    return worker, thread
 
 
 if __name__ == "__main__":

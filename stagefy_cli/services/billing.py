@@ -10,7 +10,7 @@ session. Credits, tiers and `active` come only from PayFast's notifications to t
 from __future__ import annotations
 
 from stagefy_cli.backend.client import UserContext
-from stagefy_cli.errors import UsageError
+from stagefy_cli.errors import NotFound, UsageError
 from stagefy_cli.models import PAID_TIERS as TIERS
 
 ACTIONS = ("cancel", "pause", "resume")
@@ -64,6 +64,39 @@ def subscription_checkout(ctx: UserContext, tier: str) -> dict:
     if tier not in TIERS:
         raise UsageError(f"unknown plan '{tier}'. Choose one of: {', '.join(TIERS)}.")
     return _invoke(ctx, "checkout", {"kind": "subscription", "code": tier})
+
+
+def paid_up_cancelled_plan(ctx: UserContext) -> dict | None:
+    """The agent's current subscription when it is cancelled but still paid for (its tier lasts
+    until `current_period_end`): what starting another plan now would replace. None otherwise."""
+    sub = status(ctx).get("subscription")
+    if sub and sub["status"] == "cancelled" and not sub.get("ended_at"):
+        return sub
+    return None
+
+
+def changeable_subscription(ctx: UserContext, action: str) -> dict:
+    """The subscription `action` would change, or why it cannot: none at all (NotFound), or a
+    cancelled one, which PayFast can neither pause, resume nor cancel again (a usage error saying
+    what the agent can do). The payment function refuses the same; this says it in the agent's terms."""
+    if action not in ACTIONS:
+        raise UsageError(f"unknown action '{action}'. Choose one of: {', '.join(ACTIONS)}.")
+    sub = status(ctx).get("subscription")
+    if not sub or sub.get("ended_at"):
+        raise NotFound("you have no subscription to change. See: stagefy plans")
+    if sub["status"] == "cancelled":
+        until = str(sub["current_period_end"])[:10]
+        plan = sub["plan_id"]
+        raise UsageError(
+            {
+                "cancel": f"your {plan} plan is already cancelled; you keep it until {until}",
+                "pause": f"your {plan} plan is cancelled, so there is nothing to pause; "
+                f"you keep it until {until}",
+                "resume": f"your {plan} plan is cancelled and cannot be resumed; you keep it until "
+                f"{until}. To be billed again, start a plan: stagefy subscription start {plan}",
+            }[action]
+        )
+    return sub
 
 
 def change_subscription(ctx: UserContext, action: str) -> dict:

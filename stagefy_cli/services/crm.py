@@ -143,7 +143,7 @@ def _valid_listing(raw: dict) -> dict:
 def _sqm_as_sqft(sqm: float, sqft_given: bool) -> int:
     """Floor area is stored once, in square feet: `--sqm` is converted (and printed back in the
     listing market's unit)."""
-    from stagefy_cli.imaging.template_money import SQFT_PER_SQM
+    from stagefy_cli.money import SQFT_PER_SQM
 
     if sqft_given:
         raise UsageError("give the floor area once: --sqft or --sqm, not both.")
@@ -202,9 +202,35 @@ def list_contacts(
     return response.data, response.count
 
 
-def add_contact(ctx: UserContext, fields: dict) -> dict:
+def contact_with_email(ctx: UserContext, email: str) -> dict | None:
+    """The caller's contact whose email is `email` in any case, or None (what `import` counts as a
+    duplicate)."""
+    # ILIKE with LIKE's own wildcards escaped; PostgREST turns `*` into `%` whatever we do, so the
+    # rows are compared exactly here.
+    pattern = re.sub(r"([\\%_])", r"\\\1", email)
+    rows = (
+        ctx.rest.table("crm_contacts")
+        .select("id,name,email")
+        .eq("user_id", ctx.user_id)
+        .ilike("email", pattern)
+        .execute()
+        .data
+    )
+    return next((row for row in rows if (row["email"] or "").lower() == email.lower()), None)
+
+
+def add_contact(ctx: UserContext, fields: dict, *, allow_duplicate: bool = False) -> dict:
+    """Add a contact; one whose email is already a contact's is refused unless `allow_duplicate`."""
     fields = {k: v for k, v in fields.items() if v is not None}
     clean = _valid_contact({"name": None, **fields})
+    if clean.get("email") and not allow_duplicate:
+        same = contact_with_email(ctx, clean["email"])
+        if same:
+            raise UsageError(
+                f"{same['name']} ({same['id'][:8]}) already has the email {same['email']}. Update that "
+                f"contact (stagefy crm contacts update {same['id'][:8]}), or add another with "
+                "--allow-duplicate."
+            )
     return ctx.client.table("crm_contacts").insert({**clean, "user_id": ctx.user_id}).execute().data[0]
 
 
@@ -336,9 +362,28 @@ def _contact_link(ctx: UserContext, contact_ref: str | None) -> dict:
     return {"contact_id": ids.resolve(ctx.client, "crm_contacts", contact_ref, "contact")}
 
 
+def _check_currency(ctx: UserContext, code: str | None) -> None:
+    """Refuse a currency the database does not know (its table of current ISO 4217 codes), naming
+    the known ones: those Stagefy prints with a symbol, and those that start like `code`."""
+    if not code:
+        return
+    known = [row["code"] for row in ctx.rest.table("currencies").select("code").order("code").execute().data]
+    if code in known:
+        return
+    from stagefy_cli.money import CURRENCIES
+
+    alike = [other for other in known if other[0] == code[0] and other not in CURRENCIES]
+    hint = f" ({', '.join(alike)} start like it)" if alike else ""
+    raise UsageError(
+        f"unknown currency {code}. Known currencies: {', '.join(CURRENCIES)} and the other "
+        f"{len(known) - len(CURRENCIES)} current ISO 4217 codes{hint}."
+    )
+
+
 def add_listing(ctx: UserContext, fields: dict, contact_ref: str | None = None) -> dict:
     fields = {k: v for k, v in fields.items() if v is not None}
     clean = _valid_listing({"address": None, **fields})
+    _check_currency(ctx, clean.get("currency"))
     row = {**clean, **_contact_link(ctx, contact_ref), "user_id": ctx.user_id}
     return ctx.client.table("crm_listings").insert(row).execute().data[0]
 
@@ -382,6 +427,7 @@ def update_listing(
         raise UsageError("give either --contact or --no-contact, not both.")
     changes = {k: v for k, v in changes.items() if v is not None}
     clean = {**_valid_listing(changes), **_contact_link(ctx, contact_ref)}
+    _check_currency(ctx, clean.get("currency"))
     if clear_contact:
         clean["contact_id"] = None
     if not clean:

@@ -196,7 +196,7 @@ def test_cancel_pause_resume_through_payfast_api(signed_in_agent, stack, payfast
     }
     service.rpc("apply_payfast_itn", {"p_itn": {**base, "pf_payment_id": uuid.uuid4().hex}}).execute()
 
-    paused = cli_json(["subscription", "pause"])
+    paused = cli_json(["subscription", "pause", "--yes"])
     assert paused["status"] == "paused" and paused["paused_at"]
     request = payfast_api.last()
     assert (request.method, request.path, request.query) == (
@@ -213,7 +213,7 @@ def test_cancel_pause_resume_through_payfast_api(signed_in_agent, stack, payfast
     assert (resumed["status"], bool(resumed["resume_requested_at"])) == ("paused", True)
     assert payfast_api.last().path == f"/subscriptions/{token}/unpause"
     status = run_cli(["subscription", "status"])
-    assert "resumes with PayFast's next payment" in status.stdout
+    assert "resuming (active again with PayFast's next payment)" in status.stdout
 
     service.rpc("apply_payfast_itn", {"p_itn": {**base, "pf_payment_id": uuid.uuid4().hex}}).execute()
     assert cli_json(["subscription", "status"])["subscription"]["status"] == "active"
@@ -226,8 +226,8 @@ def test_cancel_pause_resume_through_payfast_api(signed_in_agent, stack, payfast
     assert cancelled["status"] == "cancelled"
     assert payfast_api.last().path == f"/subscriptions/{token}/cancel"
     again = run_cli(["subscription", "cancel", "--yes"])
-    assert again.exit_code == 5
-    assert again.stderr.startswith("Error: you have no subscription to change")
+    assert again.exit_code == 2
+    assert again.stderr.startswith("Error: your pro plan is already cancelled; you keep it until")
     assert balance(stack, agent.id) == 50 + 1000
     assert_ledger_matches(stack, agent.id)
 
@@ -249,7 +249,7 @@ def test_payfast_refusal_records_nothing(signed_in_agent, stack, payfast_api):
             }
         },
     ).execute()
-    result = run_cli(["subscription", "pause"])
+    result = run_cli(["subscription", "pause", "--yes"])
     assert result.exit_code == 1
     assert result.stderr.strip() == "Error: PayFast pause failed: Subscription not found."
     assert subscription_row(stack, token)["status"] == "active"

@@ -206,7 +206,7 @@ def test_a_very_long_address_stays_inside_the_safe_area_of_the_promo(layout, siz
         "email": "nomvula.mkhize" * 4 + "@example.com",
     }
     design = design_from_settings({"layout": layout}, {}, PROMO_LAYOUTS)
-    canvas = render_promo(size, design, listing_text(listing, agent, design, "Just listed"), PHOTOS[:1])
+    canvas = render_promo(size, design, listing_text(listing, agent, design, "listing_promo"), PHOTOS[:1])
     assert_inside(canvas.placements, safe_area(size))
     address_lines = [
         p.text for p in canvas.placements if p.text.split()[0] in LONG_ADDRESS or p.text.endswith(ELLIPSIS)
@@ -217,7 +217,7 @@ def test_a_very_long_address_stays_inside_the_safe_area_of_the_promo(layout, siz
 @pytest.mark.parametrize("paper", ["a4", "letter"])
 def test_a_very_long_address_stays_inside_the_safe_area_of_the_flyer(paper):
     design = design_from_settings({"paper": paper}, {}, FLYER_LAYOUTS)
-    text = listing_text({**LISTING, "address": LONG_ADDRESS}, AGENT, design, "Open house")
+    text = listing_text({**LISTING, "address": LONG_ADDRESS}, AGENT, design, "open_house")
     canvas = render_flyer(
         design, text, PHOTOS, ("2025-06-14", "Saturday from ten in the morning until one " * 3)
     )

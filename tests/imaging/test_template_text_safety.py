@@ -30,11 +30,11 @@ def _drawn(family: str, listing: dict, agent: dict) -> list[str]:
     texts = [
         p.text
         for p in render_promo(
-            (1080, 1080), promo, listing_text(listing, agent, promo, "Just listed"), [_photo()]
+            (1080, 1080), promo, listing_text(listing, agent, promo, "listing_promo"), [_photo()]
         ).placements
     ]
     page = render_flyer(
-        flyer, listing_text(listing, agent, flyer, "Open house"), [_photo()], ("Sat 14 June", "10:00")
+        flyer, listing_text(listing, agent, flyer, "open_house"), [_photo()], ("Sat 14 June", "10:00")
     )
     return texts + [p.text for p in page.placements]
 

@@ -6,15 +6,14 @@ from decimal import Decimal
 
 import pytest
 
-from stagefy_cli.errors import UsageError
+from stagefy_cli.errors import StagefyError, UsageError
 from stagefy_cli.imaging.template_flyer import display_date
-from stagefy_cli.imaging.template_money import format_price, listing_facts
 from stagefy_cli.imaging.templates import (
     MissingPlaceholder,
-    RenderError,
     fill_placeholders,
     listing_placeholders,
 )
+from stagefy_cli.money import format_money, listing_facts
 
 
 @pytest.mark.parametrize(
@@ -25,18 +24,19 @@ from stagefy_cli.imaging.templates import (
         (2_450_000, "USD", "$2,450,000"),
         (2_450_000, "eur", "€2,450,000"),
         (2_450_000, "GBP", "£2,450,000"),
-        ("999999.50", "ZAR", "R 1 000 000"),
+        ("999999.50", "ZAR", "R 999 999.50"),
+        ("850000.505", "USD", "$850,000.51"),  # half up, to the cent
         (950, "USD", "$950"),
         (2_450_000, "CHF", "CHF 2,450,000"),
     ],
 )
 def test_prices_are_formatted_for_the_currency(amount, currency, expected):
-    assert format_price(amount, currency) == expected
+    assert format_money(amount, currency) == expected
 
 
-def test_a_price_that_is_not_a_number_is_a_render_error():
-    with pytest.raises(RenderError, match="not a number"):
-        format_price("call us", "ZAR")
+def test_a_price_that_is_not_a_number_is_refused():
+    with pytest.raises(StagefyError, match="not a number"):
+        format_money("call us", "ZAR")
 
 
 def test_listing_facts_leave_out_what_is_unknown_and_use_singulars():

@@ -59,7 +59,7 @@ def test_reel_with_listing_card_agent_card_and_music(signed_in_agent, cli_stack,
     assert (media_type, listing_id, url) == ("video", listing["id"], job["output_url"])
     assert thumbnail.endswith(".thumb.jpg") and title == "Video: 12 Oak Street"
     assert ledger(cli_stack, signed_in_agent.id) == [
-        ("subscription", 50),
+        ("bonus", 50),
         ("usage", -price("video:slideshow")),
     ]
 
@@ -101,7 +101,7 @@ def test_corrupt_photo_in_the_middle_fails_the_project_and_refunds(
     assert "failed" in line and "Photo 2 of 3 (broken.jpg) cannot be read" in line
     assert "refunded" in line
     cost = price("video:slideshow")
-    assert ledger(cli_stack, signed_in_agent.id) == [("subscription", 50), ("usage", -cost), ("refund", cost)]
+    assert ledger(cli_stack, signed_in_agent.id) == [("bonus", 50), ("usage", -cost), ("refund", cost)]
     assert balance(cli_stack, signed_in_agent.id) == 50
     [(status, error)] = sql(
         cli_stack,

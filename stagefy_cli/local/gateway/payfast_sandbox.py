@@ -106,6 +106,17 @@ def _checkout(ctx: GatewayContext, m_payment_id: str, renew: bool) -> dict:
     return checkout
 
 
+def _outcome(ctx: GatewayContext, pf_payment_id: str, status: str) -> str | None:
+    """What the payment function recorded for this notice (`credited`, `renewed`, ...), or None
+    while it has not applied it."""
+    with ctx.db.superuser() as conn:
+        row = conn.execute(
+            "select outcome from public.payments where pf_payment_id = %s and status = %s",
+            (pf_payment_id, status),
+        ).fetchone()
+    return row["outcome"] if row else None
+
+
 def payment_id_for(checkout: dict) -> str:
     """PayFast's id of this payment: the same for the same checkout and month, so completing a
     checkout twice is a retry of one notice (applied once), and each renewal is a new payment."""
@@ -170,6 +181,7 @@ def create_app(ctx: GatewayContext, sandbox: PayFastSandbox) -> Starlette:
             return JSONResponse({"error": refusal.message}, status_code=refusal.status)
         pf_payment_id = payment_id_for(checkout)
         fields = itn_fields(checkout, status, pf_payment_id, MERCHANT_ID)
+        applied_before = await run_blocking(_outcome, ctx, pf_payment_id, status)
         answer = await http.post(
             f"{ctx.api_url}/functions/v1/payfast/itn",
             content=sandbox.signed_body(fields),
@@ -183,6 +195,9 @@ def create_app(ctx: GatewayContext, sandbox: PayFastSandbox) -> Starlette:
                 "amount_gross": dict(fields)["amount_gross"],
                 "function_status": answer.status_code,
                 "function_answer": answer.text,
+                # PayFast answers a retried notice like a new one; what Stagefy did tells them apart
+                "replay": applied_before is not None,
+                "outcome": await run_blocking(_outcome, ctx, pf_payment_id, status),
             }
         )
 

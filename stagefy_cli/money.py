@@ -1,15 +1,16 @@
 """Money and quantities as an agent in that market would print them: the one money formatter of
-Stagefy (tables, templates, video cards).
+Stagefy, used by tables, charts, flyers, posts and video cards alike.
 
 South African rand groups thousands with spaces ("R 2 450 000"); the other currencies use commas
-("$2,450,000"). Marketing shows whole units; tables show cents when there are any.
+("$2,450,000"). One rounding rule everywhere: an amount is rounded half up to the cent and shows its
+cents when it has any ("$850,000.50"), so a flyer never prints a price the listing does not have.
 """
 
 from __future__ import annotations
 
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
-from stagefy_cli.imaging.errors import RenderError
+from stagefy_cli.errors import StagefyError
 
 # code -> (symbol, separator between symbol and amount, thousands separator)
 CURRENCIES: dict[str, tuple[str, str, str]] = {
@@ -28,9 +29,9 @@ def _amount(amount: Decimal | float | int | str) -> Decimal:
     try:
         value = Decimal(str(amount))
     except InvalidOperation:
-        raise RenderError(f"Price {amount!r} is not a number.") from None
+        raise StagefyError(f"Price {amount!r} is not a number.") from None
     if not value.is_finite():
-        raise RenderError(f"Price {amount!r} is not a number.")
+        raise StagefyError(f"Price {amount!r} is not a number.")
     return value
 
 
@@ -38,19 +39,12 @@ def group_thousands(number: int, separator: str = ",") -> str:
     return f"{number:,}".replace(",", separator)
 
 
-def format_price(amount: Decimal | float | int | str, currency: str | None = None) -> str:
-    """`format_price(2450000, "ZAR") == "R 2 450 000"`; unknown codes print as "CHF 2,450,000"."""
-    return format_money(amount, currency, whole=True)
-
-
-def format_money(
-    amount: Decimal | float | int | str, currency: str | None = None, *, whole: bool = False
-) -> str:
-    """`format_money(3995000.5, "ZAR") == "R 3 995 000.50"`; whole amounts (and every amount with
-    `whole=True`, for marketing) print without cents: "R 2 450 000"."""
+def format_money(amount: Decimal | float | int | str, currency: str | None = None) -> str:
+    """`format_money(3995000.5, "ZAR") == "R 3 995 000.50"`, `format_money(2450000, "ZAR") ==
+    "R 2 450 000"`; unknown codes print as "CHF 2,450,000"."""
     code = (currency or DEFAULT_CURRENCY).strip().upper()
     symbol, gap, thousands = CURRENCIES.get(code, (code, " ", ","))
-    rounded = _amount(amount).quantize(Decimal(1) if whole else Decimal("0.01"), rounding=ROUND_HALF_UP)
+    rounded = _amount(amount).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
     units, fraction = divmod(abs(rounded), 1)
     cents = f".{int(fraction * 100):02d}" if fraction else ""
     sign = "-" if rounded < 0 else ""

@@ -1,0 +1,97 @@
+"""A piece's headline follows the template's purpose and the listing's status together, and its price
+is the listing's, printed by the one money formatter tables use."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from pypdf import PdfReader
+from stagefy_testing import run_cli
+from template_support import add_listing, builtin, cli_json, make_photo
+
+from stagefy_cli.imaging.template_content import headline, listing_text
+from stagefy_cli.imaging.template_design import design_from_settings
+
+FLYER_HEADLINES = {
+    "active": "OPEN HOUSE",
+    "pending": "OPEN HOUSE · UNDER OFFER",
+    "sold": "OPEN HOUSE · SOLD",
+    "off_market": "PRIVATE VIEWING",
+}
+
+
+@pytest.mark.parametrize("status", list(FLYER_HEADLINES))
+def test_an_open_house_flyer_says_open_house_and_the_listings_status(
+    signed_in_agent, cli_stack, local_worker, tmp_path, status
+):
+    listing = add_listing(
+        address="9 Ocean View", city="Miami", price="850000.50", currency="USD", status=status
+    )
+    template = builtin("open_house", "Open house flyer (US Letter)")
+    result = run_cli(
+        [
+            "templates",
+            "use",
+            template["id"][:8],
+            "--listing",
+            listing["id"][:8],
+            "--photo",
+            str(make_photo(tmp_path / "front.jpg")),
+            "--set",
+            "date=2026-12-05",
+            "--set",
+            "time=10:00 - 12:00",
+            "--out",
+            str(tmp_path),
+            "--yes",
+            "--json",
+            "--timeout",
+            "180",
+        ]
+    )
+    assert result.exit_code == 0, result.stderr
+    flyer = next(Path(f) for f in result.json()["files"] if f.endswith(".pdf"))
+    text = PdfReader(flyer).pages[0].extract_text()
+    assert FLYER_HEADLINES[status] in text, text
+    # The listing's price to the cent, as `crm listings list` shows it (never rounded to $850,001).
+    assert "$850,000.50" in text and "$850,001" not in text
+    shown = run_cli(["crm", "listings", "list"]).stdout  # piped: the table's cells, tab-separated
+    assert "850000.5" in shown
+
+
+@pytest.mark.parametrize(
+    ("kind", "status", "expected"),
+    [
+        ("listing_promo", "active", "JUST LISTED"),
+        ("listing_promo", "pending", "UNDER OFFER"),
+        ("listing_promo", "sold", "SOLD"),
+        ("listing_promo", "off_market", "PRIVATE LISTING"),
+        ("instagram_reel", "active", "JUST LISTED"),
+        ("instagram_reel", "pending", "UNDER OFFER"),
+        ("instagram_reel", "sold", "SOLD"),
+        ("instagram_reel", "off_market", "PRIVATE LISTING"),
+        ("open_house", None, "OPEN HOUSE"),
+    ],
+)
+def test_every_template_and_status_has_its_headline(kind, status, expected):
+    assert headline(kind, status) == expected
+    assert headline(kind, status, "Price reduced") == "PRICE REDUCED"  # the template's own setting wins
+
+
+def test_posts_print_the_price_as_tables_do():
+    design = design_from_settings({"currency": "USD"}, {}, ("classic",))
+    text = listing_text({"price": "850000.50", "status": "active"}, {}, design, "listing_promo")
+    assert (text.headline, text.price) == ("JUST LISTED", "$850,000.50")
+
+
+def test_the_terminal_table_and_the_chart_use_the_same_formatter(signed_in_agent):
+    from stagefy_cli import render
+    from stagefy_cli.charts import SERIES
+
+    revenue = next(s for s in SERIES if s.title == "Revenue")
+    assert revenue.unit(1296) == render.money(1296, "ZAR") == "R 1 296"
+    listing = cli_json(
+        ["crm", "listings", "add", "--address", "1 Main", "--price", "850000.50", "--currency", "USD"]
+    )
+    assert render.money(listing["price"], listing["currency"]) == "$850,000.50"
