@@ -91,7 +91,7 @@ class ChannelFeed:
     def _follow(self) -> None:
         from websockets.sync.client import connect
 
-        with connect(self.url, open_timeout=JOIN_TIMEOUT_S, close_timeout=1) as socket:
+        with connect(self.url, open_timeout=JOIN_TIMEOUT_S, close_timeout=0.1) as socket:
             self._socket = socket
             token = self.access_token()
             config = {

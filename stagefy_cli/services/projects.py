@@ -24,7 +24,7 @@ if TYPE_CHECKING:  # imported where files are saved: reading a project does not 
 TERMINAL = ("completed", "failed", "cancelled")
 STATUS_FIELDS = ("id", "status", "output_data", "error_message")
 JOIN_WAIT_S = 2.0  # how long a wait gives Realtime to join before it reads (and polls meanwhile)
-PUSH_SAFETY_READ_S = 15.0  # with pushes live, a read this often anyway: a lost push costs this much
+PUSH_SAFETY_READ_S = 60.0  # with pushes live, a read this often anyway, should a push be lost
 POLL_FIRST_S = 0.05
 POLL_MAX_S = 5.0  # polling (no Realtime) backs off to one read every 5 s
 PROJECT_COLUMNS = (
