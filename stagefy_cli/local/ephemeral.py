@@ -119,11 +119,10 @@ def gateway(
                 secrets, sandbox = local_secrets(api_url, keys, functions)
                 upstreams = running.enter_context(FunctionsRuntime(secrets, log_path=functions_log))
             app = create_app(ctx, function_upstreams=upstreams, sandbox=sandbox, function_jwt=jwt_required())
-            running.callback(app.state.realtime.close)
             server = running.enter_context(ServerThread(app, port=port))
             yield EphemeralStack(server.url, keys.anon_key, keys.service_role_key, dsn, ctx)
     finally:
-        db.close()
+        ctx.close()
 
 
 @contextmanager

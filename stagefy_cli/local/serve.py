@@ -83,7 +83,7 @@ def main(argv: list[str] | None = None) -> None:
         functions.stop()
     if worker is not None:
         worker.stop()
-    ctx.db.close()
+    ctx.close()
 
 
 def start_worker(api_url: str, service_role_key: str):

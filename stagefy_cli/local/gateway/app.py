@@ -61,5 +61,5 @@ def create_app(
         routes.append(Mount(payfast_sandbox.PREFIX, app=payfast_sandbox.create_app(ctx, sandbox)))
     app = Starlette(routes=routes)
     app.state.ctx = ctx
-    app.state.realtime = Hub(ctx.db.dsn)  # its listening thread starts with the first subscriber
+    ctx.realtime = Hub(ctx.db.dsn)  # its listening thread starts with the first subscriber
     return app

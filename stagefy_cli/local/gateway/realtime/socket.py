@@ -138,7 +138,7 @@ class Connection:
         if topic in self.channels:  # a second join replaces the first, as in Phoenix
             self.channels.pop(topic).unsubscribe()
         channel = _Channel(topic, join_ref, private, claims)
-        channel.unsubscribe = self.app_state.realtime.subscribe(
+        channel.unsubscribe = self.app_state.ctx.realtime.subscribe(
             sub_topic, private, lambda message: self._deliver(channel, message)
         )
         self.channels[topic] = channel
