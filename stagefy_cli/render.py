@@ -237,6 +237,12 @@ def notice(message: str) -> None:
     err_console().print(Text(visible(message)))
 
 
+def debug(message: str) -> None:
+    """A diagnostic line on stderr, only under STAGEFY_DEBUG=1."""
+    if os.environ.get("STAGEFY_DEBUG") == "1":
+        sys.stderr.write(f"debug: {visible(message)}\n")
+
+
 def quick_notice(message: str | None) -> None:
     """`notice` without Rich, whose import would double a quick command's time: for the line that
     may follow an everyday command's output. Nothing for None."""

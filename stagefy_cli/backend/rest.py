@@ -184,6 +184,13 @@ class RestClient:
         self._token = token
         self.storage = Storage(self)
 
+    @property
+    def api_key(self) -> str:
+        return self._api_key
+
+    def access_token(self) -> str:
+        return self._token()
+
     def table(self, name: str) -> Query:
         return Query(self, name)
 

@@ -136,6 +136,7 @@ def wait_and_download(
                 ctx,
                 [project_id],
                 on_update=lambda _, state: status.update(_progress_line(short, state)),
+                on_debug=render.debug,
                 timeout=timeout,
             )
     except KeyboardInterrupt:

@@ -133,7 +133,7 @@ def gateway(
             server = running.enter_context(ServerThread(app, port=port))
             yield EphemeralStack(server.url, keys.anon_key, keys.service_role_key, dsn, ctx)
     finally:
-        db.close()
+        ctx.close()
 
 
 @contextmanager

@@ -1,7 +1,7 @@
 """Prepare a database for Stagefy: Supabase's platform schemas when missing, then the migrations.
 
 Hosted Supabase and `supabase start` already have the roles and the `auth`/`storage` schemas; the
-embedded stack does not, so `sql/bootstrap_*.sql` create minimal versions of them, and only when the
+embedded stack does not, so `sql/bootstrap_*.sql` create minimal versions of them (and of `realtime`), and only when the
 database has none. The migrations in `supabase/migrations/` are applied in file-name order, each once,
 tracked in `supabase_migrations.schema_migrations` -- the table the Supabase CLI uses, so the same
 database can later be handled by `supabase db push` without re-applying anything. A database whose
@@ -23,7 +23,12 @@ from pathlib import Path
 
 import psycopg
 
-BOOTSTRAP_FILES = ("bootstrap_roles.sql", "bootstrap_auth.sql", "bootstrap_storage.sql")
+BOOTSTRAP_FILES = (
+    "bootstrap_roles.sql",
+    "bootstrap_auth.sql",
+    "bootstrap_storage.sql",
+    "bootstrap_realtime.sql",
+)
 
 
 def migrations_dir() -> Path:
@@ -66,6 +71,7 @@ def bootstrap_platform(conn: psycopg.Connection) -> list[str]:
         ),
         "bootstrap_auth.sql": lambda: _schema_exists(conn, "auth"),
         "bootstrap_storage.sql": lambda: _schema_exists(conn, "storage"),
+        "bootstrap_realtime.sql": lambda: _schema_exists(conn, "realtime"),
     }
     for filename in BOOTSTRAP_FILES:
         if checks[filename]():

@@ -102,7 +102,7 @@ def main(argv: list[str] | None = None) -> None:
         GatewayServer(config, on_listening=announce, before_shutdown=stop_worker).run()
     finally:
         functions.stop()
-    ctx.db.close()
+    ctx.close()
 
 
 # How long the embedded worker's running jobs may take to finish when the stack stops (`local stop`

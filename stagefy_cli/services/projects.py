@@ -8,6 +8,7 @@ a `projects` row and its `ai_jobs`. Results are saved by the one download policy
 
 from __future__ import annotations
 
+import queue
 import time
 from collections.abc import Callable, Iterable
 from pathlib import Path
@@ -21,8 +22,11 @@ if TYPE_CHECKING:  # imported where files are saved: reading a project does not 
     from stagefy_cli.services.downloads import Download
 
 TERMINAL = ("completed", "failed", "cancelled")
+STATUS_FIELDS = ("id", "status", "output_data", "error_message")
+JOIN_WAIT_S = 2.0  # how long a wait gives Realtime to join before it reads (and polls meanwhile)
+PUSH_SAFETY_READ_S = 60.0  # with pushes live, a read this often anyway, should a push be lost
 POLL_FIRST_S = 0.05
-POLL_MAX_S = 0.2
+POLL_MAX_S = 5.0  # polling (no Realtime) backs off to one read every 5 s
 PROJECT_COLUMNS = (
     "id,name,type,status,credit_cost,refunded_credits,input_data,output_data,error_message,"
     "created_at,completed_at"
@@ -99,7 +103,7 @@ def retry(ctx: UserContext, project_ref: str, idempotency_key: str | None = None
 
 
 def project_status(ctx: UserContext, project_id: str) -> dict:
-    project = ctx.rest.table("projects").select("id,status,output_data,error_message").eq("id", project_id)
+    project = ctx.rest.table("projects").select(",".join(STATUS_FIELDS)).eq("id", project_id)
     return project.single().execute().data
 
 
@@ -108,37 +112,87 @@ def wait(
     project_ids: Iterable[str],
     *,
     on_update: Callable[[str, dict], None] | None = None,
+    on_debug: Callable[[str], None] | None = None,
     timeout: float | None = None,
-    poll: float = POLL_FIRST_S,
-    max_poll: float = POLL_MAX_S,
+    push: bool = True,
 ) -> dict[str, dict]:
-    """Poll until every project is terminal; returns their last state.
+    """Wait until every project is terminal; returns their last state.
 
-    The interval starts short and grows to `max_poll` (0.2 s), so a finished job is noticed within
-    about a quarter of a second; each poll is one small read through the thin client, whose
-    session refreshes itself when it nears expiry.
+    Progress is pushed: the database broadcasts each change of the user's projects to their private
+    Realtime channel, and this follows it (`backend/realtime.py`), reading the projects only when the
+    channel is joined (once at the start, again after a reconnect: what changed meanwhile) and, as a
+    safety net, every `PUSH_SAFETY_READ_S`. Where Realtime cannot be had (refused, unreachable,
+    `push=False`), it polls, backing off from `POLL_FIRST_S` to one read every `POLL_MAX_S`; it says
+    so once through `on_debug`.
 
     `on_update(project_id, state)` is called whenever a project's status or progress changes.
     Raises TimeoutError when `timeout` passes first.
     """
-    pending = list(project_ids)
+    pending = list(dict.fromkeys(project_ids))
     states: dict[str, dict] = {}
     deadline = time.monotonic() + timeout if timeout else None
-    while pending:
+    events: queue.SimpleQueue[tuple[str, dict]] = queue.SimpleQueue()
+    feed = _follow_progress(ctx, lambda kind, data: events.put((kind, data))) if push else None
+    live = feed.wait_joined(JOIN_WAIT_S) if feed else False
+    first_join_read = live  # the read below is the one that follows this join
+    if not live and on_debug:
+        on_debug("Realtime progress unavailable; polling for project status")
+
+    def apply(project_id: str, state: dict) -> None:
+        if project_id not in pending:
+            return
+        if on_update and states.get(project_id) != state:
+            on_update(project_id, state)
+        states[project_id] = state
+        if state["status"] in TERMINAL:
+            pending.remove(project_id)
+
+    def read_all() -> None:
         for project_id in list(pending):
-            state = project_status(ctx, project_id)
-            if on_update and states.get(project_id) != state:
-                on_update(project_id, state)
-            states[project_id] = state
-            if state["status"] in TERMINAL:
-                pending.remove(project_id)
-        if not pending:
-            break
-        if deadline and time.monotonic() > deadline:
-            raise TimeoutError
-        time.sleep(poll)
-        poll = min(poll * 1.5, max_poll)
+            apply(project_id, project_status(ctx, project_id))
+
+    interval = POLL_FIRST_S
+    try:
+        read_all()
+        while pending:
+            wait_for = PUSH_SAFETY_READ_S if live else interval
+            if deadline is not None:
+                wait_for = min(wait_for, deadline - time.monotonic())
+                if wait_for <= 0:
+                    raise TimeoutError
+            try:
+                kind, data = events.get(timeout=wait_for)
+            except queue.Empty:
+                read_all()
+                interval = min(interval * 1.5, POLL_MAX_S)
+                continue
+            if kind == "broadcast" and data.get("event") == "project_changed":
+                state = data.get("payload") or {}
+                apply(str(state.get("id")), {key: state.get(key) for key in STATUS_FIELDS})
+            elif kind == "joined":
+                live = True
+                if first_join_read:
+                    first_join_read = False
+                else:
+                    read_all()
+            elif kind in ("down", "refused") and live:
+                live, interval = False, POLL_FIRST_S
+                if on_debug:
+                    on_debug(f"Realtime progress lost ({data.get('reason')}); polling until it is back")
+    finally:
+        if feed:
+            feed.close()
     return states
+
+
+def _follow_progress(ctx: UserContext, on_event: Callable[[str, dict], None]):
+    """The user's private channel `user:<id>`, followed from a thread (None without a user id)."""
+    from stagefy_cli.backend.realtime import ChannelFeed, websocket_url
+
+    if not ctx.user_id:
+        return None
+    url = websocket_url(ctx.rest.wire.base_url, ctx.rest.api_key)
+    return ChannelFeed(url, f"user:{ctx.user_id}", ctx.rest.access_token, on_event).start()
 
 
 def result_tag(project: dict) -> str:

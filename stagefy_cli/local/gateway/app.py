@@ -1,4 +1,5 @@
-"""The embedded stack's API gateway: `/auth/v1`, `/rest/v1`, `/storage/v1`, `/functions/v1`.
+"""The embedded stack's API gateway: `/auth/v1`, `/rest/v1`, `/storage/v1`, `/functions/v1`,
+`/realtime/v1/websocket`.
 
 It speaks the subset of Supabase's HTTP APIs that supabase-py uses (see docs/local-stack.md), over the
 real database with real row level security.
@@ -8,12 +9,14 @@ from __future__ import annotations
 
 from starlette.applications import Starlette
 from starlette.responses import JSONResponse
-from starlette.routing import Mount, Route
+from starlette.routing import Mount, Route, WebSocketRoute
 
 from stagefy_cli.local.gateway import functions, payfast_sandbox
 from stagefy_cli.local.gateway.api_keys import ApiKeyGateway
 from stagefy_cli.local.gateway.auth import app as auth
 from stagefy_cli.local.gateway.context import GatewayContext
+from stagefy_cli.local.gateway.realtime import socket as realtime_socket
+from stagefy_cli.local.gateway.realtime.hub import Hub
 from stagefy_cli.local.gateway.rest import app as rest
 from stagefy_cli.local.gateway.storage import app as storage
 from stagefy_cli.local.gateway.threads import run_blocking
@@ -49,6 +52,7 @@ def create_app(
         Mount("/auth/v1", app=auth.create_app(ctx)),
         Mount("/rest/v1", app=rest.create_app(ctx)),
         Mount("/storage/v1", app=storage.create_app(ctx)),
+        WebSocketRoute("/realtime/v1/websocket", realtime_socket.endpoint),
     ]
     proxy = functions.create_endpoint(ctx, function_upstreams or {}, function_jwt or {})
     methods = ["GET", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"]
@@ -58,4 +62,5 @@ def create_app(
         routes.append(Mount(payfast_sandbox.PREFIX, app=payfast_sandbox.create_app(ctx, sandbox)))
     app = Starlette(routes=routes)
     app.state.ctx = ctx
+    ctx.realtime = Hub(ctx.db.dsn)  # its listening thread starts with the first subscriber
     return ApiKeyGateway(app, ctx.keys)

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import functools
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import jwt
 
@@ -30,12 +31,18 @@ class GatewayContext:
     access_token_ttl: int = 3600  # GOTRUE_JWT_EXP
     refresh_reuse_interval: int = 10  # seconds a rotated refresh token may still be replayed
     password_cost: int = BCRYPT_COST  # bcrypt cost of new password hashes (GoTrue's; tests use less)
+    realtime: Any = field(default=None, init=False)  # Realtime's hub (`realtime/hub.py`), set by create_app
 
     def __post_init__(self):
         # Verifying a signature costs about as much as the rest of a small request, and a worker or
         # a CLI session sends the same token thousands of times: verified tokens are remembered,
         # and only their expiry is checked again on each use.
         self._verified = functools.lru_cache(maxsize=1024)(self._verify)
+
+    def close(self) -> None:
+        if self.realtime is not None:
+            self.realtime.close()
+        self.db.close()
 
     def decode_jwt(self, token: str) -> dict:
         """Verify an HS256 token signed with the stack's secret and return its claims."""

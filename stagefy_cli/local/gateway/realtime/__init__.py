@@ -1,0 +1,1 @@
+"""Supabase Realtime's broadcasts on the embedded stack: `/realtime/v1/websocket`."""

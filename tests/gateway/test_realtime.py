@@ -1,0 +1,147 @@
+"""The local stack speaks Realtime: supabase-py's own realtime client joins its owner's private channel,
+receives what the database broadcasts there, and is refused a channel that is not theirs."""
+
+from __future__ import annotations
+
+import asyncio
+
+import psycopg
+import pytest
+from realtime import AsyncRealtimeClient, RealtimeSubscribeStates
+
+pytestmark = pytest.mark.timeout(60)
+
+
+def _send(dsn: str, topic: str, event: str, payload: str, private: bool = True) -> None:
+    with psycopg.connect(dsn, autocommit=True) as conn:
+        conn.execute("select realtime.send(%s::jsonb, %s, %s, %s)", (payload, event, topic, private))
+
+
+async def _join(stack, token: str, topic: str, received: list, states: list):
+    client = AsyncRealtimeClient(f"{stack.url}/realtime/v1", stack.anon_key, auto_reconnect=False)
+    await client.set_auth(token)
+    channel = client.channel(topic, {"config": {"private": True}})
+    channel.on_broadcast("*", received.append)
+    await channel.subscribe(lambda state, error: states.append((state, error)))
+    return client
+
+
+async def _until(condition, seconds: float = 5.0) -> None:
+    for _ in range(int(seconds / 0.02)):
+        if condition():
+            return
+        await asyncio.sleep(0.02)
+
+
+def test_an_agent_joins_their_private_channel_and_receives_its_broadcasts(stack, make_agent):
+    agent = make_agent()
+    token = agent.client.auth.get_session().access_token
+
+    async def scenario():
+        received, states = [], []
+        client = await _join(stack, token, f"user:{agent.id}", received, states)
+        assert states[0][0] == RealtimeSubscribeStates.SUBSCRIBED
+        await asyncio.to_thread(_send, stack.dsn, f"user:{agent.id}", "hello", '{"n": 1}')
+        # a public message of the same topic is not delivered to a private channel
+        await asyncio.to_thread(_send, stack.dsn, f"user:{agent.id}", "public", '{"n": 2}', False)
+        await asyncio.to_thread(_send, stack.dsn, f"user:{agent.id}", "again", '{"n": 3}')
+        await _until(lambda: len(received) >= 2)
+        await asyncio.sleep(0.2)
+        await client.close()
+        return received
+
+    received = asyncio.run(scenario())
+    assert [(m["event"], m["payload"]["n"]) for m in received] == [("hello", 1), ("again", 3)]
+    assert received[0]["meta"]["id"] == received[0]["payload"]["id"]  # realtime.send gives each an id
+
+
+def test_an_agent_is_refused_another_agents_channel(stack, make_agent):
+    agent, other = make_agent(), make_agent()
+    token = agent.client.auth.get_session().access_token
+
+    async def scenario():
+        received, states = [], []
+        client = await _join(stack, token, f"user:{other.id}", received, states)
+        await asyncio.to_thread(_send, stack.dsn, f"user:{other.id}", "secret", '{"n": 1}')
+        await asyncio.sleep(0.3)
+        await client.close()
+        return received, states
+
+    received, states = asyncio.run(scenario())
+    assert received == []
+    state, error = states[0]
+    assert state == RealtimeSubscribeStates.CHANNEL_ERROR
+    assert "Unauthorized: You do not have permissions to read from this Channel topic" in str(error)
+
+
+def test_the_anon_key_alone_cannot_join_a_private_channel(stack, make_agent):
+    agent = make_agent()
+
+    async def scenario():
+        states: list = []
+        client = await _join(stack, stack.anon_key, f"user:{agent.id}", [], states)
+        await client.close()
+        return states
+
+    assert asyncio.run(scenario())[0][0] == RealtimeSubscribeStates.CHANNEL_ERROR
+
+
+def test_a_socket_without_a_valid_api_key_is_refused_at_the_handshake(stack):
+    import websockets.sync.client
+
+    url = stack.url.replace("http://", "ws://") + "/realtime/v1/websocket?apikey=nonsense&vsn=1.0.0"
+    with pytest.raises(websockets.exceptions.InvalidStatus) as refused:
+        websockets.sync.client.connect(url, open_timeout=5)
+    assert refused.value.response.status_code == 403
+
+
+def test_project_changes_are_pushed_to_the_owner(stack, make_agent):
+    """The trigger on projects: a submitted edit's project announces itself, counts without outputs."""
+    agent = make_agent()
+    token = agent.client.auth.get_session().access_token
+
+    async def scenario():
+        received, states = [], []
+        client = await _join(stack, token, f"user:{agent.id}", received, states)
+        with psycopg.connect(stack.dsn, autocommit=True) as conn:
+            conn.execute(
+                "insert into public.projects (user_id, name, type, status, output_data) "
+                "values (%s, 'Pushed', 'photo_edit', 'processing', "
+                '\'{"total": 2, "completed": 1, "outputs": ["a.jpg"]}\')',
+                (agent.id,),
+            )
+            conn.execute("update public.projects set name = 'Renamed' where user_id = %s", (agent.id,))
+            conn.execute("update public.projects set status = 'completed' where user_id = %s", (agent.id,))
+        await _until(lambda: len(received) >= 2)
+        await asyncio.sleep(0.2)
+        await client.close()
+        return received
+
+    received = asyncio.run(scenario())
+    assert [m["event"] for m in received] == ["project_changed", "project_changed"]  # the rename is not news
+    first, last = (m["payload"] for m in received)
+    assert first["status"] == "processing" and first["output_data"] == {"total": 2, "completed": 1}
+    assert last["status"] == "completed"
+
+
+def test_a_publishable_key_opens_the_socket_and_the_users_token_joins(stack, make_agent):
+    agent = make_agent()
+    token = agent.client.auth.get_session().access_token
+
+    async def scenario():
+        received, states = [], []
+        client = AsyncRealtimeClient(
+            f"{stack.url}/realtime/v1", stack.ctx.keys.publishable_key, auto_reconnect=False
+        )
+        await client.set_auth(token)
+        channel = client.channel(f"user:{agent.id}", {"config": {"private": True}})
+        channel.on_broadcast("*", received.append)
+        await channel.subscribe(lambda state, error: states.append((state, error)))
+        await asyncio.to_thread(_send, stack.dsn, f"user:{agent.id}", "hello", '{"n": 1}')
+        await _until(lambda: received)
+        await client.close()
+        return received, states
+
+    received, states = asyncio.run(scenario())
+    assert states[0][0] == RealtimeSubscribeStates.SUBSCRIBED
+    assert [m["event"] for m in received] == ["hello"]
