@@ -16,7 +16,7 @@ from decimal import Decimal
 import httpx
 
 from .base import EditRequest, EditResult, InstructionEditProvider, ProviderError
-from .images import fit_for_upload, image_size
+from .images import fit_for_upload, image_size, output_size_for
 from .prompts import build_prompt
 from .transport import Deadline, http_error, send_with_retry
 
@@ -56,13 +56,6 @@ def closest_aspect_ratio(width: int, height: int) -> str:
 def takes_image_size(model: str) -> bool:
     """Gemini 3 image models take `imageConfig.imageSize`; 2.5 Flash Image renders about 1 MP only."""
     return model.startswith("gemini-3")
-
-
-def output_size_for(width: int, height: int) -> str:
-    """The smallest output size that holds the photo's long edge (4K at most): the largest the
-    photo can use, without paying for pixels it does not have."""
-    long_edge = max(width, height)
-    return "1K" if long_edge <= 1024 else "2K" if long_edge <= 2048 else "4K"
 
 
 def price(model: str, size: str | None) -> Decimal | None:

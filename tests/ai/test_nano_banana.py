@@ -14,7 +14,8 @@ from starlette.responses import JSONResponse
 from starlette.routing import Route
 
 from stagefy_cli.ai.base import EditRequest, ProviderError
-from stagefy_cli.ai.nano_banana import closest_aspect_ratio, output_size_for, price
+from stagefy_cli.ai.images import output_size_for
+from stagefy_cli.ai.nano_banana import closest_aspect_ratio, price
 from stagefy_cli.ai.registry import provider_from_env
 
 KEY = "AIza-test-key"
