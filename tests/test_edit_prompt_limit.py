@@ -13,7 +13,7 @@ def test_a_custom_wish_too_long_for_qwen_is_refused_before_anything_happens(tmp_
     assert "Shorten --prompt to 580 characters or fewer." in result.stderr
 
 
-def test_the_same_wish_may_go_to_a_provider_without_that_limit(tmp_path):
+def test_the_same_wish_may_go_to_a_provider_without_that_limit(cli_stack, tmp_path):
     photo = make_photo(tmp_path / "room.jpg")
     result = run_cli(
         [
@@ -28,6 +28,4 @@ def test_the_same_wish_may_go_to_a_provider_without_that_limit(tmp_path):
             "--yes",
         ]
     )
-    assert (
-        "too long" not in result.stderr and result.exit_code == 4
-    )  # got as far as signing in (nobody is, in a test's home)
+    assert "too long" not in result.stderr and result.exit_code == 4  # got as far as signing in (nobody is)

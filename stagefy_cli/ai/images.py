@@ -25,6 +25,14 @@ def image_size(image: bytes) -> tuple[int, int]:
         return width, height
 
 
+def output_size_for(width: int, height: int) -> str:
+    """The "1K" / "2K" / "4K" output size (Gemini 3 image models, Nano Banana 2 on Replicate) for a
+    photo: the smallest that holds its long edge, 4K at most -- the largest the photo can use,
+    without paying for pixels it does not have."""
+    long_edge = max(width, height)
+    return "1K" if long_edge <= 1024 else "2K" if long_edge <= 2048 else "4K"
+
+
 def sniff_mime(image: bytes) -> str:
     """The MIME type of image bytes a provider returned; ProviderError when they are not an image."""
     try:

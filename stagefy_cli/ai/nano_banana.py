@@ -16,7 +16,7 @@ from decimal import Decimal
 import httpx
 
 from .base import EditRequest, EditResult, InstructionEditProvider, ProviderError
-from .images import fit_for_upload, image_size
+from .images import fit_for_upload, image_size, output_size_for
 from .prompts import build_prompt
 from .transport import Deadline, http_error, send_with_retry
 
@@ -27,12 +27,13 @@ API_VERSION = "v1"
 #: down on 2026-10-02 (Google's deprecations page, read 2026-12-06).
 DEFAULT_MODEL = "gemini-3.1-flash-image"
 MODEL_ENV = "STAGEFY_GEMINI_MODEL"
-#: Image output is billed per token: Gemini 3.1 Flash Image at $60 per million, one image 1120
-#: tokens at 1K, 1680 at 2K, 2520 at 4K; 2.5 Flash Image $30 per million, 1290 tokens (1K only).
-#: Google's pricing and model pages, read 2026-12-06.
-IMAGE_TOKENS = {"1K": 1120, "2K": 1680, "4K": 2520}
-PRICE_PER_MILLION_TOKENS = {"gemini-3": Decimal("60"), "gemini-2.5": Decimal("30")}
-LEGACY_IMAGE_TOKENS = 1290
+#: Image output is billed per token: (US$ per million output tokens, tokens of one image by
+#: `imageSize`), from Google's pricing and model pages read 2026-12-06. A model not listed here
+#: records no api_cost rather than a wrong one.
+IMAGE_PRICES = {
+    "gemini-3.1-flash-image": (Decimal("60"), {"1K": 1120, "2K": 1680, "4K": 2520}),
+    "gemini-2.5-flash-image": (Decimal("30"), {None: 1290}),  # 1K only; shut down 2026-10-02
+}
 #: Inline requests are limited to 20 MB in all; base64 grows the photo by a third.
 MAX_INLINE_BYTES = 14 * 1024 * 1024
 MAX_SIDE = 3072
@@ -57,19 +58,14 @@ def takes_image_size(model: str) -> bool:
     return model.startswith("gemini-3")
 
 
-def output_size_for(width: int, height: int) -> str:
-    """The smallest output size that holds the photo's long edge (4K at most): the largest the
-    photo can use, without paying for pixels it does not have."""
-    long_edge = max(width, height)
-    return "1K" if long_edge <= 1024 else "2K" if long_edge <= 2048 else "4K"
-
-
 def price(model: str, size: str | None) -> Decimal | None:
-    rate = next((r for prefix, r in PRICE_PER_MILLION_TOKENS.items() if model.startswith(prefix)), None)
-    if rate is None:
+    """US dollars of one image of `model` at `size` (a dated snapshot's name starts with its model's)."""
+    entry = next((e for prefix, e in IMAGE_PRICES.items() if model.startswith(prefix)), None)
+    if entry is None:
         return None
-    tokens = IMAGE_TOKENS[size] if size and takes_image_size(model) else LEGACY_IMAGE_TOKENS
-    return (rate * tokens / 1_000_000).quantize(Decimal("0.000001"))
+    rate, tokens = entry
+    count = tokens.get(size) or next(iter(tokens.values()))
+    return (rate * count / 1_000_000).quantize(Decimal("0.000001"))
 
 
 def _seconds(duration: str) -> float | None:

@@ -7,6 +7,8 @@ then what must not change, because listing photos must stay truthful about the p
 
 from __future__ import annotations
 
+import functools
+
 from .catalog import EDIT_TYPES, label
 
 KEEP_ARCHITECTURE = (
@@ -98,18 +100,32 @@ def build_prompt(
     raise PromptTooLong(provider, limit, limit - overhead, len(extra))
 
 
-def check_fits(
-    edit_type: str,
-    style: str | None,
-    room: str | None,
-    prompt: str | None,
-    providers: tuple[str, ...],
-) -> None:
+@functools.cache
+def max_wish(edit_type: str, provider: str) -> int | None:
+    """The longest wish (the user's own words) an edit of `edit_type` can carry within `provider`'s
+    limit, whatever the style and room: None when the provider has no limit. The server refuses
+    longer ones with the same figures (`private.max_wish`, a test keeps them equal)."""
+    limit = PROMPT_LIMITS.get(provider)
+    if limit is None:
+        return None
+    fits = []
+    for style in (None, *STYLE_HINTS):
+        for room in (None, *ROOM_FURNITURE):
+            try:
+                build_prompt(edit_type, style, room, "w" * (limit + 1), limit=limit, provider=provider)
+            except PromptTooLong as exc:
+                fits.append(exc.max_wish)
+    return min(fits)
+
+
+def check_fits(edit_type: str, prompt: str | None, providers: tuple[str, ...]) -> None:
     """Refuse (PromptTooLong) a wish that would not fit the limit of any of `providers` (those
     that may run the edit), before anything is charged."""
+    wish = len((prompt or "").strip())
     for name in providers:
-        if name in PROMPT_LIMITS:
-            build_prompt(edit_type, style, room, prompt, limit=PROMPT_LIMITS[name], provider=name)
+        most = max_wish(edit_type, name)
+        if most is not None and wish > most:
+            raise PromptTooLong(name, PROMPT_LIMITS[name], most, wish)
 
 
 def _compose(edit_type: str, style: str | None, room: str | None, extra: str, *, detailed: bool) -> str:

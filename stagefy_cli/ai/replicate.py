@@ -26,7 +26,7 @@ import httpx
 
 from .base import EditRequest, EditResult, ProviderError
 from .catalog import EDIT_TYPES, label
-from .images import data_uri, image_size, sniff_mime
+from .images import data_uri, image_size, output_size_for, sniff_mime
 from .prompts import NEGATIVE_PROMPT, build_prompt, describe_staged_room
 from .transport import Deadline, download, http_error, send_with_retry
 
@@ -86,12 +86,6 @@ RESOLUTION_PRICES = {
         "4K": Price(Decimal("0.151"), "run"),
     }
 }
-
-
-def resolution_for(width: int, height: int) -> str:
-    """The smallest output size holding the photo's long edge, 4K at most."""
-    long_edge = max(width, height)
-    return "1K" if long_edge <= 1024 else "2K" if long_edge <= 2048 else "4K"
 
 
 @dataclass
@@ -239,7 +233,7 @@ class ReplicateProvider:
         model = self.model_for(request.edit_type)
         owner_name = model.split(":")[0]
         image = request.image_url or data_uri(request.image, request.mime_type)
-        resolution = resolution_for(*image_size(request.image))
+        resolution = output_size_for(*image_size(request.image))
         prediction = self.create_prediction(
             model, model_input(owner_name, request, image, resolution), deadline, request.edit_type
         )

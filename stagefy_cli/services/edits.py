@@ -57,7 +57,7 @@ def _check_prompt_fits(options: EditOptions) -> None:
 
     may_run = (options.provider,) if options.provider else providers_for(options.edit_type)
     try:
-        check_fits(options.edit_type, options.style, options.room, options.prompt, may_run)
+        check_fits(options.edit_type, options.prompt, may_run)
     except PromptTooLong as exc:
         raise UsageError(f"{exc}. Shorten --prompt to {exc.max_wish} characters or fewer.") from None
 

@@ -14,7 +14,8 @@ from starlette.responses import JSONResponse
 from starlette.routing import Route
 
 from stagefy_cli.ai.base import EditRequest, ProviderError
-from stagefy_cli.ai.nano_banana import closest_aspect_ratio, output_size_for
+from stagefy_cli.ai.images import output_size_for
+from stagefy_cli.ai.nano_banana import closest_aspect_ratio, price
 from stagefy_cli.ai.registry import provider_from_env
 
 KEY = "AIza-test-key"
@@ -243,3 +244,16 @@ def test_a_slow_answer_times_out(fake, make_photo):
 )
 def test_closest_aspect_ratio(size, ratio):
     assert closest_aspect_ratio(*size) == ratio
+
+
+@pytest.mark.parametrize(
+    ("model", "size", "dollars"),
+    [
+        ("gemini-3.1-flash-image", "4K", "0.1512"),
+        ("gemini-3.1-flash-image-preview", "1K", "0.0672"),
+        ("gemini-2.5-flash-image", None, "0.0387"),
+        ("gemini-3-pro-image", "2K", None),  # no price read for it: no cost rather than a wrong one
+    ],
+)
+def test_the_price_of_an_image_follows_the_model_and_its_size(model, size, dollars):
+    assert price(model, size) == (Decimal(dollars) if dollars else None)

@@ -7,6 +7,7 @@ import itertools
 from decimal import Decimal
 
 import pytest
+from replicate.prediction import Prediction
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
@@ -23,6 +24,12 @@ TOKEN = "r8_test_token_123"
 #: others (community models), which run by version through /v1/predictions.
 OFFICIAL = {"google/nano-banana-2", "google/nano-banana", "qwen/qwen-image-edit-plus", "kwaivgi/kling-v2.1"}
 VERSION = "76604baddc85b1b4616e1c6475eca080da339c8875bd4996705440484a6eac38"
+
+
+def sdk_checked(prediction: dict) -> dict:
+    """A prediction as the official client's own type reads it (starting, processing, succeeded,
+    failed or canceled), so the stand-in answers nothing the client would not accept."""
+    return Prediction.parse_obj(prediction).dict(exclude_none=False) | {"urls": prediction["urls"]}
 
 
 class FakeReplicate:
@@ -111,7 +118,7 @@ class FakeReplicate:
             prediction.update(
                 status="succeeded", output=f"{self.url}/files/out.jpg", metrics={"predict_time": 3.0}
             )
-        return JSONResponse(prediction, 201)
+        return JSONResponse(sdk_checked(prediction), 201)
 
     async def get(self, request: Request):
         entry = await self.recorder(request)
@@ -131,7 +138,7 @@ class FakeReplicate:
                 )
             elif count >= self.polls_before_done and self.outcome == "failed":
                 prediction.update(status="failed", error="CUDA out of memory", metrics={"predict_time": 1.5})
-        return JSONResponse(prediction)
+        return JSONResponse(sdk_checked(prediction))
 
     async def cancel(self, request: Request):
         entry = await self.recorder(request)
@@ -140,7 +147,7 @@ class FakeReplicate:
         if prediction is None:
             return JSONResponse({"detail": "Not found."}, 404)
         prediction["status"] = "canceled"
-        return JSONResponse(prediction)
+        return JSONResponse(sdk_checked(prediction))
 
     async def file(self, request: Request):
         await self.recorder(request)
