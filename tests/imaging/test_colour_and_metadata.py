@@ -25,6 +25,7 @@ from PIL import ExifTags, Image, ImageCms
 from stagefy_cli.ai.base import EditRequest
 from stagefy_cli.ai.local import LocalProvider
 from stagefy_cli.imaging.photo_io import decode_photo
+from stagefy_cli.imaging.template_design import load_logo
 from stagefy_cli.imaging.templates import render_template
 from stagefy_cli.imaging.video import render_slideshow
 
@@ -133,3 +134,17 @@ def test_a_promo_of_a_tagged_photo_shows_its_colours_and_is_tagged_srgb(profile)
     }
     assert _profile_name(promos["tagged"]).startswith("sRGB")
     assert mean_delta_e(promos["tagged"].convert("RGB"), promos["srgb"].convert("RGB")) < 1.0
+
+
+@pytest.mark.parametrize("profile", PROFILES)
+def test_a_tagged_logo_keeps_its_colours_and_its_transparency(profile):
+    original = photo("coffee").resize((300, 200))
+    srgb, target = ImageCms.createProfile("sRGB"), ImageCms.ImageCmsProfile(io.BytesIO(PROFILES[profile]()))
+    converted = ImageCms.profileToProfile(original, srgb, target, outputMode="RGB").convert("RGBA")
+    converted.putalpha(Image.linear_gradient("L").resize((300, 200)))
+    buffer = io.BytesIO()
+    converted.save(buffer, "PNG", icc_profile=PROFILES[profile]())
+    logo = load_logo(buffer.getvalue())
+    assert logo.mode == "RGBA"
+    assert mean_delta_e(logo.convert("RGB"), original) < 1.0
+    assert logo.getchannel("A").getpixel((10, 150)) == converted.getchannel("A").getpixel((10, 150))
