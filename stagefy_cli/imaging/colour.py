@@ -12,7 +12,7 @@ from __future__ import annotations
 import io
 from functools import lru_cache
 
-from PIL import Image, ImageCms
+from PIL import Image, ImageCms, ImageOps
 
 _SRGB = ImageCms.createProfile("sRGB")
 #: The profile delivered photos carry (LittleCMS's built-in sRGB, under 1 kB).
@@ -31,6 +31,15 @@ def to_srgb(image: Image.Image, icc: bytes | None) -> Image.Image:
     if transform is None:
         return image if image.mode == "RGB" else image.convert("RGB")
     return ImageCms.applyTransform(image, transform)
+
+
+def upright_srgb(image: Image.Image) -> Image.Image:
+    """A decoded photo as it is meant to be seen: EXIF orientation applied, in sRGB (RGB)."""
+    icc = image.info.get("icc_profile")
+    upright = ImageOps.exif_transpose(image)
+    if upright.mode not in ("RGB", "CMYK", "L"):
+        upright = upright.convert("RGB")
+    return to_srgb(upright, icc)
 
 
 def is_other_colour_space(icc: bytes | None, mode: str) -> bool:

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 
 from PIL import Image, ImageOps, UnidentifiedImageError
 
+from stagefy_cli.imaging.colour import to_srgb
 from stagefy_cli.imaging.errors import RenderError
 from stagefy_cli.imaging.template_fonts import resolve_family
 from stagefy_cli.money import DEFAULT_CURRENCY
@@ -54,12 +55,17 @@ def readable_on(background: RGB) -> RGB:
 
 
 def load_logo(data: bytes) -> Image.Image:
+    """The logo upright, as RGBA in sRGB (converted from its embedded profile, its transparency kept)."""
     try:
         with Image.open(io.BytesIO(data)) as image:
             image.load()
-            return ImageOps.exif_transpose(image).convert("RGBA")
+            icc = image.info.get("icc_profile")
+            upright = ImageOps.exif_transpose(image).convert("RGBA")
     except (UnidentifiedImageError, OSError, ValueError) as exc:
         raise RenderError(f"The logo is not a readable image ({exc}).") from None
+    logo = to_srgb(upright.convert("RGB"), icc)
+    logo.putalpha(upright.getchannel("A"))
+    return logo
 
 
 @dataclass(frozen=True)

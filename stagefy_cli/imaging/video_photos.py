@@ -13,7 +13,7 @@ from pathlib import Path
 
 from PIL import Image, ImageEnhance, ImageFilter, ImageOps
 
-from stagefy_cli.imaging.colour import to_srgb
+from stagefy_cli.imaging.colour import upright_srgb
 from stagefy_cli.imaging.errors import PhotoError
 
 PhotoSource = Path | str | bytes
@@ -55,10 +55,7 @@ def _decode(source: PhotoSource, index: int, total: int, decode_at_least: tuple[
             draft_scale = max(decode_at_least[0] / width, decode_at_least[1] / height)
             image.draft("RGB", (math.ceil(image.width * draft_scale), math.ceil(image.height * draft_scale)))
             image.load()
-            upright = ImageOps.exif_transpose(image)
-            if upright.mode not in ("RGB", "CMYK", "L"):
-                upright = upright.convert("RGB")
-            return to_srgb(upright, image.info.get("icc_profile"))
+            return upright_srgb(image)
     except _DECODE_ERRORS as exc:
         raise PhotoError(f"{describe(source, index, total)} cannot be read: {exc}", index) from None
 

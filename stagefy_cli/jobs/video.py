@@ -143,6 +143,7 @@ def run_clip(ctx: JobContext) -> JobOutput:
     from stagefy_cli.ai.images import data_uri
     from stagefy_cli.ai.replicate import Price, first_output
     from stagefy_cli.ai.transport import Deadline, download
+    from stagefy_cli.imaging.photo_io import srgb_copy
 
     provider = ctx.providers.get("replicate")
     if provider is None:
@@ -151,9 +152,11 @@ def run_clip(ctx: JobContext) -> JobOutput:
         )
     model = ctx.job["model"]  # the server's, or the operator's override recorded at claim
     source = ctx.input["source_path"]
+    photo = ctx.photo(source, ctx.input.get("filename") or "the photo")
     image = ctx.signed_url(source)
-    if image is None:
-        photo = ctx.photo(source, ctx.input.get("filename") or "the photo")
+    if (converted := srgb_copy(photo)) is not None:  # the model reads pixel numbers as sRGB
+        image = data_uri(converted, "image/jpeg")
+    elif image is None:
         image = data_uri(photo, ctx.input.get("mime_type") or "image/jpeg")
     deadline = Deadline(ctx.provider_timeout(), "replicate")
     prediction = provider.create_prediction(model, clip_input(model, image, CLIP_PROMPT), deadline)

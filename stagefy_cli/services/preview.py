@@ -7,7 +7,7 @@ import io
 from collections.abc import Iterator
 from pathlib import Path, PurePosixPath
 
-from PIL import Image, ImageOps
+from PIL import Image
 
 from stagefy_cli.backend import paths
 from stagefy_cli.backend.client import UserContext
@@ -20,13 +20,14 @@ MAX_SIDE = 1280  # enough for any preview; keeps a 60-megapixel photo from filli
 
 
 def _image(ctx: UserContext, path: str) -> Image.Image:
+    from stagefy_cli.imaging.colour import upright_srgb
     from stagefy_cli.services.photos import _register_heif
 
     if PurePosixPath(path).suffix.lower() in (".heic", ".heif"):
         _register_heif()
     image = Image.open(io.BytesIO(ctx.rest.storage.from_(BUCKET).download(path)))
     image.draft("RGB", (MAX_SIDE, MAX_SIDE))  # JPEG: decode at a reduced scale straight away
-    image = ImageOps.exif_transpose(image).convert("RGB")
+    image = upright_srgb(image)  # an original in Adobe RGB or Display P3 shows its true colours
     image.thumbnail((MAX_SIDE, MAX_SIDE))
     return image
 

@@ -13,13 +13,13 @@ from pathlib import Path, PurePosixPath
 
 from stagefy_cli.backend.client import UserContext
 from stagefy_cli.errors import NotFound, UsageError
+from stagefy_cli.imaging.video_photos import FIT_STYLES
 from stagefy_cli.services import ids
 from stagefy_cli.services.charging import charge
 from stagefy_cli.services.photos import Photo, check_photo
 
 FORMATS = ("landscape", "reel", "square")
 MOTIONS = ("ai",)
-FITS = ("blur", "letterbox")  # how a photo of another shape than the video is shown whole
 SHARP_ENLARGEMENT = 2.0  # a photo blown up more than this looks soft
 MAX_MUSIC_BYTES = 50 * 1024 * 1024
 AUDIO_TYPES = {
@@ -49,8 +49,8 @@ class VideoOptions:
 def validate_options(options: VideoOptions) -> None:
     if options.format not in FORMATS:
         raise UsageError(f"unknown --format '{options.format}'. Choose one of: {', '.join(FORMATS)}.")
-    if options.fit is not None and options.fit not in FITS:
-        raise UsageError(f"unknown --fit '{options.fit}'. Choose one of: {', '.join(FITS)}.")
+    if options.fit is not None and options.fit not in FIT_STYLES:
+        raise UsageError(f"unknown --fit '{options.fit}'. Choose one of: {', '.join(FIT_STYLES)}.")
     if options.motion is not None and options.motion not in MOTIONS:
         raise UsageError(f"unknown --motion '{options.motion}'. The only choice is: ai.")
     if not 1 <= options.seconds_per_photo <= 10:

@@ -25,6 +25,7 @@ from PIL import ExifTags, Image, ImageCms
 from stagefy_cli.ai.base import EditRequest
 from stagefy_cli.ai.local import LocalProvider
 from stagefy_cli.imaging.photo_io import decode_photo
+from stagefy_cli.imaging.template_design import load_logo
 from stagefy_cli.imaging.templates import render_template
 from stagefy_cli.imaging.video import render_slideshow
 
@@ -63,7 +64,10 @@ def test_an_edit_of_a_tagged_photo_equals_the_edit_of_the_srgb_photo_and_is_tagg
 
 def test_gps_serial_numbers_and_owner_are_stripped_and_the_camera_settings_kept():
     data = jpeg(photo("chelsea"), exif=private_exif())
-    result = _enhanced(data)
+    assert SERIAL.encode() in data and OWNER.encode() in data
+    raw = LocalProvider().run(EditRequest("enhance", data, "image/jpeg")).image
+    assert SERIAL.encode() not in raw and OWNER.encode() not in raw
+    result = Image.open(io.BytesIO(raw))
     exif = result.getexif()
     assert exif.get_ifd(ExifTags.IFD.GPSInfo) == {}
     settings = exif.get_ifd(ExifTags.IFD.Exif)
@@ -74,8 +78,6 @@ def test_gps_serial_numbers_and_owner_are_stripped_and_the_camera_settings_kept(
     ):
         assert tag not in settings
     assert ExifTags.Base.Artist not in exif
-    raw = result.fp.getvalue() if hasattr(result.fp, "getvalue") else b""
-    assert SERIAL.encode() not in raw and OWNER.encode() not in raw
     assert exif[ExifTags.Base.Model] == "Canon EOS R6"
     assert exif[ExifTags.Base.Copyright] == "Coastal Realty"
     assert float(settings[ExifTags.Base.ExposureTime]) == pytest.approx(1 / 60)
@@ -132,3 +134,17 @@ def test_a_promo_of_a_tagged_photo_shows_its_colours_and_is_tagged_srgb(profile)
     }
     assert _profile_name(promos["tagged"]).startswith("sRGB")
     assert mean_delta_e(promos["tagged"].convert("RGB"), promos["srgb"].convert("RGB")) < 1.0
+
+
+@pytest.mark.parametrize("profile", PROFILES)
+def test_a_tagged_logo_keeps_its_colours_and_its_transparency(profile):
+    original = photo("coffee").resize((300, 200))
+    srgb, target = ImageCms.createProfile("sRGB"), ImageCms.ImageCmsProfile(io.BytesIO(PROFILES[profile]()))
+    converted = ImageCms.profileToProfile(original, srgb, target, outputMode="RGB").convert("RGBA")
+    converted.putalpha(Image.linear_gradient("L").resize((300, 200)))
+    buffer = io.BytesIO()
+    converted.save(buffer, "PNG", icc_profile=PROFILES[profile]())
+    logo = load_logo(buffer.getvalue())
+    assert logo.mode == "RGBA"
+    assert mean_delta_e(logo.convert("RGB"), original) < 1.0
+    assert logo.getchannel("A").getpixel((10, 150)) == converted.getchannel("A").getpixel((10, 150))

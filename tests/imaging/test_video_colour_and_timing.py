@@ -10,8 +10,7 @@ from av.video.reformatter import Colorspace
 from media_photos import jpeg, mean_delta_e, photo
 from PIL import Image
 
-from stagefy_cli.imaging.templates import render_template
-from stagefy_cli.imaging.video import CARD_SECONDS, TitleCard, probe_video, render_slideshow
+from stagefy_cli.imaging.video import CARD_SECONDS, OpeningCard, TitleCard, probe_video, render_slideshow
 from stagefy_cli.imaging.video_photos import enlargement, is_fitted
 
 SMALL = (480, 320)
@@ -63,26 +62,23 @@ def test_each_photo_is_on_screen_as_long_as_asked(tmp_path):
 
 
 def test_a_reel_shows_each_photo_two_seconds_when_asked_between_its_cards(tmp_path):
+    # the reel's shape at a small size (the template's reel at full size: test_template_render)
     colours = [(220, 60, 40), (60, 200, 80), (240, 220, 60)]
-    listing = {"address": "9 Oak Street", "price": 1_200_000}
-    [reel] = render_template(
-        "instagram_reel",
-        listing,
-        {},
-        {},
-        {"seconds_per_photo": "2"},
-        [_solid(c, (600, 900)) for c in colours],
-    )
     out = tmp_path / "reel.mp4"
-    out.write_bytes(reel.data)
-    with av.open(str(out)) as container:
-        frames = [np.asarray(f.to_image().resize((54, 96))) for f in container.decode(video=0)]
+    render_slideshow(
+        [_solid(c, (600, 900)) for c in colours],
+        out,
+        format="reel",
+        seconds_per_photo=2,
+        fps=FPS,
+        size=(360, 640),
+        opening=OpeningCard("9 Oak Street", price=1_200_000),
+    )
+    frames = _frames(out)
     card = tuple(frames[0].reshape(-1, 3).mean(axis=0))
-    fps = probe_video(out).fps
-    seen = [s * FPS / fps for s in _seconds_seen(frames, [*colours, card])]
-    assert seen[:3] == pytest.approx([2.0, 2.0, 2.0], abs=1.01 / fps)
-    assert seen[3] == pytest.approx(CARD_SECONDS, abs=1.01 / fps)  # the opening card (no agent card)
-    assert probe_video(out).duration_s == pytest.approx(CARD_SECONDS + 3 * 2.0, abs=0.05)
+    seen = _seconds_seen(frames, [*colours, card])
+    assert seen == pytest.approx([2.0, 2.0, 2.0, CARD_SECONDS], abs=1.01 / FPS)
+    assert probe_video(out).duration_s == pytest.approx(CARD_SECONDS + 3 * 2.0, abs=0.01)
 
 
 def _portrait() -> Image.Image:
