@@ -224,3 +224,21 @@ def test_the_readme_first_edit_on_the_local_stack_is_refused_before_charging(tmp
         assert (tmp_path / "living-room.enhance.jpg").exists()
     finally:
         stagefy("local", "reset", "--yes")
+
+
+def test_a_custom_template_no_running_worker_can_edit_is_refused(
+    signed_in_agent, cli_stack, local_worker, tmp_path
+):
+    from stagefy_testing import add_listing, cli_json
+
+    listing = add_listing(address="3 Hill Road", city="Durban", price=1500000)
+    own = cli_json(
+        ["templates", "create", "--name", "Garage", "--type", "custom", "--prompt-template", "Tidy it"]
+    )
+    photo = make_photo(tmp_path / "garage.jpg")
+    result = run_cli(
+        ["templates", "use", own["id"][:8], "--listing", listing["id"][:8], "--photo", str(photo), "--yes"]
+    )
+    assert result.exit_code == 2, result.stderr
+    assert "no running worker can do custom" in result.stderr
+    _nothing_charged(cli_stack, signed_in_agent)

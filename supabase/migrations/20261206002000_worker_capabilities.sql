@@ -263,6 +263,35 @@ begin
 end;
 $$;
 
+-- As before (the template can render, has the photos it needs), and a custom template's edit is
+-- one a worker seen recently can do.
+create or replace function private.check_template_use(p_template public.templates, p_photos integer)
+returns void
+language plpgsql
+stable
+set search_path = ''
+as $$
+declare
+  v_problem text := private.template_settings_problem(p_template.type, p_template.settings);
+begin
+  if v_problem is not null then
+    raise exception using errcode = 'P0422',
+      message = format('template %s cannot render (%s); fix it with: stagefy templates update', p_template.name, v_problem);
+  end if;
+  if coalesce(p_photos, 0) = 0 and p_template.type in ('listing_promo', 'instagram_reel', 'custom') then
+    raise exception using errcode = 'P0422',
+      message = format('a %s template needs at least one photo (--photo)', replace(p_template.type::text, '_', ' '));
+  end if;
+  if coalesce(p_photos, 0) > 30 then
+    raise exception using errcode = 'P0422', message = 'at most 30 photos per template use';
+  end if;
+  if p_template.type = 'custom' then
+    perform private.check_workers_can_edit(
+      (select auth.uid()), coalesce(nullif(p_template.settings ->> 'edit_type', ''), 'custom'), null);
+  end if;
+end;
+$$;
+
 -- ---------------------------------------------------------------------------------------------
 -- Who runs a job is known when a worker claims it
 -- ---------------------------------------------------------------------------------------------
