@@ -242,3 +242,15 @@ def test_a_custom_template_no_running_worker_can_edit_is_refused(
     assert result.exit_code == 2, result.stderr
     assert "no running worker can do custom" in result.stderr
     _nothing_charged(cli_stack, signed_in_agent)
+
+
+def test_a_worker_that_stops_beating_is_no_longer_seen(signed_in_agent, cli_stack, job_worker, tmp_path):
+    """A worker that died (no goodbye) counts until its registration runs out, a lease's length."""
+    dead = job_worker(start=False, lease_seconds=1)
+    dead.register()
+    photo = make_photo(tmp_path / "room.jpg")
+    declutter = ["edit", str(photo), "--type", "declutter", "--yes", "--no-wait"]
+    assert run_cli(declutter).exit_code == 2  # seen: a local-only worker cannot declutter
+    time.sleep(1.1)
+    queued = run_cli(declutter)
+    assert queued.exit_code == 8, queued.stderr  # none seen: queued for the next worker
