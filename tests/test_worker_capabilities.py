@@ -220,7 +220,7 @@ def test_the_readme_first_edit_on_the_local_stack_is_refused_before_charging(tmp
         )
         assert staging.returncode == 2, staging.stderr
         assert "Error: no running worker can do virtual staging" in staging.stderr
-        assert "REPLICATE_API_TOKEN set" in staging.stderr
+        assert "REPLICATE_API_TOKEN, DASHSCOPE_API_KEY or GEMINI_API_KEY set" in staging.stderr
         assert json.loads(stagefy("credits", "balance", "--json").stdout)["credits"] == 50
         enhanced = stagefy("edit", str(photo), "--type", "enhance", "--yes", "--json")
         assert enhanced.returncode == 0, enhanced.stderr
