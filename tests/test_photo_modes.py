@@ -45,6 +45,9 @@ def _rgb(mode, **save):
             image.putalpha(200)
         elif mode == "P":
             image = image.quantize(64)
+        elif mode == "PT":  # a palette with a transparent entry
+            image = image.quantize(64)
+            image.info["transparency"] = 0
         elif mode != "RGB":
             image = image.convert(mode)
         image.save(path, **save)
@@ -59,6 +62,7 @@ CASES = {
     "LA": ("grey-alpha.png", _grey("LA")),
     "1": ("bilevel.png", _grey("1")),
     "P": ("palette.png", _rgb("P")),
+    "P with transparency": ("palette-alpha.png", _rgb("PT")),
     "RGBA": ("alpha.png", _rgb("RGBA")),
     "CMYK": ("print.jpg", _rgb("CMYK", quality=95)),
     "WebP RGBA": ("alpha.webp", _rgb("RGBA")),
@@ -87,7 +91,12 @@ def test_every_mode_gives_a_real_result(signed_in_agent, cli_stack, local_worker
     left, right = pixels[:, :100].mean(), pixels[:, -100:].mean()
     if mode != "1":
         assert right > left + 40, (left, right)
-    assert abs(pixels.mean() - source.mean()) < 60 or mode in ("LA", "RGBA", "WebP RGBA")
+    assert abs(pixels.mean() - source.mean()) < 60 or mode in (
+        "LA",
+        "RGBA",
+        "WebP RGBA",
+        "P with transparency",
+    )
 
 
 def test_a_heic_photo_is_edited(signed_in_agent, cli_stack, local_worker, tmp_path):

@@ -200,3 +200,31 @@ def test_a_video_of_library_photos_is_named_after_their_listing_or_title(
     queued = run_cli(["video", "create", titled["id"][:8], "--yes", "--no-wait"])
     [job] = cli_json(["projects", "show", queued.stdout.strip()[:8]])["jobs"]
     assert job["input"]["filename"] == "12-oak-street"
+
+
+def test_the_failed_photos_of_a_finished_batch_can_be_retried(signed_in_agent, cli_stack, tmp_path):
+    project_id = _batch(tmp_path, 3)
+    _finish_some(cli_stack, signed_in_agent.id, 1)
+    service = cli_stack.service_client()
+    for job in (
+        service.rpc("claim_jobs", {"p_worker": WORKER, "p_limit": 2, "p_user_ids": [signed_in_agent.id]})
+        .execute()
+        .data
+    ):
+        service.rpc(
+            "fail_job", {"p_job_id": job["id"], "p_worker": WORKER, "p_error": "the provider refused it"}
+        ).execute()
+    shown = cli_json(["projects", "show", project_id[:8]])
+    assert shown["status"] == "completed" and shown["refunded_credits"] == 2
+    retried = run_cli(["projects", "retry", project_id[:8], "--yes", "--no-wait"])
+    assert retried.exit_code == 8, retried.stderr
+    again = cli_json(["projects", "show", retried.stdout.strip()[:8]])
+    assert sorted(j["input"]["filename"] for j in again["jobs"]) == ["room-1.jpg", "room-2.jpg"]
+    assert again["credit_cost"] == 2
+    # a batch with nothing left to run is refused, nothing charged
+    done = _batch(tmp_path, 1)
+    _finish_some(cli_stack, signed_in_agent.id, 1)
+    before = balance(cli_stack, signed_in_agent.id)
+    refused = run_cli(["projects", "retry", done[:8], "--yes"])
+    assert refused.exit_code == 2 and "only failed or cancelled work can be retried" in refused.stderr
+    assert balance(cli_stack, signed_in_agent.id) == before

@@ -103,7 +103,8 @@ $$;
 revoke execute on function public.workers_seen() from public, anon;
 grant execute on function public.workers_seen() to authenticated, service_role;
 
--- The setting that gives a worker a provider (stagefy_cli.ai.catalog.TOKEN_ENV; a test compares).
+-- The setting that gives a worker a provider (stagefy_cli.ai.catalog.TOKEN_ENV; a test compares);
+-- null for `local`, which needs none.
 create or replace function private.provider_setting(p_service text)
 returns text
 language sql
@@ -111,10 +112,9 @@ immutable
 set search_path = ''
 as $$
   select case p_service
-    when 'replicate' then 'REPLICATE_API_TOKEN set'
-    when 'nano_banana' then 'GEMINI_API_KEY set'
-    when 'qwen' then 'DASHSCOPE_API_KEY set'
-    when 'local' then 'the local provider (--providers local)'
+    when 'replicate' then 'REPLICATE_API_TOKEN'
+    when 'nano_banana' then 'GEMINI_API_KEY'
+    when 'qwen' then 'DASHSCOPE_API_KEY'
   end;
 $$;
 
@@ -139,11 +139,15 @@ begin
   if v_live = 0 or exists (select 1 from private.live_workers(p_user_id) w where p_key = any (w.capabilities)) then
     return;
   end if;
-  select string_agg(private.provider_setting(a), ' or ' order by o) into v_need
+  -- "A, B or C set", and "the local provider" when it could (it needs no setting)
+  select concat_ws(', or ',
+           regexp_replace(string_agg(private.provider_setting(a), ', ' order by o), ', ([^,]*)$', ' or \1') || ' set',
+           case when 'local' = any (p_able) then 'the local provider (--providers local)' end)
+    into v_need
     from unnest(p_able) with ordinality as x (a, o);
   raise exception using errcode = 'P0422',
     message = format('no running worker can do %s (the running workers have %s); an operator must run `stagefy worker run` with %s',
-                     p_what, coalesce(v_have, 'no providers'), coalesce(v_need, 'a provider that can'));
+                     p_what, coalesce(v_have, 'no providers'), coalesce(nullif(v_need, ''), 'a provider that can'));
 end;
 $$;
 
@@ -175,7 +179,7 @@ stable
 set search_path = ''
 as $$
   select case when nullif(p_motion, '') = 'ai'
-              then private.check_workers_can(p_user_id, 'video_clip', 'AI motion (--motion ai)', array['replicate']) end;
+              then private.check_workers_can(p_user_id, 'video_clip', 'AI motion', array['replicate']) end;
 $$;
 
 revoke execute on function private.check_workers_can_motion(uuid, text) from public, anon, authenticated;
@@ -260,6 +264,35 @@ begin
   perform private.check_workers_can_motion(v_user, p_options ->> 'motion');
   return private.idempotent_finish(v_user, p_idempotency_key,
     private.create_video_project(v_user, p_photos, coalesce(p_options, '{}')));
+end;
+$$;
+
+-- As before (the template can render, has the photos it needs), and a custom template's edit is
+-- one a worker seen recently can do.
+create or replace function private.check_template_use(p_template public.templates, p_photos integer)
+returns void
+language plpgsql
+stable
+set search_path = ''
+as $$
+declare
+  v_problem text := private.template_settings_problem(p_template.type, p_template.settings);
+begin
+  if v_problem is not null then
+    raise exception using errcode = 'P0422',
+      message = format('template %s cannot render (%s); fix it with: stagefy templates update', p_template.name, v_problem);
+  end if;
+  if coalesce(p_photos, 0) = 0 and p_template.type in ('listing_promo', 'instagram_reel', 'custom') then
+    raise exception using errcode = 'P0422',
+      message = format('a %s template needs at least one photo (--photo)', replace(p_template.type::text, '_', ' '));
+  end if;
+  if coalesce(p_photos, 0) > 30 then
+    raise exception using errcode = 'P0422', message = 'at most 30 photos per template use';
+  end if;
+  if p_template.type = 'custom' then
+    perform private.check_workers_can_edit(
+      (select auth.uid()), coalesce(nullif(p_template.settings ->> 'edit_type', ''), 'custom'), null);
+  end if;
 end;
 $$;
 
