@@ -48,6 +48,18 @@ def test_the_linter_reads_the_schemas_the_local_stack_exposes(pg_dsn):
     assert outside_the_api == set()
 
 
+def test_a_public_bucket_that_lets_anyone_list_it_is_a_warning(pg_dsn):
+    """Lint 0025 reads storage.buckets without XML functions on the embedded server (no libxml)."""
+    with psycopg.connect(pg_dsn, user="supabase_admin") as conn:
+        conn.execute("insert into storage.buckets (id, name, public) values ('lint_pub', 'lint_pub', true)")
+        conn.execute(
+            "create policy \"lint_pub: list\" on storage.objects for select to anon using (bucket_id = 'lint_pub')"
+        )
+        found = [lint["detail"] for lint in run_lints(conn) if lint["name"] == "public_bucket_allows_listing"]
+        conn.rollback()
+    assert len(found) == 1 and "Public bucket `lint_pub`" in found[0]
+
+
 def test_the_api_exposes_no_security_definer_function_only_callers_of_one(pg_dsn):
     """Each RPC of `public` has the arguments (names, defaults), result, volatility and EXECUTE
     grants of the definer function it calls, so PostgREST and the gateway call it as before."""

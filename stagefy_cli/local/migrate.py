@@ -2,7 +2,7 @@
 
 Hosted Supabase and `supabase start` already have the roles and the `auth`/`storage` schemas; the
 embedded stack does not, so `sql/bootstrap_*.sql` create minimal versions of them, and only when the
-database has none. The migrations in `supabase/migrations/` are applied in file-name order, each once,
+database has none; then, at every start, the changes Supabase's own migrations made to them since. The migrations in `supabase/migrations/` are applied in file-name order, each once,
 tracked in `supabase_migrations.schema_migrations` -- the table the Supabase CLI uses, so the same
 database can later be handled by `supabase db push` without re-applying anything. A database whose
 recorded migration differs from the file of the same version (the history was rewritten before the
@@ -17,6 +17,8 @@ migration that needs more privilege than a hosted project allows fails here too.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
@@ -24,6 +26,9 @@ from pathlib import Path
 import psycopg
 
 BOOTSTRAP_FILES = ("bootstrap_roles.sql", "bootstrap_auth.sql", "bootstrap_storage.sql")
+# Supabase's later changes to its roles and schemas (and the stand-in for supautils' policy grants):
+# idempotent, applied at every start, so that a stack bootstrapped earlier catches up as hosted does.
+PLATFORM_MIGRATION_FILES = ("bootstrap_platform_migrations.sql", "bootstrap_policy_grants.sql")
 
 
 def migrations_dir() -> Path:
@@ -57,7 +62,8 @@ def _schema_exists(conn: psycopg.Connection, schema: str) -> bool:
 
 
 def bootstrap_platform(conn: psycopg.Connection) -> list[str]:
-    """Create Supabase's roles, `auth` and `storage` schemas where the database lacks them."""
+    """Create Supabase's roles, `auth` and `storage` schemas where the database lacks them, then bring
+    them to what hosted has today. Returns the files that created something."""
     applied = []
     sql_dir = resources.files("stagefy_cli.local") / "sql"
     checks = {
@@ -73,7 +79,22 @@ def bootstrap_platform(conn: psycopg.Connection) -> list[str]:
         with conn.transaction():
             conn.execute((sql_dir / filename).read_text(encoding="utf-8"))
         applied.append(filename)
+    for filename in PLATFORM_MIGRATION_FILES:
+        with conn.transaction():
+            conn.execute((sql_dir / filename).read_text(encoding="utf-8"))
     return applied
+
+
+@contextmanager
+def policy_grants(admin: psycopg.Connection) -> Iterator[None]:
+    """While the migrations run, `postgres` may manage the policies of Storage's tables, as supautils
+    lets it on hosted: here by a membership of their owner, which the event triggers of
+    bootstrap_policy_grants.sql restrict to policies. Revoked afterwards, whatever happened."""
+    admin.execute("grant supabase_storage_admin to postgres")
+    try:
+        yield
+    finally:
+        admin.execute("revoke supabase_storage_admin from postgres")
 
 
 class MigrationHistoryMismatch(RuntimeError):
@@ -165,8 +186,8 @@ def prepare_database(dsn: str, directory: Path | None = None) -> list[str]:
     (the shipped ones unless told). Returns what was applied."""
     split_superuser(dsn)
     admin = _admin_user(dsn)
-    with psycopg.connect(dsn, autocommit=True, **({"user": admin} if admin else {})) as conn:
-        applied = bootstrap_platform(conn)
-    with psycopg.connect(dsn, autocommit=True) as conn:
-        applied += [m.path.name for m in apply_migrations(conn, directory)]
+    with psycopg.connect(dsn, autocommit=True, **({"user": admin} if admin else {})) as admin_conn:
+        applied = bootstrap_platform(admin_conn)
+        with policy_grants(admin_conn), psycopg.connect(dsn, autocommit=True) as conn:
+            applied += [m.path.name for m in apply_migrations(conn, directory)]
     return applied

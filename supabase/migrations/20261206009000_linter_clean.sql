@@ -27,11 +27,10 @@ comment on schema api_definer is
 revoke all on schema api_definer from public;
 grant usage on schema api_definer to anon, authenticated, service_role;
 
-do $migration$
+do $$
 declare
   f record;
   grantee record;
-  arguments text;
   call_args text;
   call text;
   body text;
@@ -87,7 +86,7 @@ begin
        where p.oid = wrapper and a.grantee <> p.proowner
     loop
       execute format('revoke all on function %s from %s', wrapper,
-                     case when grantee.grantee = 0 then 'public' else quote_ident(grantee.grantee::regrole::text) end);
+                     case when grantee.grantee = 0 then 'public' else grantee.grantee::regrole::text end);
     end loop;
     if not exists (select 1 from pg_catalog.aclexplode(f.acl) a where a.grantee = 0) then
       execute format('revoke all on function %s from public', wrapper);
@@ -97,7 +96,7 @@ begin
        where a.privilege_type = 'EXECUTE' and a.grantee <> (select proowner from pg_catalog.pg_proc where oid = f.oid)
     loop
       execute format('grant execute on function %s to %s%s', wrapper,
-                     case when grantee.grantee = 0 then 'public' else quote_ident(grantee.grantee::regrole::text) end,
+                     case when grantee.grantee = 0 then 'public' else grantee.grantee::regrole::text end,
                      case when grantee.is_grantable then ' with grant option' else '' end);
     end loop;
 
@@ -107,10 +106,10 @@ begin
   end loop;
   perform set_config('search_path', old_path, true);
 end
-$migration$;
+$$;
 
 -- media_items: the FOR ALL write policy, split by command (its conditions read from the catalog)
-do $migration$
+do $$
 declare
   p record;
   cmd text;
@@ -133,7 +132,7 @@ begin
       execute format(
         'create policy %I on public.media_items as permissive for %s to %s %s %s',
         left(p.polname, 54) || ' (' || cmd || ')', cmd,
-        (select string_agg(case when r = 0 then 'public' else quote_ident(r::regrole::text) end, ', ')
+        (select string_agg(case when r = 0 then 'public' else r::regrole::text end, ', ')
            from unnest(p.polroles) as r),
         case when cmd <> 'insert' and p.using_expr is not null then format('using (%s)', p.using_expr) else '' end,
         case when cmd <> 'delete' and coalesce(p.check_expr, p.using_expr) is not null
@@ -142,4 +141,4 @@ begin
   end loop;
   perform set_config('search_path', old_path, true);
 end
-$migration$;
+$$;

@@ -29,7 +29,9 @@ POLICIES = {
 
 @pytest.fixture(scope="module")
 def probe_bucket(stack):
-    with psycopg.connect(stack.dsn, autocommit=True) as conn:
+    # As supabase_admin: on hosted, supautils lets postgres manage storage.objects' policies; locally
+    # only migrations get that stand-in (stagefy_cli.local.migrate.policy_grants).
+    with psycopg.connect(stack.dsn, user="supabase_admin", autocommit=True) as conn:
         conn.execute(
             "insert into storage.buckets (id, name) values (%s, %s) on conflict do nothing", (BUCKET, BUCKET)
         )

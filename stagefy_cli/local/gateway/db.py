@@ -82,6 +82,7 @@ _SETTINGS = (
     "request.path",
     "request.headers",
     "transaction_read_only",
+    "storage.allow_delete_query",
 )
 SETTINGS_SQL = ", ".join(f"set_config('{name}', %s, true)" for name in _SETTINGS)
 
@@ -94,8 +95,11 @@ def request_settings(
     path: str = "/",
     headers: Mapping[str, str] | None = None,
     search_path: str = SEARCH_PATH,
+    storage_api: bool = False,
 ) -> tuple:
-    """The values of SETTINGS_SQL for a request: its role and JWT claims, as PostgREST sets them."""
+    """The values of SETTINGS_SQL for a request: its role and JWT claims, as PostgREST sets them.
+    Storage's API also allows DELETEs on its tables (`storage.allow_delete_query`, which its
+    delete-protection triggers check); nothing else does."""
     role = str(claims.get("role") or "anon")
     return (
         search_path,
@@ -108,4 +112,5 @@ def request_settings(
         path,
         json.dumps({k.lower(): v for k, v in (headers or {}).items()}),
         "on" if read_only else "off",
+        "true" if storage_api else "false",
     )

@@ -1,7 +1,7 @@
 -- A minimal `storage` schema with Supabase Storage's names and shapes (embedded stack only).
 -- Object bytes live on disk under the stack's data dir; rows live here, under RLS.
--- Owned by `supabase_storage_admin` as Storage's are; `postgres` gets what Supabase grants it,
--- including policies on storage.objects (here: as a member of the owning role).
+-- Owned by `supabase_storage_admin` as Storage's are; `postgres` gets what Supabase grants it
+-- (policies on storage.objects: see bootstrap_policy_grants.sql).
 create schema storage authorization supabase_storage_admin;
 set local role supabase_storage_admin;
 grant usage on schema storage to anon, authenticated, service_role;
@@ -63,4 +63,3 @@ reset role;
 grant usage on schema storage to postgres;
 grant all on all tables in schema storage to postgres;
 grant execute on all functions in schema storage to postgres;
-grant supabase_storage_admin to postgres;

@@ -88,7 +88,13 @@ class Caller:
             raise from_database(exc) from exc
 
     def _request(self, read_only: bool) -> dict:
-        return {"read_only": read_only, "method": self.method, "path": self.path, "headers": self.headers}
+        return {
+            "read_only": read_only,
+            "method": self.method,
+            "path": self.path,
+            "headers": self.headers,
+            "storage_api": True,
+        }
 
 
 @contextmanager
