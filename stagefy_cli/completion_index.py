@@ -1407,9 +1407,8 @@ INDEX = {'': {'arguments': [],
             'options': [{'choices': None,
                          'file': False,
                          'flag': False,
-                         'help': "The database's connection string, for the migrations and linter checks "
-                                 "(default: SUPABASE_DB_URL; the local stack's own). Hosted: the dashboard's "
-                                 'Connect > Session pooler.',
+                         'help': 'Database connection string for the migrations and linter checks (else '
+                                 'SUPABASE_DB_URL).',
                          'multiple': False,
                          'names': ['--db-url']},
                         {'choices': None,

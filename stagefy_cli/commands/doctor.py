@@ -17,8 +17,7 @@ def doctor(
     db_url: str = typer.Option(
         None,
         "--db-url",
-        help="The database's connection string, for the migrations and linter checks (default: "
-        "SUPABASE_DB_URL; the local stack's own). Hosted: the dashboard's Connect > Session pooler.",
+        help="Database connection string for the migrations and linter checks (else SUPABASE_DB_URL).",
     ),
     as_json: bool = JSON,
     fields: str = FIELDS,
@@ -30,7 +29,8 @@ def doctor(
     migration applied and current; the payfast function deployed, answering and taking calls
     without a JWT; its missing secrets (names only, never values); the media bucket's limits;
     Supabase's linter with no ERROR or WARN; a worker seen recently. Exits 0 only when all pass,
-    else 1.
+    else 1. The database checks connect with --db-url (on hosted: the Session pooler string of the
+    dashboard's Connect dialog); the local stack's is its own.
 
     Example: SUPABASE_SECRET_KEY=sb_secret_... stagefy doctor --db-url "$SUPABASE_DB_URL"
     """

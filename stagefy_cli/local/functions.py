@@ -73,6 +73,10 @@ def read_env_file(path: Path) -> dict[str, str]:
 
 
 def deno_binary() -> str:
+    """The `deno` wheel's binary, or `STAGEFY_DENO` (scripts/test runs the payment tests again with
+    the Deno of Supabase's edge runtime: scripts/edge-runtime-deno)."""
+    if os.environ.get("STAGEFY_DENO"):
+        return os.environ["STAGEFY_DENO"]
     from deno import find_deno_bin
 
     return find_deno_bin()
@@ -115,7 +119,7 @@ class FunctionsRuntime:
                 env = {k: os.environ[k] for k in PASSED_THROUGH if k in os.environ}
                 env |= {
                     **self.secrets,
-                    "DENO_SERVE_ADDRESS": f"tcp:127.0.0.1:{port}",
+                    "STAGEFY_FUNCTION_LISTEN": f"127.0.0.1:{port}",  # read by edge_runtime.ts
                     "DENO_NO_UPDATE_CHECK": "1",
                     "NO_COLOR": "1",
                 }

@@ -3,9 +3,9 @@
 The local stack runs the PayFast function against this stand-in unless a real merchant is
 configured: the function signs links with a passphrase made per start, `GET /eng/process` is the
 "payment page" a link opens, `POST /notify` (service role only) sends the ITN PayFast would send
-for a checkout the function recorded -- signed with that passphrase, posted through the gateway
-from 127.0.0.1 (the address the local function trusts) -- and `POST /eng/query/validate` answers
-the function's validation postback: VALID only for notices this sandbox sent.
+for a checkout the function recorded -- signed with that passphrase, posted through the gateway as
+PayFast posts to a hosted project -- and `POST /eng/query/validate` answers the function's
+validation postback: VALID only for notices this sandbox sent, as PayFast's does.
 
 This is PayFast's side of the protocol, not a second copy of the function's checks: it signs the
 way PayFast does (its documented ITN signature) and checks nothing.
