@@ -92,11 +92,13 @@ def gateway(
     functions: dict[str, str] | None = None,
     functions_log: Path | None = None,
     password_cost: int | None = None,
+    auth_limits=None,
 ) -> Iterator[EphemeralStack]:
     """The gateway over `dsn` on a free port (with fresh keys unless given). With `functions` (the
     `PAYFAST_*` settings, `{}` for none) it also serves `supabase/functions/` as the local stack does,
     playing PayFast itself when no merchant is set. `password_cost` lowers the bcrypt cost of new
-    passwords (the test suite's; GoTrue's by default)."""
+    passwords (the test suite's; GoTrue's by default); `auth_limits` (`rate_limits.AuthLimits`) replaces
+    the auth rate limits the environment sets (GoTrue's by default)."""
     from contextlib import ExitStack
 
     from stagefy_cli.local.functions import FunctionsRuntime, jwt_required, local_secrets
@@ -112,6 +114,8 @@ def gateway(
     ctx = GatewayContext(db=db, keys=keys, storage_root=Path(storage_root), api_url=api_url)
     if password_cost is not None:
         ctx.password_cost = password_cost
+    if auth_limits is not None:
+        ctx.auth_limits = auth_limits
     try:
         with ExitStack() as running:
             upstreams, sandbox = None, None

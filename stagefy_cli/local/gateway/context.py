@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import functools
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import jwt
 
 from stagefy_cli.local.gateway.db import Database
+from stagefy_cli.local.gateway.rate_limits import AuthLimits
 from stagefy_cli.local.keys import StackKeys
 
 BCRYPT_COST = 10  # Go's bcrypt.DefaultCost, what GoTrue uses
@@ -30,6 +31,7 @@ class GatewayContext:
     access_token_ttl: int = 3600  # GOTRUE_JWT_EXP
     refresh_reuse_interval: int = 10  # seconds a rotated refresh token may still be replayed
     password_cost: int = BCRYPT_COST  # bcrypt cost of new password hashes (GoTrue's; tests use less)
+    auth_limits: AuthLimits = field(default_factory=AuthLimits.from_environment)  # GoTrue's rate limits
 
     def __post_init__(self):
         # Verifying a signature costs about as much as the rest of a small request, and a worker or

@@ -22,6 +22,7 @@ from stagefy_cli.local.gateway.auth.errors import (
 )
 from stagefy_cli.local.gateway.auth.guard import require_user
 from stagefy_cli.local.gateway.auth.http import endpoint
+from stagefy_cli.local.gateway.auth.limits import AuthLimiter
 from stagefy_cli.local.gateway.auth.passwords import check_strength, hash_password, verify_password
 from stagefy_cli.local.gateway.auth.tokens import session_json
 from stagefy_cli.local.gateway.context import GatewayContext
@@ -42,8 +43,14 @@ def _ensure_may_sign_in(user: dict) -> None:
 
 def create_app(ctx: GatewayContext) -> Starlette:
     """The `/auth/v1` ASGI app."""
+    limiter = AuthLimiter(ctx.auth_limits)
+
+    def limit(group: str, request: Request) -> None:
+        # The gateway is the edge: the connection's peer is the caller (never a forwarded header).
+        limiter.check(group, request.client.host if request.client else "")
 
     def signup(request: Request, body: dict) -> Response:
+        limit("signup", request)
         email = users.normalize_email(body.get("email"))
         if not body.get("password"):
             raise AuthError(422, "validation_failed", "Signup requires a valid password")
@@ -104,6 +111,7 @@ def create_app(ctx: GatewayContext) -> Starlette:
             raise
 
     def token(request: Request, body: dict) -> Response:
+        limit("token", request)
         grant_type = request.query_params.get("grant_type")
         if grant_type == "password":
             return password_grant(body)
@@ -117,6 +125,7 @@ def create_app(ctx: GatewayContext) -> Starlette:
         return JSONResponse(users.user_json(user))
 
     def update_user(request: Request, body: dict) -> Response:
+        limit("user", request)
         with ctx.db.superuser() as conn:
             _, user = require_user(ctx, request, conn)
             changes = {}
