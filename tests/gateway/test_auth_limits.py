@@ -40,7 +40,7 @@ def allowed_until_refused(send, refill_per_second: float) -> int:
             assert answer.headers["x-sb-error-code"] == "over_request_rate_limit"
             assert 30 <= allowed <= 30 + refill_per_second * (time.monotonic() - started) + 1
             return allowed
-        assert answer.status_code < 300 or answer.json()["code"] == "invalid_credentials", answer.text
+        assert answer.status_code < 300 or answer.json()["code"] in ("invalid_credentials", "otp_disabled")
     raise AssertionError("100 requests in a row and no 429")
 
 
@@ -73,3 +73,26 @@ def test_wrong_passwords_and_sign_ups_meet_a_429_after_a_burst_of_30(stack, tmp_
     with psycopg.connect(stack.dsn) as conn:
         users = conn.execute("select count(*) from auth.users where email like %s", (f"{prefix}-%",))
         assert users.fetchone() == (made,)  # a refused sign-up made no user
+
+
+def test_recovery_and_emailed_codes_are_limited_and_so_is_the_mail_sent(stack, tmp_path):
+    from stagefy_cli.local.ephemeral import gateway
+
+    def limited_gateway(**limits):
+        return gateway(stack.dsn, tmp_path / "storage", keys=stack.ctx.keys, password_cost=4,
+                       auth_limits=AuthLimits(**limits))  # fmt: skip
+
+    with limited_gateway() as limited:
+        unknown = {"email": f"nobody-{uuid.uuid4().hex[:8]}@example.com", "create_user": False}
+        allowed_until_refused(lambda _: post(limited, "/recover", unknown), 30 / 300)
+        allowed_until_refused(lambda _: post(limited, "/otp", unknown), 30 / 300)
+
+    with limited_gateway(email_sent=2) as limited:  # two e-mails an hour for the whole stack
+        known = {"email": f"mailed-{uuid.uuid4().hex[:8]}@example.com", "password": PASSWORD}
+        assert post(limited, "/signup", known).status_code == 200
+        answers = [post(limited, "/otp", {"email": known["email"]}) for _ in range(3)]
+        assert [a.status_code for a in answers] == [200, 200, 429]
+        assert answers[2].json() == {
+            "code": "over_email_send_rate_limit",
+            "message": "email rate limit exceeded",
+        }
