@@ -22,7 +22,8 @@ grant insert (id, user_id, listing_id, contact_id, project_id, type, title, desc
 
 -- Counters an agent set before this change are counted again from the jobs that made them: a
 -- template's uses are its projects with a completed job, its credits those jobs' costs (what the
--- trigger adds up); a media item made by a job costs what the job cost.
+-- trigger adds up); a media item costs what the job whose output it is cost (nothing for an
+-- agent's own file).
 with counted as (
   select t.id, count(distinct j.project_id)::integer as uses, coalesce(sum(j.credit_cost), 0)::integer as credits
     from public.templates t
@@ -34,11 +35,20 @@ update public.templates t
   from counted c
  where t.id = c.id and (t.usage_count, t.credits_used) is distinct from (c.uses, c.credits);
 
+with produced as (
+  select distinct on (output_url) output_url, credit_cost
+    from public.ai_jobs
+   where status = 'completed' and output_url is not null
+   order by output_url, completed_at desc
+), counted as (
+  select m.id, coalesce(p.credit_cost, 0) as credits
+    from public.media_items m
+    left join produced p on p.output_url = m.url
+)
 update public.media_items m
-   set credits_used = j.credit_cost
-  from public.ai_jobs j
- where j.project_id = m.project_id and j.output_url = m.url and j.status = 'completed'
-   and m.credits_used is distinct from j.credit_cost;
+   set credits_used = c.credits
+  from counted c
+ where m.id = c.id and m.credits_used is distinct from c.credits;
 
 -- The one text column without a length limit (its value is a Storage path the server sets).
 alter table public.templates
