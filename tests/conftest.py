@@ -8,11 +8,17 @@ temporary directory and its own gateway on a free port, so processes share nothi
 
 from __future__ import annotations
 
+import os
 import uuid
 
 import httpx
 import pytest
 from stagefy_testing import PASSWORD, PASSWORD_COST, Agent, Stack, run_cli
+
+# The suite signs up and signs in hundreds of users from 127.0.0.1: every stack it starts (in this
+# process or a child) gets generous auth rate limits; the rate-limit tests give theirs GoTrue's own.
+for _setting in ("OTP", "TOKEN_REFRESH", "VERIFY", "EMAIL_SENT"):
+    os.environ[f"GOTRUE_RATE_LIMIT_{_setting}"] = "1000000"
 
 
 @pytest.fixture(scope="session")

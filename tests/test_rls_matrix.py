@@ -386,11 +386,11 @@ def test_audit_log_admins_read_agents_see_nothing_nobody_writes(callers):
 def test_media_bucket_agent_owns_only_its_folder(callers):
     a, b = callers.a, callers.b
     bucket_a = a.client.storage.from_("media")
-    bucket_a.upload(f"{a.id}/photo.jpg", b"\xff\xd8 jpeg bytes", {"content-type": "image/jpeg"})
-    assert bucket_a.download(f"{a.id}/photo.jpg") == b"\xff\xd8 jpeg bytes"
+    bucket_a.upload(f"{a.id}/photo.jpg", b"\xff\xd8\xff jpeg bytes", {"content-type": "image/jpeg"})
+    assert bucket_a.download(f"{a.id}/photo.jpg") == b"\xff\xd8\xff jpeg bytes"
 
     with pytest.raises(StorageApiError) as excinfo:
-        bucket_a.upload(f"{b.id}/planted.jpg", b"x", {"content-type": "image/jpeg"})
+        bucket_a.upload(f"{b.id}/planted.jpg", b"\xff\xd8\xff", {"content-type": "image/jpeg"})
     assert str(excinfo.value.status) == "403"
 
     bucket_b = b.client.storage.from_("media")
@@ -398,7 +398,7 @@ def test_media_bucket_agent_owns_only_its_folder(callers):
         bucket_b.download(f"{a.id}/photo.jpg")
     assert bucket_b.list(a.id) == []
     assert bucket_b.remove([f"{a.id}/photo.jpg"]) == []
-    assert bucket_a.download(f"{a.id}/photo.jpg") == b"\xff\xd8 jpeg bytes"
+    assert bucket_a.download(f"{a.id}/photo.jpg") == b"\xff\xd8\xff jpeg bytes"
 
 
 def test_media_rows_point_only_at_the_agents_own_files(callers):

@@ -28,6 +28,28 @@ def test_the_media_bucket_refuses_oversized_files_and_foreign_types(make_agent):
     assert media.list(f"{agent.id}/uploads") == []
 
 
+@pytest.mark.parametrize("size", [100, 5 * 1024 * 1024], ids=["read-at-once", "streamed"])
+def test_an_upload_whose_bytes_are_not_its_declared_image_type_is_refused(make_agent, tmp_path, size):
+    agent = make_agent()
+    media = agent.client.storage.from_("media")
+    page = b"<html><script>alert(document.cookie)</script>" + b" " * size + b"</html>"
+    with pytest.raises(StorageApiError) as refused:
+        media.upload(f"{agent.id}/uploads/page.jpg", page, {"content-type": "image/jpeg"})
+    assert str(refused.value.status) == "415" and "not image/jpeg" in refused.value.message
+    assert media.list(f"{agent.id}/uploads") == []
+
+    photo = make_photo(tmp_path / "hall.jpg").read_bytes()
+    with pytest.raises(StorageApiError) as mislabelled:
+        media.upload(f"{agent.id}/uploads/hall.png", photo, {"content-type": "image/png"})
+    assert "(it is image/jpeg)" in mislabelled.value.message
+    media.upload(f"{agent.id}/uploads/hall.jpg", photo, {"content-type": "image/jpeg"})
+    url = media.create_signed_url(f"{agent.id}/uploads/hall.jpg", 60)["signedURL"]
+    downloaded = httpx.get(url)
+    assert downloaded.content == photo
+    assert downloaded.headers["content-type"] == "image/jpeg"
+    assert downloaded.headers["x-content-type-options"] == "nosniff"
+
+
 def test_an_overlong_address_or_a_nan_price_is_refused_by_the_database(make_agent):
     agent = make_agent()
     listings = agent.client.table("crm_listings")

@@ -76,6 +76,16 @@ def from_auth(exc) -> StagefyError:
         return UsageError("an account with this email already exists. Sign in with: stagefy auth login")
     if code == "weak_password":
         return UsageError(_sentence(message))
+    if code in ("over_request_rate_limit", "over_email_send_rate_limit"):
+        return StagefyError(
+            "too many attempts: the auth server's rate limit for your address was reached. "
+            "Wait a few minutes, then try again."
+        )
+    if code == "email_not_confirmed":
+        return AuthRequired(
+            "your e-mail address is not confirmed yet. Open the link in the confirmation e-mail, "
+            "then run: stagefy auth login"
+        )
     if code in ("refresh_token_not_found", "refresh_token_already_used", "session_not_found", "bad_jwt"):
         return AuthRequired(f"your session has expired. {_SIGN_IN}")
     if code == "not_admin":

@@ -98,6 +98,38 @@ def reset(yes: bool = YES) -> None:
     render.success("Local stack data deleted.")
 
 
+@app.command()
+def mail(
+    to: str = typer.Option(None, "--to", help="Only the messages to this address."),
+    as_json: bool = JSON,
+    fields: str = FIELDS,
+) -> None:
+    """Show the e-mails the local stack caught instead of sending (sign-up confirmations, password
+    recovery, sign-in links), newest first, with their links and codes.
+
+    Open a link (or fetch it) to confirm the address or sign in, as a user would from their inbox.
+
+    Example: stagefy local mail --to ada@example.com --json
+    """
+    from stagefy_cli import render
+    from stagefy_cli.local.mailbox import Mailbox
+    from stagefy_cli.local.stack import LocalStack
+
+    messages = Mailbox(LocalStack().mail_dir).messages(to)
+    render.output(
+        messages,
+        [
+            render.Column("sent_at", "SENT", render.local_time),
+            render.Column("to", "TO"),
+            render.Column("subject", "SUBJECT"),
+            render.Column("code", "CODE"),
+            render.Column("link", "LINK"),
+        ],
+        as_json=as_json,
+        fields=fields,
+    )
+
+
 payfast = command_group("Play PayFast's part on the local stack: finish a checkout offline.")
 app.add_typer(payfast, name="payfast")
 

@@ -101,12 +101,17 @@ def gateway(
     functions_log: Path | None = None,
     password_cost: int | None = None,
     verify_jwt: dict[str, bool] | None = None,
+    auth_limits=None,
+    auth_settings=None,
+    mailbox=None,
 ) -> Iterator[EphemeralStack]:
     """The gateway over `dsn` on a free port (with fresh keys unless given). With `functions` (the
     `PAYFAST_*` settings, `{}` for none) it also serves `supabase/functions/` as the local stack does,
     playing PayFast itself when no merchant is set. `password_cost` lowers the bcrypt cost of new
     passwords (the test suite's; GoTrue's by default); `verify_jwt` overrides supabase/config.toml's
-    per-function JWT setting."""
+    per-function JWT setting; `auth_limits` (`rate_limits.AuthLimits`) replaces
+    the auth rate limits the environment sets (GoTrue's by default); `auth_settings` and `mailbox` require
+    e-mail confirmation and say where its mail is caught."""
     from contextlib import ExitStack
 
     from stagefy_cli.local.functions import FunctionsRuntime, jwt_required, local_secrets
@@ -122,6 +127,12 @@ def gateway(
     ctx = GatewayContext(db=db, keys=keys, storage_root=Path(storage_root), api_url=api_url)
     if password_cost is not None:
         ctx.password_cost = password_cost
+    if auth_limits is not None:
+        ctx.auth_limits = auth_limits
+    if auth_settings is not None:
+        ctx.auth_settings = auth_settings
+    if mailbox is not None:
+        ctx.mailbox = mailbox
     try:
         with ExitStack() as running:
             upstreams, sandbox = None, None

@@ -14,10 +14,12 @@ from pathlib import Path
 
 import uvicorn
 
+from stagefy_cli.local.auth_settings import AuthSettings
 from stagefy_cli.local.functions import FunctionsRuntime, functions_dir, jwt_required, local_secrets
 from stagefy_cli.local.gateway.app import create_app
 from stagefy_cli.local.gateway.context import GatewayContext
 from stagefy_cli.local.gateway.db import Database
+from stagefy_cli.local.mailbox import Mailbox
 from stagefy_cli.local.migrate import prepare_database
 from stagefy_cli.local.postgres import EmbeddedPostgres
 from stagefy_cli.local.queue_notices import wake_on_queued_jobs
@@ -30,7 +32,12 @@ def build_context(stack: LocalStack, api_url: str) -> GatewayContext:
     prepare_database(dsn)
     stack.storage_root.mkdir(parents=True, exist_ok=True)
     return GatewayContext(
-        db=Database(dsn), keys=stack.keys(), storage_root=stack.storage_root, api_url=api_url
+        db=Database(dsn),
+        keys=stack.keys(),
+        storage_root=stack.storage_root,
+        api_url=api_url,
+        auth_settings=AuthSettings.load(functions_dir().parent / "config.toml"),
+        mailbox=Mailbox(stack.mail_dir),
     )
 
 

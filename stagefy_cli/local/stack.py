@@ -50,6 +50,11 @@ class LocalStack:
         return self.root / "storage"
 
     @property
+    def mail_dir(self) -> Path:
+        """The mail catcher's messages (`stagefy_cli.local.mailbox`)."""
+        return self.root / "mail"
+
+    @property
     def secrets_dir(self) -> Path:
         """Keys and state, readable only by the user. The stack root itself must stay traversable:
         run as root, pgserver runs PostgreSQL as its own `pgserver` user under `postgres/`."""

@@ -5,7 +5,7 @@ from __future__ import annotations
 import sys
 
 import psycopg
-from crm_support import add_contact, add_listing, cli_json, make_media
+from crm_support import JPEG, add_contact, add_listing, cli_json, make_media
 from stagefy_testing import run_cli
 
 
@@ -61,12 +61,12 @@ def test_favorite_tag_and_link(signed_in_agent, cli_stack):
 
 
 def test_download_names_files_by_title_and_never_overwrites(signed_in_agent, cli_stack, tmp_path):
-    content = bytes(range(256)) * 4096  # 1 MiB, several chunks
+    content = JPEG + bytes(range(256)) * 4096  # 1 MiB, several chunks
     uid = signed_in_agent.id
     item = make_media(cli_stack, uid, content=content, title="Kitchen, staged")
-    twin = make_media(cli_stack, uid, content=b"twin", title="Kitchen, staged")
-    odd = make_media(cli_stack, uid, content=b"odd", title="../Porch: \x1b]0;x\x07 <final>?")
-    untitled = make_media(cli_stack, uid, content=b"plain", name="9f2c.jpg", title=None)
+    twin = make_media(cli_stack, uid, content=JPEG + b"twin", title="Kitchen, staged")
+    odd = make_media(cli_stack, uid, content=JPEG + b"odd", title="../Porch: \x1b]0;x\x07 <final>?")
+    untitled = make_media(cli_stack, uid, content=JPEG + b"plain", name="9f2c.jpg", title=None)
     out = tmp_path / "downloads"
 
     refs = [m["id"][:8] for m in (item, twin, odd, untitled)]
@@ -81,7 +81,7 @@ def test_download_names_files_by_title_and_never_overwrites(signed_in_agent, cli
         for m, name in zip((item, twin, odd, untitled), names, strict=True)
     ]
     assert (out / "Kitchen, staged.jpg").read_bytes() == content
-    assert (out / "Kitchen, staged-2.jpg").read_bytes() == b"twin"
+    assert (out / "Kitchen, staged-2.jpg").read_bytes() == JPEG + b"twin"
     assert sorted(p.name for p in out.iterdir()) == sorted(names)  # nothing outside out, no .part left
 
     (out / "Kitchen, staged.jpg").write_bytes(b"mine")

@@ -7,12 +7,12 @@ import time
 
 import httpx
 import pytest
-from crm_support import make_media
+from crm_support import JPEG, make_media
 from stagefy_testing import cli_json, make_photo, run_cli, sign_in
 
 
 def test_media_share_downloads_without_a_session_until_it_expires(signed_in_agent, cli_stack):
-    content = bytes(range(256)) * 64
+    content = JPEG + bytes(range(256)) * 64
     item = make_media(cli_stack, signed_in_agent.id, content=content, title="Lounge, staged")
 
     link = cli_json(["media", "share", item["id"][:8], "--expires", "3d"])
@@ -60,7 +60,7 @@ def test_bad_expiry_is_a_usage_error(signed_in_agent, cli_stack, expires, messag
 
 def test_another_agents_media_cannot_be_shared(cli_stack, make_agent):
     owner, other = make_agent("Owner"), make_agent("Other")
-    item = make_media(cli_stack, owner.id, content=b"owner's photo")
+    item = make_media(cli_stack, owner.id, content=JPEG + b"owner's photo")
     sign_in(other)
 
     refused = run_cli(["media", "share", item["id"], "--json"])

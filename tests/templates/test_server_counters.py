@@ -1,6 +1,7 @@
 """Counters are the server's: an agent cannot set its template's or media item's usage and credit
 figures through the API (only the job functions write them), so a public template's counter can
-never make another agent's render fail when it is counted."""
+never make another agent's render fail when it is counted (nor can the largest count the column
+holds)."""
 
 from __future__ import annotations
 
@@ -55,7 +56,7 @@ def test_a_template_output_url_has_a_length_limit(make_agent):
     assert error.code == "23514" and "template output URL: at most 2048 characters" in error.message
 
 
-def test_another_agents_public_template_is_counted_when_used(
+def test_a_public_template_at_the_largest_count_still_renders_for_another_agent(
     make_agent, signed_in_agent, cli_stack, local_worker, tmp_path
 ):
     owner = make_agent("Template Owner")
@@ -77,6 +78,9 @@ def test_another_agents_public_template_is_counted_when_used(
     )
     tampered = owner.client.table("templates").update({"usage_count": 2147483647}).eq("id", shared["id"])
     assert refused(tampered).code == "42501"
+    # counts as large as the column holds (the server's own, after long use) cannot fail a render
+    sql(cli_stack, "update public.templates set usage_count = 2147483647, credits_used = 2147483647 where id = %s",
+        shared["id"])  # fmt: skip
 
     listing = add_listing(address="12 Oak Street", city="Cape Town", price=2450000)
     used = run_cli(
@@ -93,5 +97,53 @@ def test_another_agents_public_template_is_counted_when_used(
         "select usage_count, credits_used, output_url from public.templates where id = %s",
         shared["id"],
     )
-    assert (uses, credits) == (1, used.json()["credit_cost"])
+    assert (uses, credits) == (2147483647, 2147483647)
     assert output_url is None  # the user's output stays theirs: it is not the owner's template's output
+
+
+def test_counters_an_owner_set_before_the_change_are_counted_again(pg_dsn, tmp_path):
+    """A project that ran the baseline, where an owner set their counters, then upgrades."""
+    import psycopg
+    from psycopg import conninfo
+    from psycopg import sql as pgsql
+
+    from stagefy_cli.local.migrate import list_migrations, migrations_dir, prepare_database
+
+    baseline = tmp_path / "baseline"
+    baseline.mkdir()
+    for migration in list_migrations(migrations_dir()):
+        if migration.path.name.startswith("202611250"):
+            (baseline / migration.path.name).write_bytes(migration.path.read_bytes())
+    name = "stagefy_counters_upgrade"
+    with psycopg.connect(pg_dsn, autocommit=True) as admin:
+        admin.execute(pgsql.SQL("drop database if exists {} with (force)").format(pgsql.Identifier(name)))
+        admin.execute(pgsql.SQL("create database {}").format(pgsql.Identifier(name)))
+    dsn = conninfo.make_conninfo(pg_dsn, dbname=name)
+    try:
+        prepare_database(dsn, baseline)
+        with psycopg.connect(dsn, autocommit=True) as conn:
+            [(user_id,)] = conn.execute(
+                "insert into auth.users (id, email, raw_user_meta_data) "
+                "values (gen_random_uuid(), 'owner@example.com', '{\"full_name\": \"Owner\"}') returning id"
+            ).fetchall()
+            conn.execute(
+                "insert into public.templates (user_id, name, type, usage_count, credits_used, is_public) "
+                "values (%s, 'Tampered', 'open_house', 2147483647, -1, true)",
+                (user_id,),
+            )
+            conn.execute(
+                "insert into public.media_items (user_id, type, url, credits_used) "
+                "values (%s, 'image', %s, 2147483647)",
+                (user_id, f"{user_id}/outputs/x.jpg"),
+            )
+        prepare_database(dsn)
+        with psycopg.connect(dsn) as conn:
+            template = conn.execute(
+                "select usage_count, credits_used from public.templates where name = 'Tampered'"
+            ).fetchall()
+            media = conn.execute("select credits_used from public.media_items").fetchall()
+        assert template == [(0, 0)]  # no job ever used it
+        assert media == [(0,)]  # the agent's own file, made by no job
+    finally:
+        with psycopg.connect(pg_dsn, autocommit=True) as admin:
+            admin.execute(pgsql.SQL("drop database if exists {} with (force)").format(pgsql.Identifier(name)))

@@ -10,8 +10,11 @@ from typing import Any
 
 import jwt
 
+from stagefy_cli.local.auth_settings import AuthSettings
 from stagefy_cli.local.gateway.db import Database
+from stagefy_cli.local.gateway.rate_limits import AuthLimits
 from stagefy_cli.local.keys import StackKeys
+from stagefy_cli.local.mailbox import Mailbox
 
 BCRYPT_COST = 10  # Go's bcrypt.DefaultCost, what GoTrue uses
 JWT_LEEWAY_S = 30
@@ -32,8 +35,13 @@ class GatewayContext:
     refresh_reuse_interval: int = 10  # seconds a rotated refresh token may still be replayed
     password_cost: int = BCRYPT_COST  # bcrypt cost of new password hashes (GoTrue's; tests use less)
     realtime: Any = field(default=None, init=False)  # Realtime's hub (`realtime/hub.py`), set by create_app
+    auth_limits: AuthLimits = field(default_factory=AuthLimits.from_environment)  # GoTrue's rate limits
+    auth_settings: AuthSettings = field(default_factory=AuthSettings)  # e-mail confirmation, site URL
+    mailbox: Mailbox | None = None  # the mail catcher; next to the storage directory unless given
 
     def __post_init__(self):
+        if self.mailbox is None:
+            self.mailbox = Mailbox(Path(self.storage_root).parent / "mail")
         # Verifying a signature costs about as much as the rest of a small request, and a worker or
         # a CLI session sends the same token thousands of times: verified tokens are remembered,
         # and only their expiry is checked again on each use.

@@ -22,6 +22,8 @@ from stagefy_cli.local.gateway.auth.errors import (
 )
 from stagefy_cli.local.gateway.auth.guard import require_user
 from stagefy_cli.local.gateway.auth.http import endpoint
+from stagefy_cli.local.gateway.auth.limits import AuthLimiter
+from stagefy_cli.local.gateway.auth.mail_links import MailLinks
 from stagefy_cli.local.gateway.auth.passwords import check_strength, hash_password, verify_password
 from stagefy_cli.local.gateway.auth.tokens import session_json
 from stagefy_cli.local.gateway.context import GatewayContext
@@ -43,8 +45,23 @@ def _ensure_may_sign_in(user: dict) -> None:
 
 def create_app(ctx: GatewayContext) -> Starlette:
     """The `/auth/v1` ASGI app."""
+    limiter = AuthLimiter(ctx.auth_limits)
+
+    def limit(group: str, request: Request) -> None:
+        # The gateway is the edge: the connection's peer is the caller (never a forwarded header).
+        limiter.check(group, request.client.host if request.client else "")
+
+    links = MailLinks(ctx, limiter)
+
+    def limited(group: str, handler):
+        def run(request: Request, body: dict) -> Response:
+            limit(group, request)
+            return handler(request, body)
+
+        return run
 
     def signup(request: Request, body: dict) -> Response:
+        limit("signup", request)
         email = users.normalize_email(body.get("email"))
         if not body.get("password"):
             raise AuthError(422, "validation_failed", "Signup requires a valid password")
@@ -63,8 +80,11 @@ def create_app(ctx: GatewayContext) -> Starlette:
                     encrypted_password=encrypted,
                     user_metadata=data,
                     app_metadata=users.EMAIL_APP_METADATA,
-                    confirmed=True,  # MAILER_AUTOCONFIRM, as `supabase start` runs it
+                    confirmed=not ctx.auth_settings.confirm_email,  # MAILER_AUTOCONFIRM
                 )
+                if ctx.auth_settings.confirm_email:  # GoTrue answers the user, without a session
+                    links.send(conn, user, "signup", request.query_params.get("redirect_to"))
+                    return JSONResponse(users.user_json(user))
                 grant = sessions.start_session(conn, user["id"])
                 user = users.update_user(conn, user["id"], last_sign_in_at=True)
                 return JSONResponse(session_json(ctx, user, grant))
@@ -105,6 +125,7 @@ def create_app(ctx: GatewayContext) -> Starlette:
             raise
 
     def token(request: Request, body: dict) -> Response:
+        limit("token", request)
         grant_type = request.query_params.get("grant_type")
         if grant_type == "password":
             return password_grant(body)
@@ -118,6 +139,7 @@ def create_app(ctx: GatewayContext) -> Starlette:
         return JSONResponse(users.user_json(user))
 
     def update_user(request: Request, body: dict) -> Response:
+        limit("user", request)
         with ctx.db.superuser() as conn:
             _, user = require_user(ctx, request, conn)
             changes = {}
@@ -167,6 +189,10 @@ def create_app(ctx: GatewayContext) -> Starlette:
             Route("/user", endpoint(get_user), methods=["GET"]),
             Route("/user", endpoint(update_user), methods=["PUT"]),
             Route("/logout", endpoint(logout), methods=["POST"]),
+            Route("/recover", endpoint(limited("recover", links.recover)), methods=["POST"]),
+            Route("/otp", endpoint(limited("otp", links.otp)), methods=["POST"]),
+            Route("/verify", endpoint(limited("verify", links.verify_link)), methods=["GET"]),
+            Route("/verify", endpoint(limited("verify", links.verify_code)), methods=["POST"]),
             *admin.routes(ctx),
             Route("/{path:path}", endpoint(not_found), methods=["GET", "POST", "PUT", "PATCH", "DELETE"]),
         ]

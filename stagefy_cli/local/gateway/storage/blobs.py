@@ -13,6 +13,7 @@ import tempfile
 from pathlib import Path
 
 from stagefy_cli.local.gateway.storage.errors import StorageError
+from stagefy_cli.local.gateway.storage.sniffing import SNIFF_BYTES
 
 MAX_KEY_LENGTH = 1024
 # Bodies up to this size (photos, job results) are held in memory on their way in and out; larger
@@ -53,7 +54,8 @@ class PayloadTooLarge(StorageError):
 
 
 class PendingBlob:
-    """An upload being received: bytes go to a temp file, counted and hashed on the way."""
+    """An upload being received: bytes go to a temp file, counted and hashed on the way; its first
+    SNIFF_BYTES are kept (they say what the file is)."""
 
     def __init__(self, tmp_dir: Path, size_limit: int | None):
         handle, name = tempfile.mkstemp(dir=tmp_dir, suffix=".part")
@@ -62,6 +64,7 @@ class PendingBlob:
         self._md5 = hashlib.md5()
         self._limit = size_limit
         self.size = 0
+        self.head = b""
 
     def write(self, chunk: bytes) -> None:
         self.size += len(chunk)
@@ -69,6 +72,8 @@ class PendingBlob:
             raise PayloadTooLarge()
         self._md5.update(chunk)
         self._file.write(chunk)
+        if len(self.head) < SNIFF_BYTES:
+            self.head += chunk[: SNIFF_BYTES - len(self.head)]
 
     def finish(self) -> str:
         """Flush to disk and return the hex MD5 (Storage's ETag)."""

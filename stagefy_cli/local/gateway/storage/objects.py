@@ -32,7 +32,11 @@ def file_response(blobs: BlobStore, row: dict, request: Request) -> Response:
     if not S_ISREG(stat.st_mode):
         raise object_not_found()
     metadata = row["metadata"] or {}
-    headers = {"Cache-Control": metadata.get("cacheControl") or "no-cache"}
+    # nosniff: a browser renders the bytes as the stored type says, never as what they look like
+    headers = {
+        "Cache-Control": metadata.get("cacheControl") or "no-cache",
+        "X-Content-Type-Options": "nosniff",
+    }
     if metadata.get("eTag"):
         headers["ETag"] = metadata["eTag"]
     download = request.query_params.get("download")

@@ -33,6 +33,7 @@ from stagefy_cli.local.gateway.storage.blobs import (
 )
 from stagefy_cli.local.gateway.storage.errors import StorageError, invalid_request
 from stagefy_cli.local.gateway.storage.http import Caller, iso
+from stagefy_cli.local.gateway.storage.sniffing import SNIFF_BYTES, check_content
 from stagefy_cli.local.gateway.threads import run_blocking
 
 DEFAULT_MIMETYPE = "application/octet-stream"
@@ -64,12 +65,19 @@ class Received:
     def size(self) -> int:
         return len(self.data) if self.data is not None else self.blob.size
 
+    @property
+    def head(self) -> bytes:
+        """The first bytes, which say what the file is."""
+        return self.data[:SNIFF_BYTES] if self.data is not None else self.blob.head
+
     def check(self, bucket: dict) -> None:
-        """The bucket's size limit and allowed types, as the bucket is now."""
+        """The bucket's size limit and allowed types, as the bucket is now, and that an image or a
+        video is what its type says."""
         limit = bucket["file_size_limit"]
         if limit is not None and self.size > limit:
             raise PayloadTooLarge()
         _check_mimetype(bucket, self.mimetype)
+        check_content(self.mimetype, self.head)
 
     def file(self, blobs: BlobStore) -> Path:
         """The body in a finished temp file (a small body is written and synced only now)."""
