@@ -26,14 +26,20 @@ from stagefy_cli.imaging.filters import guided_filter, noise_sigma
 from stagefy_cli.imaging.white_balance import LUMA, white_balance_gains
 
 BLACK_PERCENTILE, WHITE_PERCENTILE = 0.5, 99.5
-#: Black and white are stretched towards these, but never compress the tones beyond them by more
-#: than MAX_END_COMPRESSION.
+#: Black and white are stretched LEVELS_STRENGTH (a flat photo: all) of the way towards these, but never compress the
+#: tones beyond them by more than MAX_END_COMPRESSION.
 BLACK_TARGET, WHITE_TARGET = 0.02, 0.98
 MAX_END_COMPRESSION = 1.8
-#: A dim photo's median is brought EXPOSURE_STRENGTH of the way up to TARGET_MEDIAN (real-estate
-#: photos are kept bright); a bright one keeps its median, unless above MAX_MEDIAN.
-TARGET_MEDIAN, MAX_MEDIAN = 0.48, 0.62
-EXPOSURE_STRENGTH = 0.7
+LEVELS_STRENGTH = 0.5
+FLAT_RANGE, FULL_RANGE = 0.6, 0.85  # black-to-white spans that are stretched fully, and half-way
+CHROMA_FOLLOWS_LEVELS = 1.0  # share of the levels stretch the colour differences follow
+#: A photo whose median is within WELL_EXPOSED keeps it: a balanced photo stays
+#: itself. Outside, it is brought EXPOSURE_STRENGTH of the way to TARGET_MEDIAN (a little above
+#: mid-grey: real-estate photos are kept bright). The pull fades in over
+#: EXPOSURE_FADE beyond the range, so a photo just outside it changes little.
+WELL_EXPOSED = (0.42, 0.56)
+TARGET_MEDIAN = 0.48
+EXPOSURE_STRENGTH, EXPOSURE_FADE = 0.7, 0.05
 CURVE_LEVELS = 1024
 CURVE_SMOOTHING = 0.035  # Gaussian width of the rounded knees, in 0..1 units
 DENOISE_STRENGTH = 2.5  # the guided filter flattens what varies less than this many sigmas
@@ -70,27 +76,40 @@ def tone_curve(luma: np.ndarray) -> tuple[np.ndarray, float]:
     by which colour differences (R-Y, B-Y) are scaled."""
     black, median, white = (float(v) for v in np.percentile(luma, [BLACK_PERCENTILE, 50, WHITE_PERCENTILE]))
     white = max(white, black + 0.2)
-    black_out = max(min(black, BLACK_TARGET), black / MAX_END_COMPRESSION)
-    white_out = 1 - max(min(1 - white, 1 - WHITE_TARGET), (1 - white) / MAX_END_COMPRESSION)
-    stretched = black_out + (median - black) * (white_out - black_out) / (white - black)
+    # A flat photo (a short range) is stretched all the way, a photo with a healthy range half-way.
+    strength = float(np.clip((FULL_RANGE - (white - black)) / (FULL_RANGE - FLAT_RANGE), LEVELS_STRENGTH, 1))
+    black_out = black - strength * (black - max(min(black, BLACK_TARGET), black / MAX_END_COMPRESSION))
+    white_gap = max(min(1 - white, 1 - WHITE_TARGET), (1 - white) / MAX_END_COMPRESSION)
+    white_out = white + strength * (1 - white_gap - white)
     room = 0.15 * (white_out - black_out)
-    if median < TARGET_MEDIAN:
-        exposed = stretched + EXPOSURE_STRENGTH * (TARGET_MEDIAN - stretched)
-    else:  # the levels keep a well-exposed photo's midtones where they were
-        exposed = min(median, MAX_MEDIAN + (1 - EXPOSURE_STRENGTH) * (median - MAX_MEDIAN))
+    low, high = WELL_EXPOSED
+    if median < low:
+        fade = min(1.0, (low - median) / EXPOSURE_FADE)
+        exposed = median + fade * EXPOSURE_STRENGTH * (TARGET_MEDIAN - median)
+    elif median > high:
+        fade = min(1.0, (median - high) / EXPOSURE_FADE)
+        exposed = median - fade * EXPOSURE_STRENGTH * (median - TARGET_MEDIAN)
+    else:  # the levels move the ends, not a well-exposed photo's midtones
+        exposed = median
     median_out = float(np.clip(exposed, black_out + room, white_out - room))
     median = float(np.clip(median, black + 0.01, white - 0.01))
     levels = np.linspace(0, 1, CURVE_LEVELS, dtype=np.float32)
     curve = np.interp(levels, [0, black, median, white, 1], [0, black_out, median_out, white_out, 1])
-    # Round the knees; a monotonic curve stays monotonic under a positive blur. Re-pin the ends.
-    blurred = cv2.GaussianBlur(
-        curve.astype(np.float32)[None, :],
-        (0, 0),
-        CURVE_SMOOTHING * CURVE_LEVELS,
-        borderType=cv2.BORDER_REPLICATE,
-    )[0]
-    curve = ((blurred - blurred[0]) / (blurred[-1] - blurred[0])).astype(np.float32)
-    return curve, (white_out - black_out) / (white - black)
+    return _rounded(curve), 1 + CHROMA_FOLLOWS_LEVELS * ((white_out - black_out) / (white - black) - 1)
+
+
+def _rounded(curve: np.ndarray) -> np.ndarray:
+    """The curve with its knees rounded by a Gaussian blur. The curve is first extended beyond
+    both ends along its end slopes: a straight line is its own blur, so where nothing bends
+    (an identity curve for a balanced photo) nothing changes. A monotonic curve stays monotonic."""
+    sigma = CURVE_SMOOTHING * CURVE_LEVELS
+    pad = int(3 * sigma) + 1
+    steps = np.arange(1, pad + 1, dtype=np.float64)
+    before = curve[0] - (curve[1] - curve[0]) * steps[::-1]
+    after = curve[-1] + (curve[-1] - curve[-2]) * steps
+    extended = np.concatenate([before, curve, after]).astype(np.float32)[None, :]
+    blurred = cv2.GaussianBlur(extended, (0, 0), sigma, borderType=cv2.BORDER_REPLICATE)[0, pad:-pad]
+    return np.clip(blurred, 0, 1).astype(np.float32)
 
 
 def _apply_tone(ycrcb: np.ndarray, curve: np.ndarray, chroma_gain: float) -> np.ndarray:
@@ -128,5 +147,7 @@ def _denoise_and_sharpen(ycrcb: np.ndarray, scale: float) -> np.ndarray:
     detail = clean - cv2.GaussianBlur(clean, (0, 0), 1.2 * scale)
     threshold = max(2 * sigma, 1 / 255)
     weight = np.clip(np.abs(detail) / threshold - 1, 0, 1)
-    ycrcb[..., 0] = clean + SHARPEN_AMOUNT * weight * detail
+    # An overshoot moves a pixel at most half-way to black or white: no shadow is crushed and no
+    # highlight blown by sharpening.
+    ycrcb[..., 0] = np.clip(clean + SHARPEN_AMOUNT * weight * detail, 0.5 * clean, 0.5 + 0.5 * clean)
     return ycrcb

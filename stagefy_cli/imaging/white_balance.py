@@ -1,16 +1,16 @@
 """White balance that trusts the scene's neutral surfaces, not its average colour.
 
 A colour cast moves every surface by the same step in log-chromaticity (log R/G, log B/G), so the
-surfaces that really are grey (a sofa, a ceiling, paving, window frames) form a cluster that sits
-exactly at the cast. Gray-world instead takes the average colour as the cast, which is wrong in
-most listing photos: beige walls and wooden floors are warm, lawns are green, so it turns a grey
-sofa navy. Here every cluster of similar chromaticity that covers enough of the photo is a
-candidate for "the greys", and the candidate chosen is the one that needs the smallest correction
-(when in doubt, correct less), among those that point the same way as the photo's average colour:
-a blue vase under a warm light is nearer to neutral than the warm-lit walls, but correcting
-towards it would make the photo warmer still. (A cluster that is grey already is always a
-candidate: a grey sky over a green lawn stays grey.)
-The correction is then limited to what a photographer's temperature and tint sliders do.
+surfaces that really are grey (a sofa, a ceiling, paving, clouds, window frames) form a cluster
+that sits exactly at the cast. Gray-world instead takes the average colour as the cast, which is
+wrong in most listing photos: beige walls and wooden floors are warm, lawns are green, skies blue.
+Here the cast is the densest cluster nearest to neutral, found by mean shift started at neutral
+(a Gaussian-weighted mean, re-centred until it settles): it follows a cast wherever it moves the
+greys, and on a balanced photo it stays on the greys, at neutral. The cluster is trusted only when
+it holds enough of the photo and the correction it asks for points the same way as the photo's
+average colour (a blue vase under a warm light is nearer to neutral than the warm-lit walls, but
+correcting towards it would make the photo warmer still; a yellow facade under a blue sky is not
+a cast). Any correction is limited to what a photographer's temperature and tint sliders do.
 """
 
 from __future__ import annotations
@@ -22,60 +22,93 @@ LUMA = np.array([0.299, 0.587, 0.114], dtype=np.float32)
 BIN = 0.02  # histogram bin in log-chromaticity
 SPAN = 1.2  # histogram covers -SPAN..SPAN on both axes
 CLUSTER_RADIUS = 0.07
-MIN_CLUSTER_SHARE = 0.02
-NEARLY_NEUTRAL = 0.06  # a cluster this close to grey is a candidate whatever the average colour
+MIN_CLUSTER_SHARE = 0.03  # of the usable pixels, within CLUSTER_RADIUS of the cluster's peak
+BANDWIDTH = 0.04  # of the mean shift that refines the peak, in log-chromaticity
+MEAN_SHIFT_STEPS = 30
+BRIGHTEST_PERCENTILE = 95  # the brightest unclipped surfaces: often white (ceilings, trims, clouds)
+NEARLY_NEUTRAL = 0.06  # a cluster this close to grey is trusted whatever the average colour
 #: Most a cast is corrected along the blue-amber (temperature) and green-magenta (tint) axes.
 MAX_TEMPERATURE, MAX_TINT = 0.55, 0.2
+CAST_TOLERANCE = 0.04  # in log-chromaticity, about a 4 % difference between channels
 TEMPERATURE_STRENGTH = 0.9  # keep a trace of warm light: interiors are lit warm on purpose
 _TEMPERATURE_AXIS = np.array([1.0, -1.0], np.float32) / np.sqrt(2)  # amber: more red, less blue
 _TINT_AXIS = np.array([1.0, 1.0], np.float32) / np.sqrt(2)  # magenta: more red and blue than green
 
 
 def white_balance_gains(pixels: np.ndarray) -> np.ndarray:
-    """Per-channel gains (R, G, B) that make the scene's neutral surfaces neutral, keeping their
-    brightness; `pixels` is an (N, 3) float sample in 0..1 (a reduced copy of the photo)."""
+    """Per-channel gains (R, G, B) that make the scene's neutral surfaces neutral, none above 1 so
+    that no channel clips (the tone curve restores the brightness); `pixels` is an (N, 3) float
+    sample in 0..1 (a reduced copy of the photo)."""
     cast = estimate_cast(pixels)
     red, blue = np.exp(-cast)
     gains = np.array([red, 1.0, blue], np.float32)
-    grey_under_cast = np.array([np.exp(cast[0]), 1.0, np.exp(cast[1])], np.float32)
-    return gains * float(grey_under_cast @ LUMA)
+    return gains / gains.max()
 
 
 def estimate_cast(pixels: np.ndarray) -> np.ndarray:
-    """The cast as (log R/G, log B/G) of the surfaces taken as grey; (0, 0) when the photo offers
-    no trustworthy cluster."""
+    """The cast as (log R/G, log B/G): what the scene's greys and its brightest surfaces agree on;
+    (0, 0) when the photo offers no trustworthy grey cluster."""
     luma = pixels @ LUMA
-    usable = pixels[
-        (luma > 0.06) & (luma < 0.96) & (pixels.max(axis=1) < 0.985) & (pixels.min(axis=1) > 0.01)
-    ]
+    # A white surface under a strong cast clips in one channel: still the best witness of the cast.
+    kept = (luma > 0.06) & ((pixels >= 0.985).sum(axis=1) <= 1) & (pixels.min(axis=1) > 0.01)
+    usable, luma = pixels[kept], luma[kept]
     if len(usable) < 200:
         return np.zeros(2, np.float32)
     chroma = np.log(usable[:, [0, 2]]) - np.log(usable[:, [1]])
     means = usable.mean(axis=0)
     average = np.log(means[[0, 2]] / means[1])
-    candidates = _clusters(chroma)
-    plausible = [c for c in candidates if c @ average >= 0 or np.linalg.norm(c) < NEARLY_NEUTRAL]
-    if not plausible:
+    greys = _nearest_mode(chroma)
+    if greys is None or (greys @ average < 0 and np.linalg.norm(greys) >= NEARLY_NEUTRAL):
         return np.zeros(2, np.float32)
-    return _limited(min(plausible, key=np.linalg.norm))
+    brightest = np.median(chroma[luma >= np.percentile(luma, BRIGHTEST_PERCENTILE)], axis=0)
+    return _limited(_agreed(greys, brightest))
 
 
-def _clusters(chroma: np.ndarray) -> list[np.ndarray]:
-    """Centres of the dense regions of the chromaticity histogram that hold enough pixels."""
+def _agreed(first: np.ndarray, second: np.ndarray) -> np.ndarray:
+    """Along the temperature and the tint axes, the first estimate where the second points the
+    same way, none where they disagree: when in doubt, correct less."""
+    agreed = np.zeros(2, np.float32)
+    for axis in (_TEMPERATURE_AXIS, _TINT_AXIS):
+        a, b = float(first @ axis), float(second @ axis)
+        if a * b > 0:
+            agreed += a * axis
+    return agreed
+
+
+def _nearest_mode(chroma: np.ndarray) -> np.ndarray | None:
+    """The cluster of chromaticities nearest to neutral that holds at least MIN_CLUSTER_SHARE of
+    them: the peaks of their smoothed histogram, the nearest one refined by mean shift (a
+    Gaussian-weighted mean, re-centred until it settles). None when no cluster is large enough."""
     bins = int(round(2 * SPAN / BIN))
     histogram, _, _ = np.histogram2d(chroma[:, 0], chroma[:, 1], bins=bins, range=[[-SPAN, SPAN]] * 2)
     histogram = cv2.GaussianBlur(histogram.astype(np.float32), (0, 0), 1.5)
     peaks = (histogram == cv2.dilate(histogram, np.ones((5, 5), np.uint8))) & (histogram > 0)
-    centres = []
-    for row, col in zip(*np.nonzero(peaks), strict=True):
-        guess = np.array([-SPAN + (row + 0.5) * BIN, -SPAN + (col + 0.5) * BIN], np.float32)
-        near = np.linalg.norm(chroma - guess, axis=1) < CLUSTER_RADIUS
-        if near.mean() >= MIN_CLUSTER_SHARE:
-            centres.append(np.median(chroma[near], axis=0))
-    return centres
+    rows, cols = np.nonzero(peaks)
+    centres = np.stack([-SPAN + (rows + 0.5) * BIN, -SPAN + (cols + 0.5) * BIN], axis=1)
+    large = [
+        c
+        for c in centres
+        if (np.square(chroma - c).sum(axis=1) < CLUSTER_RADIUS**2).mean() >= MIN_CLUSTER_SHARE
+    ]
+    if not large:
+        return None
+    centre = min(large, key=np.linalg.norm).astype(np.float32)
+    for _ in range(MEAN_SHIFT_STEPS):
+        weight = np.exp(np.square(chroma - centre).sum(axis=1) * (-0.5 / BANDWIDTH**2))
+        moved = ((chroma * weight[:, None]).sum(axis=0) / max(float(weight.sum()), 1e-9)).astype(np.float32)
+        settled = np.linalg.norm(moved - centre) < 1e-4
+        centre = moved
+        if settled:
+            break
+    return centre
 
 
 def _limited(cast: np.ndarray) -> np.ndarray:
+    """The correction, within the sliders' range: none for a cast within CAST_TOLERANCE (a
+    balanced photo's greys are seldom exactly grey, and a photo is not corrected for that), all of
+    it from three times that on, and a share growing in between (no jump)."""
+    size = float(np.linalg.norm(cast))
+    cast = cast * float(np.clip((size - CAST_TOLERANCE) / (2 * CAST_TOLERANCE), 0, 1))
     temperature = float(np.clip(cast @ _TEMPERATURE_AXIS, -MAX_TEMPERATURE, MAX_TEMPERATURE))
     tint = float(np.clip(cast @ _TINT_AXIS, -MAX_TINT, MAX_TINT))
     return (TEMPERATURE_STRENGTH * temperature * _TEMPERATURE_AXIS + tint * _TINT_AXIS).astype(np.float32)
