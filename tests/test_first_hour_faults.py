@@ -55,3 +55,24 @@ def test_a_contacts_table_at_120_columns_keeps_emails_whole(signed_in_agent):
     assert "EMAIL" in header and "NOTES" in header
     assert "LAST CONTACT" not in header and "TAGS" not in header and "PHONE" not in header  # all empty
     assert max(len(line) for line in plain.splitlines()) <= 120
+
+
+def test_a_folder_or_a_photo_given_twice_is_refused_before_anything_is_spent(
+    signed_in_agent, cli_stack, tmp_path
+):
+    from stagefy_testing import make_photo, sql
+
+    shoot = tmp_path / "shoot"
+    shoot.mkdir()
+    photo = make_photo(shoot / "a.jpg")
+    folder = run_cli(["edit", str(shoot), "--type", "enhance", "--yes"])
+    assert folder.exit_code == 2
+    assert folder.stderr == f"Error: {shoot} is a folder. Give the photos in it, e.g. {shoot}/*.jpg\n"
+    for args in ([str(photo), str(photo)], [str(photo), str(shoot / ".." / "shoot" / "a.jpg")]):
+        twice = run_cli(["edit", *args, "--type", "enhance", "--yes"])
+        assert twice.exit_code == 2, twice.stderr
+        assert "is given twice" in twice.stderr and "--variations" in twice.stderr
+    assert sql(cli_stack, "select count(*) from public.projects where user_id = %s", signed_in_agent.id) == [
+        (0,)
+    ]
+    assert sql(cli_stack, "select credits from public.users where id = %s", signed_in_agent.id) == [(50,)]

@@ -56,13 +56,13 @@ def edit(
     from stagefy_cli.backend import client
     from stagefy_cli.commands import submission
     from stagefy_cli.services import edits, ids
-    from stagefy_cli.services.photos import check_photo
+    from stagefy_cli.services.photos import check_photos
 
     options = edits.EditOptions(edit_type, style, room, prompt, variations, None, provider)
     edits.validate_options(options)
     before_after = BeforeAfter(preview, open_)
     before_after.check(as_json, no_wait)
-    checked = [check_photo(p) for p in photos]
+    checked = check_photos(photos)
     ctx = client.signed_in()
     if listing:
         options = edits.EditOptions(
