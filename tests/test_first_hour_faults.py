@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
 from stagefy_testing import cli_json, run_cli
 from test_output_safety import run_in_terminal
@@ -76,3 +77,29 @@ def test_a_folder_or_a_photo_given_twice_is_refused_before_anything_is_spent(
         (0,)
     ]
     assert sql(cli_stack, "select credits from public.users where id = %s", signed_in_agent.id) == [(50,)]
+
+
+README = Path(__file__).resolve().parents[1] / "README.md"
+
+
+def test_the_readme_says_what_the_cli_does(signed_in_agent):
+    from stagefy_cli.services.templates import SETTINGS
+
+    text = README.read_text(encoding="utf-8")
+    table = text[text.index("| Pack | Credits | Price |") :].split("\n\n")[0].splitlines()[2:]
+    plans = [row.split("|")[5].strip(" `") for row in table]
+    assert plans == [plan["code"] for plan in cli_json(["plans"])]
+    assert "`free`" in text and "not for sale" in text
+
+    for name in SETTINGS:  # the template settings by the names `--set` takes
+        assert f"`{name}`" in text, name
+    assert "logo_media_id" not in text
+    refused = run_cli(
+        ["templates", "create", "--name", "X", "--type", "open_house", "--set", "logo_media_id=abc"]
+    )
+    assert refused.exit_code == 2
+    assert "unknown setting(s): logo_media_id (the logo is set with logo=MEDIA_ID)" in refused.stderr
+
+    for script in sorted(p.name for p in (README.parent / "completions").iterdir()):
+        assert f"completions/{script}" in text, script
+    assert not re.search(r"\(\d+ tests\)", text)
