@@ -70,8 +70,31 @@ def _chart(series: Series, days: Sequence[dict], width: int, colour: bool) -> st
     ticks = _ticks(max(values))
     figure.ruler("y").lim(0, ticks[-1])
     figure.ruler("y").ticks(ticks, [series.unit(t) for t in ticks])
+    axis = max(len(series.unit(t)) for t in ticks) + 3  # the y labels, their tick and the frame
+    shown = _day_ticks(values, width - axis, len(labels[0]) + 1)
+    figure.ruler("x").ticks([i + 1 for i in shown], [labels[i] for i in shown])  # bars sit at 1..n
     # The title is printed above the chart rather than by plotext, which drops one that is too wide.
     return _title(series, days, values) + "\n" + figure.build().string(colorless=not colour)
+
+
+def _day_ticks(values: list[float], room: int, label: int) -> list[int]:
+    """Which days get a date under their bar: the days with a figure first, the biggest first (a
+    lone bar always gets its date; of two bars side by side on a narrow chart, the bigger one), then
+    the first and last day, then the others from the left, as many as fit `room` columns without
+    two labels `label` wide touching."""
+    count = len(values)
+    step = room / count  # columns a day takes
+
+    def column(i: int) -> float:
+        return (i + 0.5) * step
+
+    wanted = sorted((i for i in range(count) if values[i]), key=lambda i: -values[i])
+    wanted += [0, count - 1, *range(count)]
+    chosen: list[int] = []
+    for i in wanted:
+        if i not in chosen and all(abs(column(i) - column(j)) >= label for j in chosen):
+            chosen.append(i)
+    return sorted(chosen)
 
 
 def _ticks(top: float) -> list[int]:

@@ -99,6 +99,20 @@ class LazyGroup(TyperGroup):
         finally:
             self._listing = False
 
+    def resolve_command(self, ctx, args):
+        """Typer suggests only among the groups already imported; the root suggests among all."""
+        try:
+            return super().resolve_command(ctx, args)
+        except UsageError as exc:
+            if args and "Did you mean" not in exc.message:
+                from difflib import get_close_matches
+
+                matches = get_close_matches(args[0], self.list_commands(ctx))
+                if matches:
+                    suggestions = ", ".join(repr(match) for match in matches)
+                    exc.message = f"{exc.message.rstrip('.')}. Did you mean {suggestions}?"
+            raise
+
     def make_context(self, info_name, args, parent=None, **extra):
         try:  # the root's own --help is printed while its context is made
             return super().make_context(info_name, args, parent=parent, **extra)
@@ -114,8 +128,10 @@ class LazyGroup(TyperGroup):
             ctx.exit(0)
         except UsageError as exc:  # click's usage errors, as one line like every other error
             command = exc.ctx.command_path if exc.ctx else "stagefy"
-            message = render.visible(exc.format_message().rstrip("."))
-            typer.echo(f"Error: {message}. See: {command} --help", err=True)
+            message = render.visible(plain_usage(exc.format_message()))
+            if not message.endswith((".", "?", "!")):
+                message += "."
+            typer.echo(f"Error: {message} See: {command} --help", err=True)
             ctx.exit(2)
         except typer.Abort:  # Ctrl-C or Ctrl-D at a prompt: the same as Ctrl-C anywhere else
             ctx.exit(cancelled())
@@ -131,6 +147,26 @@ class LazyGroup(TyperGroup):
 
         render.quick_notice(unread_notice(args))
         return result
+
+
+# Typer checks an option's range with pydantic, whose sentences speak of "Input": said as people do.
+_PYDANTIC_SENTENCES = (
+    (r"Input should be greater than or equal to (\S+)", r"must be \1 or more"),
+    (r"Input should be less than or equal to (\S+)", r"must be \1 or less"),
+    (r"Input should be greater than (\S+)", r"must be more than \1"),
+    (r"Input should be less than (\S+)", r"must be less than \1"),
+    (r"Input should be a valid integer[^.]*", "must be a whole number"),
+    (r"Input should be a valid number[^.]*", "must be a number"),
+)
+
+
+def plain_usage(message: str) -> str:
+    """A usage error's message without pydantic's wording."""
+    import re
+
+    for pattern, replacement in _PYDANTIC_SENTENCES:
+        message = re.sub(pattern, replacement, message)
+    return message
 
 
 def _name_metavars(command) -> None:

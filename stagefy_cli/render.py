@@ -32,6 +32,9 @@ class Column:
     max_width: int | None = None
     # for a value shown with another of its row's values on a terminal (a price in the row's currency)
     format_row: Callable[[dict], str] | None = None
+    # a value that reads wrong when broken across lines (an e-mail, an ID, a time): a narrow
+    # terminal wraps the other columns first
+    nowrap: bool = False
 
     def text(self, row: dict) -> str:
         """The cell as a terminal shows it."""
@@ -153,18 +156,23 @@ def print_table(rows: Sequence[dict], columns: Sequence[Column], *, title: str |
     from rich.table import Table
     from rich.text import Text
 
+    texts = [[_cell(column, row) for column in columns] for row in rows]
+    # A column empty in every row is left out on a terminal: its header would take room for nothing.
+    shown = [i for i in range(len(columns)) if not rows or any(cells[i] for cells in texts)]
     table = Table(title=title, header_style="bold", box=None, pad_edge=False)
-    for column in columns:
-        table.add_column(column.header or column.key.replace("_", " ").upper(), overflow="fold")
-    for row in rows:
-        cells = []
-        for column in columns:
-            text = column.text(row)
-            if column.max_width:
-                text = truncate(text, column.max_width)
-            cells.append(Text(visible(text)))
-        table.add_row(*cells)
+    for i in shown:
+        column = columns[i]
+        table.add_column(
+            column.header or column.key.replace("_", " ").upper(), overflow="fold", no_wrap=column.nowrap
+        )
+    for cells in texts:
+        table.add_row(*(Text(visible(cells[i])) for i in shown))
     console().print(table)
+
+
+def _cell(column: Column, row: dict) -> str:
+    text = column.text(row)
+    return truncate(text, column.max_width) if column.max_width else text
 
 
 def print_detail(record: dict, fields: Iterable[Column]) -> None:

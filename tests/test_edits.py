@@ -91,7 +91,12 @@ def test_batch_with_out_dir_and_variations(signed_in_agent, cli_stack, local_wor
             "90",
         ]
     )
-    assert result.exit_code == 0, result.stderr
+    # some jobs failed: exit 9 (partly done), naming them
+    assert result.exit_code == 9, result.stderr
+    assert (
+        "3 of 6 jobs failed and were refunded: room0.jpg variation 2, room1.jpg variation 2, "
+        in result.stderr
+    )
     project = result.json()
     assert len(project["jobs"]) == 6
     assert project["credit_cost"] == 6

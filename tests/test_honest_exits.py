@@ -75,30 +75,27 @@ def test_cancelling_a_confirmation_is_cancelled_exit_3(signed_in_agent, cli_stac
     assert [c["id"] for c in cli_json(["crm", "contacts", "list"])] == [contact["id"]]
 
 
-def _queued_project(tmp_path, *args: str) -> str:
-    photo = make_photo(tmp_path / "lounge.jpg")
-    submitted = run_cli(["edit", str(photo), "--type", "declutter", "--no-wait", "--yes", *args])
-    assert submitted.exit_code == 8, submitted.stderr
-    return submitted.stdout.strip()
-
-
 def test_a_project_where_some_jobs_failed_exits_9_naming_them(
     signed_in_agent, cli_stack, job_worker, tmp_path
 ):
     """Three variations, a provider that gives one result: the result is saved, the two failures are
     named and refunded, and the exit code says the project is only partly done."""
-    project_id = _queued_project(tmp_path, "--variations", "3")
     stand_in = GeminiStandIn([("image", (10, 160, 60)), (400, "INVALID_ARGUMENT")])
     with ServerThread(stand_in.app) as gemini:
         env = {"GEMINI_API_KEY": "k", "GEMINI_BASE_URL": gemini.url}
         job_worker(load_providers(["nano_banana"], env), concurrency=1)
-        watched = run_cli(["projects", "watch", project_id[:8], "--out", str(tmp_path / "out"), "--json"])
-    assert watched.exit_code == 9, (watched.exit_code, watched.stderr)
-    [line] = watched.stderr.strip().splitlines()
+        photo = make_photo(tmp_path / "lounge.jpg")
+        args = ["--type", "declutter", "--provider", "nano_banana", "--variations", "3", "--yes"]
+        edited = run_cli(["edit", str(photo), *args, "--out", str(tmp_path / "out"), "--json"])
+    assert edited.exit_code == 9, (edited.exit_code, edited.stderr)
+    project_id = edited.json()["id"]
+    [line] = edited.stderr.strip().splitlines()
     assert line.startswith(f"Error: project {project_id[:8]}: 2 of 3 jobs failed and were refunded: "), line
     assert line.count("lounge.jpg variation") == 2 and "The other results were saved." in line
-    assert len(watched.json()["files"]) == 1 and Path(watched.json()["files"][0]).exists()
+    assert len(edited.json()["files"]) == 1 and Path(edited.json()["files"][0]).exists()
     assert sql(cli_stack, "select credits from public.users where id = %s", signed_in_agent.id) == [(49,)]
+    watched = run_cli(["projects", "watch", project_id[:8], "--out", str(tmp_path / "again")])
+    assert watched.exit_code == 9 and "2 of 3 jobs failed" in watched.stderr
     assert "9 partly done" in run_cli(["--help"]).stdout.replace(":", "")
 
 

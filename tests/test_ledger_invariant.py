@@ -58,7 +58,7 @@ def test_credit_and_debit_update_the_balance_and_write_the_ledger(db, user_id):
     ).fetchall()
     assert sorted(rows, key=lambda r: r[0]) == [
         (-30, "usage", "Photo edit", None, None),
-        (50, "subscription", "Welcome credits", "welcome", None),
+        (50, "bonus", "Welcome credits", "welcome", None),
         (500, "subscription", "Pro plan", "pf-123", subscription_id),
     ]
     assert balance_and_ledger_sum(db, user_id) == (520, 520)

@@ -123,7 +123,12 @@ def test_port_in_use_is_a_clear_error(home_env):
         busy.listen()
         result = stagefy(home_env, "local", "start")
     assert result.returncode == 1
-    assert result.stderr.splitlines()[1].startswith("Error: the local stack failed to start")
+    port = int(home_env["STAGEFY_LOCAL_PORT"])
+    assert "Errno" not in result.stderr and "\\n" not in result.stderr
+    assert result.stderr.strip().splitlines()[1:] == [
+        f"Error: port {port} is in use by another program. Choose another with: stagefy local start "
+        f"--port {port + 1} (or set STAGEFY_LOCAL_PORT)."
+    ]
 
 
 def test_keys_written_before_the_new_kinds_get_them_once(tmp_path):

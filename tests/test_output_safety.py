@@ -24,10 +24,11 @@ STAGEFY = str(Path(sys.executable).with_name("stagefy"))
 TITLE_AND_CLEAR = "\x1b]0;pwned\x07\x1b[2J"
 
 
-def run_in_terminal(args: list[str]) -> tuple[int, str]:
-    """`stagefy ARGS` with stdin, stdout and stderr on a pseudo-terminal; its exit code and output."""
+def run_in_terminal(args: list[str], columns: int = 250) -> tuple[int, str]:
+    """`stagefy ARGS` with stdin, stdout and stderr on a pseudo-terminal `columns` wide; its exit
+    code and output."""
     controller, terminal = pty.openpty()
-    env = {**os.environ, "TERM": "xterm-256color", "COLUMNS": "250", "LINES": "50"}
+    env = {**os.environ, "TERM": "xterm-256color", "COLUMNS": str(columns), "LINES": "50"}
     env.pop("NO_COLOR", None)
     process = subprocess.Popen(
         [STAGEFY, *args], stdin=terminal, stdout=terminal, stderr=terminal, env=env, close_fds=True

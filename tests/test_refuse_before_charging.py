@@ -108,7 +108,7 @@ def test_a_negative_timeout_is_a_usage_error_before_anything_is_charged(signed_i
     [
         (["seconds_per_photo=-3"], "seconds_per_photo must be a number from 1 to 10"),
         (["seconds_per_photo=soon"], "seconds_per_photo must be a number from 1 to 10"),
-        (["colour=#112233"], "unknown setting(s) colour; known settings: accent, background, currency"),
+        (["colour=#112233"], "unknown setting(s): colour. Known settings: accent, background, currency"),
         (["currency=RAND"], "currency must be an ISO 4217 code"),
         (["currency=XYZ"], "currency must be an ISO 4217 code"),
     ],

@@ -35,7 +35,12 @@ SEED_ENUMS = {
     ],
     "use_case": ["photos", "video", "templates", "all"],
 }
-ADDED_ENUM_VALUES = {"job_status": ["queued", "cancelled"], "ai_service": ["local"]}
+ADDED_ENUM_VALUES = {
+    "job_status": ["queued", "cancelled"],
+    "ai_service": ["local"],
+    "credit_transaction_type": ["adjustment", "bonus"],
+    "notification_type": ["job_failed"],
+}
 
 NOW = "now()"
 UUID_DEFAULT = "gen_random_uuid()"
@@ -431,7 +436,7 @@ def test_sign_up_creates_the_user_row_with_50_credits_and_one_ledger_row(db):
         "select amount, type::text, description from public.credit_transactions where user_id = %s",
         (user_id,),
     ).fetchall()
-    assert ledger == [(50, "subscription", "Welcome credits")]
+    assert ledger == [(50, "bonus", "Welcome credits")]
 
 
 @pytest.mark.parametrize(

@@ -127,10 +127,20 @@ def use_profile(name: str) -> None:
     save_config(data)
 
 
-def remove_profile(name: str) -> None:
-    data = load_config()
-    if name not in data["profiles"]:
+def check_removable(name: str) -> None:
+    """Refuse to remove `local` (always there) or a profile that does not exist."""
+    if name == LOCAL:
+        raise UsageError(
+            "'local' is the embedded stack's profile and is always there. Switch to another with: "
+            "stagefy profiles use NAME; delete the local stack's data with: stagefy local reset"
+        )
+    if name not in load_config()["profiles"]:
         raise NotFound(f"no profile named '{name}'. List them with: stagefy profiles list")
+
+
+def remove_profile(name: str) -> None:
+    check_removable(name)
+    data = load_config()
     del data["profiles"][name]
     if data.get("active_profile") == name:
         data.pop("active_profile")

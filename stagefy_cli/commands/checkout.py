@@ -26,3 +26,13 @@ def _print_checkout(checkout: dict) -> None:
         f"{render.money(checkout['amount'])}{per}. Pay at PayFast:"
     )
     typer.echo(checkout["url"])
+    payment = checkout["m_payment_id"]
+    if "/payfast-sandbox/" in checkout["url"]:  # the local stack plays PayFast: no money moves
+        render.notice(
+            f"Payment {payment}. This stack plays PayFast itself; finish the payment with: "
+            f"stagefy local payfast complete {payment}"
+        )
+    else:
+        render.notice(
+            f"Payment {payment}. The credits arrive once PayFast confirms it; see: stagefy credits balance"
+        )

@@ -26,14 +26,14 @@ def _contact_columns():
     from stagefy_cli import render
 
     return [
-        render.Column("id", "ID", lambda v: v[:8]),
+        render.Column("id", "ID", lambda v: v[:8], nowrap=True),
         render.Column("name", "NAME", max_width=28),
-        render.Column("email", "EMAIL", max_width=30),
-        render.Column("phone", "PHONE"),
+        render.Column("email", "EMAIL", nowrap=True),
+        render.Column("phone", "PHONE", nowrap=True),
         render.Column("type", "TYPE"),
         render.Column("status", "STATUS"),
         render.Column("tags", "TAGS", lambda v: ", ".join(v), max_width=24),
-        render.Column("last_contacted_at", "LAST CONTACT", render.local_time),
+        render.Column("last_contacted_at", "LAST CONTACT", render.local_time, nowrap=True),
         render.Column("notes", "NOTES", max_width=30),
     ]
 

@@ -62,14 +62,14 @@ def edit(
     from stagefy_cli.backend import client
     from stagefy_cli.commands import submission
     from stagefy_cli.services import edits, ids
-    from stagefy_cli.services.photos import check_photo
+    from stagefy_cli.services.photos import check_photos
 
     keep = True if keep_metadata else None
     options = edits.EditOptions(edit_type, style, room, prompt, variations, None, provider, keep)
     edits.validate_options(options)
     before_after = BeforeAfter(preview, open_)
     before_after.check(as_json, no_wait)
-    checked = [check_photo(p) for p in photos]
+    checked = check_photos(photos)
     edits.refuse_unfit_photos(options, [p.path for p in checked])
     ctx = client.signed_in()
     if listing:

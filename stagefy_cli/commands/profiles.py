@@ -75,6 +75,7 @@ def remove(name: str = typer.Argument(..., help="Profile name."), yes: bool = YE
     from stagefy_cli.backend.session_store import SessionStore
     from stagefy_cli.errors import Cancelled
 
+    config.check_removable(name)
     if not render.confirm(f"Remove profile '{name}' and its session?", yes):
         raise Cancelled("nothing removed.")
     config.remove_profile(name)

@@ -86,16 +86,19 @@ def watch_command(project_id: str, out: Path | None, sources: dict[str, Path]) -
 
 
 def _failed_jobs(project: dict) -> str:
-    """'room.jpg variation 2 (the provider gave one result); room.jpg variation 3 (...)'."""
-    failed = []
+    """'room.jpg variation 2, room.jpg variation 3 (the reason)': the failed jobs, grouped by why."""
+    by_reason: dict[str, list[str]] = {}
     for job in project.get("jobs") or []:
         if job["status"] != "failed":
             continue
-        name = (job.get("input") or {}).get("filename") or f"job {job['id'][:8]}"
-        variation = (job.get("input") or {}).get("variation")
-        label = f"{name} variation {variation}" if variation and variation > 1 else name
-        failed.append(f"{label} ({(job.get('error_message') or 'failed').rstrip('.')})")
-    return "; ".join(failed)
+        given = job.get("input") or {}
+        name = given.get("filename") or f"job {job['id'][:8]}"
+        variation = given.get("variation")
+        reason = (job.get("error_message") or "failed").rstrip(".")
+        by_reason.setdefault(reason, []).append(
+            f"{name} variation {variation}" if variation and variation > 1 else name
+        )
+    return "; ".join(f"{', '.join(names)} ({reason})" for reason, names in by_reason.items())
 
 
 def _progress_line(short: str, state: dict) -> str:

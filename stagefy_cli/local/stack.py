@@ -96,6 +96,7 @@ class LocalStack:
         if self.is_running():
             return self.state()  # type: ignore[return-value]
         port = port or default_port()
+        _check_port_free(port)
         self.keys()
         self.state_path.unlink(missing_ok=True)
         with self.log_path.open("ab") as log:
@@ -118,9 +119,10 @@ class LocalStack:
         deadline = time.monotonic() + START_TIMEOUT_S
         while time.monotonic() < deadline:
             if process.poll() is not None:
+                last = self.log_tail(1).strip() or "no log"
                 raise StagefyError(
-                    f"the local stack failed to start (exit {process.returncode}). "
-                    f"Last log lines:\n{self.log_tail()}"
+                    f"the local stack failed to start (exit {process.returncode}): {last}. "
+                    f"See the log: {self.log_path}"
                 )
             state = self.state()
             if state and _healthy(state.api_url):
@@ -153,6 +155,22 @@ class LocalStack:
             return "\n".join(self.log_path.read_text(errors="replace").splitlines()[-lines:])
         except OSError:
             return "(no log)"
+
+
+def _check_port_free(port: int) -> None:
+    """Refuse a port another program listens on, before starting anything (the server would fail
+    with an errno in its log)."""
+    import socket
+
+    with socket.socket() as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as uvicorn binds
+        try:
+            probe.bind(("127.0.0.1", port))
+        except OSError:
+            raise StagefyError(
+                f"port {port} is in use by another program. Choose another with: stagefy local start "
+                f"--port {port + 1} (or set STAGEFY_LOCAL_PORT)."
+            ) from None
 
 
 def _alive(pid: int) -> bool:

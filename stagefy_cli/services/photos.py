@@ -51,6 +51,8 @@ def check_photo(path: Path) -> Photo:
     path = Path(path)
     if not path.exists():
         raise UsageError(f"{path}: no such file.")
+    if path.is_dir():
+        raise UsageError(f"{path} is a folder. Give the photos in it, e.g. {path / '*.jpg'}")
     if not path.is_file():
         raise UsageError(f"{path}: not a file.")
     size = path.stat().st_size
@@ -91,3 +93,18 @@ def check_photo(path: Path) -> Photo:
     if min(width, height) < MIN_SIDE:
         raise UsageError(f"{path}: {width}x{height} is too small (at least {MIN_SIDE} pixels a side).")
     return Photo(path=path, mime_type=mime_type, size=size, width=width, height=height)
+
+
+def check_photos(paths: list[Path]) -> list[Photo]:
+    """`check_photo` for each path, refusing a photo given twice (each is charged): more results of
+    one photo are what --variations is for."""
+    seen: dict[Path, Path] = {}
+    for path in map(Path, paths):
+        first = seen.setdefault(path.resolve(), path)
+        if first is not path:
+            same = "" if str(first) == str(path) else f" (as {first})"
+            raise UsageError(
+                f"{path} is given twice{same}: each photo is charged once per result. For several "
+                "results of one photo, use --variations."
+            )
+    return [check_photo(path) for path in seen.values()]

@@ -42,6 +42,34 @@ def _check_type(template_type: str) -> None:
         raise UsageError(f"unknown --type '{template_type}'. Choose one of: {', '.join(TEMPLATE_TYPES)}.")
 
 
+# The settings an agent gives (`--set KEY=VALUE`, `--unset KEY`), by the names the README and help
+# use: `logo` is a media ID, stored as `logo_media_id`, a name the agent never has to know.
+SETTINGS = (
+    "accent",
+    "background",
+    "currency",
+    "edit_type",
+    "font",
+    "headline",
+    "layout",
+    "logo",
+    "paper",
+    "primary",
+    "seconds_per_photo",
+    "text",
+)
+
+
+def check_setting_names(names) -> None:
+    """Refuse a setting name the agent cannot give, listing the ones it can."""
+    unknown = [name for name in names if name not in SETTINGS]
+    if unknown:
+        hint = " (the logo is set with logo=MEDIA_ID)" if "logo_media_id" in unknown else ""
+        raise UsageError(
+            f"unknown setting(s): {', '.join(unknown)}{hint}. Known settings: {', '.join(SETTINGS)}."
+        )
+
+
 def check_settings(ctx: UserContext, template_type: str, settings: dict) -> dict:
     """Settings as stored: `logo` (a media ID) becomes `logo_media_id`; the renderer validates the rest."""
     from stagefy_cli.imaging.errors import RenderError
@@ -122,6 +150,7 @@ def create_template(
     if not name.strip():
         raise UsageError("--name must not be empty.")
     _check_prompt(template_type, prompt_template)
+    check_setting_names(settings)
     row = {
         "user_id": ctx.user_id,
         "name": name.strip(),
@@ -155,6 +184,7 @@ def update_template(
         _check_prompt(template["type"], prompt_template)
         changes["prompt_template"] = prompt_template
     if settings or unset:
+        check_setting_names([*(settings or {}), *unset])
         merged = {k: v for k, v in (template["settings"] or {}).items() if k not in unset}
         if "logo" in unset:
             merged.pop("logo_media_id", None)

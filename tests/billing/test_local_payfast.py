@@ -151,3 +151,13 @@ def test_a_forged_notice_to_the_local_stack_credits_nothing(sandbox_cli, sandbox
     done = cli_json(["local", "payfast", "complete", link["m_payment_id"]])
     assert (done["function_status"], done["function_answer"]) == (200, "OK")
     assert balance(sandbox_stack, agent.id) == 150
+
+
+def test_buy_names_the_payment_and_the_offline_next_step(sandbox_cli):
+    shown = run_cli(["credits", "buy", "starter"])
+    assert shown.exit_code == 0, shown.stderr
+    payment = shown.stderr.split("Payment ")[1].split(".")[0]
+    assert payment.startswith("pack-")
+    assert f"Payment {payment}" in shown.stderr
+    assert f"finish the payment with: stagefy local payfast complete {payment}" in shown.stderr
+    assert run_cli(["local", "payfast", "complete", payment]).exit_code == 0
