@@ -79,4 +79,4 @@ def test_a_photo_with_sky_is_edited_and_charged(signed_in_agent, cli_stack, loca
     after = Image.open(io.BytesIO(delivered.read_bytes())).convert("RGB")
     top = after.crop((250, 10, 400, 60)).resize((1, 1), Image.Resampling.BOX).getpixel((0, 0))
     assert top[2] - top[0] > 40  # a blue sky where the grey one was
-    assert [row[0] for row in _ledger(cli_stack, signed_in_agent.id)] == ["subscription", "usage"]
+    assert [row[0] for row in _ledger(cli_stack, signed_in_agent.id)] == ["bonus", "usage"]

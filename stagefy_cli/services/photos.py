@@ -70,11 +70,12 @@ def check_photo(path: Path) -> Photo:
         with warnings.catch_warnings():  # raised and reported below, not printed by PIL
             warnings.simplefilter("error", Image.DecompressionBombWarning)
             with Image.open(path) as image:
+                image.verify()  # only straight after opening (for PNG, reading the EXIF is too late)
+            with Image.open(path) as image:
                 image_format = image.format
                 width, height = image.size
                 if image.getexif().get(0x0112) in (5, 6, 7, 8):  # shown a quarter turn round
                     width, height = height, width
-                image.verify()
     except (UnidentifiedImageError, Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
         if isinstance(exc, UnidentifiedImageError):
             raise UsageError(f"{path}: not an image Stagefy can read (JPEG, PNG, WebP or HEIC).") from exc

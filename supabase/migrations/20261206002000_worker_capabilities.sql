@@ -371,71 +371,9 @@ begin
 end;
 $$;
 
--- As before, but a project stopped with some results is 'cancelled' (the rest may be retried),
--- not 'completed'.
-create or replace function private.refresh_project(p_project_id uuid)
-returns void
-language plpgsql
-set search_path = ''
-as $$
-declare
-  v_project public.projects;
-  v_total integer; v_queued integer; v_processing integer; v_completed integer; v_failed integer;
-  v_cancelled integer;
-  v_status public.job_status;
-  v_error text;
-  v_outputs jsonb;
-begin
-  select * into v_project from public.projects where id = p_project_id for update;
-  if not found then
-    return;
-  end if;
-  select count(*), count(*) filter (where j.status = 'queued'), count(*) filter (where j.status = 'processing'),
-         count(*) filter (where j.status = 'completed'), count(*) filter (where j.status = 'failed'),
-         count(*) filter (where j.status = 'cancelled'),
-         string_agg(distinct j.error_message, '; ') filter (where j.status = 'failed'),
-         coalesce(jsonb_agg(jsonb_build_object(
-           'job_id', j.id, 'path', j.output_url, 'source', j.input ->> 'filename',
-           'variation', (j.input ->> 'variation')::int) order by j.created_at)
-           filter (where j.status = 'completed'), '[]'::jsonb)
-    into v_total, v_queued, v_processing, v_completed, v_failed, v_cancelled, v_error, v_outputs
-    from public.ai_jobs j where j.project_id = p_project_id;
+-- private.refresh_project's new definition (statuses of a partly cancelled batch, refunded credits) is
+-- in 20261206003000_subscriptions_and_money.sql, together with that file's change to it.
 
-  v_status := (case
-    when v_processing > 0 then 'processing'
-    when v_queued > 0 then (case when v_completed + v_failed > 0 then 'processing' else 'queued' end)
-    when v_cancelled > 0 and v_completed > 0 then 'cancelled'
-    when v_completed > 0 then 'completed'
-    when v_failed > 0 then 'failed'
-    when v_cancelled > 0 then 'cancelled'
-    else v_project.status::text
-  end)::public.job_status;
-
-  update public.projects
-     set status = v_status,
-         error_message = case when v_failed > 0 then v_error else null end,
-         output_data = coalesce(output_data, '{}'::jsonb) || jsonb_build_object(
-           'outputs', v_outputs, 'completed', v_completed, 'failed', v_failed, 'cancelled', v_cancelled,
-           'total', v_total),
-         completed_at = case when v_status in ('completed', 'failed', 'cancelled') then coalesce(completed_at, now()) end
-   where id = p_project_id;
-
-  if v_status is distinct from v_project.status and v_status in ('completed', 'failed') then
-    insert into public.notifications (user_id, type, title, message, action_url)
-    values (
-      v_project.user_id,
-      case when v_status = 'completed' then 'job_completed' else 'system' end::public.notification_type,
-      case when v_status = 'completed' then format('%s is ready', v_project.name)
-           else format('%s failed', v_project.name) end,
-      case when v_status = 'completed'
-           then format('%s of %s results ready%s.', v_completed, v_total,
-                       case when v_failed > 0 then format(' (%s failed and were refunded)', v_failed) else '' end)
-           else format('%s. Your credits were refunded.', coalesce(v_error, 'The job failed')) end,
-      format('stagefy projects show %s', v_project.id)
-    );
-  end if;
-end;
-$$;
 
 -- Run a project again, charging it anew, once. A photo edit runs again only the photos that have
 -- no result (failed or cancelled), so a project cancelled or partly failed can finish the rest; a

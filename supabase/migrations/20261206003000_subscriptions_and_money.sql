@@ -39,8 +39,9 @@ $$;
 -- ---------------------------------------------------------------------------------------------
 -- Projects
 -- ---------------------------------------------------------------------------------------------
--- Recompute a project's status from its jobs; notify once when it reaches a terminal state (a
--- failed project's notice is a `job_failed` one, no longer `system`).
+-- Recompute a project's status from its jobs; notify once when it reaches a terminal state. Since
+-- 20261206002000, a project stopped with some results is 'cancelled' (the rest may be retried), not
+-- 'completed'; here, a failed project's notice is a `job_failed` one, no longer `system`.
 create or replace function private.refresh_project(p_project_id uuid)
 returns void
 language plpgsql
@@ -58,7 +59,6 @@ begin
   if not found then
     return;
   end if;
-  -- One pass over the project's jobs (this runs at every job's end: a 100-photo batch, 100 times).
   select count(*), count(*) filter (where j.status = 'queued'), count(*) filter (where j.status = 'processing'),
          count(*) filter (where j.status = 'completed'), count(*) filter (where j.status = 'failed'),
          count(*) filter (where j.status = 'cancelled'),
@@ -73,6 +73,7 @@ begin
   v_status := (case
     when v_processing > 0 then 'processing'
     when v_queued > 0 then (case when v_completed + v_failed > 0 then 'processing' else 'queued' end)
+    when v_cancelled > 0 and v_completed > 0 then 'cancelled'
     when v_completed > 0 then 'completed'
     when v_failed > 0 then 'failed'
     when v_cancelled > 0 then 'cancelled'

@@ -37,7 +37,7 @@ PHOTOS = [jpeg(photo(name)) for name in ("rocket", "coffee", "chelsea", "coffee"
 
 def _flyer(listing: dict, paper: str, font: str, photos: int):
     design = design_from_settings({"paper": paper, "font": font}, {}, ("classic",))
-    text = listing_text(listing, AGENT, design, "Open house")
+    text = listing_text(listing, AGENT, design, "open_house")
     return render_flyer(design, text, PHOTOS[:photos], WHEN), text
 
 
