@@ -29,23 +29,41 @@ def guided_filter(
     step uses the full-size guide (the "fast guided filter"): the result is nearly the same, as the
     per-window coefficients are smooth, at a fraction of the cost.
     """
-    full_guide, size = guide, (guide.shape[1], guide.shape[0])
-    if subsample > 1:
-        reduced = (max(1, size[0] // subsample), max(1, size[1] // subsample))
-        guide = cv2.resize(guide, reduced, interpolation=cv2.INTER_AREA)
-        source = cv2.resize(source, reduced, interpolation=cv2.INTER_AREA)
-        radius = max(1, round(radius / subsample))
+    size = (guide.shape[1], guide.shape[0])
+    if subsample == 1:
+        slope, offset = guided_coefficients(guide, source, radius, eps)
+        return slope * guide + offset
+    reduced = (max(1, size[0] // subsample), max(1, size[1] // subsample))
+    slope, offset = guided_coefficients(
+        cv2.resize(guide, reduced, interpolation=cv2.INTER_AREA),
+        cv2.resize(source, reduced, interpolation=cv2.INTER_AREA),
+        max(1, round(radius / subsample)),
+        eps,
+    )
+    return apply_coefficients(slope, offset, guide)
+
+
+def guided_coefficients(
+    guide: np.ndarray, source: np.ndarray, radius: int, eps: float
+) -> tuple[np.ndarray, np.ndarray]:
+    """The guided filter's smoothed per-pixel slope and offset (output = slope * guide + offset),
+    computed at the size of `guide` and `source` (a reduced copy, for the fast variant)."""
     mean_guide = box(guide, radius)
     mean_source = box(source, radius)
     covariance = box(guide * source, radius) - mean_guide * mean_source
     variance = box(guide * guide, radius) - mean_guide * mean_guide
     slope = covariance / (variance + eps)
     offset = mean_source - slope * mean_guide
-    slope, offset = box(slope, radius), box(offset, radius)
-    if subsample > 1:
-        slope = cv2.resize(slope, size, interpolation=cv2.INTER_LINEAR)
-        offset = cv2.resize(offset, size, interpolation=cv2.INTER_LINEAR)
-    return slope * full_guide + offset
+    return box(slope, radius), box(offset, radius)
+
+
+def apply_coefficients(slope: np.ndarray, offset: np.ndarray, guide: np.ndarray) -> np.ndarray:
+    """slope * guide + offset at the guide's (full) size, the coefficients enlarged bilinearly."""
+    size = (guide.shape[1], guide.shape[0])
+    out = cv2.resize(slope, size, interpolation=cv2.INTER_LINEAR)
+    out *= guide
+    out += cv2.resize(offset, size, interpolation=cv2.INTER_LINEAR)
+    return out
 
 
 def noise_sigma(luma: np.ndarray, crop: int = 512) -> float:
