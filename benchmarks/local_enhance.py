@@ -54,14 +54,17 @@ def jpeg_12mp(pixels: np.ndarray) -> bytes:
     return out.getvalue()
 
 
-def median_of(runs: int, work) -> tuple[float, float]:
-    """Median (wall, CPU) seconds of `work()`."""
+def median_of(runs: int, work, best: bool = False) -> tuple[float, float]:
+    """Median (wall, CPU) seconds of `work()`; with `best`, the fastest run's (on a shared, busy
+    machine the fastest run is the closest to what the work itself costs)."""
     wall, cpu = [], []
     for _ in range(runs):
         start, start_cpu = time.perf_counter(), time.process_time()
         work()
         wall.append(time.perf_counter() - start)
         cpu.append(time.process_time() - start_cpu)
+    if best:
+        return min(wall), cpu[wall.index(min(wall))]
     return statistics.median(wall), statistics.median(cpu)
 
 
@@ -71,13 +74,15 @@ def speed(runs: int) -> None:
     exterior = jpeg_12mp(photo_set.exterior("overcast", size=(2000, 1500)).pixels)
     print(f"{SIZE[0]}x{SIZE[1]} JPEG, {os.cpu_count()} cores, median of {runs} runs")
     image, metadata = decode_photo(interior)
-    decode, _ = median_of(runs, lambda: decode_photo(interior))
-    encode, _ = median_of(runs, lambda: encode_jpeg(image, metadata))
-    edit, edit_cpu = median_of(runs, lambda: enhance(image))
-    print(
-        f"  enhance alone    {edit:6.2f} s wall, {edit_cpu:6.2f} s CPU (target 1.0 s); "
-        f"decode {decode:.2f} s + encode {encode:.2f} s; enhance / (decode + encode) = {edit / (decode + encode):.1f}x"
-    )
+    for label, best in (("median", False), ("fastest", True)):
+        decode, decode_cpu = median_of(runs, lambda: decode_photo(interior), best)
+        encode, encode_cpu = median_of(runs, lambda: encode_jpeg(image, metadata), best)
+        edit, edit_cpu = median_of(runs, lambda: enhance(image), best)
+        print(
+            f"  enhance alone, {label:7} {edit:5.2f} s wall, {edit_cpu:5.2f} s CPU (target 1.0 s); "
+            f"decode + encode {decode + encode:.2f} s wall, {decode_cpu + encode_cpu:.2f} s CPU; "
+            f"ratio {edit / (decode + encode):.1f}x wall, {edit_cpu / (decode_cpu + encode_cpu):.1f}x CPU"
+        )
     for edit_type, photo in (("enhance", interior), ("sky_replacement", exterior), ("day_to_dusk", exterior)):
         request = EditRequest(edit_type, photo, "image/jpeg")
         wall, cpu = median_of(runs, lambda request=request: provider.run(request))

@@ -49,6 +49,9 @@ DENOISE_STRENGTH = 2.5  # the guided filter flattens what varies less than this 
 CHROMA_EPS = 0.01**2
 SHARPEN_AMOUNT = 0.6
 TONE_ROWS = 128
+#: The colour differences are lowered so that no channel of a pixel goes past this (a channel at
+#: 254 or 255 reads as blown), nor below 0.
+COLOUR_CEILING = 0.99
 LOOKUP_LEVELS = 4096  # the tone curve as a table, indexed by the nearest of this many levels
 
 
@@ -165,11 +168,11 @@ def _apply_tone(
         np.minimum(down, blue_d, out=down)
         np.negative(down, out=down)
         np.maximum(down, 1e-4, out=down)
-        np.subtract(1, t, out=g)
+        np.subtract(COLOUR_CEILING, t, out=g)
         np.divide(g, up, out=g)
         np.divide(t, down, out=down)
         np.minimum(g, down, out=g)
-        np.minimum(g, chroma_gain, out=g)
+        np.clip(g, 0, chroma_gain, out=g)
         for channel in (red_d, green_d, blue_d):
             channel *= g
             channel += t

@@ -1,9 +1,13 @@
 """Finding the sky of an exterior photo: a coarse region on a reduced copy, refined to the real edge.
 
-1. On a reduced copy, sky candidates are bright, smooth, grey or blue pixels; the sky is every
-   candidate region that touches the top edge (connected components, so the sky under the eaves and
-   between trees is found, not just what a column sees from the top).
-2. At full size, only a band around that region's edge is decided again, pixel by pixel: each pixel
+1. On a reduced copy, sky candidates are smooth pixels that are blue (even a deep, dark blue) or a
+   grey near the brightest of the photo. Sky is only where sky can be: a candidate region touching
+   the top edge counts only if it reaches well down, covers enough of the photo, is smooth inside
+   and is blue or a cool grey clearly brighter than the rest (a white panel is short, a clapboard
+   wall has joints, a cream wall is warm). The clouds, birds and wires the sky surrounds are sky
+   too, and so are patches of its colour seen between branches near it. Too little such sky
+   raises NoSkyFound: the edit is refused rather than painted over walls.
+2. At full size, a band around that region's edge is decided again, pixel by pixel: each pixel
    is placed on the line from the local sky colour to the local colour of what stands in front of
    it (both extended into the band from sure pixels nearby), which gives a coverage for the
    antialiased pixels of a roof line or a leaf; noise within 2.5 sigma of either end snaps to it.

@@ -94,3 +94,16 @@ def test_a_grey_sky_over_a_green_lawn_stays_grey_and_the_lawn_green():
     assert chroma(sky_colour) < 4.0
     lawn = (slice(700, 790), slice(400, 800))
     assert hue_difference(mean_colour(after, lawn), mean_colour(photo.pixels, lawn)) < 5
+
+
+@pytest.mark.parametrize("cast", ["none", "tungsten", "shade", "fluorescent", "magenta"])
+@pytest.mark.parametrize("exposure", ["dim", "normal", "flat"])
+def test_colours_are_never_oversaturated_and_nothing_clips(cast, exposure):
+    """Even where the cast is ambiguous (a flat photo under blue shade), the objects' colours end
+    no more saturated than the true scene's, and no highlight is blown that was not."""
+    photo = interior(cast, exposure)
+    after = enhanced(photo.pixels)
+    for name, (region, truth) in photo.colours.items():
+        assert chroma(mean_colour(after, region)) < 1.2 * chroma(np.array(truth) * 255), name
+    assert clipped(after) <= clipped(photo.pixels) + 0.001
+    assert crushed(after) <= crushed(photo.pixels) + 0.001
