@@ -50,6 +50,24 @@ def test_every_module_is_in_a_layer():
     assert outside == [], f"add these modules to a layer of the layers contract in pyproject.toml: {outside}"
 
 
+def _layer_of(module: str) -> int:
+    return next(i for i, layer in enumerate(LAYERS) if _within(module, _layer_modules([layer])))
+
+
+def test_every_ignored_import_goes_up_a_layer():
+    """lint-imports fails on an ignore that matches no import; this fails on one that matches an
+    import the contracts allow anyway, which would hide a later upward import between the same
+    modules. The cycle contract ignores the same imports: an upward import is what closes a loop."""
+    contract = next(c for c in CONTRACTS if c["type"] == "layers")
+    ignored = [line.split(" -> ") for line in contract["ignore_imports"]]
+    downward = [f"{a} -> {b}" for a, b in ignored if _layer_of(b) >= _layer_of(a)]
+    assert downward == [], (
+        f"these ignored imports do not go up a layer: drop them from pyproject.toml: {downward}"
+    )
+    acyclic = next(c for c in CONTRACTS if c["type"] == "acyclic_siblings")
+    assert sorted(acyclic["ignore_imports"]) == sorted(contract["ignore_imports"])
+
+
 def test_the_no_printing_contract_names_every_layer_below_the_commands():
     forbidden = next(c for c in CONTRACTS if c["type"] == "forbidden" and "rich" in c["forbidden_modules"])
     assert sorted(forbidden["source_modules"]) == sorted(_layer_modules(LAYERS[RENDER_LAYER + 1 :]))
