@@ -7,6 +7,8 @@ fix."""
 
 from __future__ import annotations
 
+import functools
+import os
 import re
 from pathlib import Path
 
@@ -70,12 +72,18 @@ def _named_paths(line: str) -> set[str]:
     return named
 
 
-def _source_names() -> set[str]:
+@functools.cache
+def _source_names() -> frozenset[str]:
+    """The name of every file of the repository (not of the virtualenv or caches)."""
     skip = {".venv", ".git", "__pycache__", "node_modules"}
-    return {p.name for p in ROOT.rglob("*") if p.is_file() and not skip & set(p.relative_to(ROOT).parts)}
+    names = set()
+    for _folder, subfolders, files in os.walk(ROOT):
+        subfolders[:] = [name for name in subfolders if name not in skip]
+        names.update(files)
+    return frozenset(names)
 
 
-def _exists(path: str, doc: Path, sources: set[str]) -> bool:
+def _exists(path: str, doc: Path, sources: frozenset[str]) -> bool:
     if path in NOT_OURS:
         return True
     if re.fullmatch(r"[\w.-]+/", path):
