@@ -246,12 +246,12 @@ def begin_command(profile: str | None) -> None:
     """What every command starts with, through Typer or the fast path: the profile it uses, no
     session left from an earlier command (tests run many in one process), and what the backend does
     on its own (starting the local stack) shown on stderr."""
-    from stagefy_cli.backend import client
+    from stagefy_cli.backend import client, notices
     from stagefy_cli.backend.config import select_profile
 
     select_profile(profile)
     client.last_context = None
-    client.announce = render.notice
+    notices.announce = render.notice
 
 
 def main() -> None:

@@ -40,8 +40,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 
 from stagefy_cli.backend.api_errors import ApiError
+from stagefy_cli.backend.storage import MEDIA_BUCKET
 from stagefy_cli.jobs import HANDLERS, JobContext, JobOutput, JobStopped, handler_for
-from stagefy_cli.services.uploads import BUCKET
 
 log = logging.getLogger("stagefy.worker")
 
@@ -123,7 +123,7 @@ class Worker:
         # every worker renders itself.
         plain = [kind for kind in HANDLERS if kind not in ("edit", "video_clip")]
         self.capabilities = sorted({*capabilities(providers, self.routes), *plain})
-        self.bucket = client.storage.from_(BUCKET)
+        self.bucket = client.storage.from_(MEDIA_BUCKET)
         self.config = config or WorkerConfig()
         if user_ids is not None:
             self.config = replace(self.config, user_ids=tuple(user_ids))

@@ -10,7 +10,7 @@ import pytest
 from keyring.backend import KeyringBackend
 from stagefy_testing import run_cli
 
-from stagefy_cli.backend import config
+from stagefy_cli.backend import config, notices
 from stagefy_cli.backend.session_store import SERVICE, SessionStore, fallback_path
 
 
@@ -75,16 +75,18 @@ def test_bad_profile_inputs_are_one_line_errors():
     assert result.exit_code == 5
 
 
-def test_file_fallback_is_private_and_warns_once(capsys):
+def test_file_fallback_is_private_and_warns_once(monkeypatch):
+    heard = []  # the backend's notices, which each CLI command shows with render.notice
+    monkeypatch.setattr(notices, "announce", heard.append)
     store = SessionStore("prod")
     store.set_item("supabase.auth.token", '{"access_token": "a"}')
     path = fallback_path("prod")
     assert stat.S_IMODE(path.stat().st_mode) == 0o600
     assert stat.S_IMODE(path.parent.stat().st_mode) == 0o700
-    assert "no OS keyring available" in capsys.readouterr().err
+    assert len(heard) == 1 and "no OS keyring available" in heard[0] and str(path) in heard[0]
     store.set_item("other", "x")
     SessionStore("dev").set_item("k", "v")
-    assert "no OS keyring" not in capsys.readouterr().err
+    assert len(heard) == 1
     assert SessionStore("prod").get_item("supabase.auth.token") == '{"access_token": "a"}'
     store.clear()
     assert not path.exists()
@@ -118,12 +120,14 @@ class MemoryKeyring(KeyringBackend):
             raise PasswordDeleteError(username)
 
 
-def test_keyring_backend_is_used_when_present(capsys):
+def test_keyring_backend_is_used_when_present(monkeypatch):
+    heard = []
+    monkeypatch.setattr(notices, "announce", heard.append)
     keyring.set_keyring(MemoryKeyring())
     store = SessionStore("prod")
     store.set_item("supabase.auth.token", "secret-session")
     assert json.loads(keyring.get_password(SERVICE, "prod")) == {"supabase.auth.token": "secret-session"}
     assert not fallback_path("prod").exists()
-    assert "no OS keyring" not in capsys.readouterr().err
+    assert heard == []
     store.clear()
     assert keyring.get_password(SERVICE, "prod") is None

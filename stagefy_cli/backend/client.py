@@ -10,20 +10,12 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from stagefy_cli.backend import notices
 from stagefy_cli.backend.config import Profile, current_profile
 from stagefy_cli.backend.session_store import SessionStore
 from stagefy_cli.errors import AuthRequired
 
 _SIGN_IN = "Run: stagefy auth login"
-
-
-#: How the backend tells the user what it does on its own (it starts the local stack on first use).
-#: Each CLI command points it at `render.notice`; elsewhere (the worker, tests, scripts) it is silent.
-def _silent(message: str) -> None:
-    del message
-
-
-announce: Callable[[str], None] = _silent
 
 
 @dataclass(frozen=True)
@@ -40,9 +32,9 @@ def resolve_endpoint(profile: Profile) -> Endpoint:
 
     stack = LocalStack()
     if not stack.is_running():
-        announce("Starting the local Stagefy stack (first use)...")
+        notices.announce("Starting the local Stagefy stack (first use)...")
         state = stack.start()
-        announce(f"Local stack running at {state.api_url}. Stop it with: stagefy local stop")
+        notices.announce(f"Local stack running at {state.api_url}. Stop it with: stagefy local stop")
     state = stack.state()
     return Endpoint(state.api_url, stack.keys().anon_key)  # type: ignore[union-attr]
 

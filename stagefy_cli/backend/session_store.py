@@ -19,9 +19,9 @@ from __future__ import annotations
 import contextlib
 import json
 import os
-import sys
 from pathlib import Path
 
+from stagefy_cli.backend import notices
 from stagefy_cli.backend.paths import config_dir, write_private_file
 from stagefy_cli.errors import StagefyError
 
@@ -130,9 +130,8 @@ class SessionStore:
         marker = _warned_marker()
         if marker.exists():
             return
-        print(
-            f"Warning: no OS keyring available; your session is stored in {path} (readable only by you).",
-            file=sys.stderr,
+        notices.announce(
+            f"Warning: no OS keyring available; your session is stored in {path} (readable only by you)."
         )
         write_private_file(marker, "")
 

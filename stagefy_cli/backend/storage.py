@@ -19,6 +19,8 @@ from urllib.parse import quote
 from stagefy_cli.backend.api_errors import ApiError
 from stagefy_cli.backend.wire import Answer, Reply
 
+MEDIA_BUCKET = "media"  # the private bucket the migrations create: every photo, result and video
+
 
 def _object_path(bucket: str, path: str, route: str = "object") -> str:
     return f"/storage/v1/{route}/{bucket}/{quote(path.strip('/'))}"

@@ -11,7 +11,7 @@ import io
 import warnings
 
 from stagefy_cli.errors import StagefyError
-from stagefy_cli.services.photos import MAX_PIXELS
+from stagefy_cli.imaging.limits import MAX_PIXELS
 
 
 class InputTooLarge(StagefyError):

@@ -16,10 +16,10 @@ from datetime import UTC, datetime, timedelta
 
 from stagefy_cli.backend.api_errors import ApiError
 from stagefy_cli.backend.api_keys import ANON, PUBLISHABLE, SERVICE_KINDS, key_kind
+from stagefy_cli.backend.storage import MEDIA_BUCKET
 from stagefy_cli.backend.wire import Reply, Wire
 
 TIMEOUT_S = 20.0
-MEDIA_BUCKET = "media"
 MEDIA_LIMIT = 50 * 1024 * 1024  # what the migrations set; Storage refuses larger uploads
 RECENT = timedelta(minutes=15)  # a worker seen this recently is running
 QUEUE_GRACE = timedelta(minutes=2)  # a job queued longer than this with no worker about is stuck

@@ -16,8 +16,8 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from stagefy_cli.backend.storage import MEDIA_BUCKET
 from stagefy_cli.errors import NotFound, UsageError
-from stagefy_cli.services.uploads import BUCKET
 
 THREADS = 8
 MAX_SUFFIX = 10_000
@@ -77,7 +77,7 @@ def _save(ctx, item: Download, force: bool, progress: Progress | None) -> Path:
     from stagefy_cli.backend.api_errors import ApiError
 
     try:
-        with ctx.rest.storage.from_(BUCKET).open(item.object_path) as answer:
+        with ctx.rest.storage.from_(MEDIA_BUCKET).open(item.object_path) as answer:
             total = int(answer.headers.get("content-length") or 0) or item.size
             item.target.parent.mkdir(parents=True, exist_ok=True)
             # hidden, and unique to this download (the user's umask applies, as for any file)

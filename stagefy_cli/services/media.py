@@ -13,10 +13,11 @@ import sys
 from pathlib import Path, PurePosixPath
 
 from stagefy_cli.backend.client import UserContext
+from stagefy_cli.backend.storage import MEDIA_BUCKET
 from stagefy_cli.errors import NotFound, UsageError
 from stagefy_cli.models import MEDIA_TYPES
 from stagefy_cli.services import ids
-from stagefy_cli.services.downloads import BUCKET, Download, choose_targets
+from stagefy_cli.services.downloads import Download, choose_targets
 
 SIGNED_URL_SECONDS = 300
 CHUNK = 1 << 16
@@ -109,7 +110,7 @@ def delete(ctx: UserContext, ref: str) -> dict:
         raise NotFound(f"no media item with ID {ref}.")
     paths = [p for p in (media.get("url"), media.get("thumbnail_url")) if p and _in_own_folder(ctx, p)]
     if paths:
-        ctx.client.storage.from_(BUCKET).remove(paths)
+        ctx.client.storage.from_(MEDIA_BUCKET).remove(paths)
     return media
 
 

@@ -11,9 +11,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from stagefy_cli.errors import UsageError
+from stagefy_cli.imaging.limits import MAX_PIXELS
 
 MAX_BYTES = 30 * 1024 * 1024
-MAX_PIXELS = 60_000_000
 MIN_SIDE = 256
 
 FORMATS = {  # Pillow format -> (mime type, accepted extensions)

@@ -11,9 +11,9 @@ from PIL import Image
 
 from stagefy_cli.backend import paths
 from stagefy_cli.backend.client import UserContext
+from stagefy_cli.backend.storage import MEDIA_BUCKET
 from stagefy_cli.imaging.comparison import Pair, sheet
 from stagefy_cli.services.projects import result_tag
-from stagefy_cli.services.uploads import BUCKET
 
 IMAGE_SUFFIXES = (".jpg", ".jpeg", ".png", ".webp")
 MAX_SIDE = 1280  # enough for any preview; keeps a 60-megapixel photo from filling memory
@@ -25,7 +25,7 @@ def _image(ctx: UserContext, path: str) -> Image.Image:
 
     if PurePosixPath(path).suffix.lower() in (".heic", ".heif"):
         _register_heif()
-    image = Image.open(io.BytesIO(ctx.rest.storage.from_(BUCKET).download(path)))
+    image = Image.open(io.BytesIO(ctx.rest.storage.from_(MEDIA_BUCKET).download(path)))
     image.draft("RGB", (MAX_SIDE, MAX_SIDE))  # JPEG: decode at a reduced scale straight away
     image = upright_srgb(image)  # an original in Adobe RGB or Display P3 shows its true colours
     image.thumbnail((MAX_SIDE, MAX_SIDE))

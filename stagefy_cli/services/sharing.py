@@ -11,9 +11,9 @@ import re
 from datetime import UTC, datetime, timedelta
 
 from stagefy_cli.backend.client import UserContext
+from stagefy_cli.backend.storage import MEDIA_BUCKET
 from stagefy_cli.errors import NotFound, UsageError
 from stagefy_cli.services import ids, media
-from stagefy_cli.services.uploads import BUCKET
 
 MAX_SECONDS = 365 * 24 * 3600
 _UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 7 * 86400}
@@ -35,7 +35,7 @@ def parse_expires(value: str) -> int:
 
 def _link(ctx: UserContext, item: dict, seconds: int) -> dict:
     # Opened in a browser, the link saves the file under the result's name, as `media download` does.
-    signed = ctx.client.storage.from_(BUCKET).create_signed_url(
+    signed = ctx.client.storage.from_(MEDIA_BUCKET).create_signed_url(
         item["url"], seconds, {"download": media.file_name(item)}
     )
     expires_at = datetime.now(UTC) + timedelta(seconds=seconds)

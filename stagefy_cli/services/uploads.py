@@ -11,9 +11,9 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from stagefy_cli.backend.client import UserContext
+from stagefy_cli.backend.storage import MEDIA_BUCKET
 from stagefy_cli.services.photos import Photo
 
-BUCKET = "media"
 UPLOAD_THREADS = 4
 
 
@@ -22,7 +22,7 @@ def upload_file(ctx: UserContext, path: Path, mime_type: str) -> dict:
     target = f"{ctx.user_id}/uploads/{uuid.uuid4().hex}{path.suffix.lower()}"
     size = path.stat().st_size
     with path.open("rb") as data:
-        ctx.rest.storage.from_(BUCKET).upload(
+        ctx.rest.storage.from_(MEDIA_BUCKET).upload(
             target, data, {"content-type": mime_type, "cache-control": "3600"}
         )
     return {"path": target, "filename": path.name, "size": size, "mime_type": mime_type}
