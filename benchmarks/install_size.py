@@ -2,18 +2,21 @@
 
 Each variant goes into a fresh `uv venv` from a wheel of this checkout, with the versions pinned by
 requirements.lock (as constraints) and bytecode compiled (as pip does). uv's package cache is warm
-(the first variant fills it, and this checkout's .venv was installed from it), so the time is the
-install itself (resolving, unpacking, copying, compiling), not the download. The size is the
-environment's growth over an empty venv; the ten largest distributions are listed for each.
+(this checkout's .venv was installed from it), so the time is the install itself (resolving,
+unpacking, copying, compiling), not the download: the median of --rounds installs of each variant,
+the variants taking turns. The size is the environment's growth over an empty venv; the ten
+largest packages are listed for each.
 Every variant then runs `stagefy --version`, and the plain one must not be able to import any of
 the heavy libraries. Target: the plain install within 120 MB.
 
-Run: .venv/bin/python benchmarks/install_size.py
+Run: .venv/bin/python benchmarks/install_size.py [--rounds 3]
 """
 
 from __future__ import annotations
 
+import argparse
 import os
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -93,25 +96,33 @@ def importable(venv: Path, modules: tuple[str, ...]) -> list[str]:
 
 
 def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--rounds", type=int, default=3, help="installs of each variant (median time)")
+    rounds = parser.parse_args().rounds
     with tempfile.TemporaryDirectory(prefix="stagefy-install-") as folder:
         work = Path(folder)
         wheel = build_wheel(work / "dist")
         empty = work / "empty"
         subprocess.run([*UV, "venv", "-q", "--python", sys.executable, str(empty)], check=True)
         baseline = size_mb(empty)
+        times: dict[str, list[float]] = {name: [] for name in VARIANTS}
+        for round_number in range(rounds):  # the variants in turn, so load on the machine hits all
+            for name, extras in VARIANTS.items():
+                venv = work / f"{name}-{round_number}"
+                times[name].append(install(wheel, extras, venv))
         rows = []
-        for name, extras in VARIANTS.items():
-            venv = work / name
-            seconds = install(wheel, extras, venv)
-            version = subprocess.run(
-                [str(venv / "bin" / "stagefy"), "--version"], capture_output=True, text=True, check=True
-            ).stdout.strip()
-            rows.append((name, size_mb(venv) - baseline, seconds, importable(venv, HEAVY), version))
+        for name in VARIANTS:
+            venv = work / f"{name}-0"
+            subprocess.run([str(venv / "bin" / "stagefy"), "--version"], capture_output=True, check=True)
+            rows.append((name, size_mb(venv) - baseline, times[name], importable(venv, HEAVY)))
             print(f"\n{name}: largest packages (MB)")
             print("  " + ", ".join(f"{entry} {mb:.0f}" for entry, mb in largest(venv)))
-        print(f"\n{'variant':<8} {'size MB':>8} {'install s':>10}  heavy libraries importable")
-        for name, mb, seconds, heavy, _version in rows:
-            print(f"{name:<8} {mb:>8.0f} {seconds:>10.1f}  {' '.join(heavy) or '-'}")
+        print(
+            f"\n{'variant':<8} {'size MB':>8} {'install s (median, min-max)':>28}  heavy libraries importable"
+        )
+        for name, mb, seconds, heavy in rows:
+            spread = f"{statistics.median(seconds):.1f} ({min(seconds):.1f}-{max(seconds):.1f})"
+            print(f"{name:<8} {mb:>8.0f} {spread:>28}  {' '.join(heavy) or '-'}")
         plain_mb, plain_heavy = rows[0][1], rows[0][3]
         all_mb = rows[-1][1]
         print(f"\nplain / all: {plain_mb / all_mb:.2f} of the size (target: plain within {TARGET_MB} MB)")
