@@ -18,7 +18,7 @@ from pathlib import Path
 
 from packaging.requirements import Requirement
 from packaging.utils import canonicalize_name
-from stagefy_testing import make_photo, run_cli
+from stagefy_testing import balance, make_photo, run_cli
 
 from stagefy_cli.backend.api_errors import as_stagefy_error
 
@@ -149,6 +149,23 @@ def test_a_hosted_project_s_everyday_work_needs_no_extra(signed_in_agent, local_
     assert after == balance - sum(charged) and all(charged)
     media = plain("media", "list", "--json")
     assert media.returncode == 0 and json.loads(media.stdout), media.stderr
+
+
+def test_without_opencv_the_local_sky_check_is_left_to_the_worker_which_refunds(
+    signed_in_agent, cli_stack, local_worker, tmp_path
+):
+    sys.path.insert(0, str(ROOT / "tests" / "imaging"))
+    import real_photos
+
+    photo = tmp_path / "wall.jpg"
+    photo.write_bytes(real_photos.path("sky-none-wall-window").read_bytes())
+    before = balance(cli_stack, signed_in_agent.id)
+    done = plain(
+        "edit", str(photo), "--type", "sky_replacement", "--provider", "local", "--yes", "--timeout", "90"
+    )
+    assert done.returncode == 1, done.stderr
+    assert "the local provider found no sky it can replace" in done.stderr and "refunded" in done.stderr
+    assert balance(cli_stack, signed_in_agent.id) == before
 
 
 def test_sixel_previews_are_drawn_without_numpy():
