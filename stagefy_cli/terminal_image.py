@@ -35,6 +35,7 @@ _SIXEL_TERMS = ("foot", "mlterm", "contour", "yaft")
 _KITTY_CHUNK = 4096
 _SIXEL_COLORS = 255
 _SIXEL_RUN = re.compile(rb"(.)\1{3,}")
+_PLUS_63 = bytes((value + 63) % 256 for value in range(256))  # a sixel character from its bits
 
 
 def detect(env: Mapping[str, str]) -> str | None:
@@ -150,24 +151,28 @@ def _iterm2(png: bytes, box: Box) -> str:
 def _sixel(image: Image.Image) -> str:
     """DEC sixel: a palette of up to 255 colours, then bands of six pixel rows, one pass per colour
     present in the band (`#n` selects it, each character is 63 + the six bits of a column, `$`
-    returns to the band's start, `-` moves to the next band, `!N` repeats a character)."""
-    import numpy as np
+    returns to the band's start, `-` moves to the next band, `!N` repeats a character).
 
+    Without NumPy (the plain install has none): a band's bits for one colour are its six rows, each
+    translated to that row's bit where the colour is and 0 elsewhere, OR-ed as big integers (the
+    bits never overlap, so no byte carries into the next)."""
     indexed = image.quantize(colors=_SIXEL_COLORS, method=Image.Quantize.MEDIANCUT)
-    pixels = np.asarray(indexed, dtype=np.uint8)
-    height, width = pixels.shape
-    palette = indexed.getpalette()[: 3 * (int(pixels.max()) + 1)]
+    width, height = indexed.size
+    pixels = indexed.tobytes()  # one palette index per pixel
+    palette = indexed.getpalette()[: 3 * (max(pixels) + 1)]
     out = [f'\x1bP0;1q"1;1;{width};{height}'.encode()]  # P2=1: unset bits keep the colour drawn
     for n in range(len(palette) // 3):
         r, g, b = (round(v * 100 / 255) for v in palette[3 * n : 3 * n + 3])
         out.append(f"#{n};2;{r};{g};{b}".encode())
     for top in range(0, height, 6):
-        band = pixels[top : top + 6]
-        for colour in np.unique(band):
-            bits = np.zeros(width, dtype=np.uint8)
-            for row in range(band.shape[0]):
-                bits |= (band[row] == colour).astype(np.uint8) << row
-            line = (bits + 63).tobytes()
+        rows = [pixels[y * width : (y + 1) * width] for y in range(top, min(top + 6, height))]
+        for colour in sorted(set(b"".join(rows))):
+            bits = 0
+            for row_number, row in enumerate(rows):
+                table = bytearray(256)
+                table[colour] = 1 << row_number
+                bits |= int.from_bytes(row.translate(table), "big")
+            line = bits.to_bytes(width, "big").translate(_PLUS_63)
             out.append(b"#%d" % colour + _SIXEL_RUN.sub(lambda m: b"!%d%s" % (len(m[0]), m[1]), line) + b"$")
         out.append(b"-")
     out.append(b"\x1b\\")

@@ -16,6 +16,7 @@ from stagefy_cli.errors import (
     PermissionDenied,
     StagefyError,
     UsageError,
+    missing_extra,
 )
 
 INSUFFICIENT_CREDITS_SQLSTATE = "P0402"
@@ -161,7 +162,7 @@ def _unreachable(detail: str) -> StagefyError:
 
 def as_stagefy_error(exc: BaseException) -> StagefyError:
     """The one line every failure reaches the user as: a known API error, else an unexpected one."""
-    error = translate(exc)
+    error = translate(exc) or missing_extra(exc)
     if error is not None:
         return error
     detail = str(exc) or type(exc).__name__

@@ -1,7 +1,7 @@
 """`--preview` and `--open` (projects show, edit, projects watch): each result beside its original,
 drawn in the terminal or opened as one comparison image in the system viewer.
 
-PIL and numpy are imported only when one of the two is asked for, so `projects show` stays light.
+PIL is imported only when one of the two is asked for, so `projects show` stays light.
 """
 
 from __future__ import annotations

@@ -32,7 +32,6 @@ from stagefy_cli.imaging.template_placeholders import (
     placeholder_names,
 )
 from stagefy_cli.imaging.template_promo import PROMO_LAYOUTS, PROMO_SIZES, render_promo
-from stagefy_cli.imaging.video import render_slideshow
 from stagefy_cli.imaging.video_photos import check_photo
 from stagefy_cli.imaging.video_types import CardStyle, ClosingCard, OpeningCard
 
@@ -145,6 +144,8 @@ def _open_house(
 def _instagram_reel(
     design: Design, listing: dict, agent: dict, settings: dict, values: dict, photos: Sequence[bytes]
 ) -> list[RenderedFile]:
+    from stagefy_cli.imaging.video import render_slideshow  # PyAV: the CLI checks templates without it
+
     style = CardStyle(
         background=_hex(design.primary),
         text=_hex(design.on_primary),

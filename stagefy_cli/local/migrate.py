@@ -22,8 +22,10 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import psycopg
+if TYPE_CHECKING:  # psycopg comes with the local extras; `stagefy doctor` lists migrations without it
+    import psycopg
 
 BOOTSTRAP_FILES = (
     "bootstrap_roles.sql",
@@ -169,6 +171,8 @@ def _fresh_cluster(conn: psycopg.Connection) -> bool:
 def split_superuser(dsn: str) -> None:
     """On a fresh cluster: the bootstrap superuser becomes `supabase_admin` and `postgres` a role
     like Supabase's (not a superuser). A role cannot rename itself, hence the short-lived setup role."""
+    import psycopg
+
     with psycopg.connect(dsn, autocommit=True) as conn:
         if not _fresh_cluster(conn):
             return
@@ -182,6 +186,8 @@ def split_superuser(dsn: str) -> None:
 
 def _admin_user(dsn: str) -> str | None:
     """`supabase_admin` when the cluster has it (else the DSN's own user, a superuser)."""
+    import psycopg
+
     with psycopg.connect(dsn, autocommit=True) as conn:
         row = conn.execute("select 1 from pg_roles where rolname = %s and rolsuper", (ADMIN,)).fetchone()
     return ADMIN if row else None
@@ -190,6 +196,8 @@ def _admin_user(dsn: str) -> str | None:
 def prepare_database(dsn: str, directory: Path | None = None) -> list[str]:
     """Bootstrap (when needed) and migrate the database at `dsn` with the migrations in `directory`
     (the shipped ones unless told). Returns what was applied."""
+    import psycopg
+
     split_superuser(dsn)
     admin = _admin_user(dsn)
     with psycopg.connect(dsn, autocommit=True, **({"user": admin} if admin else {})) as admin_conn:

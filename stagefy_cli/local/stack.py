@@ -18,7 +18,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 
 from stagefy_cli.backend.paths import local_stack_dir, write_private_file
-from stagefy_cli.errors import StagefyError
+from stagefy_cli.errors import StagefyError, require_extras
 
 DEFAULT_PORT = 54321
 START_TIMEOUT_S = 90.0
@@ -95,6 +95,7 @@ class LocalStack:
     def start(self, port: int | None = None) -> StackState:
         if self.is_running():
             return self.state()  # type: ignore[return-value]
+        require_extras("the embedded local stack", "local", "worker")  # its server runs a worker
         port = port or default_port()
         _check_port_free(port)
         self.keys()

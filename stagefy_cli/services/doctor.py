@@ -18,6 +18,7 @@ from stagefy_cli.backend.api_errors import ApiError
 from stagefy_cli.backend.api_keys import ANON, PUBLISHABLE, SERVICE_KINDS, key_kind
 from stagefy_cli.backend.storage import MEDIA_BUCKET
 from stagefy_cli.backend.wire import Reply, Wire
+from stagefy_cli.errors import has_extra
 
 TIMEOUT_S = 20.0
 MEDIA_LIMIT = 50 * 1024 * 1024  # what the migrations set; Storage refuses larger uploads
@@ -163,6 +164,10 @@ def _database_checks(db_url: str | None, shipped: dict[str, str]) -> list[Check]
     if not db_url:
         fix = "pass --db-url or set SUPABASE_DB_URL (dashboard: Connect > Session pooler connection string)"
         return [Check(name, False, "not checked: no database URL", fix) for name in ("migrations", "linter")]
+    if not has_extra("local"):
+        detail = "not checked: talking to the database needs psycopg, from the local extras"
+        fix = "pip install 'stagefy-cli[local]'"
+        return [Check(name, False, detail, fix) for name in ("migrations", "linter")]
     import psycopg
 
     try:

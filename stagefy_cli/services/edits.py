@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from stagefy_cli.backend.client import UserContext
-from stagefy_cli.errors import UsageError
+from stagefy_cli.errors import UsageError, has_extra
 from stagefy_cli.services.charging import charge
 
 
@@ -68,8 +68,9 @@ SKY_EDITS = ("sky_replacement", "day_to_dusk")
 def refuse_unfit_photos(options: EditOptions, photos: Sequence[Path]) -> None:
     """Refuse, before anything is quoted or charged, a photo the chosen provider is known to refuse:
     the local provider's sky edits need open sky along the top of the photo. (Without --provider
-    the worker chooses; if it chooses local and refuses, the job fails and is refunded.)"""
-    if options.provider != "local" or options.edit_type not in SKY_EDITS:
+    the worker chooses; if it chooses local and refuses, the job fails and is refunded.) The check
+    runs OpenCV: without the worker extras it is left to the worker, which refuses the same way."""
+    if options.provider != "local" or options.edit_type not in SKY_EDITS or not has_extra("worker"):
         return
     from stagefy_cli.ai.local import no_sky_message
     from stagefy_cli.imaging.photo_io import decode_photo

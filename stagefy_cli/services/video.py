@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
 from stagefy_cli.backend.client import UserContext
-from stagefy_cli.errors import NotFound, UsageError
+from stagefy_cli.errors import NotFound, UsageError, has_extra
 from stagefy_cli.imaging.video_photos import FIT_STYLES
 from stagefy_cli.services import ids
 from stagefy_cli.services.charging import charge
@@ -133,10 +133,8 @@ def soft_photos(sources: Sequence[Photo | dict], video_format: str) -> list[str]
 
 
 def check_music(path: Path) -> Path:
-    """A real audio file PyAV can decode, of a reasonable size."""
-    from stagefy_cli.imaging.errors import RenderError
-    from stagefy_cli.imaging.video_audio import MusicTrack
-
+    """A real audio file PyAV can decode, of a reasonable size. Without PyAV (the worker extras)
+    only its name and size are checked here: the worker decodes it, and a failed video is refunded."""
     path = Path(path)
     if not path.is_file():
         raise UsageError(f"{path}: no such file.")
@@ -145,6 +143,11 @@ def check_music(path: Path) -> Path:
     size = path.stat().st_size
     if size == 0 or size > MAX_MUSIC_BYTES:
         raise UsageError(f"{path}: music files must be between 1 byte and {MAX_MUSIC_BYTES // 2**20} MB.")
+    if not has_extra("worker"):
+        return path
+    from stagefy_cli.imaging.errors import RenderError
+    from stagefy_cli.imaging.video_audio import MusicTrack
+
     try:
         MusicTrack(path, 1.0)
     except RenderError as exc:

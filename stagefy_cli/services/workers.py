@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 
-from stagefy_cli.errors import UsageError
+from stagefy_cli.errors import UsageError, require_extras
 
 
 def load_providers(names: list[str] | None, env=os.environ) -> dict:
@@ -83,6 +83,7 @@ def build_worker(
 ):
     """A Worker with the chosen providers; `client` is a service-role thin client
     (`backend.client.service_rest`), by default the active profile's (`worker_client`)."""
+    require_extras("the worker", "worker")  # it renders templates and videos, whatever its providers
     from stagefy_cli.ai.catalog import PROVIDERS
     from stagefy_cli.backend.client import worker_client
     from stagefy_cli.worker import Worker, WorkerConfig, is_public_url
