@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 from real_photos import FOLDER, licence, names, pixels
 
-FREE = ("CC0-1.0", "CC-BY-4.0", "CC-BY-SA-4.0", "Apache-2.0", "BSD-3-Clause")
+FREE = ("CC0-1.0", "Public-Domain", "CC-BY-4.0", "CC-BY-SA-4.0", "Apache-2.0", "BSD-3-Clause")
 
 
 @pytest.mark.parametrize("name", names())
