@@ -96,6 +96,8 @@ def test_each_fault_is_named_with_its_fix(project_db, tmp_path):
         assert result.exit_code == 1
         assert "the project refused the secret key" in checks["keys"]["detail"]
         assert "checks failed (keys" in result.stderr
+        # what the refused key cannot see is not reported as missing
+        assert checks["storage"]["detail"] == "not checked: Storage refused the secret key"
 
         sql(project_db, "create table public.doctor_no_rls (id int)")
         sql(project_db, "update storage.buckets set public = true where id = 'media'")

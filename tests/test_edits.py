@@ -72,24 +72,17 @@ def test_edit_end_to_end(signed_in_agent, cli_stack, local_worker, tmp_path):
     assert_invariant(cli_stack)
 
 
-def test_batch_with_out_dir_and_variations(signed_in_agent, cli_stack, local_worker, tmp_path):
+def test_batch_with_out_dir_and_variations(signed_in_agent, cli_stack, job_worker, tmp_path):
+    """Queued while no worker is seen (a running local-only worker would have refused variations
+    before charging), then run by a local worker: the second variations fail and are refunded."""
     photos = [make_photo(tmp_path / f"room{i}.jpg") for i in range(3)]
     out = tmp_path / "edited"
+    args = ["edit", *map(str, photos), "--type", "enhance", "--variations", "2", "--out", str(out), "--yes"]
+    submitted = run_cli([*args, "--no-wait"])
+    assert submitted.exit_code == 8, submitted.stderr
+    job_worker()
     result = run_cli(
-        [
-            "edit",
-            *map(str, photos),
-            "--type",
-            "enhance",
-            "--variations",
-            "2",
-            "--out",
-            str(out),
-            "--yes",
-            "--json",
-            "--timeout",
-            "90",
-        ]
+        ["projects", "watch", submitted.stdout.strip()[:8], "--out", str(out), "--json", "--timeout", "90"]
     )
     # some jobs failed: exit 9 (partly done), naming them
     assert result.exit_code == 9, result.stderr

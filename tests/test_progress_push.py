@@ -55,7 +55,7 @@ def test_a_waiting_watch_reads_its_project_only_when_told(stack, queued_edit, jo
     assert outcome["result"].exit_code == 0, outcome["result"].stderr
     assert reads_while_waiting <= 2  # the read after joining (and the watch's own look-up)
     assert list(out.iterdir())
-    # the end is pushed: noticed well before the next safety read (15 s) would have seen it
+    # the end is pushed: noticed well before the next safety read (a minute) would have seen it
     assert outcome["ended"] - float(_completed_at(stack, project_id)) < 3.0
 
 
@@ -81,6 +81,12 @@ def test_without_realtime_the_wait_polls_backing_off_and_says_so_once(
 def test_a_change_made_while_the_socket_reconnects_is_seen_after_it(
     stack, queued_edit, job_worker, monkeypatch
 ):
+    """No polling to fall back on (its first read a minute away): only the read that follows the
+    rejoin can see the completion the lost socket missed."""
+    from stagefy_cli.services import projects
+
+    monkeypatch.setattr(projects, "POLL_FIRST_S", 60.0)
+    monkeypatch.setattr(projects, "POLL_MAX_S", 60.0)
     project_id, out = queued_edit
     with CountingProxy(stack.url) as proxy:
         monkeypatch.setenv("SUPABASE_URL", proxy.url)
@@ -95,6 +101,8 @@ def test_a_change_made_while_the_socket_reconnects_is_seen_after_it(
             time.sleep(0.1)
         worker.stop()
         proxy.refuse_realtime = False  # Realtime is back: the rejoin's read finds the completed project
+        back = time.time()
         thread.join(60)
     assert outcome["result"].exit_code == 0, outcome["result"].stderr
     assert list(out.iterdir())
+    assert outcome["ended"] - back < 15  # the rejoin (backing off to at most 10 s), not a minute's poll

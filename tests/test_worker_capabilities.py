@@ -257,3 +257,17 @@ def test_a_worker_that_stops_beating_is_no_longer_seen(signed_in_agent, cli_stac
     time.sleep(1.1)
     queued = run_cli(declutter)
     assert queued.exit_code == 8, queued.stderr  # none seen: queued for the next worker
+
+
+def test_variations_no_running_worker_can_give_are_refused_before_charging(
+    signed_in_agent, cli_stack, local_worker, tmp_path
+):
+    """Without --provider, a local-only worker gives one result a photo: asking for three would
+    charge three, fail two and refund them; it is refused before anything is charged."""
+    photo = make_photo(tmp_path / "bedroom.jpg")
+    result = run_cli(["edit", str(photo), "--type", "enhance", "--variations", "3", "--yes", "--no-wait"])
+    assert result.exit_code == 2, (result.exit_code, result.stderr)
+    assert result.stderr.startswith(
+        "Error: no running worker gives 3 different results of a photo for enhance"
+    )
+    _nothing_charged(cli_stack, signed_in_agent)

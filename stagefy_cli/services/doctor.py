@@ -302,10 +302,18 @@ def _bucket(wire: Wire, secret_key: str | None) -> Check:
         reply = _get(wire, f"/storage/v1/bucket/{MEDIA_BUCKET}", secret_key)
     except ApiError as exc:
         return Check("storage", False, f"Storage cannot be reached ({exc})", "fix the api check first")
-    bucket = _json(reply) if reply.ok else None
-    if not isinstance(bucket, dict):
+    bucket = _json(reply)
+    if reply.status in (401, 403):
+        return Check(
+            "storage", False, "not checked: Storage refused the secret key", "fix the keys check first"
+        )
+    if reply.status == 404 or (isinstance(bucket, dict) and str(bucket.get("statusCode")) == "404"):
         return Check(
             "storage", False, f"no {MEDIA_BUCKET} bucket", "supabase db push (the migrations create it)"
+        )
+    if not reply.ok or not isinstance(bucket, dict):
+        return Check(
+            "storage", False, f"Storage answered HTTP {reply.status}", "see the project's Storage logs"
         )
     limit, types = bucket.get("file_size_limit"), bucket.get("allowed_mime_types") or []
     problems = []

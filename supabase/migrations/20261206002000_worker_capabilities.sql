@@ -228,6 +228,21 @@ begin
     end if;
   end if;
   perform private.check_workers_can_edit((select auth.uid()), p_edit_type, p_provider);
+  -- Variations without a provider: some running worker must have a provider that gives that many
+  -- different results (a local-only worker gives one; the others would be charged and refunded).
+  if nullif(p_provider, '') is null and p_variations > 1
+     and exists (select 1 from private.live_workers((select auth.uid())))
+     and not exists (
+       select 1
+         from private.live_workers((select auth.uid())) w
+         cross join lateral unnest(w.providers) p
+         join public.provider_capabilities c on c.service::text = p and c.edit_type = p_edit_type
+        where c.max_variations >= p_variations and concat_ws(':', 'edit', p_edit_type, p) = any (w.capabilities)) then
+    raise exception using errcode = 'P0422',
+      message = format('no running worker gives %s different results of a photo for %s; ask for --variations 1, '
+                       'or an operator must run `stagefy worker run` with REPLICATE_API_TOKEN, DASHSCOPE_API_KEY or GEMINI_API_KEY set',
+                       p_variations, replace(p_edit_type, '_', ' '));
+  end if;
 end;
 $$;
 
