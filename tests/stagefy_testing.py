@@ -108,15 +108,22 @@ def sign_in(agent) -> None:
 
 @contextmanager
 def new_database(pg_dsn: str, name: str) -> Iterator[str]:
-    """An empty database `name` in the cluster of `pg_dsn` (dropped first if left over), dropped after."""
+    """An empty database `name` in the cluster of `pg_dsn` (dropped first if left over), dropped after.
+
+    Created and dropped as the cluster's superuser: `drop ... with (force)` must end every session
+    in it, and an autovacuum worker visiting the new database is a superuser's, which `postgres`
+    may not end."""
     import psycopg
     from psycopg import conninfo, sql
 
+    def drop() -> None:
+        with psycopg.connect(pg_dsn, user="supabase_admin", autocommit=True) as conn:
+            conn.execute(sql.SQL("drop database if exists {} with (force)").format(sql.Identifier(name)))
+
+    drop()
     with psycopg.connect(pg_dsn, autocommit=True) as conn:
-        conn.execute(sql.SQL("drop database if exists {} with (force)").format(sql.Identifier(name)))
         conn.execute(sql.SQL("create database {}").format(sql.Identifier(name)))
     try:
         yield conninfo.make_conninfo(pg_dsn, dbname=name)
     finally:
-        with psycopg.connect(pg_dsn, autocommit=True) as conn:
-            conn.execute(sql.SQL("drop database if exists {} with (force)").format(sql.Identifier(name)))
+        drop()

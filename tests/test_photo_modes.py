@@ -154,3 +154,17 @@ def test_wide_greyscale_that_reaches_the_worker_anyway_is_scaled_not_clipped(mod
     Image.fromarray(values).convert(mode).save(buffer, "TIFF")
     image, _ = decode_photo(buffer.getvalue())
     assert image.mode == "RGB" and image.getpixel((0, 0)) == (expected,) * 3
+
+
+def test_a_jpeg_cut_short_is_refused_before_charging(signed_in_agent, cli_stack, local_worker, tmp_path):
+    """`verify` reads only a JPEG's headers; a file cut short is caught by decoding it (at an eighth
+    of its size) before anything is charged, not by the worker after the charge."""
+    whole = tmp_path / "whole.jpg"
+    _rgb("RGB", quality=90)(whole)
+    cut = tmp_path / "cut.jpg"
+    cut.write_bytes(whole.read_bytes()[: whole.stat().st_size * 2 // 3])
+    before = run_cli(["credits", "balance", "--json"]).json()["credits"]
+    result = run_cli(["edit", str(cut), "--type", "enhance", "--yes"])
+    assert result.exit_code == 2, result.stderr
+    assert result.stderr.startswith(f"Error: {cut}: the image is damaged")
+    assert run_cli(["credits", "balance", "--json"]).json()["credits"] == before

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import pytest
 from postgrest.exceptions import APIError
-from stagefy_testing import run_cli, sql
+from stagefy_testing import new_database, run_cli, sql
 from template_support import add_listing, builtin, make_photo
 
 OUT_OF_RANGE = [-1, 2147483647]
@@ -104,8 +104,6 @@ def test_a_public_template_at_the_largest_count_still_renders_for_another_agent(
 def test_counters_an_owner_set_before_the_change_are_counted_again(pg_dsn, tmp_path):
     """A project that ran the baseline, where an owner set their counters, then upgrades."""
     import psycopg
-    from psycopg import conninfo
-    from psycopg import sql as pgsql
 
     from stagefy_cli.local.migrate import list_migrations, migrations_dir, prepare_database
 
@@ -114,12 +112,7 @@ def test_counters_an_owner_set_before_the_change_are_counted_again(pg_dsn, tmp_p
     for migration in list_migrations(migrations_dir()):
         if migration.path.name.startswith("202611250"):
             (baseline / migration.path.name).write_bytes(migration.path.read_bytes())
-    name = "stagefy_counters_upgrade"
-    with psycopg.connect(pg_dsn, autocommit=True) as admin:
-        admin.execute(pgsql.SQL("drop database if exists {} with (force)").format(pgsql.Identifier(name)))
-        admin.execute(pgsql.SQL("create database {}").format(pgsql.Identifier(name)))
-    dsn = conninfo.make_conninfo(pg_dsn, dbname=name)
-    try:
+    with new_database(pg_dsn, "stagefy_counters_upgrade") as dsn:
         prepare_database(dsn, baseline)
         with psycopg.connect(dsn, autocommit=True) as conn:
             [(user_id,)] = conn.execute(
@@ -144,6 +137,3 @@ def test_counters_an_owner_set_before_the_change_are_counted_again(pg_dsn, tmp_p
             media = conn.execute("select credits_used from public.media_items").fetchall()
         assert template == [(0, 0)]  # no job ever used it
         assert media == [(0,)]  # the agent's own file, made by no job
-    finally:
-        with psycopg.connect(pg_dsn, autocommit=True) as admin:
-            admin.execute(pgsql.SQL("drop database if exists {} with (force)").format(pgsql.Identifier(name)))
