@@ -225,6 +225,12 @@ def print_paths(paths: Iterable[Any]) -> None:
         typer.echo(str(path))
 
 
+def line(text: str = "") -> None:
+    """One line of plain text on stdout, without Rich (whose import would double a quick command's
+    time): a value a script reads, or a blank line between two blocks."""
+    sys.stdout.write(text + "\n")
+
+
 def more_notice(shown: int, total: int | None) -> None:
     if total is not None and total > shown:
         notice(f"Showing {shown} of {total}; use --limit to see more.")
