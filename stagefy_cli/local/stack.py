@@ -169,16 +169,17 @@ def _wait_gone(pid: int, timeout: float) -> None:
 
 
 def _healthy(api_url: str) -> bool:
-    # http.client rather than urllib.request: every command on the local profile asks this first
-    import http.client
+    # the CLI's own HTTP connection rather than urllib.request or http.client (which import email
+    # and ssl): every command on the local profile asks this first
     from urllib.parse import urlsplit
 
+    from stagefy_cli.backend.http11 import Connection
+
     parts = urlsplit(api_url)
-    connection = http.client.HTTPConnection(parts.hostname, parts.port, timeout=2)
+    connection = Connection(parts.hostname, parts.port, timeout=2)
     try:
-        connection.request("GET", "/health")
-        return connection.getresponse().status == 200
-    except (OSError, http.client.HTTPException):
+        return connection.request("GET", "/health").status == 200
+    except OSError:
         return False
     finally:
         connection.close()
