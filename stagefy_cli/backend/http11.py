@@ -47,7 +47,10 @@ class Connection:
             self.sock.settimeout(timeout)
 
     def _connect(self) -> None:
-        sock = socket.create_connection((self.host, self.port), self.timeout)
+        # an ASCII name as bytes: a str would be encoded with the idna codec, whose import (with
+        # stringprep and unicodedata) costs more than the rest of the connection
+        host = self.host.encode("ascii") if self.host.isascii() else self.host
+        sock = socket.create_connection((host, self.port), self.timeout)
         try:
             sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
             if self.tls is not None:

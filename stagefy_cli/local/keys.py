@@ -9,8 +9,6 @@ Generated on first start, kept in a 0600 file under the local stack dir, never p
 from __future__ import annotations
 
 import json
-import secrets
-import string
 import time
 from dataclasses import asdict, dataclass, fields, replace
 from pathlib import Path
@@ -41,12 +39,17 @@ def api_key(secret: str, role: str) -> str:
 def opaque_key(prefix: str) -> str:
     """A new-style key as a hosted project shows them: the prefix, 22 random letters and digits, `_`,
     and 8 more (`sb_publishable_ACJWlzQHlZjBrEguHvfOxg_3BJgxAaH`)."""
+    import secrets  # here: every command on the local profile loads the keys, few make them
+    import string
+
     alphabet = string.ascii_letters + string.digits
     pick = lambda n: "".join(secrets.choice(alphabet) for _ in range(n))  # noqa: E731
     return f"{prefix}{pick(22)}_{pick(8)}"
 
 
 def generate() -> StackKeys:
+    import secrets
+
     secret = secrets.token_urlsafe(48)
     return StackKeys(
         secret,

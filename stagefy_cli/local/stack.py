@@ -9,9 +9,7 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 import signal
-import subprocess
 import sys
 import time
 from dataclasses import asdict, dataclass
@@ -93,6 +91,8 @@ class LocalStack:
         port = port or default_port()
         self.keys()
         self.state_path.unlink(missing_ok=True)
+        import subprocess  # here: every command on the local profile asks for the stack, few start it
+
         with self.log_path.open("ab") as log:
             process = subprocess.Popen(
                 [
@@ -140,6 +140,8 @@ class LocalStack:
         return stopped
 
     def reset(self) -> None:
+        import shutil
+
         self.stop()
         shutil.rmtree(self.root, ignore_errors=True)
 
