@@ -16,16 +16,14 @@ import json
 import os
 import sys
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Any, NoReturn
+from typing import Any, NamedTuple, NoReturn
 
 from stagefy_cli.errors import CLOSED_PIPE_EXIT, UsageError
 
 
-@dataclass(frozen=True)
-class Column:
+class Column(NamedTuple):  # NamedTuple, not a dataclass: dataclasses imports inspect, half a bare start
     key: str
     header: str | None = None
     format: Callable[[Any], str] | None = None

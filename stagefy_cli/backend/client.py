@@ -8,7 +8,7 @@ Why two clients: docs/architecture.md.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from stagefy_cli.backend.config import Profile, current_profile
 from stagefy_cli.backend.session_store import SessionStore
@@ -26,8 +26,7 @@ def _silent(message: str) -> None:
 announce: Callable[[str], None] = _silent
 
 
-@dataclass(frozen=True)
-class Endpoint:
+class Endpoint(NamedTuple):  # NamedTuple, not a dataclass: dataclasses imports inspect, half a bare start
     url: str
     anon_key: str
 

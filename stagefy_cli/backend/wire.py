@@ -18,8 +18,7 @@ import json
 import threading
 import time
 from collections.abc import Iterator
-from dataclasses import dataclass
-from typing import BinaryIO
+from typing import BinaryIO, NamedTuple
 from urllib.parse import quote, urlencode, urlsplit
 
 from stagefy_cli.backend.api_errors import ApiError
@@ -35,8 +34,7 @@ MAX_IDLE = 8
 CHUNK = 1 << 16
 
 
-@dataclass(frozen=True)
-class Reply:
+class Reply(NamedTuple):  # NamedTuple, not a dataclass: dataclasses imports inspect, half a bare start
     status: int
     headers: dict[str, str]  # lower-case names
     body: bytes
@@ -49,8 +47,7 @@ class Reply:
         return json.loads(self.body) if self.body else None
 
 
-@dataclass
-class _Idle:
+class _Idle(NamedTuple):
     connection: Connection
     since: float  # time.monotonic() when its last answer was read to the end
 

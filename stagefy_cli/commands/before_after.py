@@ -7,13 +7,12 @@ PIL and numpy are imported only when one of the two is asked for, so `projects s
 from __future__ import annotations
 
 import sys
-from dataclasses import dataclass
+from typing import NamedTuple
 
 MAX_COLUMNS = 160
 
 
-@dataclass(frozen=True)
-class BeforeAfter:
+class BeforeAfter(NamedTuple):  # NamedTuple, not a dataclass: dataclasses imports inspect
     draw: bool = False
     open: bool = False
 

@@ -12,8 +12,8 @@ import os
 import signal
 import sys
 import time
-from dataclasses import asdict, dataclass
 from pathlib import Path
+from typing import NamedTuple
 
 from stagefy_cli.backend.paths import local_stack_dir, write_private_file
 from stagefy_cli.errors import StagefyError
@@ -22,8 +22,7 @@ DEFAULT_PORT = 54321
 START_TIMEOUT_S = 90.0
 
 
-@dataclass
-class StackState:
+class StackState(NamedTuple):  # NamedTuple, not a dataclass: dataclasses imports inspect, half a bare start
     pid: int
     port: int
     api_url: str
@@ -72,7 +71,7 @@ class LocalStack:
         return load_or_create(self.keys_path)
 
     def write_state(self, state: StackState) -> None:
-        write_private_file(self.state_path, json.dumps(asdict(state)))
+        write_private_file(self.state_path, json.dumps(state._asdict()))
 
     def state(self) -> StackState | None:
         try:
