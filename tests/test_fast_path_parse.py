@@ -167,3 +167,22 @@ def test_everyday_reads_import_no_typer(tmp_path):
     done = subprocess.run([sys.executable, "-c", code % (commands,)], capture_output=True, text=True, env=env)
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip() == f"{[4] * len(commands)} []", done.stderr
+
+
+def test_signed_in_reads_import_no_typer_http_client_or_inspect(signed_in_agent):
+    """What keeps an everyday read near a bare start, signed in on the local stack: no Typer, no
+    `http.client` (it imports `email` and `ssl`), no `dataclasses` (it imports `inspect`)."""
+    code = (
+        "import sys; from stagefy_cli.entry import main\n"
+        "for args in (['credits', 'balance'], ['projects', 'list'], ['media', 'list'], ['crm', 'contacts', 'list']):\n"
+        "    sys.argv = ['stagefy', *args]\n"
+        "    try:\n"
+        "        main()\n"
+        "    except SystemExit as exc:\n"
+        "        assert not exc.code, exc.code\n"
+        "heavy = ('typer', 'http.client', 'email', 'ssl', 'dataclasses', 'inspect', 'uuid', 'subprocess')\n"
+        "sys.stderr.write(repr(sorted(m for m in heavy if m in sys.modules)))"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    assert done.stderr.endswith("[]"), done.stderr
