@@ -128,14 +128,27 @@ def _param(param, info, annotation, last: bool) -> dict:
     }
 
 
-def entry(command, function, groups=()) -> dict:
+def _does_nothing(function) -> bool:
+    """A function whose body is only its docstring (a group's callback that just gives its help)."""
+
+    def empty() -> None:
+        """Help."""
+
+    return function.__code__.co_code == empty.__code__.co_code
+
+
+def entry(command, function, groups=(), group_callbacks=()) -> dict:
     """The index entry of a Click command built by Typer from `function` (the registered one), with
-    the Click groups above it: its parameters and the function the fast path calls, or the reason
-    it is handed back to Typer."""
+    the Click groups above it and their Typer callbacks: its parameters and the function the fast
+    path calls, or the reason it is handed back to Typer. The fast path runs no group callback, so
+    one that does anything but give its help hands the command back."""
     try:
         for group in groups:
-            if group.params or (group.callback and inspect.signature(group.callback).parameters):
+            if group.params:
                 raise _Unsupported(f"group {group.name!r} has parameters")
+        for callback in group_callbacks:
+            if not _does_nothing(callback):
+                raise _Unsupported(f"group callback {callback.__qualname__!r} does something")
         if (
             command.context_settings.get("ignore_unknown_options")
             or not command.allow_interspersed_args
@@ -169,8 +182,8 @@ def _registered(app, name: str):
 
 
 def declared(path: tuple[str, ...]):
-    """The Click command Typer builds for `path`, the function registered for it, and the Click
-    groups above it."""
+    """The Click command Typer builds for `path`, the function registered for it, the Click groups
+    above it, and their Typer callbacks."""
     import importlib
 
     import typer
@@ -178,13 +191,19 @@ def declared(path: tuple[str, ...]):
     from stagefy_cli.cli import COMMANDS
 
     app = importlib.import_module(COMMANDS[path[0]][0]).app
-    command, groups = typer.main.get_command(app), []
+    command, groups, callbacks = typer.main.get_command(app), [], []
     for group in path[1:-1]:
-        app = next(info.typer_instance for info in app.registered_groups if info.name == group)
+        callbacks.append(app.registered_callback)
+        info = next(info for info in app.registered_groups if info.name == group)
+        callbacks.append(info)
+        app = info.typer_instance
+    if len(path) > 1:
+        callbacks.append(app.registered_callback)
     for name in path[1:]:
         groups.append(command)
         command = command.commands[name]
-    return command, _registered(app, path[-1]), groups
+    found = [info.callback for info in callbacks if info is not None and callable(info.callback)]
+    return command, _registered(app, path[-1]), groups, found
 
 
 def build_index() -> dict:

@@ -113,7 +113,7 @@ def cases(entry: dict) -> tuple[list[list[str]], list[list[str]]]:
 def test_fast_path_parses_as_typer_does(path):
     entry = INDEX[path]
     assert "hand_back" not in entry, entry
-    _, function, _ = fast_commands.declared(tuple(path.split()))
+    _, function, _, _ = fast_commands.declared(tuple(path.split()))
     served, others = cases(entry)
     for argv in served + others:
         fast, reference = fast_values(entry, argv), typer_values(function, argv)
@@ -186,3 +186,25 @@ def test_signed_in_reads_import_no_typer_http_client_or_inspect(signed_in_agent)
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert done.returncode == 0, done.stderr
     assert done.stderr.endswith("[]"), done.stderr
+
+
+def test_a_group_callback_that_does_something_hands_the_command_back():
+    app = typer.Typer(add_completion=False)
+
+    @app.command()
+    def show() -> None:
+        """Nothing to parse."""
+
+    def only_help() -> None:
+        """The group's help."""
+
+    def remembers() -> None:
+        """The group's help, and a side effect the fast path would skip."""
+        app.info.name = "seen"
+
+    command = typer.main.get_command(app)
+    assert fast_commands.entry(command, show, (), [only_help]) == {
+        "work": f"{__name__}:{show.__qualname__}",
+        "params": [],
+    }
+    assert "hand_back" in fast_commands.entry(command, show, (), [remembers])
