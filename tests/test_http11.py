@@ -8,7 +8,10 @@ under test; the pooled, kept-alive use is covered by test_wire_pool.py against P
 from __future__ import annotations
 
 import io
+import shutil
 import socket
+import ssl
+import subprocess
 import threading
 
 import pytest
@@ -20,8 +23,9 @@ class Scripted:
     """A server that answers each request on one connection with the next scripted bytes (None:
     close the connection instead), and records the requests it read."""
 
-    def __init__(self, answers: list[bytes | None]):
+    def __init__(self, answers: list[bytes | None], tls: ssl.SSLContext | None = None):
         self.answers = list(answers)
+        self.tls = tls
         self.requests: list[bytes] = []
         self.listener = socket.create_server(("127.0.0.1", 0))
         self.port = self.listener.getsockname()[1]
@@ -29,6 +33,8 @@ class Scripted:
 
     def _serve(self) -> None:
         conn, _ = self.listener.accept()
+        if self.tls is not None:
+            conn = self.tls.wrap_socket(conn, server_side=True)
         reader = conn.makefile("rb")
         with conn, reader:
             for answer in self.answers:
@@ -117,3 +123,39 @@ def test_a_closed_connection_and_a_short_or_bad_answer_are_errors():
     server = Scripted([b"SSH-2.0-OpenSSH\r\n\r\n"])
     with pytest.raises(ProtocolError):
         server.connection().request("GET", "/")
+
+
+@pytest.mark.skipif(not shutil.which("openssl"), reason="makes its certificate with the openssl tool")
+def test_https_checks_the_certificate_and_the_host_name(tmp_path):
+    key, cert = tmp_path / "key.pem", tmp_path / "cert.pem"
+    subprocess.run(
+        [
+            "openssl",
+            "req",
+            "-x509",
+            "-newkey",
+            "rsa:2048",
+            "-nodes",
+            "-days",
+            "1",
+            "-subj",
+            "/CN=localhost",
+            "-addext",
+            "subjectAltName=DNS:localhost",
+            "-keyout",
+            str(key),
+            "-out",
+            str(cert),
+        ],
+        check=True,
+        capture_output=True,
+    )
+    server_side = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    server_side.load_cert_chain(cert, key)
+    trusting = ssl.create_default_context(cafile=str(cert))
+    server = Scripted([b"HTTP/1.1 200 OK\r\nContent-Length: 6\r\n\r\nsecret"], tls=server_side)
+    answer = Connection("localhost", server.port, timeout=5, tls=trusting).request("GET", "/")
+    assert (answer.status, answer.read()) == (200, b"secret")
+    server = Scripted([b"HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n"], tls=server_side)
+    with pytest.raises(ssl.SSLCertVerificationError):  # the system's CAs do not know this one
+        Connection("localhost", server.port, timeout=5, tls=ssl.create_default_context()).request("GET", "/")
