@@ -16,7 +16,7 @@ from __future__ import annotations
 import sys
 
 
-class _NotMine(Exception):
+class HandBack(Exception):
     """The arguments need Typer (help, an error to report, something this parser does not do)."""
 
 
@@ -39,12 +39,12 @@ def _number(text: str, kind: str, param: dict):
     elif dot:
         plain = False
     if not plain:
-        raise _NotMine
+        raise HandBack
     value = int(text) if kind == "int" else float(text)
     if (param["min"] is not None and value < param["min"]) or (
         param["max"] is not None and value > param["max"]
     ):
-        raise _NotMine
+        raise HandBack
     return value
 
 
@@ -54,7 +54,7 @@ def _convert(text: str, param: dict):
         return text
     if kind == "Path":
         if not text:
-            raise _NotMine
+            raise HandBack
         from pathlib import Path
 
         return Path(text)
@@ -62,9 +62,9 @@ def _convert(text: str, param: dict):
 
 
 def parse(entry: dict, args: list[str]) -> dict:
-    """The values the command receives for `args`, as Typer would give them; _NotMine otherwise."""
+    """The values the command receives for `args`, as Typer would give them; HandBack otherwise."""
     if "hand_back" in entry:
-        raise _NotMine
+        raise HandBack
     params = entry["params"]
     flags = {}
     for param in params:
@@ -89,18 +89,18 @@ def parse(entry: dict, args: list[str]) -> dict:
             param, on = flags[name]
             if param["type"] == "bool":
                 if equals:
-                    raise _NotMine  # `--json=1`: Click refuses it
+                    raise HandBack  # `--json=1`: Click refuses it
                 value = on
             elif equals:
                 value = inline
             elif tokens:
                 value = tokens.pop(0)  # even when it starts with a dash, as Click takes it
             else:
-                raise _NotMine  # the value is missing
+                raise HandBack  # the value is missing
         elif token[:2] in flags and flags[token[:2]][0]["type"] != "bool":
             param, value = flags[token[:2]][0], token[2:]  # `-L5`
         else:
-            raise _NotMine  # --help, an unknown option, bundled short flags
+            raise HandBack  # --help, an unknown option, bundled short flags
         given[param["name"]] = value
         if param["name"] not in order:
             order.append(param["name"])
@@ -116,7 +116,7 @@ def _values(params: list[dict], given: dict, order: list[str], positional: list[
         elif index < len(positional):
             raw[param["name"]] = positional[index]
     if len(positional) > len(arguments) and not (arguments and arguments[-1]["list"]):
-        raise _NotMine  # an extra argument
+        raise HandBack  # an extra argument
     order = order + [param["name"] for param in arguments]
 
     def processing(param: dict) -> tuple[bool, float]:  # Click's iter_params_for_processing
@@ -134,7 +134,7 @@ def _values(params: list[dict], given: dict, order: list[str], positional: list[
         else:
             value = param["default"]
         if value is None and param["required"]:
-            raise _NotMine  # Typer says which is missing
+            raise HandBack  # Typer says which is missing
         values[name] = _checked(param, value, values)
     return {param["name"]: values[param["name"]] for param in params}
 
@@ -152,7 +152,7 @@ def _checked(param: dict, value, values: dict):
     try:
         return _function(function)(*args, value, dict(values))
     except Exception:  # noqa: BLE001 - Typer gives the refusal its proper message and exit code
-        raise _NotMine from None
+        raise HandBack from None
 
 
 def _function(name: str):
@@ -174,7 +174,7 @@ def run(argv: list[str]) -> int | None:
     entry = INDEX[path]
     try:
         kwargs = parse(entry, rest[len(path.split()) :])
-    except _NotMine:
+    except HandBack:
         return None
     return _invoke(_function(entry["work"]), kwargs, profile, rest)
 

@@ -49,7 +49,7 @@ def typer_values(function, argv: list[str]) -> dict | None:
 def fast_values(entry: dict, argv: list[str]) -> dict | None:
     try:
         return fast_path.parse(entry, argv)
-    except fast_path._NotMine:
+    except fast_path.HandBack:
         return None
 
 
