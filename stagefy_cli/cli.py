@@ -8,7 +8,6 @@ The root's help lists each group from the short help in COMMANDS without importi
 from __future__ import annotations
 
 import importlib
-import os
 import sys
 
 import typer
@@ -18,6 +17,7 @@ from typer.exceptions import TyperException
 
 from stagefy_cli import __version__, render
 from stagefy_cli.errors import EXIT_CODES
+from stagefy_cli.funnel import begin_command, cancelled, report_error
 
 # name -> (module, one-line help shown by `stagefy --help`)
 COMMANDS: dict[str, tuple[str, str]] = {
@@ -185,25 +185,6 @@ def _name_metavars(command) -> None:
         _name_metavars(sub)
 
 
-def cancelled() -> int:
-    """Ctrl-C (or Ctrl-D at a prompt): say so, exit 3."""
-    typer.echo("\nCancelled.", err=True)
-    return 3
-
-
-def report_error(exc: Exception) -> int:
-    """Print a failure as one line (the traceback too under STAGEFY_DEBUG=1); its exit code."""
-    from stagefy_cli.backend.api_errors import as_stagefy_error
-
-    error = as_stagefy_error(exc)
-    if os.environ.get("STAGEFY_DEBUG") == "1":
-        import traceback
-
-        traceback.print_exc()
-    typer.echo(f"Error: {render.visible(error.message)}", err=True)
-    return error.exit_code
-
-
 app = typer.Typer(
     cls=LazyGroup,
     name="stagefy",
@@ -240,18 +221,6 @@ def root(
     Example: stagefy edit living-room.jpg --type virtual_staging --style scandinavian
     """
     begin_command(profile)
-
-
-def begin_command(profile: str | None) -> None:
-    """What every command starts with, through Typer or the fast path: the profile it uses, no
-    session left from an earlier command (tests run many in one process), and what the backend does
-    on its own (starting the local stack) shown on stderr."""
-    from stagefy_cli.backend import client, notices
-    from stagefy_cli.backend.config import select_profile
-
-    select_profile(profile)
-    client.last_context = None
-    notices.announce = render.notice
 
 
 def main() -> None:

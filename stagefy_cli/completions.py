@@ -1,7 +1,7 @@
 """Shell completion for bash, zsh and fish: the scripts, and the answers they ask `stagefy` for.
 
-`python -m stagefy_cli.completions` rewrites `completions/` and `completion_index.py`; a test
-fails when either is stale. The scripts call back into `stagefy` (with `_STAGEFY_COMPLETE` set).
+`python -m stagefy_cli.completions` rewrites `completions/` and `completion_index.py` (and the fast
+path's `fast_index.py`, see fast_commands.py); a test fails when any of them is stale. The scripts call back into `stagefy` (with `_STAGEFY_COMPLETE` set).
 Building the Typer commands to answer would import pydantic (several times the whole time budget of
 a keystroke), so the answers come from `completion_index.py`: every command's subcommands,
 options and fixed values, generated from the Typer app (an option's `autocompletion` is asked
@@ -108,6 +108,9 @@ def write(directory) -> None:
     import py_compile  # its bytecode now, so no keystroke pays for compiling it
 
     py_compile.compile(str(index_file), doraise=True)
+    from stagefy_cli import fast_commands  # the fast path's index, from the same app
+
+    fast_commands.write()
 
 
 # -- answering ----------------------------------------------------------------------------------

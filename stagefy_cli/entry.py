@@ -5,8 +5,8 @@ for most often and expect instantly -- `stagefy --help` (or no arguments) and `s
 are served without importing it: the root help is rendered from the Typer app into `root_help.txt`
 (`python -m stagefy_cli.entry --write-help`; a test fails when it is stale). Everything else goes
 through the Typer app in `cli.py`, except tab completion (answered by `completions.py` from a
-generated index) and the everyday read commands, which `fast_path.py` runs without building the
-Typer app (no pydantic import).
+generated index) and the everyday read commands (and `edit`), which `fast_path.py` parses from a
+generated index of their declarations and runs without importing Typer.
 """
 
 from __future__ import annotations

@@ -1,45 +1,23 @@
-"""The everyday read commands, and `edit`, run without building the Typer app.
+"""The everyday read commands, and `edit`, run without Typer.
 
-Building a Typer command imports pydantic (Typer coerces every parameter through a pydantic
-TypeAdapter), about 10x a bare Python start on these machines: more than the whole budget of a
-command people run dozens of times a day. For the commands in EVERYDAY, this module reads the
-options straight from the command function's own `typer.Option`/`typer.Argument` declarations and
-calls it, through the same error funnel as `cli.py`, after the options' validation callbacks.
-Anything it does not fully understand (help, an unknown or malformed option, a value out of range,
-a missing argument, a value a callback refuses) is left to Typer, so every message and exit code
-stays Typer's own. `edit` is here too: its start-up is part of the overhead of every photo edit,
-which should cost little beyond the edit itself.
+Importing Typer and building its commands (Typer coerces every parameter through pydantic) costs
+several times a bare Python start: more than the whole budget of a command people run dozens of
+times a day. For the commands in `fast_index.py` (generated from the Typer app by `fast_commands.py`),
+this module parses the command line as Click's parser does, from the index, and calls the command's
+work (a function without Typer, in `commands/reads/`) through the same start and error funnel as the
+Typer app. It parses only what it is sure of: anything else (help, an unknown or malformed option,
+bundled short flags, a value it does not convert exactly as Typer would, a missing or extra
+argument, a value a check refuses) is handed back to Typer, so every message and exit code stays
+Typer's own. tests/test_fast_path_parse.py proves the two parsers give the command the same values.
 """
 
 from __future__ import annotations
 
-import importlib
-import inspect
-
-EVERYDAY = frozenset(
-    {
-        ("auth", "status"),
-        ("auth", "token"),
-        ("credits", "balance"),
-        ("credits", "history"),
-        ("crm", "contacts", "list"),
-        ("crm", "contacts", "show"),
-        ("crm", "listings", "list"),
-        ("media", "list"),
-        ("notifications", "list"),
-        ("profile", "show"),
-        ("projects", "list"),
-        ("projects", "show"),
-    }
-)
-SUBMISSIONS = frozenset({("edit",)})
-FAST = EVERYDAY | SUBMISSIONS
-_CONVERTERS = {"str": str, "int": int, "float": float, "Path": None}  # Path: imported when used
-_LISTS = {f"list[{kind}]": kind for kind in _CONVERTERS}
+import sys
 
 
-class _NotMine(Exception):
-    """The arguments need Typer (help, an error to report, an option this parser does not know)."""
+class HandBack(Exception):
+    """The arguments need Typer (help, an error to report, something this parser does not do)."""
 
 
 def _split_profile(argv: list[str]) -> tuple[str | None, list[str]]:
@@ -51,147 +29,173 @@ def _split_profile(argv: list[str]) -> tuple[str | None, list[str]]:
     return None, argv
 
 
-def _command(path: tuple[str, ...]):
-    from stagefy_cli.cli import COMMANDS
-
-    app = importlib.import_module(COMMANDS[path[0]][0]).app
-    for group in path[1:-1]:
-        app = next(info.typer_instance for info in app.registered_groups if info.name == group)
-    for info in app.registered_commands:
-        if (info.name or info.callback.__name__.lower().replace("_", "-")) == path[-1]:
-            return info.callback
-    raise _NotMine
-
-
-def _options(function) -> tuple[dict, list, dict]:
-    """{flag: parameter}, [positional parameters], {name: default} from the declarations. Of the
-    list types only a positional `list[...]`, the last one, is understood (`edit PHOTO...`)."""
-    from typer.models import ArgumentInfo, OptionInfo
-
-    flags, positional, values = {}, [], {}
-    for parameter in inspect.signature(function).parameters.values():
-        info = parameter.default
-        annotation = parameter.annotation  # a string under `from __future__ import annotations`
-        kind = annotation if isinstance(annotation, str) else getattr(annotation, "__name__", None)
-        if kind not in (*_CONVERTERS, "bool") and not (kind in _LISTS and isinstance(info, ArgumentInfo)):
-            raise _NotMine
-        if isinstance(info, OptionInfo):
-            for decl in info.param_decls:
-                if "/" in decl:
-                    raise _NotMine
-                flags[decl] = (parameter.name, kind, info)
-        elif isinstance(info, ArgumentInfo):
-            if positional and positional[-1][1] in _LISTS:
-                raise _NotMine  # an argument after a list of them
-            positional.append((parameter.name, kind, info))
-        else:
-            raise _NotMine
-        values[parameter.name] = info.default
-    return flags, positional, values
-
-
-def _convert(kind: str, text: str, info):
-    if kind == "Path":
-        from pathlib import Path
-
-        return Path(text)
-    try:
-        value = _CONVERTERS[kind](text)
-    except ValueError:
-        raise _NotMine from None
-    low, high = getattr(info, "min", None), getattr(info, "max", None)
-    if (low is not None and value < low) or (high is not None and value > high):
-        raise _NotMine
+def _number(text: str, kind: str, param: dict):
+    """An int (`-12`) or a float (`-1.5`, `2`) written plainly, inside the declared range; any
+    other spelling (`1e3`, ` 5`, `+5`, `5_000`, `inf`) is left to Typer."""
+    whole, dot, fraction = text.removeprefix("-").partition(".")
+    plain = whole.isascii() and whole.isdigit()
+    if kind == "float" and dot:
+        plain = plain and fraction.isascii() and fraction.isdigit()
+    elif dot:
+        plain = False
+    if not plain:
+        raise HandBack
+    value = int(text) if kind == "int" else float(text)
+    if (param["min"] is not None and value < param["min"]) or (
+        param["max"] is not None and value > param["max"]
+    ):
+        raise HandBack
     return value
 
 
-def _parse(function, args: list[str]) -> dict:
-    flags, positional, values = _options(function)
+def _convert(text: str, param: dict):
+    kind = param["type"]
+    if kind == "str":
+        return text
+    if kind == "Path":
+        if not text:
+            raise HandBack
+        from pathlib import Path
+
+        return Path(text)
+    return _number(text, kind, param)
+
+
+def parse(entry: dict, args: list[str]) -> dict:
+    """The values the command receives for `args`, as Typer would give them; HandBack otherwise."""
+    if "hand_back" in entry:
+        raise HandBack
+    params = entry["params"]
+    flags = {}
+    for param in params:
+        for name in param["on"]:
+            flags[name] = (param, True)
+        for name in param["off"]:
+            flags[name] = (param, False)
+    given: dict[str, object] = {}  # option name -> its last value, in Click's order
+    order: list[str] = []  # parameters in the order the command line first gives them
+    positional: list[str] = []
     tokens = list(args)
-    given = []
     while tokens:
         token = tokens.pop(0)
-        if token.startswith("-") and token != "-":
-            name, _, inline = token.partition("=")
-            if name not in flags:
-                raise _NotMine  # --help, --, bundled short flags, unknown options
-            key, kind, info = flags[name]
-            if kind == "bool":
-                if inline:
-                    raise _NotMine
-                values[key] = True
-                continue
-            if not inline and not tokens:
-                raise _NotMine
-            values[key] = _convert(kind, inline or tokens.pop(0), info)
-        else:
-            given.append(token)
-    variadic = positional and positional[-1][1] in _LISTS
-    if len(given) > len(positional) and not variadic:
-        raise _NotMine
-    for index, (key, kind, info) in enumerate(positional):
-        if kind in _LISTS:
-            texts = given[index:]
-            if texts:
-                values[key] = [_convert(_LISTS[kind], text, info) for text in texts]
-        elif index < len(given):
-            values[key] = _convert(kind, given[index], info)
-    if any(value is ... for value in values.values()):
-        raise _NotMine  # a required argument is missing: Typer says which
-    _run_callbacks(function, values)
-    return values
-
-
-def _run_callbacks(function, values: dict) -> None:
-    """Each option's validation callback, with what Typer would pass it: a context whose `params`
-    are the parsed values (parameters annotated `typer.Context`) and the value. Whatever a callback
-    refuses, or needs beyond that, is left to Typer, which runs it again and reports it."""
-    from types import SimpleNamespace
-
-    for parameter in inspect.signature(function).parameters.values():
-        callback = getattr(parameter.default, "callback", None)
-        if callback is None:
+        if token == "--":
+            positional.extend(tokens)
+            break
+        if not token.startswith("-") or len(token) == 1:
+            positional.append(token)
             continue
-        ctx = SimpleNamespace(params=dict(values))
-        arguments = []
-        for declared in inspect.signature(callback).parameters.values():
-            annotation = str(declared.annotation)
-            arguments.append(ctx if annotation.endswith("Context") else values[parameter.name])
-        try:
-            values[parameter.name] = callback(*arguments)
-        except Exception:  # noqa: BLE001 - Typer gives the refusal its proper message and exit code
-            raise _NotMine from None
+        name, equals, inline = token.partition("=")
+        if name in flags and (name.startswith("--") or not equals):
+            param, on = flags[name]
+            if param["type"] == "bool":
+                if equals:
+                    raise HandBack  # `--json=1`: Click refuses it
+                value = on
+            elif equals:
+                value = inline
+            elif tokens:
+                value = tokens.pop(0)  # even when it starts with a dash, as Click takes it
+            else:
+                raise HandBack  # the value is missing
+        elif token[:2] in flags and flags[token[:2]][0]["type"] != "bool":
+            param, value = flags[token[:2]][0], token[2:]  # `-L5`
+        else:
+            raise HandBack  # --help, an unknown option, bundled short flags
+        given[param["name"]] = value
+        if param["name"] not in order:
+            order.append(param["name"])
+    return _values(params, given, order, positional)
+
+
+def _values(params: list[dict], given: dict, order: list[str], positional: list[str]) -> dict:
+    arguments = [param for param in params if not param["option"]]
+    raw: dict[str, object] = {}
+    for index, param in enumerate(arguments):
+        if param["list"]:
+            raw[param["name"]] = positional[index:] or None
+        elif index < len(positional):
+            raw[param["name"]] = positional[index]
+    if len(positional) > len(arguments) and not (arguments and arguments[-1]["list"]):
+        raise HandBack  # an extra argument
+    order = order + [param["name"] for param in arguments]
+
+    def processing(param: dict) -> tuple[bool, float]:  # Click's iter_params_for_processing
+        name = param["name"]
+        return not param["eager"], order.index(name) if name in order else float("inf")
+
+    values: dict[str, object] = {}
+    for param in sorted(params, key=processing):
+        name = param["name"]
+        if not param["option"]:
+            text = raw.get(name)
+            value = None if text is None else _convert_all(text, param)
+        elif name in given:
+            value = given[name] if param["type"] == "bool" else _convert(given[name], param)
+        else:
+            value = param["default"]
+        if value is None and param["required"]:
+            raise HandBack  # Typer says which is missing
+        values[name] = _checked(param, value, values)
+    return {param["name"]: values[param["name"]] for param in params}
+
+
+def _convert_all(text, param: dict):
+    return [_convert(item, param) for item in text] if param["list"] else _convert(text, param)
+
+
+def _checked(param: dict, value, values: dict):
+    """The value after the parameter's check (what Typer's callback returns); a refusal is left to
+    Typer, which runs the check again and reports it."""
+    if param["check"] is None:
+        return value
+    function, args = param["check"]
+    try:
+        return _function(function)(*args, value, dict(values))
+    except Exception:  # noqa: BLE001 - Typer gives the refusal its proper message and exit code
+        raise HandBack from None
+
+
+def _function(name: str):
+    import importlib
+
+    module, _, qualname = name.partition(":")
+    return getattr(importlib.import_module(module), qualname)
 
 
 def run(argv: list[str]) -> int | None:
-    """Run `argv` when it is a command of FAST this module can parse; its exit code, or None
+    """Run `argv` when it is a command of the index this module can parse; its exit code, or None
     when Typer must handle it."""
+    from stagefy_cli.fast_index import INDEX
+
     profile, rest = _split_profile(argv)
-    path = next((tuple(rest[:n]) for n in (3, 2, 1) if tuple(rest[:n]) in FAST), None)
+    path = next((" ".join(rest[:n]) for n in (3, 2, 1) if " ".join(rest[:n]) in INDEX), None)
     if path is None:
         return None
+    entry = INDEX[path]
     try:
-        function = _command(path)
-        kwargs = _parse(function, rest[len(path) :])
-    except _NotMine:
+        kwargs = parse(entry, rest[len(path.split()) :])
+    except HandBack:
         return None
-    return _invoke(function, kwargs, profile, rest)
+    return _invoke(_function(entry["work"]), kwargs, profile, rest)
 
 
-def _invoke(function, kwargs: dict, profile: str | None, args: list[str]) -> int:
-    from stagefy_cli import cli
+def _invoke(work, kwargs: dict, profile: str | None, args: list[str]) -> int:
+    from stagefy_cli import funnel, render
     from stagefy_cli.services.notifications import unread_notice
 
-    cli.begin_command(profile)
+    funnel.begin_command(profile)
     try:
-        function(**kwargs)
-    except cli.typer.Exit as exc:
-        return exc.exit_code
+        work(**kwargs)
     except BrokenPipeError:  # `stagefy crm contacts list | head -1`: quiet, as cli.py does
-        cli.render.exit_closed_pipe()
-    except (KeyboardInterrupt, cli.typer.Abort):  # Ctrl-C, or Ctrl-D at a prompt
-        return cli.cancelled()
+        render.exit_closed_pipe()
+    except KeyboardInterrupt:
+        return funnel.cancelled()
     except Exception as exc:  # every error reaches the user as one line, as in cli.py
-        return cli.report_error(exc)
-    cli.render.quick_notice(unread_notice(args))
+        typer = sys.modules.get("typer")  # `edit` exits and is cancelled through Typer
+        if typer is not None and isinstance(exc, typer.Exit):
+            return exc.exit_code
+        if typer is not None and isinstance(exc, typer.Abort):  # Ctrl-D at a prompt
+            return funnel.cancelled()
+        return funnel.report_error(exc)
+    render.quick_notice(unread_notice(args))
     return 0

@@ -16,16 +16,14 @@ import json
 import os
 import sys
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Any, NoReturn
+from typing import Any, NamedTuple, NoReturn
 
 from stagefy_cli.errors import CLOSED_PIPE_EXIT, UsageError
 
 
-@dataclass(frozen=True)
-class Column:
+class Column(NamedTuple):  # NamedTuple, not a dataclass: dataclasses imports inspect, half a bare start
     key: str
     header: str | None = None
     format: Callable[[Any], str] | None = None
@@ -231,6 +229,12 @@ def print_paths(paths: Iterable[Any]) -> None:
 
     for path in paths:
         typer.echo(str(path))
+
+
+def line(text: str = "") -> None:
+    """One line of plain text on stdout, without Rich (whose import would double a quick command's
+    time): a value a script reads, or a blank line between two blocks."""
+    sys.stdout.write(text + "\n")
 
 
 def more_notice(shown: int, total: int | None) -> None:

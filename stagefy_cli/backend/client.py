@@ -8,7 +8,7 @@ Why two clients: docs/architecture.md.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from stagefy_cli.backend import notices
 from stagefy_cli.backend.config import Profile, current_profile
@@ -18,8 +18,7 @@ from stagefy_cli.errors import AuthRequired
 _SIGN_IN = "Run: stagefy auth login"
 
 
-@dataclass(frozen=True)
-class Endpoint:
+class Endpoint(NamedTuple):  # NamedTuple, not a dataclass: dataclasses imports inspect, half a bare start
     url: str
     anon_key: str
 

@@ -19,8 +19,8 @@ from __future__ import annotations
 
 import os
 import tomllib
-from dataclasses import dataclass
 from pathlib import Path
+from typing import NamedTuple
 
 from stagefy_cli.backend.api_keys import SERVICE_KINDS, key_kind
 from stagefy_cli.backend.paths import config_dir, write_private_file
@@ -36,8 +36,7 @@ def select_profile(name: str | None) -> None:
     _selected_profile = name
 
 
-@dataclass(frozen=True)
-class Profile:
+class Profile(NamedTuple):  # NamedTuple, not a dataclass: dataclasses imports inspect, half a bare start
     name: str
     url: str | None
     anon_key: str | None

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import json
 import time
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from stagefy_cli.backend.api_errors import ApiError
 from stagefy_cli.backend.wire import Wire
@@ -20,8 +20,7 @@ EXPIRY_MARGIN_S = 10  # refresh this close to expiry, as supabase-py does
 API_VERSION = {"X-Supabase-Api-Version": "2024-01-01"}
 
 
-@dataclass(frozen=True)
-class Session:
+class Session(NamedTuple):  # NamedTuple, not a dataclass: dataclasses imports inspect, half a bare start
     access_token: str
     refresh_token: str
     expires_at: int

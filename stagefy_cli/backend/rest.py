@@ -15,8 +15,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 from stagefy_cli.backend.api_errors import ApiError
 from stagefy_cli.backend.wire import Reply, Wire
@@ -47,8 +46,7 @@ def _array_element(value: Any) -> str:
     return _quoted(text) if special or any(c.isspace() for c in text) else text
 
 
-@dataclass(frozen=True)
-class Response:
+class Response(NamedTuple):  # NamedTuple, not a dataclass: dataclasses imports inspect, half a bare start
     data: Any
     count: int | None = None
 

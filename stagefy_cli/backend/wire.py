@@ -1,10 +1,10 @@
-"""HTTP/1.1 with keep-alive for the CLI's and the worker's calls, over the standard library's
-`http.client`.
+"""HTTP/1.1 with keep-alive for the CLI's and the worker's calls, over `http11.py`'s connections.
 
 Hand-written on purpose, because of start-up time and CPU: `import httpx` costs about 20x a bare
 Python start on these machines (httpcore loads h2 whenever it is installed, and httpx its
-command-line module with click, rich and pygments), while `http.client` costs about 2x; and a request
-costs the caller a fraction of httpx's CPU, which is most of what a no-op job costs the worker. A
+command-line module with click, rich and pygments), and even `http.client` costs about 1.5x (it
+imports `email` and `ssl`); and a request costs the caller a fraction of httpx's CPU, which is most
+of what a no-op job costs the worker. A
 `Wire` keeps a few idle keep-alive connections that any thread takes one of for a request and gives
 back once the answer was read to its end, so the worker's thread per job and the CLI's upload and
 download threads reuse connections instead of opening one each. Bodies are streamed both ways: an
@@ -14,16 +14,15 @@ upload is read from its file as it is sent, and `stream()` hands a download over
 from __future__ import annotations
 
 import contextlib
-import http.client
 import json
 import threading
 import time
 from collections.abc import Iterator
-from dataclasses import dataclass
-from typing import BinaryIO
+from typing import BinaryIO, NamedTuple
 from urllib.parse import quote, urlencode, urlsplit
 
 from stagefy_cli.backend.api_errors import ApiError
+from stagefy_cli.backend.http11 import Connection, RemoteDisconnected, Response
 
 TIMEOUT_S = 30.0
 # Servers close idle keep-alive connections after a few seconds (uvicorn after 5); a request that
@@ -35,8 +34,7 @@ MAX_IDLE = 8
 CHUNK = 1 << 16
 
 
-@dataclass(frozen=True)
-class Reply:
+class Reply(NamedTuple):  # NamedTuple, not a dataclass: dataclasses imports inspect, half a bare start
     status: int
     headers: dict[str, str]  # lower-case names
     body: bytes
@@ -49,9 +47,8 @@ class Reply:
         return json.loads(self.body) if self.body else None
 
 
-@dataclass
-class _Idle:
-    connection: http.client.HTTPConnection
+class _Idle(NamedTuple):
+    connection: Connection
     since: float  # time.monotonic() when its last answer was read to the end
 
 
@@ -73,16 +70,14 @@ class Wire:
         self._lock = threading.Lock()
         self._tls = None  # one ssl.SSLContext for all connections (loading the CA store costs ms)
 
-    def _new_connection(self) -> http.client.HTTPConnection:
-        if not self._https:
-            return http.client.HTTPConnection(self._host, self._port, timeout=self.timeout)
-        if self._tls is None:
+    def _new_connection(self) -> Connection:
+        if self._https and self._tls is None:
             import ssl
 
             self._tls = ssl.create_default_context()
-        return http.client.HTTPSConnection(self._host, self._port, timeout=self.timeout, context=self._tls)
+        return Connection(self._host, self._port, self.timeout, self._tls if self._https else None)
 
-    def _take(self, fresh_within: float | None) -> tuple[http.client.HTTPConnection, bool]:
+    def _take(self, fresh_within: float | None) -> tuple[Connection, bool]:
         """An idle connection (and True), or a new one (and False). With `fresh_within`, idle ones
         older than that are closed instead: the server may have closed them already."""
         stale: list[_Idle] = []
@@ -100,7 +95,7 @@ class Wire:
             return taken.connection, True
         return self._new_connection(), False
 
-    def _give_back(self, connection: http.client.HTTPConnection) -> None:
+    def _give_back(self, connection: Connection) -> None:
         with self._lock:
             if len(self._idle) < MAX_IDLE:
                 self._idle.append(_Idle(connection, time.monotonic()))
@@ -135,28 +130,23 @@ class Wire:
         retry = method in ("GET", "HEAD")
         connection, reused = self._take(None if retry else IDLE_REOPEN_S)
         while True:
-            connection.timeout = self.timeout
-            if connection.sock is not None:
-                connection.sock.settimeout(self.timeout)
+            connection.settimeout(self.timeout)
             try:
-                connection.request(method, url, body=body, headers=headers)
-                response = connection.getresponse()
-            except (http.client.HTTPException, OSError) as exc:
+                response = connection.request(method, url, body=body, headers=headers)
+            except OSError as exc:
                 connection.close()
-                stale = isinstance(
-                    exc, http.client.RemoteDisconnected | ConnectionResetError | BrokenPipeError
-                )
+                stale = isinstance(exc, RemoteDisconnected | ConnectionResetError | BrokenPipeError)
                 if retry and reused and stale:
                     retry, reused = False, False
                     connection = self._new_connection()
                     continue
                 raise ApiError("transport", str(exc) or type(exc).__name__) from exc
             break
-        answer = Answer(response.status, {k.lower(): v for k, v in response.getheaders()}, response)
+        answer = Answer(response.status, {k.lower(): v for k, v in response.headers}, response)
         try:
             yield answer
         finally:
-            if response.isclosed() and not response.will_close:
+            if response.reusable:
                 self._give_back(connection)  # read to the end: the connection serves another request
             else:  # the answer was not read to its end, or the server closes the connection
                 connection.close()
@@ -165,7 +155,7 @@ class Wire:
 class Answer:
     """An answer whose body is read as it arrives: `read()` all of it, or `chunks()`."""
 
-    def __init__(self, status: int, headers: dict[str, str], response: http.client.HTTPResponse):
+    def __init__(self, status: int, headers: dict[str, str], response: Response):
         self.status = status
         self.headers = headers  # lower-case names
         self._response = response
@@ -177,14 +167,14 @@ class Answer:
     def read(self) -> bytes:
         try:
             return self._response.read()
-        except (http.client.HTTPException, OSError) as exc:
+        except OSError as exc:
             raise ApiError("transport", str(exc) or type(exc).__name__) from exc
 
     def chunks(self, size: int = CHUNK) -> Iterator[bytes]:
         while True:
             try:
                 chunk = self._response.read(size)
-            except (http.client.HTTPException, OSError) as exc:
+            except OSError as exc:
                 raise ApiError("transport", str(exc) or type(exc).__name__) from exc
             if not chunk:
                 return

@@ -5,6 +5,8 @@ from __future__ import annotations
 import typer
 
 from stagefy_cli.commands.options import FIELDS, JSON, choice, command_group, read_password
+from stagefy_cli.commands.reads import account as reads
+from stagefy_cli.commands.reads import runs
 from stagefy_cli.models import USE_CASES
 
 app = command_group("Sign up, sign in and out, and see who you are.")
@@ -82,34 +84,18 @@ def logout() -> None:
 
 
 @app.command()
+@runs(reads.status)
 def status(as_json: bool = JSON, fields: str = FIELDS) -> None:
     """Show who is signed in, on which profile.
 
     Example: stagefy auth status --json
     """
-    from stagefy_cli import render
-    from stagefy_cli.services import account
-
-    info = account.status()
-    render.output(
-        info,
-        [
-            render.Column("email", "Signed in as"),
-            render.Column("profile", "Profile"),
-            render.Column("url", "API"),
-            render.Column("expires_in", "Token expires in (s)"),
-        ],
-        as_json=as_json,
-        fields=fields,
-    )
 
 
 @app.command()
+@runs(reads.token)
 def token() -> None:
     """Print the current access token, for scripting (it is a secret: do not share it).
 
     Example: curl -H "Authorization: Bearer $(stagefy auth token)" ...
     """
-    from stagefy_cli.backend import client
-
-    typer.echo(client.signed_in().tokens.access_token())

@@ -7,26 +7,12 @@ PIL is imported only when one of the two is asked for, so `projects show` stays 
 from __future__ import annotations
 
 import sys
-from dataclasses import dataclass
+from typing import NamedTuple
 
-import typer
-
-PREVIEW = typer.Option(
-    False,
-    "--preview",
-    help="Draw each result beside its original in the terminal (images in kitty, iTerm2, WezTerm "
-    "and sixel terminals, coloured blocks elsewhere; STAGEFY_PREVIEW=kitty|iterm2|sixel|blocks|off overrides).",
-)
-OPEN = typer.Option(
-    False,
-    "--open",
-    help="Open a before/after comparison image in the system viewer (STAGEFY_VIEWER overrides).",
-)
 MAX_COLUMNS = 160
 
 
-@dataclass(frozen=True)
-class BeforeAfter:
+class BeforeAfter(NamedTuple):  # NamedTuple, not a dataclass: dataclasses imports inspect
     draw: bool = False
     open: bool = False
 

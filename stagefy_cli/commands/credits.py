@@ -5,6 +5,8 @@ from __future__ import annotations
 import typer
 
 from stagefy_cli.commands.options import FIELDS, JSON, LIMIT, choice, command_group
+from stagefy_cli.commands.reads import credits as reads
+from stagefy_cli.commands.reads import runs
 from stagefy_cli.models import TRANSACTION_TYPES
 
 app = command_group("Your credit balance, history and prices.")
@@ -16,27 +18,12 @@ def credits() -> None:
 
 
 @app.command()
+@runs(reads.balance)
 def balance(as_json: bool = JSON, fields: str = FIELDS) -> None:
     """Show how many credits you have.
 
     Example: stagefy credits balance --json
     """
-    from stagefy_cli import render
-    from stagefy_cli.backend import client
-    from stagefy_cli.services import account
-
-    info = account.balance(client.signed_in())
-    render.output(info, as_json=as_json, fields=fields, show=lambda: _print_balance(info))
-
-
-def _print_balance(info: dict) -> None:
-    """The balance, and the plan on a terminal; only the number when piped."""
-    from stagefy_cli import render
-
-    if render.stdout_is_tty():
-        render.console().print(f"[bold]{info['credits']}[/bold] credits ({info['subscription_tier']} plan)")
-    else:
-        typer.echo(info["credits"])
 
 
 @app.command()
@@ -63,6 +50,7 @@ def prices(as_json: bool = JSON, fields: str = FIELDS) -> None:
 
 
 @app.command()
+@runs(reads.history)
 def history(
     tx_type: str = choice(TRANSACTION_TYPES, "--type", help="Only this kind: {values}."),
     since: str = typer.Option(None, "--since", help="Only from this date (YYYY-MM-DD) or ISO time on."),
@@ -74,23 +62,6 @@ def history(
 
     Example: stagefy credits history --type purchase --since 2026-01-01
     """
-    from stagefy_cli import render
-    from stagefy_cli.backend import client
-    from stagefy_cli.services import ledger
-
-    rows, total = ledger.history(client.signed_in(), tx_type=tx_type, since=since, limit=limit)
-    render.output(
-        rows,
-        [
-            render.Column("created_at", "WHEN", render.local_time),
-            render.Column("amount", "CREDITS", lambda v: f"{v:+d}"),
-            render.Column("type", "TYPE"),
-            render.Column("description", "WHAT", max_width=60),
-        ],
-        as_json=as_json,
-        fields=fields,
-        total=total,
-    )
 
 
 @app.command()

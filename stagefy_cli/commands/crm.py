@@ -7,6 +7,8 @@ from pathlib import Path
 import typer
 
 from stagefy_cli.commands.options import FIELDS, JSON, LIMIT, YES, choice, command_group, id_to_delete
+from stagefy_cli.commands.reads import crm as reads
+from stagefy_cli.commands.reads import runs
 from stagefy_cli.models import CONTACT_STATUSES, CONTACT_TYPES, LISTING_STATUSES, ON_DUPLICATE
 
 app = command_group("Your contacts and listings: the people and properties behind your media.")
@@ -20,68 +22,6 @@ LISTING_ID = typer.Argument(..., help="Listing ID (or its first characters).")
 
 
 # -- rendering --------------------------------------------------------------------------------
-
-
-def _contact_columns():
-    from stagefy_cli import render
-
-    return [
-        render.Column("id", "ID", lambda v: v[:8], nowrap=True),
-        render.Column("name", "NAME", max_width=28),
-        render.Column("email", "EMAIL", nowrap=True),
-        render.Column("phone", "PHONE", nowrap=True),
-        render.Column("type", "TYPE"),
-        render.Column("status", "STATUS"),
-        render.Column("tags", "TAGS", lambda v: ", ".join(v), max_width=24),
-        render.Column("last_contacted_at", "LAST CONTACT", render.local_time, nowrap=True),
-        render.Column("notes", "NOTES", max_width=30),
-    ]
-
-
-def _listing_columns():
-    from stagefy_cli import render
-
-    return [
-        render.Column("id", "ID", lambda v: v[:8]),
-        render.Column("address", "ADDRESS", max_width=36),
-        render.Column("city", "CITY", max_width=18),
-        render.Column("price", "PRICE", format_row=render.row_money("price")),
-        render.Column("bedrooms", "BEDS"),
-        render.Column("bathrooms", "BATHS"),
-        render.Column("status", "STATUS"),
-        render.Column("notes", "NOTES", max_width=30),
-        render.Column("updated_at", "UPDATED", render.local_time),
-    ]
-
-
-def _show_contact(contact: dict, as_json: bool, fields: str | None) -> None:
-    from stagefy_cli import render
-
-    render.output(contact, as_json=as_json, fields=fields, show=lambda: _print_contact(contact))
-
-
-def _print_contact(contact: dict) -> None:
-    from stagefy_cli import render
-
-    render.print_detail(
-        contact,
-        [
-            render.Column("id", "ID"),
-            render.Column("name", "Name"),
-            render.Column("email", "Email"),
-            render.Column("phone", "Phone"),
-            render.Column("type", "Type"),
-            render.Column("status", "Status"),
-            render.Column("tags", "Tags", lambda v: ", ".join(v)),
-            render.Column("notes", "Notes"),
-            render.Column("last_contacted_at", "Last contact", render.local_time),
-            render.Column("created_at", "Created", render.local_time),
-            render.Column("updated_at", "Updated", render.local_time),
-        ],
-    )
-    if contact.get("listings"):
-        typer.echo()  # a blank line (no Rich needed for it)
-        render.print_table(contact["listings"], _listing_columns(), title="Listings")
 
 
 def _show_listing(listing: dict, as_json: bool, fields: str | None) -> None:
@@ -117,7 +57,7 @@ def _print_listing(listing: dict) -> None:
     if listing.get("media"):
         from stagefy_cli.commands.tables import media_columns
 
-        typer.echo()  # a blank line (no Rich needed for it)
+        render.line()
         render.print_table(listing["media"], media_columns(), title="Media")
 
 
@@ -125,6 +65,7 @@ def _print_listing(listing: dict) -> None:
 
 
 @contacts_app.command("list")
+@runs(reads.contacts_list)
 def contacts_list(
     contact_type: str = choice(CONTACT_TYPES, "--type", help="Only this type: {values}."),
     status: str = choice(CONTACT_STATUSES, "--status", help="Only this status: {values}."),
@@ -140,14 +81,6 @@ def contacts_list(
 
     Example: stagefy crm contacts list --type buyer --status active --search smith
     """
-    from stagefy_cli import render
-    from stagefy_cli.backend import client
-    from stagefy_cli.services import crm
-
-    rows, total = crm.list_contacts(
-        client.signed_in(), contact_type=contact_type, status=status, tag=tag, search=search, limit=limit
-    )
-    render.output(rows, _contact_columns(), as_json=as_json, fields=fields, total=total)
 
 
 @contacts_app.command("add")
@@ -197,15 +130,12 @@ def contacts_add(
 
 
 @contacts_app.command("show")
+@runs(reads.contacts_show)
 def contacts_show(contact: str = CONTACT_ID, as_json: bool = JSON, fields: str = FIELDS) -> None:
     """Show a contact and its listings.
 
     Example: stagefy crm contacts show 3f2a9c
     """
-    from stagefy_cli.backend import client
-    from stagefy_cli.services import crm
-
-    _show_contact(crm.get_contact(client.signed_in(), contact), as_json, fields)
 
 
 @contacts_app.command("update")
@@ -402,6 +332,7 @@ def contacts_export(
 
 
 @listings_app.command("list")
+@runs(reads.listings_list)
 def listings_list(
     status: str = choice(LISTING_STATUSES, "--status", help="Only this status: {values}."),
     city: str = typer.Option(None, "--city", help="Only listings in this city (any case)."),
@@ -415,14 +346,6 @@ def listings_list(
 
     Example: stagefy crm listings list --status active --city "Cape Town" --max-price 3500000
     """
-    from stagefy_cli import render
-    from stagefy_cli.backend import client
-    from stagefy_cli.services import crm
-
-    rows, total = crm.list_listings(
-        client.signed_in(), status=status, city=city, min_price=min_price, max_price=max_price, limit=limit
-    )
-    render.output(rows, _listing_columns(), as_json=as_json, fields=fields, total=total)
 
 
 @listings_app.command("add")

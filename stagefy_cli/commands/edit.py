@@ -7,8 +7,8 @@ from pathlib import Path
 import typer
 
 from stagefy_cli.ai.catalog import EDIT_TYPES, PROVIDERS, ROOM_TYPES, STYLES
-from stagefy_cli.commands.before_after import OPEN, PREVIEW, BeforeAfter
-from stagefy_cli.commands.options import FIELDS, JSON, TIMEOUT, YES, choice, out_folder
+from stagefy_cli.commands.before_after import BeforeAfter
+from stagefy_cli.commands.options import FIELDS, JSON, OPEN, PREVIEW, TIMEOUT, YES, choice, out_folder
 
 app = typer.Typer(add_completion=False)
 

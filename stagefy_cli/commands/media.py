@@ -18,7 +18,8 @@ from stagefy_cli.commands.options import (
     id_to_delete,
     out_folder,
 )
-from stagefy_cli.commands.tables import media_columns
+from stagefy_cli.commands.reads import media as reads
+from stagefy_cli.commands.reads import runs
 from stagefy_cli.models import MEDIA_TYPES
 
 app = command_group("Your library of edited photos, videos and templates: find, tag, link, download.")
@@ -52,6 +53,7 @@ def _show(media: dict, as_json: bool, fields: str | None) -> None:
 
 
 @app.command("list")
+@runs(reads.list_media)
 def list_(
     listing: str = typer.Option(
         None, "--listing", help="Only media of this listing (ID or its first characters)."
@@ -70,20 +72,6 @@ def list_(
 
     Example: stagefy media list --listing 7b1e04 --type image --favorites
     """
-    from stagefy_cli import render
-    from stagefy_cli.backend import client
-    from stagefy_cli.services import media
-
-    rows, total = media.list_media(
-        client.signed_in(),
-        listing_ref=listing,
-        contact_ref=contact,
-        media_type=media_type,
-        favorites=favorites,
-        tag=tag,
-        limit=limit,
-    )
-    render.output(rows, media_columns(), as_json=as_json, fields=fields, total=total)
 
 
 @app.command()

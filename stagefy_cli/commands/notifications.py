@@ -5,11 +5,14 @@ from __future__ import annotations
 import typer
 
 from stagefy_cli.commands.options import FIELDS, JSON, LIMIT, command_group
+from stagefy_cli.commands.reads import notifications as reads
+from stagefy_cli.commands.reads import runs
 
 app = command_group("What happened while you were away: finished jobs, low credits, payments.")
 
 
 @app.command("list")
+@runs(reads.list_notifications)
 def list_(
     unread: bool = typer.Option(False, "--unread", help="Only notifications you have not read."),
     limit: int = LIMIT,
@@ -20,25 +23,6 @@ def list_(
 
     Example: stagefy notifications list --unread
     """
-    from stagefy_cli import render
-    from stagefy_cli.backend import client
-    from stagefy_cli.services import notifications
-
-    rows, total = notifications.list_notifications(client.signed_in(), unread=unread, limit=limit)
-    render.output(
-        rows,
-        [
-            render.Column("id", "ID", lambda v: v[:8]),
-            render.Column("read", "", lambda v: "" if v else "●"),
-            render.Column("type", "TYPE"),
-            render.Column("title", "TITLE", max_width=30),
-            render.Column("message", "MESSAGE", max_width=60),
-            render.Column("created_at", "WHEN", render.local_time),
-        ],
-        as_json=as_json,
-        fields=fields,
-        total=total,
-    )
 
 
 @app.command()

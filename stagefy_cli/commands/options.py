@@ -2,7 +2,25 @@
 
 from __future__ import annotations
 
+import functools
+
 import typer
+
+from stagefy_cli.commands import checks
+
+
+def checked(check):
+    """A Typer callback running `check` (a function of `checks`, or a partial of one): a refusal
+    becomes Typer's `BadParameter`. The check is kept on the callback for the fast path's index."""
+
+    def callback(ctx: typer.Context, value):
+        try:
+            return check(value, ctx.params)
+        except checks.Refused as exc:
+            raise typer.BadParameter(str(exc)) from None
+
+    callback.check = check
+    return callback
 
 
 def complete_from(values: tuple[str, ...]):
@@ -22,34 +40,18 @@ def choice(values: tuple[str, ...], *decls: str, help: str, default=None, refuse
     refusal to a service whose own message reports every problem of a record at once.
 
     A validating callback rather than `click.Choice` or an Enum annotation: the everyday commands'
-    fast path (fast_path.py) reads plain `str` options and runs their callbacks itself, and the
+    fast path (fast_path.py) reads plain `str` options and runs the same check itself, and the
     message stays the one the services give for the same mistake."""
-    flag = decls[0]
-
-    def check(value):
-        if refuse and value is not None and value not in values:
-            from stagefy_cli.errors import UsageError
-
-            raise UsageError(f"unknown {flag} '{value}'. Choose one of: {', '.join(values)}.")
-        return value
-
     return typer.Option(
         default,
         *decls,
         help=help.format(values=one_of(values)),
         autocompletion=complete_from(values),
-        callback=check,
+        callback=checked(functools.partial(checks.one_of, values, decls[0], refuse)),
     )
 
 
-def _needs_json(ctx: typer.Context, value):
-    """`--fields` narrows `--json` output; alone it would be silently ignored, so it is refused."""
-    if value and not ctx.params.get("as_json"):
-        raise typer.BadParameter("it narrows --json output; add --json")
-    return value
-
-
-# eager: read before --fields whatever the order on the command line, so _needs_json sees it
+# eager: read before --fields whatever the order on the command line, so checks.needs_json sees it
 JSON = typer.Option(
     False, "--json", is_eager=True, help="Print JSON (the schema's column names) instead of a table."
 )
@@ -58,7 +60,7 @@ FIELDS = typer.Option(
     "--fields",
     help="With --json, only these comma-separated fields.",
     metavar="A,B",
-    callback=_needs_json,
+    callback=checked(checks.needs_json),
 )
 YES = typer.Option(False, "--yes", "-y", help="Do not ask for confirmation.")
 # the download policy (docs/downloads.md): never overwrite a file unless asked
@@ -66,34 +68,30 @@ FORCE = typer.Option(False, "--force", help="Overwrite files of the same name in
 LIMIT = typer.Option(30, "--limit", "-L", min=1, max=10000, help="Show at most this many rows.")
 TIMEOUT = typer.Option(None, "--timeout", min=0, help="Stop waiting after this many seconds (exit 8).")
 
-
-def _folder(value):
-    """`--out` names a folder (made when missing); an existing file is refused before any work."""
-    if value is not None and value.exists() and not value.is_dir():
-        raise typer.BadParameter(f"{value} is a file, not a folder")
-    return value
-
-
-def _prefix_to_delete(value: str) -> str:
-    from stagefy_cli.errors import UsageError
-    from stagefy_cli.services.ids import check_prefix_to_delete
-
-    try:
-        return check_prefix_to_delete(value)
-    except UsageError as exc:
-        raise typer.BadParameter(exc.message.rstrip(".")) from None
+# `--preview` and `--open` (before_after.py draws and opens the comparison)
+PREVIEW = typer.Option(
+    False,
+    "--preview",
+    help="Draw each result beside its original in the terminal (images in kitty, iTerm2, WezTerm "
+    "and sixel terminals, coloured blocks elsewhere; STAGEFY_PREVIEW=kitty|iterm2|sixel|blocks|off overrides).",
+)
+OPEN = typer.Option(
+    False,
+    "--open",
+    help="Open a before/after comparison image in the system viewer (STAGEFY_VIEWER overrides).",
+)
 
 
 def id_to_delete(noun: str):
     """The ID argument of a command that deletes: at least 4 characters of it."""
     return typer.Argument(
-        ..., help=f"{noun} ID (at least its first 4 characters).", callback=_prefix_to_delete
+        ..., help=f"{noun} ID (at least its first 4 characters).", callback=checked(checks.prefix_to_delete)
     )
 
 
 def out_folder(help: str, default=None):
     """The `--out FOLDER` option of every command that saves results, checked before anything runs."""
-    return typer.Option(default, "--out", "-o", help=help, callback=_folder)
+    return typer.Option(default, "--out", "-o", help=help, callback=checked(checks.folder))
 
 
 def read_password(password_stdin: bool, *, confirm: bool = False) -> str:

@@ -5,43 +5,20 @@ from __future__ import annotations
 import typer
 
 from stagefy_cli.commands.options import FIELDS, JSON, choice, command_group
+from stagefy_cli.commands.reads import account as reads
+from stagefy_cli.commands.reads import runs
 from stagefy_cli.models import USE_CASES
 
 app = command_group("Show and update your agent profile.")
 
 
-def _render_profile(profile: dict, as_json: bool, fields: str | None) -> None:
-    from stagefy_cli import render
-
-    render.output(
-        profile,
-        [
-            render.Column("full_name", "Name"),
-            render.Column("email", "Email"),
-            render.Column("brokerage", "Brokerage"),
-            render.Column("market", "Market"),
-            render.Column("phone", "Phone"),
-            render.Column("use_case", "Use case"),
-            render.Column("role", "Role"),
-            render.Column("subscription_tier", "Plan"),
-            render.Column("credits", "Credits"),
-            render.Column("created_at", "Member since", render.local_time),
-        ],
-        as_json=as_json,
-        fields=fields,
-    )
-
-
 @app.command()
+@runs(reads.show_profile)
 def show(as_json: bool = JSON, fields: str = FIELDS) -> None:
     """Show your profile, plan and balance.
 
     Example: stagefy profile show --json
     """
-    from stagefy_cli.backend import client
-    from stagefy_cli.services import account
-
-    _render_profile(account.get_profile(client.signed_in()), as_json, fields)
 
 
 @app.command()
@@ -70,4 +47,4 @@ def update(
         "phone": phone,
         "avatar_url": avatar_url,
     }
-    _render_profile(account.update_profile(client.signed_in(), changes), as_json, fields)
+    reads.render_profile(account.update_profile(client.signed_in(), changes), as_json, fields)

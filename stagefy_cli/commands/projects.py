@@ -6,38 +6,30 @@ from pathlib import Path
 
 import typer
 
-from stagefy_cli.commands.before_after import OPEN, PREVIEW, BeforeAfter
+from stagefy_cli.commands.before_after import BeforeAfter
 from stagefy_cli.commands.links import EXPIRES
 from stagefy_cli.commands.options import (
     FIELDS,
     FORCE,
     JSON,
     LIMIT,
+    OPEN,
+    PREVIEW,
     TIMEOUT,
     YES,
     choice,
     command_group,
     out_folder,
 )
+from stagefy_cli.commands.reads import projects as reads
+from stagefy_cli.commands.reads import runs
 from stagefy_cli.models import PROJECT_STATUSES, PROJECT_TYPES
 
 app = command_group("Follow, download, cancel and retry your edits, videos and templates.")
 
 
-def _columns():
-    from stagefy_cli import render
-
-    return [
-        render.Column("id", "ID", lambda v: v[:8]),
-        render.Column("name", "NAME", max_width=40),
-        render.Column("type", "TYPE"),
-        render.Column("status", "STATUS"),
-        render.Column("net_credits", "CREDITS"),  # what it cost after refunds
-        render.Column("created_at", "CREATED", render.local_time),
-    ]
-
-
 @app.command("list")
+@runs(reads.list_projects)
 def list_(
     status: str = choice(PROJECT_STATUSES, "--status", help="Only this status: {values}."),
     project_type: str = choice(PROJECT_TYPES, "--type", help="Only this type: {values}."),
@@ -49,54 +41,10 @@ def list_(
 
     Example: stagefy projects list --status failed --limit 10
     """
-    from stagefy_cli import render
-    from stagefy_cli.backend import client
-    from stagefy_cli.services import projects
-
-    rows, total = projects.list_projects(
-        client.signed_in(), status=status, project_type=project_type, limit=limit
-    )
-    render.output(rows, _columns(), as_json=as_json, fields=fields, total=total)
-
-
-def render_project(project: dict) -> None:
-    from stagefy_cli import render
-
-    render.print_detail(
-        project,
-        [
-            render.Column("id", "ID"),
-            render.Column("name", "Name"),
-            render.Column("type", "Type"),
-            render.Column("status", "Status"),
-            render.Column("credit_cost", "Credits"),
-            render.Column("refunded_credits", "Refunded"),
-            render.Column("error_message", "Error"),
-            render.Column("created_at", "Created", render.local_time),
-            render.Column("completed_at", "Completed", render.local_time),
-        ],
-    )
-    if project.get("jobs"):
-        for job in project["jobs"]:
-            job["source"] = (job.get("input") or {}).get("filename")
-            job["variation"] = (job.get("input") or {}).get("variation")
-        typer.echo()  # a blank line (no Rich needed for it)
-        render.print_table(
-            project["jobs"],
-            [
-                render.Column("id", "JOB", lambda v: v[:8]),
-                render.Column("source", "PHOTO"),
-                render.Column("variation", "VAR"),
-                render.Column("service", "PROVIDER"),
-                render.Column("model", "MODEL", max_width=30),
-                render.Column("status", "STATUS"),
-                render.Column("latency_ms", "MS"),
-                render.Column("error_message", "ERROR", max_width=50),
-            ],
-        )
 
 
 @app.command()
+@runs(reads.show)
 def show(
     project: str = typer.Argument(..., help="Project ID (or its first characters)."),
     preview: bool = PREVIEW,
@@ -108,17 +56,6 @@ def show(
 
     Example: stagefy projects show 3f2a9c --preview
     """
-    from stagefy_cli import render
-    from stagefy_cli.backend import client
-    from stagefy_cli.services import projects
-
-    before_after = BeforeAfter(preview, open_)
-    before_after.check(as_json)
-    ctx = client.signed_in()
-    data = projects.get_project(ctx, project)
-    render.output(data, as_json=as_json, fields=fields, show=lambda: render_project(data))
-    if before_after:
-        before_after.show(ctx, data)
 
 
 @app.command()

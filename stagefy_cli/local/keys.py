@@ -9,11 +9,9 @@ Generated on first start, kept in a 0600 file under the local stack dir, never p
 from __future__ import annotations
 
 import json
-import secrets
-import string
 import time
-from dataclasses import asdict, dataclass, fields, replace
 from pathlib import Path
+from typing import NamedTuple
 
 from stagefy_cli.backend.paths import write_private_file
 
@@ -21,8 +19,7 @@ ISSUER = "stagefy-local"
 KEY_LIFETIME_S = 10 * 365 * 24 * 3600
 
 
-@dataclass(frozen=True)
-class StackKeys:
+class StackKeys(NamedTuple):  # NamedTuple, not a dataclass: dataclasses imports inspect, half a bare start
     jwt_secret: str
     anon_key: str
     service_role_key: str
@@ -41,12 +38,17 @@ def api_key(secret: str, role: str) -> str:
 def opaque_key(prefix: str) -> str:
     """A new-style key as a hosted project shows them: the prefix, 22 random letters and digits, `_`,
     and 8 more (`sb_publishable_ACJWlzQHlZjBrEguHvfOxg_3BJgxAaH`)."""
+    import secrets  # here: every command on the local profile loads the keys, few make them
+    import string
+
     alphabet = string.ascii_letters + string.digits
     pick = lambda n: "".join(secrets.choice(alphabet) for _ in range(n))  # noqa: E731
     return f"{prefix}{pick(22)}_{pick(8)}"
 
 
 def generate() -> StackKeys:
+    import secrets
+
     secret = secrets.token_urlsafe(48)
     return StackKeys(
         secret,
@@ -61,13 +63,13 @@ def load_or_create(path: Path) -> StackKeys:
     """The install's keys; a file written before the new keys existed gets them added."""
     if not path.exists():
         keys = generate()
-        write_private_file(path, json.dumps(asdict(keys)))
+        write_private_file(path, json.dumps(keys._asdict()))
         return keys
     stored = json.loads(path.read_text(encoding="utf-8"))
-    keys = StackKeys(**{f.name: stored[f.name] for f in fields(StackKeys) if f.name in stored})
+    keys = StackKeys(**{name: stored[name] for name in StackKeys._fields if name in stored})
     if not (keys.publishable_key and keys.secret_key):
-        keys = replace(
-            keys, publishable_key=opaque_key("sb_publishable_"), secret_key=opaque_key("sb_secret_")
+        keys = keys._replace(
+            publishable_key=opaque_key("sb_publishable_"), secret_key=opaque_key("sb_secret_")
         )
-        write_private_file(path, json.dumps(asdict(keys)))
+        write_private_file(path, json.dumps(keys._asdict()))
     return keys

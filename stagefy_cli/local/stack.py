@@ -9,13 +9,11 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 import signal
-import subprocess
 import sys
 import time
-from dataclasses import asdict, dataclass
 from pathlib import Path
+from typing import NamedTuple
 
 from stagefy_cli.backend.paths import local_stack_dir, write_private_file
 from stagefy_cli.errors import StagefyError, require_extras
@@ -24,8 +22,7 @@ DEFAULT_PORT = 54321
 START_TIMEOUT_S = 90.0
 
 
-@dataclass
-class StackState:
+class StackState(NamedTuple):  # NamedTuple, not a dataclass: dataclasses imports inspect, half a bare start
     pid: int
     port: int
     api_url: str
@@ -79,7 +76,7 @@ class LocalStack:
         return load_or_create(self.keys_path)
 
     def write_state(self, state: StackState) -> None:
-        write_private_file(self.state_path, json.dumps(asdict(state)))
+        write_private_file(self.state_path, json.dumps(state._asdict()))
 
     def state(self) -> StackState | None:
         try:
@@ -100,6 +97,8 @@ class LocalStack:
         _check_port_free(port)
         self.keys()
         self.state_path.unlink(missing_ok=True)
+        import subprocess  # here: every command on the local profile asks for the stack, few start it
+
         with self.log_path.open("ab") as log:
             process = subprocess.Popen(
                 [
@@ -148,6 +147,8 @@ class LocalStack:
         return stopped
 
     def reset(self) -> None:
+        import shutil
+
         self.stop()
         shutil.rmtree(self.root, ignore_errors=True)
 
@@ -193,16 +194,17 @@ def _wait_gone(pid: int, timeout: float) -> None:
 
 
 def _healthy(api_url: str) -> bool:
-    # http.client rather than urllib.request: every command on the local profile asks this first
-    import http.client
+    # the CLI's own HTTP connection rather than urllib.request or http.client (which import email
+    # and ssl): every command on the local profile asks this first
     from urllib.parse import urlsplit
 
+    from stagefy_cli.backend.http11 import Connection
+
     parts = urlsplit(api_url)
-    connection = http.client.HTTPConnection(parts.hostname, parts.port, timeout=2)
+    connection = Connection(parts.hostname, parts.port, timeout=2)
     try:
-        connection.request("GET", "/health")
-        return connection.getresponse().status == 200
-    except (OSError, http.client.HTTPException):
+        return connection.request("GET", "/health").status == 200
+    except OSError:
         return False
     finally:
         connection.close()

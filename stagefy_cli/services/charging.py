@@ -8,12 +8,13 @@ after a network failure, when the first request may or may not have reached the 
 from __future__ import annotations
 
 import time
-import uuid
 
 NETWORK_TRIES = 3
 
 
 def new_key() -> str:
+    import uuid  # here: it imports platform, and `projects list` imports this module too
+
     return uuid.uuid4().hex
 
 

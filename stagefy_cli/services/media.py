@@ -11,13 +11,16 @@ import os
 import re
 import sys
 from pathlib import Path, PurePosixPath
+from typing import TYPE_CHECKING
 
 from stagefy_cli.backend.client import UserContext
 from stagefy_cli.backend.storage import MEDIA_BUCKET
 from stagefy_cli.errors import NotFound, UsageError
 from stagefy_cli.models import MEDIA_TYPES
 from stagefy_cli.services import ids
-from stagefy_cli.services.downloads import Download, choose_targets
+
+if TYPE_CHECKING:  # downloads and uploads are imported when used: `media list` needs neither
+    from stagefy_cli.services.downloads import Download
 
 SIGNED_URL_SECONDS = 300
 CHUNK = 1 << 16
@@ -127,6 +130,8 @@ def plan_downloads(
     """The media items and their downloads: every ID resolved and every file named (by the item's
     title, the storage name when it has none) before anything downloads, to be saved by the
     download policy (`services/downloads.py`)."""
+    from stagefy_cli.services.downloads import Download, choose_targets
+
     media_items = [_own(ctx, ref) for ref in dict.fromkeys(refs)]
     targets = choose_targets([out_dir / file_name(media) for media in media_items], force)
     downloads = [

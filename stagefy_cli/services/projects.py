@@ -8,7 +8,6 @@ a `projects` row and its `ai_jobs`. Results are saved by the one download policy
 
 from __future__ import annotations
 
-import queue
 import time
 from collections.abc import Callable, Iterable
 from pathlib import Path
@@ -128,6 +127,8 @@ def wait(
     `on_update(project_id, state)` is called whenever a project's status or progress changes.
     Raises TimeoutError when `timeout` passes first.
     """
+    import queue  # here: the everyday reads of this module never wait
+
     pending = list(dict.fromkeys(project_ids))
     states: dict[str, dict] = {}
     deadline = time.monotonic() + timeout if timeout else None
