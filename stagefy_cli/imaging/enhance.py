@@ -6,7 +6,10 @@ never makes a photo worse, and a balanced photo stays close to itself.
   so neutral objects end up neutral and coloured ones keep their own colour; no gain exceeds 1;
 - exposure and contrast come from one smooth, monotonic tone curve applied to luminance only: each
   pixel's R, G and B are scaled by the same factor, so no hue moves, and the factor is capped so
-  that no channel clips that did not clip before; a median near mid-grey is kept;
+  that no channel clips that did not clip before; a median near mid-grey is kept, a twilight photo
+  (a dark blue sky, lights on) is not brightened, and one with many blown pixels is brought down;
+- the colours follow the levels' stretch only while the photo is short of colour, so a hazy photo
+  gets its colour back and a colourful one is not saturated further;
 - the curve pins black and white: it stretches a flat photo, but compresses the tones below the
   darkest 0.5 % (and above the brightest) at most 1.8x, so the darkest furniture keeps its detail;
 - noise is removed before anything is stretched: the luma by a guided filter sized to the measured
@@ -76,12 +79,13 @@ def enhance(image: Image.Image) -> Image.Image:
         raise ValueError("enhance() takes an RGB image")
     reduced = _sample(image)
     gains = white_balance_gains(reduced)
-    balanced = (reduced.reshape(-1, 3) * gains).clip(0, 1)
-    blown = float((reduced.max(axis=2) >= 254 / 255).mean())
+    original = reduced.reshape(-1, 3)
+    balanced = (original * gains).clip(0, 1)
+    blown = float((original.max(axis=1) >= 254 / 255).mean())
     curve, slope = tone_curve(
         balanced @ LUMA, brighten=not _twilight(balanced), overexposed=blown > OVEREXPOSED
     )
-    chroma_gain = _chroma_gain(reduced.reshape(-1, 3), balanced, slope)
+    chroma_gain = _chroma_gain(original, balanced, slope)
     # The gains are at most 1, so a uint8 lookup table applies them in one C pass without clipping.
     table = np.clip(np.arange(256, dtype=np.float32)[:, None] * gains + 0.5, 0, 255).astype(np.uint8)
     pixels = np.asarray(image)

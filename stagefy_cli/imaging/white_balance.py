@@ -7,7 +7,8 @@ wrong in most listing photos: beige walls and wooden floors are warm, lawns are 
 Here the cast is the densest cluster nearest to neutral, found by mean shift started at neutral
 (a Gaussian-weighted mean, re-centred until it settles): it follows a cast wherever it moves the
 greys, and on a balanced photo it stays on the greys, at neutral. The cluster is trusted only when
-it holds enough of the photo and the correction it asks for points the same way as the photo's
+it holds enough of the photo, is compact (grey surfaces are; the pale end of a spread of similar
+colours, cream fur or a dusk sky, is not) and the correction it asks for points the same way as the photo's
 average colour (a blue vase under a warm light is nearer to neutral than the warm-lit walls, but
 correcting towards it would make the photo warmer still; a yellow facade under a blue sky is not
 a cast). Any correction is limited to what a photographer's temperature and tint sliders do.
