@@ -6,7 +6,10 @@ never makes a photo worse, and a balanced photo stays close to itself.
   so neutral objects end up neutral and coloured ones keep their own colour; no gain exceeds 1;
 - exposure and contrast come from one smooth, monotonic tone curve applied to luminance only: each
   pixel's R, G and B are scaled by the same factor, so no hue moves, and the factor is capped so
-  that no channel clips that did not clip before; a median near mid-grey is kept;
+  that no channel clips that did not clip before; a median near mid-grey is kept, a twilight photo
+  (a dark blue sky, lights on) is not brightened, and one with many blown pixels is brought down;
+- the colours follow the levels' stretch only while the photo is short of colour, so a hazy photo
+  gets its colour back and a colourful one is not saturated further;
 - the curve pins black and white: it stretches a flat photo, but compresses the tones below the
   darkest 0.5 % (and above the brightest) at most 1.8x, so the darkest furniture keeps its detail;
 - noise is removed before anything is stretched: the luma by a guided filter sized to the measured
@@ -36,6 +39,12 @@ MAX_END_COMPRESSION = 1.8
 LEVELS_STRENGTH = 0.5
 FLAT_RANGE, FULL_RANGE = 0.6, 0.85  # black-to-white spans that are stretched fully, and half-way
 CHROMA_FOLLOWS_LEVELS = 1.0  # share of the levels stretch the colour differences follow
+#: The colours follow the levels only while the photo is short of colour: its colourfulness (the
+#: 90th percentile of a pixel's largest colour difference, |channel - luma|) is not taken past
+#: COLOURFUL or past the photo's own before white balance, whichever is more. A hazy photo gets
+#: its colour back, a photo whose cast was removed keeps the colour it had, and an already
+#: colourful one (a ginger cat, a dusk sky) keeps its saturation however much its levels stretch.
+COLOURFUL = 0.17
 #: A photo whose median is within WELL_EXPOSED keeps it: a balanced photo stays
 #: itself. Outside, it is brought EXPOSURE_STRENGTH of the way to TARGET_MEDIAN (a little above
 #: mid-grey: real-estate photos are kept bright). The pull fades in over
@@ -43,6 +52,15 @@ CHROMA_FOLLOWS_LEVELS = 1.0  # share of the levels stretch the colour difference
 WELL_EXPOSED = (0.42, 0.56)
 TARGET_MEDIAN = 0.48
 EXPOSURE_STRENGTH, EXPOSURE_FADE = 0.7, 0.05
+#: A twilight photo (a dark blue sky over at least TWILIGHT_SKY of the frame, with lit highlights
+#: reaching TWILIGHT_LIGHTS) is dark because of the hour, not the exposure: it is not brightened.
+#: An under-exposed photo has dim highlights too, so it still is.
+TWILIGHT_SKY, TWILIGHT_LIGHTS = 0.25, 0.75
+TWILIGHT_BLUE, TWILIGHT_DARK = 0.3, 0.2  # log(B/R) at least, and luma below
+#: A photo with more than OVEREXPOSED of its pixels blown (a channel at 254 or 255) is over-exposed
+#: whatever its median: it is brought down from anywhere above TARGET_MEDIAN, not only from above
+#: WELL_EXPOSED.
+OVEREXPOSED = 0.05
 CURVE_LEVELS = 1024
 CURVE_SMOOTHING = 0.035  # Gaussian width of the rounded knees, in 0..1 units
 DENOISE_STRENGTH = 2.5  # the guided filter flattens what varies less than this many sigmas
@@ -59,9 +77,15 @@ def enhance(image: Image.Image) -> Image.Image:
     """Return an enhanced copy of an RGB image of the same size."""
     if image.mode != "RGB":
         raise ValueError("enhance() takes an RGB image")
-    sample = _sample(image)
-    gains = white_balance_gains(sample)
-    curve, chroma_gain = tone_curve((sample * gains).clip(0, 1) @ LUMA)
+    reduced = _sample(image)
+    gains = white_balance_gains(reduced)
+    original = reduced.reshape(-1, 3)
+    balanced = (original * gains).clip(0, 1)
+    blown = float((original.max(axis=1) >= 254 / 255).mean())
+    curve, slope = tone_curve(
+        balanced @ LUMA, brighten=not _twilight(balanced), overexposed=blown > OVEREXPOSED
+    )
+    chroma_gain = _chroma_gain(original, balanced, slope)
     # The gains are at most 1, so a uint8 lookup table applies them in one C pass without clipping.
     table = np.clip(np.arange(256, dtype=np.float32)[:, None] * gains + 0.5, 0, 255).astype(np.uint8)
     pixels = np.asarray(image)
@@ -76,16 +100,28 @@ def enhance(image: Image.Image) -> Image.Image:
 
 
 def _sample(image: Image.Image, target: int = 640) -> np.ndarray:
-    """Pixels of a reduced copy as an (N, 3) float array in 0..1, enough for robust statistics."""
+    """A reduced copy as an (H, W, 3) float array in 0..1, enough for robust statistics."""
     factor = max(1, max(image.size) // target)
     small = image.reduce(factor) if factor > 1 else image
-    return np.asarray(small, dtype=np.float32).reshape(-1, 3) / 255.0
+    return np.asarray(small, dtype=np.float32) / 255.0
 
 
-def tone_curve(luma: np.ndarray) -> tuple[np.ndarray, float]:
+def _twilight(pixels: np.ndarray) -> bool:
+    """Whether an (N, 3) sample is a twilight photo (see TWILIGHT_SKY)."""
+    luma = pixels @ LUMA
+    safe = np.maximum(pixels, 1 / 255)
+    blue = np.log(safe[:, 2]) - np.log(safe[:, 0]) > TWILIGHT_BLUE
+    sky = float((blue & (luma < TWILIGHT_DARK)).mean())
+    return sky >= TWILIGHT_SKY and float(np.percentile(luma, WHITE_PERCENTILE)) >= TWILIGHT_LIGHTS
+
+
+def tone_curve(
+    luma: np.ndarray, brighten: bool = True, overexposed: bool = False
+) -> tuple[np.ndarray, float]:
     """A smooth monotonic curve (CURVE_LEVELS values over 0..1, from 0 to 1) that sets levels and
-    exposure for a photo whose (white-balanced) luminance sample is `luma`, and the levels' slope,
-    by which colour differences (R-Y, B-Y) are scaled."""
+    exposure for a photo whose (white-balanced) luminance sample is `luma` (a dark one is brought
+    up only if `brighten`; an `overexposed` one is brought down from above TARGET_MEDIAN), and the
+    levels' slope, the most the colour differences (R-Y, B-Y) are scaled by."""
     black, median, white = (float(v) for v in np.percentile(luma, [BLACK_PERCENTILE, 50, WHITE_PERCENTILE]))
     white = max(white, black + 0.2)
     # A flat photo (a short range) is stretched all the way, a photo with a healthy range half-way.
@@ -95,7 +131,8 @@ def tone_curve(luma: np.ndarray) -> tuple[np.ndarray, float]:
     white_out = white + strength * (1 - white_gap - white)
     room = 0.15 * (white_out - black_out)
     low, high = WELL_EXPOSED
-    if median < low:
+    high = TARGET_MEDIAN if overexposed else high
+    if median < low and brighten:
         fade = min(1.0, (low - median) / EXPOSURE_FADE)
         exposed = median + fade * EXPOSURE_STRENGTH * (TARGET_MEDIAN - median)
     elif median > high:
@@ -108,6 +145,18 @@ def tone_curve(luma: np.ndarray) -> tuple[np.ndarray, float]:
     levels = np.linspace(0, 1, CURVE_LEVELS, dtype=np.float32)
     curve = np.interp(levels, [0, black, median, white, 1], [0, black_out, median_out, white_out, 1])
     return _rounded(curve), 1 + CHROMA_FOLLOWS_LEVELS * ((white_out - black_out) / (white - black) - 1)
+
+
+def _chroma_gain(original: np.ndarray, balanced: np.ndarray, slope: float) -> float:
+    """The gain of the colour differences: the levels' slope, but no more than brings the
+    white-balanced sample's colourfulness up to what COLOURFUL allows (see there), never below 1."""
+    allowed = max(COLOURFUL, _colourfulness(original))
+    return float(max(1.0, min(slope, allowed / _colourfulness(balanced))))
+
+
+def _colourfulness(pixels: np.ndarray) -> float:
+    difference = np.abs(pixels - (pixels @ LUMA)[:, None]).max(axis=1)
+    return max(float(np.percentile(difference, 90)), 1e-3)
 
 
 def _rounded(curve: np.ndarray) -> np.ndarray:

@@ -7,7 +7,8 @@ wrong in most listing photos: beige walls and wooden floors are warm, lawns are 
 Here the cast is the densest cluster nearest to neutral, found by mean shift started at neutral
 (a Gaussian-weighted mean, re-centred until it settles): it follows a cast wherever it moves the
 greys, and on a balanced photo it stays on the greys, at neutral. The cluster is trusted only when
-it holds enough of the photo and the correction it asks for points the same way as the photo's
+it holds enough of the photo, is compact (grey surfaces are; the pale end of a spread of similar
+colours, cream fur or a dusk sky, is not) and the correction it asks for points the same way as the photo's
 average colour (a blue vase under a warm light is nearer to neutral than the warm-lit walls, but
 correcting towards it would make the photo warmer still; a yellow facade under a blue sky is not
 a cast). Any correction is limited to what a photographer's temperature and tint sliders do.
@@ -23,6 +24,14 @@ BIN = 0.02  # histogram bin in log-chromaticity
 SPAN = 1.2  # histogram covers -SPAN..SPAN on both axes
 CLUSTER_RADIUS = 0.07
 MIN_CLUSTER_SHARE = 0.03  # of the usable pixels, within CLUSTER_RADIUS of the cluster's peak
+#: A grey surface is one colour under any light, so its pixels form a compact cluster: most of
+#: those within 2 * CLUSTER_RADIUS of its centre are within CLUSTER_RADIUS (measured on colours
+#: averaged over SMOOTHING pixels, so that grain in the shadows does not spread them). A cluster
+#: that is only the pale end of a spread of similar colours (cream fur shading into ginger, the
+#: gradient of a dusk sky) is a colour of the scene, not of its light: from COMPACT[0] of that share
+#: it is trusted fully, below COMPACT[1] not at all, in between partly.
+COMPACT = (0.53, 0.49)
+SMOOTHING = 5
 BANDWIDTH = 0.04  # of the mean shift that refines the peak, in log-chromaticity
 MEAN_SHIFT_STEPS = 30
 BRIGHTEST_PERCENTILE = 95  # the brightest unclipped surfaces: often white (ceilings, trims, clouds)
@@ -35,23 +44,26 @@ _TEMPERATURE_AXIS = np.array([1.0, -1.0], np.float32) / np.sqrt(2)  # amber: mor
 _TINT_AXIS = np.array([1.0, 1.0], np.float32) / np.sqrt(2)  # magenta: more red and blue than green
 
 
-def white_balance_gains(pixels: np.ndarray) -> np.ndarray:
+def white_balance_gains(sample: np.ndarray) -> np.ndarray:
     """Per-channel gains (R, G, B) that make the scene's neutral surfaces neutral, none above 1 so
-    that no channel clips (the tone curve restores the brightness); `pixels` is an (N, 3) float
-    sample in 0..1 (a reduced copy of the photo)."""
-    cast = estimate_cast(pixels)
+    that no channel clips (the tone curve restores the brightness); `sample` is an (H, W, 3) float
+    reduced copy of the photo in 0..1."""
+    cast = estimate_cast(sample)
     red, blue = np.exp(-cast)
     gains = np.array([red, 1.0, blue], np.float32)
     return gains / gains.max()
 
 
-def estimate_cast(pixels: np.ndarray) -> np.ndarray:
-    """The cast as (log R/G, log B/G): what the scene's greys and its brightest surfaces agree on;
-    (0, 0) when the photo offers no trustworthy grey cluster."""
+def estimate_cast(sample: np.ndarray) -> np.ndarray:
+    """The cast as (log R/G, log B/G) of an (H, W, 3) sample: what the scene's greys and its
+    brightest surfaces agree on, as far as the greys are compact; (0, 0) when the photo offers no
+    trustworthy grey cluster."""
+    pixels = sample.reshape(-1, 3)
+    smooth = cv2.blur(sample, (SMOOTHING, SMOOTHING)).reshape(-1, 3)
     luma = pixels @ LUMA
     # A white surface under a strong cast clips in one channel: still the best witness of the cast.
     kept = (luma > 0.06) & ((pixels >= 0.985).sum(axis=1) <= 1) & (pixels.min(axis=1) > 0.01)
-    usable, luma = pixels[kept], luma[kept]
+    usable, luma, smooth = pixels[kept], luma[kept], smooth[kept]
     if len(usable) < 200:
         return np.zeros(2, np.float32)
     chroma = np.log(usable[:, [0, 2]]) - np.log(usable[:, [1]])
@@ -61,7 +73,16 @@ def estimate_cast(pixels: np.ndarray) -> np.ndarray:
     if greys is None or (greys @ average < 0 and np.linalg.norm(greys) >= NEARLY_NEUTRAL):
         return np.zeros(2, np.float32)
     brightest = np.median(chroma[luma >= np.percentile(luma, BRIGHTEST_PERCENTILE)], axis=0)
-    return _limited(_agreed(greys, brightest))
+    smooth_chroma = np.log(np.maximum(smooth[:, [0, 2]], 1e-3)) - np.log(np.maximum(smooth[:, [1]], 1e-3))
+    return _limited(_agreed(greys, brightest)) * _compactness_trust(smooth_chroma, greys)
+
+
+def _compactness_trust(chroma: np.ndarray, centre: np.ndarray) -> float:
+    """How far a cluster is trusted as the scene's greys, 0..1, by how compact it is (see COMPACT)."""
+    distance = np.square(chroma - centre).sum(axis=1)
+    compact = (distance < CLUSTER_RADIUS**2).sum() / max(1, int((distance < (2 * CLUSTER_RADIUS) ** 2).sum()))
+    full, none = COMPACT
+    return float(np.clip((compact - none) / (full - none), 0, 1))
 
 
 def _agreed(first: np.ndarray, second: np.ndarray) -> np.ndarray:

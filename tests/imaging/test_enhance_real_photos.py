@@ -24,11 +24,15 @@ CASTS = {
     "magenta": (1.06, 0.9, 1.06),
 }
 DIM = "sky-street-overcast"  # a dark street (median L* 30): brightened on purpose, judged below
-#: A close-up of a cup on warm wood: no neutral surface is left once a cast is applied, so its
-#: casts are not judged (its balanced result and hues are).
-NO_NEUTRALS = "enhance-coffee"
-#: A yellow facade under a deep-blue sky: its only greys are a few clouds, so a cast is left as it is.
-NOT_CORRECTED = "sky-facade-blue-sky"
+#: A close-up of a cup on warm wood (the same photograph twice, at two sizes): no neutral surface is
+#: left once a cast is applied, so its casts are not judged (its balanced result and hues are).
+NO_NEUTRALS = {"enhance-coffee", "media-coffee"}
+#: Photos whose only near-grey colours are not grey surfaces, so a cast is left as it is (and is
+#: judged only for never being made worse): a yellow facade under a deep-blue sky (its only greys
+#: are a few clouds), a ginger cat's close-up (its palest colour is cream fur, the pale end of its
+#: ginger) and a rocket at dusk (the blue gradient of the sky; the white rocket is small and lit by
+#: warm lamps).
+NOT_CORRECTED = {"sky-facade-blue-sky", "media-chelsea", "media-rocket"}
 
 
 def enhanced(photo: np.ndarray) -> np.ndarray:
@@ -81,7 +85,7 @@ def test_the_hues_of_saturated_objects_stay_put(name):
     assert 0.85 < ratio < 1.15, ratio
 
 
-@pytest.mark.parametrize("name", [n for n in PHOTOS if n != NO_NEUTRALS])
+@pytest.mark.parametrize("name", [n for n in PHOTOS if n not in NO_NEUTRALS])
 def test_a_cast_moves_toward_the_uncast_photo(name):
     original = pixels(name)
     reference = enhanced(original)
@@ -90,14 +94,14 @@ def test_a_cast_moves_toward_the_uncast_photo(name):
         cast = in_linear_light(original, gains)
         ratios.append(colour_shift(reference, enhanced(cast)) / colour_shift(original, cast))
     assert max(ratios) < 1.1, ratios  # never notably worse
-    if name != NOT_CORRECTED:
+    if name not in NOT_CORRECTED:
         assert np.mean(ratios) < 0.9, ratios
 
 
 def test_casts_are_mostly_removed_across_the_photos():
     ratios = []
     for name in PHOTOS:
-        if name in (NO_NEUTRALS, NOT_CORRECTED):
+        if name in NO_NEUTRALS | NOT_CORRECTED:
             continue
         original = pixels(name)
         reference = enhanced(original)
