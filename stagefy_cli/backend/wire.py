@@ -20,10 +20,13 @@ import threading
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import BinaryIO
+from typing import TYPE_CHECKING, BinaryIO
 from urllib.parse import quote, urlencode, urlsplit
 
 from stagefy_cli.backend.api_errors import ApiError
+
+if TYPE_CHECKING:
+    import ssl
 
 TIMEOUT_S = 30.0
 # Servers close idle keep-alive connections after a few seconds (uvicorn after 5); a request that
@@ -71,7 +74,9 @@ class Wire:
         self.timeout = timeout  # seconds per connect, send or read; may be changed between requests
         self._idle: list[_Idle] = []  # oldest first: the last one given back is taken first
         self._lock = threading.Lock()
-        self._tls = None  # one ssl.SSLContext for all connections (loading the CA store costs ms)
+        self._tls: ssl.SSLContext | None = (
+            None  # one ssl.SSLContext for all connections (loading the CA store costs ms)
+        )
 
     def _new_connection(self) -> http.client.HTTPConnection:
         if not self._https:
