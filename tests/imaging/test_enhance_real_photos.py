@@ -16,6 +16,9 @@ from real_photos import names, pixels
 
 from stagefy_cli.imaging.enhance import enhance
 
+# Slow: image quality on every real photograph (about 2-4 s a case on a busy 2-core machine, 27 s for the whole set).
+pytestmark = pytest.mark.slow
+
 PHOTOS = names()
 CASTS = {
     "warm": (1.12, 1.0, 0.8),
