@@ -74,9 +74,8 @@ class Wire:
         self.timeout = timeout  # seconds per connect, send or read; may be changed between requests
         self._idle: list[_Idle] = []  # oldest first: the last one given back is taken first
         self._lock = threading.Lock()
-        self._tls: ssl.SSLContext | None = (
-            None  # one ssl.SSLContext for all connections (loading the CA store costs ms)
-        )
+        # One TLS context for all connections (loading the CA store costs ms), made on first use.
+        self._tls: ssl.SSLContext | None = None
 
     def _new_connection(self) -> http.client.HTTPConnection:
         if not self._https:
