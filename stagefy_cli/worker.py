@@ -484,12 +484,11 @@ class Worker:
         attempt = self._settle(entry)
         stem = f"{self.output_folder(job)}/attempt-{attempt}"
         path = f"{stem}{output.extension}"
-        thumbnail = f"{stem}.thumb.jpg" if output.thumbnail is not None else None
+        thumb = output.thumbnail
+        thumbnail = f"{stem}.thumb.jpg" if thumb is not None else None
         self._finish_call(lambda: self._upload(path, output.data, output.mime_type), f"upload {path}")
-        if thumbnail:
-            self._finish_call(
-                lambda: self._upload(thumbnail, output.thumbnail, "image/jpeg"), f"upload {thumbnail}"
-            )
+        if thumbnail and thumb is not None:
+            self._finish_call(lambda: self._upload(thumbnail, thumb, "image/jpeg"), f"upload {thumbnail}")
         params = {
             "p_job_id": job["id"],
             "p_output_path": path,
@@ -503,7 +502,7 @@ class Worker:
         }
         files = [p for p in (path, thumbnail) if p]
         claim = {"p_claim_limit": 0 if self.stop_event.is_set() else 1, **self._claim_terms()}
-        answer = {"won": False, "claimed": []}
+        answer: dict = {"won": False, "claimed": []}
         try:
             if not entry.cancelled.is_set():
                 answer = self._finish_call(

@@ -48,6 +48,7 @@ def stagefy(env, *args, input: str | None = None):
     )
 
 
+@pytest.mark.slow  # starts, stops and restarts the real local stack (about 47 s)
 def test_first_use_starts_the_stack_and_lifecycle(home_env, tmp_path):
     # no profile configured: the CLI uses `local` and starts the stack, saying so
     first = stagefy(home_env, "credits", "balance")
@@ -155,6 +156,7 @@ def test_keys_written_before_the_new_kinds_get_them_once(tmp_path):
     assert load_or_create(path) == upgraded
 
 
+@pytest.mark.slow  # starts and stops the real local stack (about 80 s on a busy machine)
 def test_stop_releases_the_embedded_workers_jobs(tmp_path):
     """A job the stack's own worker is running when `local stop` comes is released to the queue, so
     the next start runs it at once, not after its lease (two minutes) lapses."""

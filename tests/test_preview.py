@@ -115,6 +115,7 @@ def test_terminal_without_graphics_gets_half_blocks(edited_project):
         assert "\x1b_G" not in screen and "\x1b]1337" not in screen and "\x1bP" not in screen
 
 
+@pytest.mark.slow  # three CLI runs in a pseudo-terminal and a sixel decoded (about 13 s on a busy machine)
 def test_kitty_iterm2_and_sixel_terminals_get_real_pixels(edited_project):
     ref = edited_project[:8]
     code, screen, stderr = run_in_terminal(["projects", "show", ref, "--preview"], {"TERM": "xterm-kitty"})

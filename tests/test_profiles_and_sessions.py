@@ -75,6 +75,17 @@ def test_bad_profile_inputs_are_one_line_errors():
     assert result.exit_code == 5
 
 
+def test_a_hand_edited_profile_without_url_and_key_is_one_line_error(isolated_home):
+    path = isolated_home / "config" / "config.toml"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text('active_profile = "prod"\n\n[profiles.prod]\n', encoding="utf-8")
+    result = run_cli(["projects", "list"])
+    assert result.exit_code == 2
+    assert result.stderr.startswith("Error: profile 'prod' has no URL or no key in ")
+    assert "stagefy profiles add prod --url URL --publishable-key KEY" in result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1
+
+
 def test_file_fallback_is_private_and_warns_once(monkeypatch):
     heard = []  # the backend's notices, which each CLI command shows with render.notice
     monkeypatch.setattr(notices, "announce", heard.append)

@@ -59,6 +59,7 @@ def test_a_waiting_watch_reads_its_project_only_when_told(stack, queued_edit, jo
     assert outcome["ended"] - float(_completed_at(stack, project_id)) < 3.0
 
 
+@pytest.mark.slow  # waits through the polling back-off (about 10 s)
 def test_without_realtime_the_wait_polls_backing_off_and_says_so_once(
     stack, queued_edit, job_worker, monkeypatch
 ):

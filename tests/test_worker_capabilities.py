@@ -155,6 +155,7 @@ def test_an_agent_sees_how_many_workers_would_take_their_work(signed_in_agent, c
     assert ctx.rest.table("workers").select("id").execute().data == []
 
 
+@pytest.mark.slow  # starts the real local stack (about 40 s)
 def test_the_readme_first_edit_on_the_local_stack_is_refused_before_charging(tmp_path):
     """The local stack's own worker registers before `local start` returns: without a token, the
     README's first example (virtual staging) is refused by the quote, and enhance runs.

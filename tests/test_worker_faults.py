@@ -8,6 +8,7 @@ import signal
 import time
 from contextlib import contextmanager
 
+import pytest
 from PIL import Image
 from stagefy_testing import PASSWORD, Agent, ServerThread, make_photo, run_cli, sign_in, sql
 from worker_support import GeminiStandIn, WorkerProcess, wait_for
@@ -58,6 +59,7 @@ def stored_files(stack, job_id: str) -> list[str]:
     return [row[0] for row in rows]
 
 
+@pytest.mark.slow  # waits out a lease (about 12 s)
 def test_a_worker_stalled_past_its_lease_never_destroys_the_winners_output(
     signed_in_agent, cli_stack, tmp_path
 ):
@@ -145,6 +147,7 @@ def postgres_down_for(tmp_path, seconds: float) -> None:
     EmbeddedPostgres(data_dir)._server.ensure_postgres_running()  # the wheel caches one handle per data dir
 
 
+@pytest.mark.slow  # stops and restarts PostgreSQL (about 34 s)
 def test_postgres_stopped_mid_job_loses_nothing_and_runs_the_provider_once(monkeypatch, tmp_path):
     with outage_stack(monkeypatch, tmp_path, "pg-outage@example.com") as stack:
         stand_in = GeminiStandIn([("hold", BLUE)])
@@ -176,6 +179,7 @@ def lease_ends_at(stack, project_id: str):
     return sql(stack, "select lease_expires_at from public.ai_jobs where project_id = %s", project_id)[0][0]
 
 
+@pytest.mark.slow  # an outage longer than a lease (about 60 s)
 def test_an_outage_longer_than_the_lease_leaves_the_running_job_to_its_worker(monkeypatch, tmp_path):
     """Slow (about 30 s, a third of it the outage): the database must stay down longer than the
     shortest lease the worker takes (10 s). The worker's own claim takes the job again when the

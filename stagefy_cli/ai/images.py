@@ -58,8 +58,8 @@ def fit_for_upload(
         )
     if max(width, height) <= max_side and len(image) <= max_bytes:
         return image, mime_type, False
-    with Image.open(io.BytesIO(image)) as im:
-        im = ImageOps.exif_transpose(im).convert("RGB")
+    with Image.open(io.BytesIO(image)) as opened:
+        im = ImageOps.exif_transpose(opened).convert("RGB")
         im.thumbnail((max_side, max_side), Image.Resampling.LANCZOS)
         out = io.BytesIO()
         im.save(out, "JPEG", quality=92)

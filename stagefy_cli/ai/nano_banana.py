@@ -30,7 +30,7 @@ MODEL_ENV = "STAGEFY_GEMINI_MODEL"
 #: Image output is billed per token: (US$ per million output tokens, tokens of one image by
 #: `imageSize`), from Google's pricing and model pages read 2026-12-06. A model not listed here
 #: records no api_cost rather than a wrong one.
-IMAGE_PRICES = {
+IMAGE_PRICES: dict[str, tuple[Decimal, dict[str | None, int]]] = {
     "gemini-3.1-flash-image": (Decimal("60"), {"1K": 1120, "2K": 1680, "4K": 2520}),
     "gemini-2.5-flash-image": (Decimal("30"), {None: 1290}),  # 1K only; shut down 2026-10-02
 }

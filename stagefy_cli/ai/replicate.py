@@ -322,19 +322,19 @@ class ReplicateProvider:
         checked = []
         with httpx.Client() as client:
             for edit_type, model in self.models.items():
-                if model in checked:
-                    continue
-                owner_name, _, version = model.partition(":")
-                path = f"/v1/models/{owner_name}" + (f"/versions/{version}" if version else "")
-                send_with_retry(
-                    lambda left, path=path: client.get(
-                        self.base_url + path, headers=self._headers(), timeout=left
-                    ),
-                    deadline=deadline,
-                    error=lambda r, model=model, edit_type=edit_type: read_error(r, model, edit_type),
-                )
-                checked.append(model)
+                if model not in checked:
+                    self._probe_model(client, model, edit_type, deadline)
+                    checked.append(model)
         return "models " + ", ".join(checked) + " available"
+
+    def _probe_model(self, client: httpx.Client, model: str, edit_type: str, deadline: Deadline) -> None:
+        owner_name, _, version = model.partition(":")
+        url = self.base_url + f"/v1/models/{owner_name}" + (f"/versions/{version}" if version else "")
+        send_with_retry(
+            lambda left: client.get(url, headers=self._headers(), timeout=left),
+            deadline=deadline,
+            error=lambda r: read_error(r, model, edit_type),
+        )
 
 
 def first_output(output: Any) -> str:

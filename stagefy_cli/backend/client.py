@@ -11,9 +11,9 @@ from collections.abc import Callable
 from typing import NamedTuple
 
 from stagefy_cli.backend import notices
-from stagefy_cli.backend.config import Profile, current_profile
+from stagefy_cli.backend.config import Profile, config_path, current_profile
 from stagefy_cli.backend.session_store import SessionStore
-from stagefy_cli.errors import AuthRequired
+from stagefy_cli.errors import AuthRequired, UsageError
 
 _SIGN_IN = "Run: stagefy auth login"
 
@@ -26,16 +26,21 @@ class Endpoint(NamedTuple):  # NamedTuple, not a dataclass: dataclasses imports 
 def resolve_endpoint(profile: Profile) -> Endpoint:
     """The profile's API URL and anon key; for `local`, the embedded stack (started if needed)."""
     if not profile.is_local:
-        return Endpoint(profile.url, profile.anon_key)  # type: ignore[arg-type]
+        if not (profile.url and profile.anon_key):  # a config file edited by hand
+            raise UsageError(
+                f"profile '{profile.name}' has no URL or no key in {config_path()}. "
+                f"Set both with: stagefy profiles add {profile.name} --url URL --publishable-key KEY"
+            )
+        return Endpoint(profile.url, profile.anon_key)
     from stagefy_cli.local.stack import LocalStack
 
     stack = LocalStack()
-    if not stack.is_running():
+    state = stack.state() if stack.is_running() else None
+    if state is None:
         notices.announce("Starting the local Stagefy stack (first use)...")
         state = stack.start()
         notices.announce(f"Local stack running at {state.api_url}. Stop it with: stagefy local stop")
-    state = stack.state()
-    return Endpoint(state.api_url, stack.keys().anon_key)  # type: ignore[union-attr]
+    return Endpoint(state.api_url, stack.keys().anon_key)
 
 
 def create(profile: Profile | None = None, key: str | None = None, store: SessionStore | None = None):
@@ -45,7 +50,9 @@ def create(profile: Profile | None = None, key: str | None = None, store: Sessio
     profile = profile or current_profile()
     endpoint = resolve_endpoint(profile)
     store = store or SessionStore(profile.name)
-    options = ClientOptions(storage=store, auto_refresh_token=True, persist_session=True)
+    # SessionStore has the three methods of supabase-py's SyncSupportedStorage without subclassing it:
+    # subclassing would import supabase-py into every command's start-up, most of which never need it.
+    options = ClientOptions(storage=store, auto_refresh_token=True, persist_session=True)  # type: ignore[arg-type]
     return create_client(endpoint.url, key or endpoint.anon_key, options=options)
 
 

@@ -12,6 +12,10 @@ ends when the server closes the connection (RFC 9112 section 6.3), on a kept-ali
 from __future__ import annotations
 
 import socket
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from typing import BinaryIO
 
 MAX_LINE = 65536  # a status or header line longer than this is not HTTP
 MAX_HEADERS = 100
@@ -36,7 +40,7 @@ class Connection:
         self.timeout = timeout
         self.tls = tls  # an ssl.SSLContext for https, else None
         self.sock: socket.socket | None = None
-        self._reader = None
+        self._reader: BinaryIO | None = None
         default_port = 443 if tls else 80
         name = f"[{host}]" if ":" in host else host
         self._host_header = name if self.port == default_port else f"{name}:{self.port}"
@@ -50,7 +54,7 @@ class Connection:
         # an ASCII name as bytes: a str would be encoded with the idna codec, whose import (with
         # stringprep and unicodedata) costs more than the rest of the connection
         host = self.host.encode("ascii") if self.host.isascii() else self.host
-        sock = socket.create_connection((host, self.port), self.timeout)
+        sock = socket.create_connection((host, self.port), self.timeout)  # type: ignore[arg-type]  # bytes: see above
         try:
             sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
             if self.tls is not None:
@@ -73,6 +77,9 @@ class Connection:
         Content-Length, or None) and read the answer's status and headers."""
         if self.sock is None:
             self._connect()
+        sock = self.sock
+        if sock is None:  # _connect sets it or raises
+            raise RemoteDisconnected("the connection is closed")
         fields = {"Host": self._host_header, "Accept-Encoding": "identity"}
         fields.update(headers or {})
         names = {name.lower() for name in fields}
@@ -86,15 +93,15 @@ class Connection:
         head = [f"{method} {target} HTTP/1.1"] + [f"{name}: {value}" for name, value in fields.items()]
         data = ("\r\n".join(head) + "\r\n\r\n").encode("latin-1")
         if isinstance(body, bytes | bytearray):
-            self.sock.sendall(data + body)
+            sock.sendall(data + body)
         else:
-            self.sock.sendall(data)
+            sock.sendall(data)
             while body is not None and (chunk := body.read(CHUNK)):
-                self.sock.sendall(chunk)
+                sock.sendall(chunk)
         return self._response(method)
 
     def _line(self) -> bytes:
-        line = self._reader.readline(MAX_LINE + 1)
+        line = self._stream().readline(MAX_LINE + 1)
         if len(line) > MAX_LINE:
             raise ProtocolError("header line too long")
         return line
@@ -114,8 +121,13 @@ class Connection:
                 break  # 100 Continue and other interim answers are followed by the real one
         return Response(self, method, status, version, headers)
 
+    def _stream(self) -> BinaryIO:
+        if self._reader is None:
+            raise RemoteDisconnected("the connection is closed")
+        return self._reader
+
     def _headers(self) -> list[tuple[str, str]]:
-        headers = []
+        headers: list[tuple[str, str]] = []
         while True:
             line = self._line()
             if line in (b"\r\n", b"\n", b""):
@@ -137,7 +149,7 @@ class Response:
         fields = {name.lower(): value for name, value in headers}
         tokens = {t.strip().lower() for t in fields.get("connection", "").split(",")}
         self.will_close = "close" in tokens or (version == "HTTP/1.0" and "keep-alive" not in tokens)
-        self._reader = connection._reader
+        self._reader = connection._stream()
         self._chunked = False
         self._left: int | None = None  # bytes left in the body (or the current chunk); None: to close
         if method == "HEAD" or status in (204, 304) or status < 200:

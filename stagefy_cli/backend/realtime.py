@@ -20,6 +20,10 @@ import json
 import threading
 import time
 from collections.abc import Callable
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from websockets.sync.connection import Connection
 
 HEARTBEAT_S = 25.0  # what Realtime's clients send; the server drops a socket silent for 60 s
 JOIN_TIMEOUT_S = 5.0
@@ -51,7 +55,7 @@ class ChannelFeed:
         self._stop = threading.Event()
         self._joined = threading.Event()
         self._settled = threading.Event()  # joined or given up: wait_joined returns
-        self._socket = None
+        self._socket: Connection | None = None
         self._thread = threading.Thread(target=self._run, name="stagefy-realtime", daemon=True)
 
     def start(self) -> ChannelFeed:

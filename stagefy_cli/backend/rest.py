@@ -48,7 +48,8 @@ def _array_element(value: Any) -> str:
 
 class Response(NamedTuple):  # NamedTuple, not a dataclass: dataclasses imports inspect, half a bare start
     data: Any
-    count: int | None = None
+    # postgrest-py's name for the total, which shadows tuple.count on purpose (callers read .count)
+    count: int | None = None  # type: ignore[assignment]
 
 
 class Query:

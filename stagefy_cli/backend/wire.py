@@ -18,11 +18,14 @@ import json
 import threading
 import time
 from collections.abc import Iterator
-from typing import BinaryIO, NamedTuple
+from typing import TYPE_CHECKING, BinaryIO, NamedTuple
 from urllib.parse import quote, urlencode, urlsplit
 
 from stagefy_cli.backend.api_errors import ApiError
 from stagefy_cli.backend.http11 import Connection, RemoteDisconnected, Response
+
+if TYPE_CHECKING:
+    import ssl
 
 TIMEOUT_S = 30.0
 # Servers close idle keep-alive connections after a few seconds (uvicorn after 5); a request that
@@ -68,7 +71,8 @@ class Wire:
         self.timeout = timeout  # seconds per connect, send or read; may be changed between requests
         self._idle: list[_Idle] = []  # oldest first: the last one given back is taken first
         self._lock = threading.Lock()
-        self._tls = None  # one ssl.SSLContext for all connections (loading the CA store costs ms)
+        # One TLS context for all connections (loading the CA store costs ms), made on first use.
+        self._tls: ssl.SSLContext | None = None
 
     def _new_connection(self) -> Connection:
         if self._https and self._tls is None:

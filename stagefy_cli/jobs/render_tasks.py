@@ -15,6 +15,7 @@ def poster_frame(video: Path, at_seconds: float) -> bytes:
     """A JPEG of the frame at `at_seconds` (or the last one, for a shorter video), POSTER_WIDTH wide."""
     import av
 
+    from stagefy_cli.imaging.errors import RenderError
     from stagefy_cli.imaging.video_filters import rgb_image
 
     frame_image = None
@@ -24,6 +25,8 @@ def poster_frame(video: Path, at_seconds: float) -> bytes:
             frame_image = frame
             if frame.time is not None and frame.time >= at_seconds:
                 break
+        if frame_image is None:
+            raise RenderError(f"the video {video.name} has no frames")
         image = rgb_image(frame_image)
     image.thumbnail((POSTER_WIDTH, POSTER_WIDTH))
     out = io.BytesIO()

@@ -22,7 +22,7 @@ PRELOAD = ["stagefy_cli.imaging.templates", "stagefy_cli.imaging.video", "stagef
 POLL_SECONDS = 0.1
 
 _context_lock = threading.Lock()
-_context = None
+_context: multiprocessing.context.BaseContext | None = None
 
 
 def _mp_context():
@@ -32,8 +32,9 @@ def _mp_context():
     with _context_lock:
         if _context is None:
             if "forkserver" in multiprocessing.get_all_start_methods():
-                _context = multiprocessing.get_context("forkserver")
-                _context.set_forkserver_preload(PRELOAD)
+                forkserver = multiprocessing.get_context("forkserver")
+                forkserver.set_forkserver_preload(PRELOAD)
+                _context = forkserver
             else:
                 _context = multiprocessing.get_context("spawn")
         return _context

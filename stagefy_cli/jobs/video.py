@@ -39,7 +39,7 @@ def cards(job_input: dict):
 
     listing = job_input.get("listing")
     agent = job_input.get("agent") or {}
-    opening = None
+    opening: OpeningCard | TitleCard | None = None
     if listing and listing.get("address"):
         price = listing.get("price")
         bathrooms = listing.get("bathrooms")
@@ -141,12 +141,12 @@ def run_clip(ctx: JobContext) -> JobOutput:
 
     from stagefy_cli.ai.base import ProviderError
     from stagefy_cli.ai.images import data_uri
-    from stagefy_cli.ai.replicate import Price, first_output
+    from stagefy_cli.ai.replicate import Price, ReplicateProvider, first_output
     from stagefy_cli.ai.transport import Deadline, download
     from stagefy_cli.imaging.photo_io import srgb_copy
 
     provider = ctx.providers.get("replicate")
-    if provider is None:
+    if not isinstance(provider, ReplicateProvider):
         raise ProviderError(
             "AI motion needs the replicate provider on the worker (set REPLICATE_API_TOKEN for it)."
         )

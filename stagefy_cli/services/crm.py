@@ -121,7 +121,7 @@ def _number(value, flag: str, low: float, high: float):
 
 
 def _valid_listing(raw: dict) -> dict:
-    clean = {k: (_text(v) if isinstance(v, str) else v) for k, v in raw.items()}
+    clean: dict = {k: (_text(v) if isinstance(v, str) else v) for k, v in raw.items()}
     if "address" in clean and not clean["address"]:
         raise UsageError("--address must not be empty.")
     _choice(clean.get("status"), LISTING_STATUSES, "--status")

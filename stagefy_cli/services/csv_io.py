@@ -96,7 +96,7 @@ def read_contacts(stream: Iterable[str]) -> ContactsFile:
                 RowProblem(start, f"{len(cells)} cells, but the header has {len(result.columns)} columns")
             )
             continue
-        raw = dict(zip(result.columns, map(_from_cell, cells), strict=True))
+        raw: dict = dict(zip(result.columns, map(_from_cell, cells), strict=True))
         if "tags" in raw:
             raw["tags"] = raw["tags"].split(TAG_SEPARATOR)
         contact, problems = validate_contact(raw)

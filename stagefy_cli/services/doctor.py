@@ -315,11 +315,12 @@ def _bucket(wire: Wire, secret_key: str | None) -> Check:
         return Check(
             "storage", False, f"Storage answered HTTP {reply.status}", "see the project's Storage logs"
         )
-    limit, types = bucket.get("file_size_limit"), bucket.get("allowed_mime_types") or []
+    limit = int(bucket.get("file_size_limit") or 0)  # 0: no limit
+    types = bucket.get("allowed_mime_types") or []
     problems = []
     if bucket.get("public"):
         problems.append("it is public")
-    if not limit or int(limit) > MEDIA_LIMIT:
+    if not limit or limit > MEDIA_LIMIT:
         problems.append(f"its size limit is {limit or 'none'} (want at most {MEDIA_LIMIT})")
     if not types:
         problems.append("it takes files of any type")
@@ -333,7 +334,7 @@ def _bucket(wire: Wire, secret_key: str | None) -> Check:
     return Check(
         "storage",
         True,
-        f"{MEDIA_BUCKET}: private, at most {int(limit) // (1024 * 1024)} MiB, {len(types)} types",
+        f"{MEDIA_BUCKET}: private, at most {limit // (1024 * 1024)} MiB, {len(types)} types",
     )
 
 

@@ -12,7 +12,7 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Sequence, Set
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -33,7 +33,7 @@ class Download:
     size: int | None = None
 
 
-def unique_path(path: Path, taken: set[Path] = frozenset()) -> Path:
+def unique_path(path: Path, taken: Set[Path] = frozenset()) -> Path:
     """`path` if free, else `name-2.ext`, `name-3.ext`, ...: nothing on disk (nor any path in
     `taken`, chosen for a download still to come) is ever overwritten."""
     if not path.exists() and path not in taken:

@@ -25,9 +25,9 @@ def _image(ctx: UserContext, path: str) -> Image.Image:
 
     if PurePosixPath(path).suffix.lower() in (".heic", ".heif"):
         _register_heif()
-    image = Image.open(io.BytesIO(ctx.rest.storage.from_(MEDIA_BUCKET).download(path)))
-    image.draft("RGB", (MAX_SIDE, MAX_SIDE))  # JPEG: decode at a reduced scale straight away
-    image = upright_srgb(image)  # an original in Adobe RGB or Display P3 shows its true colours
+    opened = Image.open(io.BytesIO(ctx.rest.storage.from_(MEDIA_BUCKET).download(path)))
+    opened.draft("RGB", (MAX_SIDE, MAX_SIDE))  # JPEG: decode at a reduced scale straight away
+    image = upright_srgb(opened)  # an original in Adobe RGB or Display P3 shows its true colours
     image.thumbnail((MAX_SIDE, MAX_SIDE))
     return image
 
@@ -42,12 +42,9 @@ def is_photo_result(job: dict) -> bool:
     """A finished job whose output is a picture of a photo the agent gave (not a video or a clip)."""
     source = (job.get("input") or {}).get("source_path")
     output = job.get("output_url")
-    return (
-        job.get("status") == "completed"
-        and bool(source and output)
-        and not job["input"].get("intermediate")
-        and PurePosixPath(output).suffix.lower() in IMAGE_SUFFIXES
-    )
+    if job.get("status") != "completed" or not (source and output) or job["input"].get("intermediate"):
+        return False
+    return PurePosixPath(output).suffix.lower() in IMAGE_SUFFIXES
 
 
 def photo_results(project: dict) -> list[dict]:

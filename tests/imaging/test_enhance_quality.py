@@ -20,6 +20,9 @@ from PIL import Image
 
 from stagefy_cli.imaging.enhance import enhance
 
+# Slow: image quality in numbers, one full enhance per case (2-4 s each on a busy 2-core machine).
+pytestmark = pytest.mark.slow
+
 # Every cast at a dim and a normal exposure; the flat (hazy, low-contrast) exposure with the casts
 # where it is not ambiguous (under blue shade light a flattened brown floor really is grey).
 CASES = [

@@ -16,6 +16,10 @@ from real_photos import names, pixels
 
 from stagefy_cli.imaging.enhance import enhance
 
+# Slow: image quality on every real photograph (2-4 s a case on a busy 2-core machine; the test over
+# all the photos at once, 27 s).
+pytestmark = pytest.mark.slow
+
 PHOTOS = names()
 CASTS = {
     "warm": (1.12, 1.0, 0.8),

@@ -87,6 +87,7 @@ def test_a_redrawn_room_is_upscaled_with_detail_kept():
     assert out.shape == photo.shape and sharpness(out) >= sharpness(lanczos(answer))
 
 
+@pytest.mark.slow  # edits 4096-px photos (about 10 s)
 def test_sizes_the_photo_size_capped_at_4096_and_the_models_own_framing():
     assert restore_resolution(jpeg(textured(800, 600)), jpeg(textured(800, 600)), keeps_geometry=True) is None
     big = textured(5000, 2500)

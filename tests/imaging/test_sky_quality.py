@@ -22,6 +22,9 @@ from PIL import Image
 from stagefy_cli.imaging.sky import day_to_dusk, replace_sky
 from stagefy_cli.imaging.sky_mask import find_sky
 
+# Slow: image quality of sky edits in numbers, one full edit per case.
+pytestmark = pytest.mark.slow
+
 
 @pytest.fixture(scope="module", params=sorted(SKIES))
 def photo(request):

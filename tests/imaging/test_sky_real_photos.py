@@ -14,6 +14,9 @@ from stagefy_cli.imaging.facade_windows import window_mask
 from stagefy_cli.imaging.sky import day_to_dusk, replace_sky
 from stagefy_cli.imaging.sky_mask import NoSkyFound, find_sky
 
+# Slow: image quality of sky edits on every real photograph.
+pytestmark = pytest.mark.slow
+
 
 def box(top, bottom, left, right):
     return slice(top, bottom), slice(left, right)

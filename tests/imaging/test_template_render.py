@@ -115,6 +115,7 @@ def test_open_house_without_date_and_time_names_both_before_rendering():
     assert caught.value.names == ["date", "time"]
 
 
+@pytest.mark.slow  # encodes a reel (about 26 s)
 def test_instagram_reel_is_a_vertical_mp4(tmp_path):
     files = render_template("instagram_reel", LISTING, AGENT, {"seconds_per_photo": 1}, {}, PHOTOS[:2])
     assert [(f.name, f.mime_type, f.width, f.height) for f in files] == [
@@ -196,6 +197,7 @@ def assert_inside(placements, safe: Box):
         assert safe.contains(placement.bbox), f"{placement.text!r} at {placement.bbox} leaves {safe}"
 
 
+@pytest.mark.slow  # renders four full-size promos
 @pytest.mark.parametrize("layout", PROMO_LAYOUTS)
 @pytest.mark.parametrize("size", PROMO_SIZES)
 def test_a_very_long_address_stays_inside_the_safe_area_of_the_promo(layout, size):
@@ -214,6 +216,7 @@ def test_a_very_long_address_stays_inside_the_safe_area_of_the_promo(layout, siz
     assert any(line.endswith(ELLIPSIS) for line in address_lines)  # cut, not overflowing
 
 
+@pytest.mark.slow  # renders full-size flyers (4-8 s each)
 @pytest.mark.parametrize("paper", ["a4", "letter"])
 def test_a_very_long_address_stays_inside_the_safe_area_of_the_flyer(paper):
     design = design_from_settings({"paper": paper}, {}, FLYER_LAYOUTS)

@@ -13,6 +13,9 @@ from PIL import Image
 from stagefy_cli.imaging.video import CARD_SECONDS, OpeningCard, TitleCard, probe_video, render_slideshow
 from stagefy_cli.imaging.video_photos import enlargement, is_fitted
 
+# Slow: each test encodes a video and reads it back.
+pytestmark = pytest.mark.slow
+
 SMALL = (480, 320)
 FPS = 10
 

@@ -26,6 +26,9 @@ from stagefy_cli.imaging.video import (
     render_slideshow,
 )
 
+# Slow: each test encodes videos (up to 30-40 s a test on a busy 2-core machine).
+pytestmark = pytest.mark.slow
+
 
 def make_photo(colour: tuple[int, int, int], size: tuple[int, int] = (1600, 1200)) -> bytes:
     """A textured photo-like JPEG: stripes and circles over `colour`, so motion and fades are visible."""

@@ -5,11 +5,13 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
 from pypdf import PdfReader
 from stagefy_testing import run_cli
 from template_support import add_listing, builtin, make_photo
 
 
+@pytest.mark.slow  # renders a full-size flyer PDF (about 4 s)
 def test_the_flyer_pdf_has_selectable_text_in_the_listings_currency(
     signed_in_agent, cli_stack, local_worker, tmp_path
 ):

@@ -21,6 +21,7 @@ FLYER_HEADLINES = {
 }
 
 
+@pytest.mark.slow  # renders four full-size flyer PDFs (3-4 s each)
 @pytest.mark.parametrize("status", list(FLYER_HEADLINES))
 def test_an_open_house_flyer_says_open_house_and_the_listings_status(
     signed_in_agent, cli_stack, local_worker, tmp_path, status

@@ -83,6 +83,7 @@ def test_listing_promo_makes_a_square_and_a_portrait_image(
     assert balance(cli_stack, signed_in_agent.id) == 50 - price("template:listing_promo")
 
 
+@pytest.mark.slow  # renders a full-size flyer PDF and its preview (about 4 s)
 def test_open_house_flyer_pdf_and_preview_with_date_and_time(
     signed_in_agent, cli_stack, local_worker, tmp_path
 ):
@@ -110,6 +111,7 @@ def test_open_house_flyer_pdf_and_preview_with_date_and_time(
     assert height / width == pytest.approx(297 / 210, abs=0.01)  # an A4 page
 
 
+@pytest.mark.slow  # encodes a reel (about 11 s)
 def test_instagram_reel_is_a_9_16_video(signed_in_agent, cli_stack, local_worker, tmp_path):
     listing = add_listing(**LISTING)
     template = builtin("instagram_reel")

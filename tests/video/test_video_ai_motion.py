@@ -105,6 +105,7 @@ def replicate_worker(signed_in_agent, job_worker, tmp_path):
         server.__exit__(None, None, None)
 
 
+@pytest.mark.slow  # encodes the clips and joins them
 def test_each_photo_becomes_a_clip_and_the_clips_are_joined(
     signed_in_agent, cli_stack, replicate_worker, tmp_path
 ):

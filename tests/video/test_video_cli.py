@@ -18,6 +18,7 @@ def expected_duration(segments_s: list[float]) -> float:
     return sum(segments_s)
 
 
+@pytest.mark.slow  # encodes a reel with cards and music (about 9 s)
 def test_reel_with_listing_card_agent_card_and_music(signed_in_agent, cli_stack, local_worker, tmp_path):
     run_cli(["profile", "update", "--brokerage", "Coastal Realty", "--phone", "+27 21 555 0100"])
     listing = add_listing(
@@ -64,6 +65,7 @@ def test_reel_with_listing_card_agent_card_and_music(signed_in_agent, cli_stack,
     ]
 
 
+@pytest.mark.slow  # encodes a video
 def test_library_photos_and_files_mix_in_a_square_video_without_listing(
     signed_in_agent, cli_stack, local_worker, tmp_path
 ):
@@ -160,6 +162,7 @@ def test_bad_options_are_usage_errors_before_anything_is_spent(
     assert balance(cli_stack, signed_in_agent.id) == 50
 
 
+@pytest.mark.slow  # encodes a video
 def test_a_title_without_listing_opens_the_video_and_small_photos_are_warned_about(
     signed_in_agent, cli_stack, local_worker, tmp_path
 ):
