@@ -73,8 +73,8 @@ def check_setting_names(names) -> None:
 def check_settings(ctx: UserContext, template_type: str, settings: dict) -> dict:
     """Settings as stored: `logo` (a media ID) becomes `logo_media_id`; the renderer validates the rest."""
     from stagefy_cli.imaging.errors import RenderError
-    from stagefy_cli.imaging.template_design import design_from_settings
-    from stagefy_cli.imaging.templates import LAYOUTS
+    from stagefy_cli.imaging.templates.design import design_from_settings
+    from stagefy_cli.imaging.templates.render import LAYOUTS
 
     settings = dict(settings)
     if settings.get("edit_type") is not None:
@@ -97,7 +97,7 @@ def check_settings(ctx: UserContext, template_type: str, settings: dict) -> dict
 
 
 def _check_prompt(template_type: str, prompt_template: str | None) -> None:
-    from stagefy_cli.imaging.template_placeholders import placeholder_names
+    from stagefy_cli.imaging.templates.placeholders import placeholder_names
 
     if template_type == "custom" and not (prompt_template or "").strip():
         raise UsageError('a custom template needs --prompt-template "... {address} ...".')
@@ -245,7 +245,11 @@ def prepare_use(
 ) -> PreparedUse:
     """Check a use exactly as the worker will render it; fill a custom template's prompt."""
     from stagefy_cli.imaging.errors import RenderError
-    from stagefy_cli.imaging.templates import check_template_request, fill_placeholders, listing_placeholders
+    from stagefy_cli.imaging.templates.render import (
+        check_template_request,
+        fill_placeholders,
+        listing_placeholders,
+    )
 
     listing = get_listing(ctx, listing_ref)
     agent = get_agent(ctx)

@@ -13,7 +13,7 @@ from pathlib import Path, PurePosixPath
 
 from stagefy_cli.backend.client import UserContext
 from stagefy_cli.errors import NotFound, UsageError
-from stagefy_cli.imaging.video_photos import FIT_STYLES
+from stagefy_cli.imaging.video.photos import FIT_STYLES
 from stagefy_cli.services import ids
 from stagefy_cli.services.charging import charge
 from stagefy_cli.services.photos import Photo, check_photo
@@ -114,8 +114,8 @@ def resolve_photos(ctx: UserContext, refs: Sequence[str]) -> list[Photo | dict]:
 def soft_photos(sources: Sequence[Photo | dict], video_format: str) -> list[str]:
     """A line for each photo file the video would blow up more than SHARP_ENLARGEMENT times (it
     would look soft), naming its size and how much larger a sharp one is."""
-    from stagefy_cli.imaging.video_photos import enlargement
-    from stagefy_cli.imaging.video_types import frame_size
+    from stagefy_cli.imaging.video.photos import enlargement
+    from stagefy_cli.imaging.video.types import frame_size
 
     frame = frame_size(video_format)
     lines = []
@@ -135,7 +135,7 @@ def soft_photos(sources: Sequence[Photo | dict], video_format: str) -> list[str]
 def check_music(path: Path) -> Path:
     """A real audio file PyAV can decode, of a reasonable size."""
     from stagefy_cli.imaging.errors import RenderError
-    from stagefy_cli.imaging.video_audio import MusicTrack
+    from stagefy_cli.imaging.video.audio import MusicTrack
 
     path = Path(path)
     if not path.is_file():

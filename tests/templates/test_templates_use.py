@@ -10,7 +10,7 @@ from PIL import Image
 from stagefy_testing import run_cli
 from template_support import add_listing, balance, builtin, cli_json, make_photo, price, sql
 
-from stagefy_cli.imaging.video import probe_video
+from stagefy_cli.imaging.video.render import probe_video
 
 LISTING = {
     "address": "12 Oak Street",

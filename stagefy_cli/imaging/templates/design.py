@@ -15,7 +15,7 @@ from PIL import Image, ImageOps, UnidentifiedImageError
 
 from stagefy_cli.imaging.colour import to_srgb
 from stagefy_cli.imaging.errors import RenderError
-from stagefy_cli.imaging.template_fonts import resolve_family
+from stagefy_cli.imaging.templates.fonts import resolve_family
 from stagefy_cli.money import DEFAULT_CURRENCY
 
 RGB = tuple[int, int, int]
