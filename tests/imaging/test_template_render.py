@@ -13,7 +13,6 @@ from PIL import Image, ImageDraw, ImageFont
 from stagefy_cli.imaging.templates.content import listing_text
 from stagefy_cli.imaging.templates.design import design_from_settings
 from stagefy_cli.imaging.templates.flyer import FLYER_LAYOUTS, render_flyer
-from stagefy_cli.imaging.templates.fonts import FAMILIES, load_font
 from stagefy_cli.imaging.templates.layout import safe_area
 from stagefy_cli.imaging.templates.promo import PROMO_LAYOUTS, PROMO_SIZES, render_promo
 from stagefy_cli.imaging.templates.render import (
@@ -22,7 +21,8 @@ from stagefy_cli.imaging.templates.render import (
     check_template_request,
     render_template,
 )
-from stagefy_cli.imaging.templates.text import ELLIPSIS, Box, fit_text, ink_width
+from stagefy_cli.imaging.text import ELLIPSIS, Box, fit_text, ink_width
+from stagefy_cli.imaging.typefaces import FAMILIES, load_font
 from stagefy_cli.imaging.video.render import PhotoError, probe_video
 
 LISTING = {

@@ -17,7 +17,7 @@ from stagefy_cli.imaging.colour import SRGB_ICC
 from stagefy_cli.imaging.templates.content import ListingText
 from stagefy_cli.imaging.templates.design import Design, readable_on
 from stagefy_cli.imaging.templates.layout import place_logo, place_photo, safe_area
-from stagefy_cli.imaging.templates.text import Box, Canvas, TextItem
+from stagefy_cli.imaging.text import Box, Canvas, TextItem
 
 FLYER_LAYOUTS = ("classic",)
 DPI = 300

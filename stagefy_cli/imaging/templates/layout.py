@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from PIL import Image
 
-from stagefy_cli.imaging.templates.text import Box
+from stagefy_cli.imaging.text import Box
 from stagefy_cli.imaging.video.photos import load_fill
 
 SAFE_MARGIN = 0.06  # of the shorter side; keeps text clear of crops, bleeds and rounded app corners

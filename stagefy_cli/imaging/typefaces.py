@@ -13,7 +13,7 @@ from PIL import ImageFont
 
 from stagefy_cli.imaging.errors import RenderError
 
-FONT_DIR = Path(__file__).parent.parent / "fonts"
+FONT_DIR = Path(__file__).with_name("fonts")
 
 FAMILIES: dict[str, tuple[str, str]] = {
     "Lato": ("Lato-Regular.ttf", "Lato-Bold.ttf"),
