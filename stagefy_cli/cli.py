@@ -113,6 +113,16 @@ class LazyGroup(TyperGroup):
                     exc.message = f"{exc.message.rstrip('.')}. Did you mean {suggestions}?"
             raise
 
+    def _leaf(self, ctx, args: list[str]):
+        """The command `args` name (`crm listings add`), or the deepest group they reach."""
+        command = self
+        for token in args:
+            sub = command.get_command(ctx, token) if hasattr(command, "get_command") else None
+            if sub is None:
+                break
+            command = sub
+        return command
+
     def make_context(self, info_name, args, parent=None, **extra):
         try:  # the root's own --help is printed while its context is made
             return super().make_context(info_name, args, parent=parent, **extra)
@@ -142,7 +152,7 @@ class LazyGroup(TyperGroup):
         except KeyboardInterrupt:
             ctx.exit(cancelled())
         except Exception as exc:  # every error reaches the user as one line
-            ctx.exit(report_error(exc))
+            ctx.exit(report_error(exc, self._leaf(ctx, args)))
         from stagefy_cli.services.notifications import unread_notice
 
         render.quick_notice(unread_notice(args))
@@ -191,17 +201,43 @@ def cancelled() -> int:
     return 3
 
 
-def report_error(exc: Exception) -> int:
-    """Print a failure as one line (the traceback too under STAGEFY_DEBUG=1); its exit code."""
+def report_error(exc: Exception, command=None) -> int:
+    """Print a failure as one line (the traceback too under STAGEFY_DEBUG=1); its exit code. A
+    service's error about a field names it as `command` (a Click command or a command function) spells it."""
     from stagefy_cli.backend.api_errors import as_stagefy_error
+    from stagefy_cli.errors import FieldError
 
     error = as_stagefy_error(exc)
     if os.environ.get("STAGEFY_DEBUG") == "1":
         import traceback
 
         traceback.print_exc()
-    typer.echo(f"Error: {render.visible(error.message)}", err=True)
+    message = error.message
+    if isinstance(error, FieldError):
+        message = error.naming(lambda field: option_for(command, field))
+    typer.echo(f"Error: {render.visible(message)}", err=True)
     return error.exit_code
+
+
+def option_for(command, field: str) -> str:
+    """How `command` spells a service's field: the option of the parameter named after the field
+    (commands name their parameters after the fields they pass on: `edit_type` is `--type`), else
+    the field itself. `command` is a Click command (Typer's path) or the command's function (the
+    fast path's)."""
+    import inspect
+
+    if hasattr(command, "params"):
+        declared = {param.name: param.opts for param in command.params}
+    elif callable(command):
+        declared = {
+            name: getattr(parameter.default, "param_decls", None) or (f"--{name.replace('_', '-')}",)
+            for name, parameter in inspect.signature(command).parameters.items()
+            if isinstance(parameter.default, typer.models.OptionInfo)
+        }
+    else:
+        declared = {}
+    flags = [flag for flag in declared.get(field, ()) if flag.startswith("--")]
+    return flags[0] if flags else field
 
 
 app = typer.Typer(

@@ -192,6 +192,6 @@ def _invoke(function, kwargs: dict, profile: str | None, args: list[str]) -> int
     except (KeyboardInterrupt, cli.typer.Abort):  # Ctrl-C, or Ctrl-D at a prompt
         return cli.cancelled()
     except Exception as exc:  # every error reaches the user as one line, as in cli.py
-        return cli.report_error(exc)
+        return cli.report_error(exc, function)
     cli.render.quick_notice(unread_notice(args))
     return 0

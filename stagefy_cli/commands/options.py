@@ -27,10 +27,10 @@ def choice(values: tuple[str, ...], *decls: str, help: str, default=None, refuse
     flag = decls[0]
 
     def check(value):
-        if refuse and value is not None and value not in values:
-            from stagefy_cli.errors import UsageError
+        if refuse:
+            from stagefy_cli.services.fields import check_choice
 
-            raise UsageError(f"unknown {flag} '{value}'. Choose one of: {', '.join(values)}.")
+            check_choice(value, values, flag)
         return value
 
     return typer.Option(

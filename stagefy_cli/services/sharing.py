@@ -11,7 +11,7 @@ import re
 from datetime import UTC, datetime, timedelta
 
 from stagefy_cli.backend.client import UserContext
-from stagefy_cli.errors import NotFound, UsageError
+from stagefy_cli.errors import FieldError, NotFound
 from stagefy_cli.services import ids, media
 from stagefy_cli.services.uploads import BUCKET
 
@@ -24,12 +24,13 @@ def parse_expires(value: str) -> int:
     """`90s`, `30m`, `12h`, `7d`, `2w` as seconds (1 second to 365 days)."""
     match = _DURATION.match(value or "")
     if not match:
-        raise UsageError(
-            f"--expires '{value}' is not a duration. Use a number and a unit: 30m, 12h, 7d or 2w."
+        raise FieldError(
+            f"{{expires}} '{value}' is not a duration. Use a number and a unit: 30m, 12h, 7d or 2w.",
+            "expires",
         )
     seconds = int(match.group(1)) * _UNITS[match.group(2).lower()]
     if not 1 <= seconds <= MAX_SECONDS:
-        raise UsageError("--expires must be between 1 second and 365 days.")
+        raise FieldError("{expires} must be between 1 second and 365 days.", "expires")
     return seconds
 
 

@@ -13,10 +13,11 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from stagefy_cli.backend.client import UserContext
-from stagefy_cli.errors import NotFound, PermissionDenied, UsageError
+from stagefy_cli.errors import FieldError, NotFound, PermissionDenied, UsageError
 from stagefy_cli.models import TEMPLATE_TYPES
 from stagefy_cli.services import ids
 from stagefy_cli.services.charging import charge
+from stagefy_cli.services.fields import check_choice
 
 COLUMNS = (
     "id,user_id,name,type,description,thumbnail_url,output_url,prompt_template,settings,"
@@ -32,14 +33,13 @@ def parse_sets(items: Iterable[str] | None) -> dict[str, str]:
     for item in items or ():
         key, sep, value = item.partition("=")
         if not sep or not key.strip():
-            raise UsageError(f"--set takes KEY=VALUE, not '{item}'.")
+            raise FieldError(f"{{sets}} takes KEY=VALUE, not '{item}'.", "sets")
         values[key.strip()] = value.strip()
     return values
 
 
 def _check_type(template_type: str) -> None:
-    if template_type not in TEMPLATE_TYPES:
-        raise UsageError(f"unknown --type '{template_type}'. Choose one of: {', '.join(TEMPLATE_TYPES)}.")
+    check_choice(template_type, TEMPLATE_TYPES, "template_type")
 
 
 # The settings an agent gives (`--set KEY=VALUE`, `--unset KEY`), by the names the README and help
@@ -100,7 +100,7 @@ def _check_prompt(template_type: str, prompt_template: str | None) -> None:
     from stagefy_cli.imaging.templates.placeholders import placeholder_names
 
     if template_type == "custom" and not (prompt_template or "").strip():
-        raise UsageError('a custom template needs --prompt-template "... {address} ...".')
+        raise FieldError('a custom template needs {prompt_template} "... {address} ...".', "prompt_template")
     if prompt_template:
         placeholder_names(prompt_template)
 
@@ -148,7 +148,7 @@ def create_template(
 ) -> dict:
     _check_type(template_type)
     if not name.strip():
-        raise UsageError("--name must not be empty.")
+        raise FieldError("{name} must not be empty.", "name")
     _check_prompt(template_type, prompt_template)
     check_setting_names(settings)
     row = {
@@ -176,7 +176,7 @@ def update_template(
     changes: dict = {}
     if name is not None:
         if not name.strip():
-            raise UsageError("--name must not be empty.")
+            raise FieldError("{name} must not be empty.", "name")
         changes["name"] = name.strip()
     if description is not None:
         changes["description"] = description
@@ -190,8 +190,9 @@ def update_template(
             merged.pop("logo_media_id", None)
         changes["settings"] = check_settings(ctx, template["type"], merged | (settings or {}))
     if not changes:
-        raise UsageError(
-            "nothing to change; give --name, --description, --prompt-template, --set or --unset."
+        raise FieldError(
+            "nothing to change; give {name}, {description}, {prompt_template}, {sets} or {unset}.",
+            *("name", "description", "prompt_template", "sets", "unset"),
         )
     return _write(ctx, template, changes)
 
@@ -268,7 +269,7 @@ def prepare_use(
     prompt = None
     if template["type"] == "custom":
         if photo_count == 0:
-            raise UsageError("a custom template edits photos: give at least one --photo.")
+            raise FieldError("a custom template edits photos: give at least one {photos}.", "photos")
         prompt = fill_placeholders(
             template["prompt_template"] or "",
             {**listing_placeholders(listing, agent, design.currency), **values},
