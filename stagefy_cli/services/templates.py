@@ -80,10 +80,9 @@ def check_settings(ctx: UserContext, template_type: str, settings: dict) -> dict
     if settings.get("edit_type") is not None:
         from stagefy_cli.ai.catalog import EDIT_TYPES
 
-        if template_type != "custom" or settings["edit_type"] not in EDIT_TYPES:
-            raise UsageError(
-                f"edit_type is for custom templates and must be one of: {', '.join(EDIT_TYPES)}."
-            )
+        if template_type != "custom":
+            raise UsageError("the edit_type setting is for custom templates only.")
+        check_choice(settings["edit_type"], EDIT_TYPES, "edit_type")
     if "logo" in settings:
         logo = settings.pop("logo")
         settings["logo_media_id"] = (

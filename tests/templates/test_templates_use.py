@@ -257,4 +257,8 @@ def test_edit_type_setting_is_checked(signed_in_agent):
         ["templates", "create", "--name", "X", "--type", "custom", "--prompt-template", "Stage {address}",
          "--set", "edit_type=teleport"]
     )  # fmt: skip
-    assert bad.exit_code == 2 and "edit_type is for custom templates" in bad.stderr
+    assert bad.exit_code == 2 and "unknown edit_type 'teleport'. Choose one of: " in bad.stderr
+    promo = run_cli(
+        ["templates", "create", "--name", "Y", "--type", "listing_promo", "--set", "edit_type=staging"]
+    )
+    assert promo.exit_code == 2 and "the edit_type setting is for custom templates only" in promo.stderr
