@@ -14,7 +14,7 @@ import time
 
 from PIL import Image, ImageDraw
 
-from stagefy_cli.imaging.templates import render_template
+from stagefy_cli.imaging.templates.render import render_template
 
 LISTING = {
     "address": "14 Beach Road, Camps Bay",

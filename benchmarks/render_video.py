@@ -29,12 +29,18 @@ from pathlib import Path
 
 from PIL import Image, ImageDraw
 
-from stagefy_cli.imaging.video import CARD_SECONDS, DEFAULT_CROSSFADE_S, ClosingCard, OpeningCard, probe_video
-from stagefy_cli.imaging.video_audio import FADE_OUT_S
-from stagefy_cli.imaging.video_cards import render_closing_card, render_opening_card
-from stagefy_cli.imaging.video_encoder import AAC_BITRATE, X264_CRF, X264_PRESET
-from stagefy_cli.imaging.video_motion import Motion, cover_size, motion_for
-from stagefy_cli.imaging.video_types import frame_size
+from stagefy_cli.imaging.video.audio import FADE_OUT_S
+from stagefy_cli.imaging.video.cards import render_closing_card, render_opening_card
+from stagefy_cli.imaging.video.encoder import AAC_BITRATE, X264_CRF, X264_PRESET
+from stagefy_cli.imaging.video.motion import Motion, cover_size, motion_for
+from stagefy_cli.imaging.video.render import (
+    CARD_SECONDS,
+    DEFAULT_CROSSFADE_S,
+    ClosingCard,
+    OpeningCard,
+    probe_video,
+)
+from stagefy_cli.imaging.video.types import frame_size
 
 SECONDS_PER_PHOTO, FPS = 3.0, 30
 OPENING = OpeningCard(
@@ -47,7 +53,7 @@ import sys
 from pathlib import Path
 sys.path.insert(0, {here!r})
 from render_video import CLOSING, OPENING, SECONDS_PER_PHOTO
-from stagefy_cli.imaging.video import render_slideshow
+from stagefy_cli.imaging.video.render import render_slideshow
 out, format, music, *photos = sys.argv[1:]
 render_slideshow([Path(p) for p in photos], Path(out), format=format, seconds_per_photo=SECONDS_PER_PHOTO,
                  opening=OPENING, closing=CLOSING, music=Path(music))

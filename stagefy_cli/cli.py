@@ -113,6 +113,16 @@ class LazyGroup(TyperGroup):
                     exc.message = f"{exc.message.rstrip('.')}. Did you mean {suggestions}?"
             raise
 
+    def _leaf(self, ctx, args: list[str]):
+        """The command `args` name (`crm listings add`), or the deepest group they reach."""
+        command = self
+        for token in args:
+            sub = command.get_command(ctx, token) if hasattr(command, "get_command") else None
+            if sub is None:
+                break
+            command = sub
+        return command
+
     def make_context(self, info_name, args, parent=None, **extra):
         try:  # the root's own --help is printed while its context is made
             return super().make_context(info_name, args, parent=parent, **extra)
@@ -142,7 +152,7 @@ class LazyGroup(TyperGroup):
         except KeyboardInterrupt:
             ctx.exit(cancelled())
         except Exception as exc:  # every error reaches the user as one line
-            ctx.exit(report_error(exc))
+            ctx.exit(report_error(exc, _options(self._leaf(ctx, args))))
         from stagefy_cli.services.notifications import unread_notice
 
         render.quick_notice(unread_notice(args))
@@ -183,6 +193,11 @@ def _name_metavars(command) -> None:
             param.metavar = name.replace("-", "_").upper()
     for sub in getattr(command, "commands", {}).values():
         _name_metavars(sub)
+
+
+def _options(command) -> dict[str, list[str]]:
+    """{parameter name: its option flags} of a Click command, for naming a service's fields."""
+    return {param.name: list(param.opts) for param in getattr(command, "params", []) if param.name}
 
 
 app = typer.Typer(

@@ -25,6 +25,23 @@ class UsageError(StagefyError):
     exit_code = 2
 
 
+class FieldError(UsageError):
+    """A usage error about named fields of a request. Services name a field as the code does
+    (`{edit_type}` in the text); the CLI spells it as the command's option (`--type`) through
+    `naming`, anything else reads the field's own name (`.message`)."""
+
+    def __init__(self, template: str, *fields: str):
+        self.template, self.fields = template, fields
+        super().__init__(self.naming(lambda field: field))
+
+    def naming(self, spell) -> str:
+        """The message with each field spelled by `spell(field)`."""
+        text = self.template
+        for field in self.fields:
+            text = text.replace("{" + field + "}", spell(field))
+        return text
+
+
 class Cancelled(StagefyError):
     exit_code = 3
 

@@ -176,10 +176,10 @@ def run(argv: list[str]) -> int | None:
         kwargs = parse(entry, rest[len(path.split()) :])
     except HandBack:
         return None
-    return _invoke(_function(entry["work"]), kwargs, profile, rest)
+    return _invoke(_function(entry["work"]), kwargs, profile, rest, entry["params"])
 
 
-def _invoke(work, kwargs: dict, profile: str | None, args: list[str]) -> int:
+def _invoke(work, kwargs: dict, profile: str | None, args: list[str], params: list[dict]) -> int:
     from stagefy_cli import funnel, render
     from stagefy_cli.services.notifications import unread_notice
 
@@ -196,6 +196,6 @@ def _invoke(work, kwargs: dict, profile: str | None, args: list[str]) -> int:
             return exc.exit_code
         if typer is not None and isinstance(exc, typer.Abort):  # Ctrl-D at a prompt
             return funnel.cancelled()
-        return funnel.report_error(exc)
+        return funnel.report_error(exc, {p["name"]: [*p["on"], *p["off"]] for p in params})
     render.quick_notice(unread_notice(args))
     return 0

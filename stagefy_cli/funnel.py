@@ -35,14 +35,25 @@ def cancelled() -> int:
     return 3
 
 
-def report_error(exc: Exception) -> int:
-    """Print a failure as one line (the traceback too under STAGEFY_DEBUG=1); its exit code."""
+def report_error(exc: Exception, options: dict[str, list[str]] | None = None) -> int:
+    """Print a failure as one line (the traceback too under STAGEFY_DEBUG=1); its exit code. A
+    service's error about a field (`FieldError`) names it as the command spells it: `options` maps
+    the command's parameters to their flags (commands name parameters after the fields they pass on:
+    `edit_type` is `--type`); a field without one reads as itself."""
     from stagefy_cli.backend.api_errors import as_stagefy_error
+    from stagefy_cli.errors import FieldError
 
     error = as_stagefy_error(exc)
     if os.environ.get("STAGEFY_DEBUG") == "1":
         import traceback
 
         traceback.print_exc()
-    _error_line(f"Error: {render.visible(error.message)}")
+    message = error.message
+    if isinstance(error, FieldError):
+        message = error.naming(lambda field: _flag((options or {}).get(field, ())) or field)
+    _error_line(f"Error: {render.visible(message)}")
     return error.exit_code
+
+
+def _flag(flags) -> str | None:
+    return next((flag for flag in flags if flag.startswith("--")), None)

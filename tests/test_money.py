@@ -6,8 +6,8 @@ from __future__ import annotations
 from stagefy_testing import cli_json, make_photo, run_cli, sign_in
 from test_output_safety import run_in_terminal
 
-from stagefy_cli.imaging.template_content import listing_text
-from stagefy_cli.imaging.templates import check_template_request
+from stagefy_cli.imaging.templates.content import listing_text
+from stagefy_cli.imaging.templates.render import check_template_request
 
 
 def test_listing_prices_in_tables_use_the_listing_currency(signed_in_agent):

@@ -18,8 +18,10 @@ class Refused(Exception):
 def one_of(values: tuple[str, ...], flag: str, refuse: bool, value, params: dict):
     """With `refuse`, any value outside `values` is refused as `unknown --flag 'x'. Choose one of: ...`
     (exit 2, the message the services give for the same mistake)."""
-    if refuse and value is not None and value not in values:
-        raise UsageError(f"unknown {flag} '{value}'. Choose one of: {', '.join(values)}.")
+    if refuse:
+        from stagefy_cli.services.fields import check_choice
+
+        check_choice(value, values, flag)
     return value
 
 

@@ -14,6 +14,8 @@ from functools import lru_cache
 
 from PIL import Image, ImageCms, ImageOps
 
+from stagefy_cli.imaging.errors import RenderError
+
 _SRGB = ImageCms.createProfile("sRGB")
 #: The profile delivered photos carry (LittleCMS's built-in sRGB, under 1 kB).
 SRGB_ICC = ImageCms.ImageCmsProfile(_SRGB).tobytes()
@@ -69,3 +71,19 @@ def _is_srgb(profile: ImageCms.ImageCmsProfile) -> bool:
     """An sRGB profile (the IEC 61966-2.1 ones cameras embed, or one like ours): nothing to convert."""
     description = (profile.profile.profile_description or "").strip().lower()
     return description.startswith("srgb")
+
+
+RGB = tuple[int, int, int]
+
+
+def parse_hex_colour(value: str, key: str = "colour") -> RGB:
+    """ "#1F2A44", "1f2a44" or "#fa0" to an RGB triple."""
+    digits = str(value).strip().lstrip("#")
+    if len(digits) == 3:
+        digits = "".join(char * 2 for char in digits)
+    try:
+        if len(digits) != 6:
+            raise ValueError
+        return (int(digits[0:2], 16), int(digits[2:4], 16), int(digits[4:6], 16))
+    except ValueError:
+        raise RenderError(f"Setting {key!r} must be a hex colour like #1F2A44, not {value!r}.") from None

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 
 from PIL import Image, ImageDraw
 
-from stagefy_cli.imaging.template_fonts import load_font
+from stagefy_cli.imaging.typefaces import load_font
 
 BACKGROUND = (24, 24, 27)
 CAPTION = (235, 235, 235)

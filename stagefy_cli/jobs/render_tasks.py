@@ -16,7 +16,7 @@ def poster_frame(video: Path, at_seconds: float) -> bytes:
     import av
 
     from stagefy_cli.imaging.errors import RenderError
-    from stagefy_cli.imaging.video_filters import rgb_image
+    from stagefy_cli.imaging.video.filters import rgb_image
 
     frame_image = None
     with av.open(str(video)) as container:
@@ -64,7 +64,7 @@ def template_file(
 ) -> tuple[bytes, str, str, bytes | None]:
     """One file of a template use: (data, mime type, file name, thumbnail)."""
     from stagefy_cli.imaging.errors import PhotoError, RenderError
-    from stagefy_cli.imaging.templates import render_template
+    from stagefy_cli.imaging.templates.render import render_template
 
     try:
         files = render_template(template_type, listing, agent, settings, values, photos)
@@ -76,7 +76,7 @@ def template_file(
 
 def video_file(kind: str, files: list[Path], out: Path, options: dict, poster_at: float) -> bytes:
     """Render a slideshow (`video`) or join clips (`video_join`) to `out`; returns its poster JPEG."""
-    from stagefy_cli.imaging.video import join_clips, render_slideshow
+    from stagefy_cli.imaging.video.render import join_clips, render_slideshow
 
     if kind == "video_join":
         join_clips(files, out, **options)

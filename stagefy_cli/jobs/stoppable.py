@@ -18,7 +18,11 @@ from typing import Any
 from stagefy_cli.errors import StagefyError
 from stagefy_cli.jobs import JobStopped
 
-PRELOAD = ["stagefy_cli.imaging.templates", "stagefy_cli.imaging.video", "stagefy_cli.jobs.render_tasks"]
+PRELOAD = [
+    "stagefy_cli.imaging.templates.render",
+    "stagefy_cli.imaging.video.render",
+    "stagefy_cli.jobs.render_tasks",
+]
 POLL_SECONDS = 0.1
 
 _context_lock = threading.Lock()

@@ -35,7 +35,7 @@ def _local_copy(ctx: JobContext, path: str, folder: Path, index: int, filename: 
 def cards(job_input: dict):
     """The opening card (the listing, when there is one, else the title, when there is one) and the
     closing card (the agent)."""
-    from stagefy_cli.imaging.video import ClosingCard, OpeningCard, TitleCard
+    from stagefy_cli.imaging.video.render import ClosingCard, OpeningCard, TitleCard
 
     listing = job_input.get("listing")
     agent = job_input.get("agent") or {}
@@ -69,7 +69,7 @@ def cards(job_input: dict):
 def _render(ctx: JobContext, sources: list[dict], options: dict, photos: bool) -> JobOutput:
     """Download `sources` ([{path, filename}]) and the music, then render them in a child process
     the worker can stop (`render_tasks.video_file`)."""
-    from stagefy_cli.imaging.video import CARD_SECONDS
+    from stagefy_cli.imaging.video.render import CARD_SECONDS
     from stagefy_cli.jobs.render_tasks import video_file
     from stagefy_cli.jobs.stoppable import run_stoppable
 

@@ -6,9 +6,9 @@ import time
 
 from stagefy_cli.backend import client as clients
 from stagefy_cli.backend.config import current_profile
-from stagefy_cli.errors import UsageError
+from stagefy_cli.errors import FieldError, UsageError
 from stagefy_cli.models import USE_CASES
-from stagefy_cli.services.fields import email_problem, phone_problem, url_problem
+from stagefy_cli.services.fields import check_choice, email_problem, phone_problem, url_problem
 
 PROFILE_FIELDS = ("full_name", "brokerage", "market", "use_case", "phone", "avatar_url")
 
@@ -23,9 +23,8 @@ def _check_email(email: str) -> str:
 
 def sign_up(email: str, password: str, full_name: str, **metadata) -> dict:
     if not full_name.strip():
-        raise UsageError("--name must not be empty.")
-    if metadata.get("use_case") and metadata["use_case"] not in USE_CASES:
-        raise UsageError(f"--use-case must be one of: {', '.join(USE_CASES)}.")
+        raise FieldError("{name} must not be empty.", "name")
+    check_choice(metadata.get("use_case") or None, USE_CASES, "use_case")
     client = clients.create()
     data = {"full_name": full_name.strip(), **{k: v for k, v in metadata.items() if v}}
     response = client.auth.sign_up(
@@ -83,12 +82,11 @@ def update_profile(ctx: clients.UserContext, changes: dict) -> dict:
     unknown = set(changes) - set(PROFILE_FIELDS)
     if unknown:
         raise UsageError(f"cannot update: {', '.join(sorted(unknown))}.")
-    if "use_case" in changes and changes["use_case"] not in USE_CASES:
-        raise UsageError(f"--use-case must be one of: {', '.join(USE_CASES)}.")
+    check_choice(changes.get("use_case"), USE_CASES, "use_case")
     if "full_name" in changes:
         changes["full_name"] = changes["full_name"].strip()
         if not changes["full_name"]:
-            raise UsageError("--name must not be empty: it is printed on your marketing.")
+            raise FieldError("{name} must not be empty: it is printed on your marketing.", "name")
     for field, check in (("phone", phone_problem), ("avatar_url", url_problem)):
         problem = changes.get(field) and check(changes[field])
         if problem:

@@ -3,8 +3,8 @@ admin (or the service role) and audit every change in the same transaction."""
 
 from __future__ import annotations
 
-from stagefy_cli.errors import UsageError
 from stagefy_cli.models import AUDIT_RESOURCES, JOB_STATUSES, PROVIDERS, ROLES, TIERS
+from stagefy_cli.services.fields import check_choice
 from stagefy_cli.services.ledger import parse_since
 
 
@@ -12,16 +12,11 @@ def _rpc(client, name: str, params: dict):
     return client.rpc(name, params).execute().data
 
 
-def _check(value: str | None, allowed: tuple[str, ...], option: str) -> None:
-    if value is not None and value not in allowed:
-        raise UsageError(f"unknown {option} '{value}'. Choose one of: {', '.join(allowed)}.")
-
-
 def list_users(
     client, *, role: str | None = None, tier: str | None = None, search: str | None = None, limit: int = 30
 ) -> tuple[list[dict], int]:
-    _check(role, ROLES, "--role")
-    _check(tier, TIERS, "--tier")
+    check_choice(role, ROLES, "role")
+    check_choice(tier, TIERS, "tier")
     data = _rpc(
         client, "admin_list_users", {"p_role": role, "p_tier": tier, "p_search": search, "p_limit": limit}
     )
@@ -41,12 +36,12 @@ def revoke_credits(client, user: str, amount: int, reason: str) -> dict:
 
 
 def set_role(client, user: str, role: str) -> dict:
-    _check(role, ROLES, "role")
+    check_choice(role, ROLES, "role")
     return _rpc(client, "admin_set_role", {"p_user": user, "p_role": role})
 
 
 def set_tier(client, user: str, tier: str) -> dict:
-    _check(tier, TIERS, "tier")
+    check_choice(tier, TIERS, "tier")
     return _rpc(client, "admin_set_tier", {"p_user": user, "p_tier": tier})
 
 
@@ -61,7 +56,7 @@ def audit(
     since: str | None = None,
     limit: int = 30,
 ) -> list[dict]:
-    _check(resource, AUDIT_RESOURCES, "--resource")
+    check_choice(resource, AUDIT_RESOURCES, "resource")
     params = {"p_admin": admin, "p_resource": resource, "p_since": parse_since(since), "p_limit": limit}
     return _rpc(client, "admin_audit_entries", params)
 
@@ -69,8 +64,8 @@ def audit(
 def job_stats(
     client, *, service: str | None = None, status: str | None = None, since: str | None = None
 ) -> list[dict]:
-    _check(service, PROVIDERS, "--service")
-    _check(status, JOB_STATUSES, "--status")
+    check_choice(service, PROVIDERS, "service")
+    check_choice(status, JOB_STATUSES, "status")
     params = {"p_service": service, "p_status": status, "p_since": parse_since(since)}
     return _rpc(client, "admin_job_stats", params)
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 from stagefy_cli.backend.client import UserContext
 from stagefy_cli.errors import NotFound, UsageError
 from stagefy_cli.models import PAID_TIERS as TIERS
+from stagefy_cli.services.fields import check_choice
 
 ACTIONS = ("cancel", "pause", "resume")
 
@@ -61,8 +62,7 @@ def pack_checkout(ctx: UserContext, code: str) -> dict:
 
 def subscription_checkout(ctx: UserContext, tier: str) -> dict:
     """A signed PayFast recurring-billing link (monthly, until cancelled) for a plan."""
-    if tier not in TIERS:
-        raise UsageError(f"unknown plan '{tier}'. Choose one of: {', '.join(TIERS)}.")
+    check_choice(tier, TIERS, "plan")
     return _invoke(ctx, "checkout", {"kind": "subscription", "code": tier})
 
 
@@ -79,8 +79,7 @@ def changeable_subscription(ctx: UserContext, action: str) -> dict:
     """The subscription `action` would change, or why it cannot: none at all (NotFound), or a
     cancelled one, which PayFast can neither pause, resume nor cancel again (a usage error saying
     what the agent can do). The payment function refuses the same; this says it in the agent's terms."""
-    if action not in ACTIONS:
-        raise UsageError(f"unknown action '{action}'. Choose one of: {', '.join(ACTIONS)}.")
+    check_choice(action, ACTIONS, "action")
     sub = status(ctx).get("subscription")
     if not sub or sub.get("ended_at"):
         raise NotFound("you have no subscription to change. See: stagefy plans")
@@ -102,6 +101,5 @@ def changeable_subscription(ctx: UserContext, action: str) -> dict:
 def change_subscription(ctx: UserContext, action: str) -> dict:
     """Cancel, pause or resume at PayFast, then record it (the function does both; nothing is
     recorded if PayFast refuses). Returns the subscription row."""
-    if action not in ACTIONS:
-        raise UsageError(f"unknown action '{action}'. Choose one of: {', '.join(ACTIONS)}.")
+    check_choice(action, ACTIONS, "action")
     return _invoke(ctx, "subscription", {"action": action})

@@ -14,10 +14,10 @@ from datetime import UTC, datetime
 from decimal import ROUND_HALF_UP, Decimal
 
 from stagefy_cli.backend.client import UserContext
-from stagefy_cli.errors import NotFound, UsageError
+from stagefy_cli.errors import FieldError, NotFound, UsageError
 from stagefy_cli.models import CONTACT_STATUSES, CONTACT_TYPES, LISTING_STATUSES, ON_DUPLICATE
 from stagefy_cli.services import ids
-from stagefy_cli.services.fields import email_problem, phone_problem
+from stagefy_cli.services.fields import check_choice, choice_problem, email_problem, phone_problem
 
 # The columns a user writes; id, user_id and the timestamps are the database's.
 CONTACT_FIELDS = ("name", "email", "phone", "type", "status", "tags", "notes", "last_contacted_at")
@@ -64,6 +64,9 @@ def _timestamp(value: str) -> str:
     return moment.isoformat()
 
 
+_CONTACT_CHOICES = {"type": CONTACT_TYPES, "status": CONTACT_STATUSES}
+
+
 def _contact_problems(field: str, value) -> tuple[object, str | None]:
     """The cleaned value of one contact field and the problem with it, if any."""
     if field == "tags":
@@ -79,10 +82,8 @@ def _contact_problems(field: str, value) -> tuple[object, str | None]:
         return value, email_problem(value)
     if field == "phone":
         return value, phone_problem(value)
-    if field == "type" and value not in CONTACT_TYPES:
-        return value, f"unknown type '{value}' (one of: {', '.join(CONTACT_TYPES)})"
-    if field == "status" and value not in CONTACT_STATUSES:
-        return value, f"unknown status '{value}' (one of: {', '.join(CONTACT_STATUSES)})"
+    if field in _CONTACT_CHOICES:
+        return value, choice_problem(value, _CONTACT_CHOICES[field], field)
     if field == "last_contacted_at":
         try:
             return _timestamp(value), None
@@ -108,33 +109,28 @@ def _valid_contact(raw: dict) -> dict:
     return clean
 
 
-def _choice(value: str | None, allowed: tuple[str, ...], flag: str) -> str | None:
-    if value is not None and value not in allowed:
-        raise UsageError(f"unknown {flag} '{value}'. Choose one of: {', '.join(allowed)}.")
-    return value
-
-
-def _number(value, flag: str, low: float, high: float):
+def _number(value, field: str, low: float, high: float):
     if value is not None and not low <= value < high:
-        raise UsageError(f"{flag} must be between {low:g} and {high:g}.")
+        raise FieldError(f"{{{field}}} must be between {low:g} and {high:g}.", field)
     return value
 
 
 def _valid_listing(raw: dict) -> dict:
     clean: dict = {k: (_text(v) if isinstance(v, str) else v) for k, v in raw.items()}
     if "address" in clean and not clean["address"]:
-        raise UsageError("--address must not be empty.")
-    _choice(clean.get("status"), LISTING_STATUSES, "--status")
-    _number(clean.get("price"), "--price", 0, MAX_PRICE)
+        raise FieldError("{address} must not be empty.", "address")
+    check_choice(clean.get("status"), LISTING_STATUSES, "status")
+    _number(clean.get("price"), "price", 0, MAX_PRICE)
     if clean.get("currency"):
         clean["currency"] = clean["currency"].upper()
         if not re.fullmatch(r"[A-Z]{3}", clean["currency"]):
-            raise UsageError(
-                f"--currency takes an ISO 4217 code such as ZAR or USD, not '{raw['currency']}'."
+            raise FieldError(
+                f"{{currency}} takes an ISO 4217 code such as ZAR or USD, not '{raw['currency']}'.",
+                "currency",
             )
-    _number(clean.get("bedrooms"), "--beds", 0, 1000)
-    _number(clean.get("bathrooms"), "--baths", 0, 100)
-    _number(clean.get("sqft"), "--sqft", 0, 2**31)
+    _number(clean.get("bedrooms"), "bedrooms", 0, 1000)
+    _number(clean.get("bathrooms"), "bathrooms", 0, 100)
+    _number(clean.get("sqft"), "sqft", 0, 2**31)
     if "sqm" in clean:
         clean["sqft"] = _sqm_as_sqft(clean.pop("sqm"), "sqft" in clean)
     return clean
@@ -146,8 +142,8 @@ def _sqm_as_sqft(sqm: float, sqft_given: bool) -> int:
     from stagefy_cli.money import SQFT_PER_SQM
 
     if sqft_given:
-        raise UsageError("give the floor area once: --sqft or --sqm, not both.")
-    _number(sqm, "--sqm", 0, 1_000_000)
+        raise FieldError("give the floor area once: {sqft} or {sqm}, not both.", "sqft", "sqm")
+    _number(sqm, "sqm", 0, 1_000_000)
     return int((Decimal(str(sqm)) * SQFT_PER_SQM).quantize(Decimal(1), rounding=ROUND_HALF_UP))
 
 
@@ -190,9 +186,9 @@ def list_contacts(
     limit: int = 30,
 ) -> tuple[list[dict], int | None]:
     query = ctx.rest.table("crm_contacts").select("*", count="exact").eq("user_id", ctx.user_id)
-    if _choice(contact_type, CONTACT_TYPES, "--type"):
+    if check_choice(contact_type, CONTACT_TYPES, "contact_type"):
         query = query.eq("type", contact_type)
-    if _choice(status, CONTACT_STATUSES, "--status"):
+    if check_choice(status, CONTACT_STATUSES, "status"):
         query = query.eq("status", status)
     if tag:
         query = query.cs("tags", [tag])
@@ -226,10 +222,11 @@ def add_contact(ctx: UserContext, fields: dict, *, allow_duplicate: bool = False
     if clean.get("email") and not allow_duplicate:
         same = contact_with_email(ctx, clean["email"])
         if same:
-            raise UsageError(
+            raise FieldError(
                 f"{same['name']} ({same['id'][:8]}) already has the email {same['email']}. Update that "
                 f"contact (stagefy crm contacts update {same['id'][:8]}), or add another with "
-                "--allow-duplicate."
+                "{allow_duplicate}.",
+                "allow_duplicate",
             )
     return ctx.client.table("crm_contacts").insert({**clean, "user_id": ctx.user_id}).execute().data[0]
 
@@ -293,10 +290,7 @@ def import_contacts(ctx: UserContext, contacts: list[dict], on_duplicate: str = 
     A contact whose email (any case) is already one of the caller's contacts is a duplicate: `skip`
     leaves the stored one as it is, `update` overwrites it with the file's columns. Returns how many
     were imported (new), updated and skipped."""
-    if on_duplicate not in ON_DUPLICATE:
-        raise UsageError(
-            f"unknown --on-duplicate '{on_duplicate}'. Choose one of: {', '.join(ON_DUPLICATE)}."
-        )
+    check_choice(on_duplicate, ON_DUPLICATE, "on_duplicate")
     existing = _existing_by_email(ctx) if any(c.get("email") for c in contacts) else {}
     new, updates, skipped = [], [], 0
     for contact in contacts:
@@ -342,7 +336,7 @@ def list_listings(
     limit: int = 30,
 ) -> tuple[list[dict], int | None]:
     query = ctx.rest.table("crm_listings").select("*", count="exact").eq("user_id", ctx.user_id)
-    if _choice(status, LISTING_STATUSES, "--status"):
+    if check_choice(status, LISTING_STATUSES, "status"):
         query = query.eq("status", status)
     if city and city.strip():
         # Case-insensitive equality: LIKE's wildcards in the name are matched literally.
@@ -424,7 +418,7 @@ def update_listing(
     clear_contact: bool = False,
 ) -> dict:
     if contact_ref and clear_contact:
-        raise UsageError("give either --contact or --no-contact, not both.")
+        raise FieldError("give either {contact} or {no_contact}, not both.", "contact", "no_contact")
     changes = {k: v for k, v in changes.items() if v is not None}
     clean = {**_valid_listing(changes), **_contact_link(ctx, contact_ref)}
     _check_currency(ctx, clean.get("currency"))

@@ -21,6 +21,7 @@ from typing import TextIO
 
 from stagefy_cli.errors import UsageError
 from stagefy_cli.services.crm import CONTACT_FIELDS, validate_contact
+from stagefy_cli.services.fields import check_choice
 
 TAG_SEPARATOR = ";"
 EXPORT_FORMATS = ("csv", "json")
@@ -136,8 +137,7 @@ def _from_cell(cell: str) -> str:
 def write_contacts(rows: Iterable[dict], out: TextIO, fmt: str) -> int:
     """Write contacts as CSV (the importable columns) or as a JSON array (every column), one row at
     a time; returns how many were written."""
-    if fmt not in EXPORT_FORMATS:
-        raise UsageError(f"unknown --format '{fmt}'. Choose one of: {', '.join(EXPORT_FORMATS)}.")
+    check_choice(fmt, EXPORT_FORMATS, "export_format")
     count = 0
     if fmt == "csv":
         writer = csv.writer(out, lineterminator="\n")

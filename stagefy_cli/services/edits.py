@@ -12,8 +12,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from stagefy_cli.backend.client import UserContext
-from stagefy_cli.errors import UsageError, has_extra
+from stagefy_cli.errors import FieldError, UsageError, has_extra
 from stagefy_cli.services.charging import charge
+from stagefy_cli.services.fields import check_choice
 
 
 @dataclass(frozen=True)
@@ -34,18 +35,14 @@ class EditOptions:
 def validate_options(options: EditOptions) -> None:
     from stagefy_cli.ai.catalog import EDIT_TYPES, PROVIDERS, ROOM_TYPES, STYLES
 
-    def check(value, allowed, flag):
-        if value is not None and value not in allowed:
-            raise UsageError(f"unknown {flag} '{value}'. Choose one of: {', '.join(allowed)}.")
-
-    check(options.edit_type, EDIT_TYPES, "--type")
-    check(options.style, STYLES, "--style")
-    check(options.room, ROOM_TYPES, "--room")
-    check(options.provider, PROVIDERS, "--provider")
+    check_choice(options.edit_type, EDIT_TYPES, "edit_type")
+    check_choice(options.style, STYLES, "style")
+    check_choice(options.room, ROOM_TYPES, "room")
+    check_choice(options.provider, PROVIDERS, "provider")
     if not 1 <= options.variations <= 4:
-        raise UsageError("--variations must be between 1 and 4.")
+        raise FieldError("{variations} must be between 1 and 4.", "variations")
     if options.edit_type == "custom" and not (options.prompt or "").strip():
-        raise UsageError('a custom edit needs --prompt "what to change".')
+        raise FieldError('a custom edit needs {prompt} "what to change".', "prompt")
     _check_prompt_fits(options)
 
 
@@ -59,7 +56,9 @@ def _check_prompt_fits(options: EditOptions) -> None:
     try:
         check_fits(options.edit_type, options.prompt, may_run)
     except PromptTooLong as exc:
-        raise UsageError(f"{exc}. Shorten --prompt to {exc.max_wish} characters or fewer.") from None
+        raise FieldError(
+            f"{exc}. Shorten {{prompt}} to {exc.max_wish} characters or fewer.", "prompt"
+        ) from None
 
 
 SKY_EDITS = ("sky_replacement", "day_to_dusk")

@@ -5,13 +5,14 @@ from __future__ import annotations
 from datetime import UTC, date, datetime
 
 from stagefy_cli.backend.client import UserContext
-from stagefy_cli.errors import UsageError
+from stagefy_cli.errors import FieldError
 from stagefy_cli.models import TRANSACTION_TYPES
+from stagefy_cli.services.fields import check_choice
 
 COLUMNS = "id,amount,type,description,reference_id,subscription_id,project_id,ai_job_id,created_at"
 
 
-def parse_since(value: str | None, option: str = "--since") -> str | None:
+def parse_since(value: str | None, field: str = "since") -> str | None:
     """`YYYY-MM-DD` (midnight UTC) or an ISO-8601 time, as an ISO timestamp for the server."""
     if not value:
         return None
@@ -21,7 +22,9 @@ def parse_since(value: str | None, option: str = "--since") -> str | None:
             return datetime.combine(date.fromisoformat(text), datetime.min.time(), UTC).isoformat()
         moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
     except ValueError:
-        raise UsageError(f"{option} '{value}' is not a date (YYYY-MM-DD) or an ISO-8601 time.") from None
+        raise FieldError(
+            f"{{{field}}} '{value}' is not a date (YYYY-MM-DD) or an ISO-8601 time.", field
+        ) from None
     return (moment if moment.tzinfo else moment.replace(tzinfo=UTC)).isoformat()
 
 
@@ -29,8 +32,7 @@ def history(
     ctx: UserContext, *, tx_type: str | None = None, since: str | None = None, limit: int = 30
 ) -> tuple[list[dict], int | None]:
     """The agent's ledger rows, newest first, and how many match in all."""
-    if tx_type and tx_type not in TRANSACTION_TYPES:
-        raise UsageError(f"unknown --type '{tx_type}'. Choose one of: {', '.join(TRANSACTION_TYPES)}.")
+    check_choice(tx_type or None, TRANSACTION_TYPES, "tx_type")
     query = ctx.rest.table("credit_transactions").select(COLUMNS, count="exact").eq("user_id", ctx.user_id)
     if tx_type:
         query = query.eq("type", tx_type)

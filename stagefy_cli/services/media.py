@@ -18,6 +18,7 @@ from stagefy_cli.backend.storage import MEDIA_BUCKET
 from stagefy_cli.errors import NotFound, UsageError
 from stagefy_cli.models import MEDIA_TYPES
 from stagefy_cli.services import ids
+from stagefy_cli.services.fields import check_choice
 
 if TYPE_CHECKING:  # downloads and uploads are imported when used: `media list` needs neither
     from stagefy_cli.services.downloads import Download
@@ -58,8 +59,7 @@ def list_media(
     tag: str | None = None,
     limit: int = 30,
 ) -> tuple[list[dict], int | None]:
-    if media_type is not None and media_type not in MEDIA_TYPES:
-        raise UsageError(f"unknown --type '{media_type}'. Choose one of: {', '.join(MEDIA_TYPES)}.")
+    check_choice(media_type, MEDIA_TYPES, "media_type")
     query = ctx.rest.table("media_items").select("*", count="exact").eq("user_id", ctx.user_id)
     if listing_ref:
         query = query.eq("listing_id", ids.resolve(ctx.rest, "crm_listings", listing_ref, "listing"))

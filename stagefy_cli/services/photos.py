@@ -10,7 +10,7 @@ import warnings
 from dataclasses import dataclass
 from pathlib import Path
 
-from stagefy_cli.errors import UsageError
+from stagefy_cli.errors import FieldError, UsageError
 from stagefy_cli.imaging.limits import MAX_PIXELS
 
 MAX_BYTES = 30 * 1024 * 1024
@@ -117,8 +117,9 @@ def check_photos(paths: list[Path]) -> list[Photo]:
         first = seen.setdefault(path.resolve(), path)
         if first is not path:
             same = "" if str(first) == str(path) else f" (as {first})"
-            raise UsageError(
+            raise FieldError(
                 f"{path} is given twice{same}: each photo is charged once per result. For several "
-                "results of one photo, use --variations."
+                "results of one photo, use {variations}.",
+                "variations",
             )
     return [check_photo(path) for path in seen.values()]

@@ -12,7 +12,7 @@ from datetime import UTC, datetime, timedelta
 
 from stagefy_cli.backend.client import UserContext
 from stagefy_cli.backend.storage import MEDIA_BUCKET
-from stagefy_cli.errors import NotFound, UsageError
+from stagefy_cli.errors import FieldError, NotFound, UsageError
 from stagefy_cli.services import ids, media
 
 MAX_SECONDS = 365 * 24 * 3600
@@ -24,12 +24,13 @@ def parse_expires(value: str) -> int:
     """`90s`, `30m`, `12h`, `7d`, `2w` as seconds (1 second to 365 days)."""
     match = _DURATION.match(value or "")
     if not match:
-        raise UsageError(
-            f"--expires '{value}' is not a duration. Use a number and a unit: 30m, 12h, 7d or 2w."
+        raise FieldError(
+            f"{{expires}} '{value}' is not a duration. Use a number and a unit: 30m, 12h, 7d or 2w.",
+            "expires",
         )
     seconds = int(match.group(1)) * _UNITS[match.group(2).lower()]
     if not 1 <= seconds <= MAX_SECONDS:
-        raise UsageError("--expires must be between 1 second and 365 days.")
+        raise FieldError("{expires} must be between 1 second and 365 days.", "expires")
     return seconds
 
 

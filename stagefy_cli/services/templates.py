@@ -13,10 +13,11 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from stagefy_cli.backend.client import UserContext
-from stagefy_cli.errors import NotFound, PermissionDenied, UsageError
+from stagefy_cli.errors import FieldError, NotFound, PermissionDenied, UsageError
 from stagefy_cli.models import TEMPLATE_TYPES
 from stagefy_cli.services import ids
 from stagefy_cli.services.charging import charge
+from stagefy_cli.services.fields import check_choice
 
 COLUMNS = (
     "id,user_id,name,type,description,thumbnail_url,output_url,prompt_template,settings,"
@@ -32,14 +33,13 @@ def parse_sets(items: Iterable[str] | None) -> dict[str, str]:
     for item in items or ():
         key, sep, value = item.partition("=")
         if not sep or not key.strip():
-            raise UsageError(f"--set takes KEY=VALUE, not '{item}'.")
+            raise FieldError(f"{{sets}} takes KEY=VALUE, not '{item}'.", "sets")
         values[key.strip()] = value.strip()
     return values
 
 
 def _check_type(template_type: str) -> None:
-    if template_type not in TEMPLATE_TYPES:
-        raise UsageError(f"unknown --type '{template_type}'. Choose one of: {', '.join(TEMPLATE_TYPES)}.")
+    check_choice(template_type, TEMPLATE_TYPES, "template_type")
 
 
 # The settings an agent gives (`--set KEY=VALUE`, `--unset KEY`), by the names the README and help
@@ -73,17 +73,16 @@ def check_setting_names(names) -> None:
 def check_settings(ctx: UserContext, template_type: str, settings: dict) -> dict:
     """Settings as stored: `logo` (a media ID) becomes `logo_media_id`; the renderer validates the rest."""
     from stagefy_cli.imaging.errors import RenderError
-    from stagefy_cli.imaging.template_design import design_from_settings
-    from stagefy_cli.imaging.templates import LAYOUTS
+    from stagefy_cli.imaging.templates.design import design_from_settings
+    from stagefy_cli.imaging.templates.render import LAYOUTS
 
     settings = dict(settings)
     if settings.get("edit_type") is not None:
         from stagefy_cli.ai.catalog import EDIT_TYPES
 
-        if template_type != "custom" or settings["edit_type"] not in EDIT_TYPES:
-            raise UsageError(
-                f"edit_type is for custom templates and must be one of: {', '.join(EDIT_TYPES)}."
-            )
+        if template_type != "custom":
+            raise UsageError("the edit_type setting is for custom templates only.")
+        check_choice(settings["edit_type"], EDIT_TYPES, "edit_type")
     if "logo" in settings:
         logo = settings.pop("logo")
         settings["logo_media_id"] = (
@@ -97,10 +96,10 @@ def check_settings(ctx: UserContext, template_type: str, settings: dict) -> dict
 
 
 def _check_prompt(template_type: str, prompt_template: str | None) -> None:
-    from stagefy_cli.imaging.template_placeholders import placeholder_names
+    from stagefy_cli.imaging.templates.placeholders import placeholder_names
 
     if template_type == "custom" and not (prompt_template or "").strip():
-        raise UsageError('a custom template needs --prompt-template "... {address} ...".')
+        raise FieldError('a custom template needs {prompt_template} "... {address} ...".', "prompt_template")
     if prompt_template:
         placeholder_names(prompt_template)
 
@@ -148,7 +147,7 @@ def create_template(
 ) -> dict:
     _check_type(template_type)
     if not name.strip():
-        raise UsageError("--name must not be empty.")
+        raise FieldError("{name} must not be empty.", "name")
     _check_prompt(template_type, prompt_template)
     check_setting_names(settings)
     row = {
@@ -176,7 +175,7 @@ def update_template(
     changes: dict = {}
     if name is not None:
         if not name.strip():
-            raise UsageError("--name must not be empty.")
+            raise FieldError("{name} must not be empty.", "name")
         changes["name"] = name.strip()
     if description is not None:
         changes["description"] = description
@@ -190,8 +189,9 @@ def update_template(
             merged.pop("logo_media_id", None)
         changes["settings"] = check_settings(ctx, template["type"], merged | (settings or {}))
     if not changes:
-        raise UsageError(
-            "nothing to change; give --name, --description, --prompt-template, --set or --unset."
+        raise FieldError(
+            "nothing to change; give {name}, {description}, {prompt_template}, {sets} or {unset}.",
+            *("name", "description", "prompt_template", "sets", "unset"),
         )
     return _write(ctx, template, changes)
 
@@ -245,7 +245,11 @@ def prepare_use(
 ) -> PreparedUse:
     """Check a use exactly as the worker will render it; fill a custom template's prompt."""
     from stagefy_cli.imaging.errors import RenderError
-    from stagefy_cli.imaging.templates import check_template_request, fill_placeholders, listing_placeholders
+    from stagefy_cli.imaging.templates.render import (
+        check_template_request,
+        fill_placeholders,
+        listing_placeholders,
+    )
 
     listing = get_listing(ctx, listing_ref)
     agent = get_agent(ctx)
@@ -264,7 +268,7 @@ def prepare_use(
     prompt = None
     if template["type"] == "custom":
         if photo_count == 0:
-            raise UsageError("a custom template edits photos: give at least one --photo.")
+            raise FieldError("a custom template edits photos: give at least one {photos}.", "photos")
         prompt = fill_placeholders(
             template["prompt_template"] or "",
             {**listing_placeholders(listing, agent, design.currency), **values},

@@ -12,10 +12,11 @@ from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
 from stagefy_cli.backend.client import UserContext
-from stagefy_cli.errors import NotFound, UsageError, has_extra
-from stagefy_cli.imaging.video_photos import FIT_STYLES
+from stagefy_cli.errors import FieldError, NotFound, UsageError, has_extra
+from stagefy_cli.imaging.video.photos import FIT_STYLES
 from stagefy_cli.services import ids
 from stagefy_cli.services.charging import charge
+from stagefy_cli.services.fields import check_choice
 from stagefy_cli.services.photos import Photo, check_photo
 
 FORMATS = ("landscape", "reel", "square")
@@ -47,14 +48,11 @@ class VideoOptions:
 
 
 def validate_options(options: VideoOptions) -> None:
-    if options.format not in FORMATS:
-        raise UsageError(f"unknown --format '{options.format}'. Choose one of: {', '.join(FORMATS)}.")
-    if options.fit is not None and options.fit not in FIT_STYLES:
-        raise UsageError(f"unknown --fit '{options.fit}'. Choose one of: {', '.join(FIT_STYLES)}.")
-    if options.motion is not None and options.motion not in MOTIONS:
-        raise UsageError(f"unknown --motion '{options.motion}'. The only choice is: ai.")
+    check_choice(options.format, FORMATS, "video_format")
+    check_choice(options.fit, FIT_STYLES, "fit")
+    check_choice(options.motion, MOTIONS, "motion")
     if not 1 <= options.seconds_per_photo <= 10:
-        raise UsageError("--seconds-per-photo must be between 1 and 10.")
+        raise FieldError("{seconds_per_photo} must be between 1 and 10.", "seconds_per_photo")
 
 
 def library_photo(ctx: UserContext, ref: str) -> dict:
@@ -114,8 +112,8 @@ def resolve_photos(ctx: UserContext, refs: Sequence[str]) -> list[Photo | dict]:
 def soft_photos(sources: Sequence[Photo | dict], video_format: str) -> list[str]:
     """A line for each photo file the video would blow up more than SHARP_ENLARGEMENT times (it
     would look soft), naming its size and how much larger a sharp one is."""
-    from stagefy_cli.imaging.video_photos import enlargement
-    from stagefy_cli.imaging.video_types import frame_size
+    from stagefy_cli.imaging.video.photos import enlargement
+    from stagefy_cli.imaging.video.types import frame_size
 
     frame = frame_size(video_format)
     lines = []
@@ -146,7 +144,7 @@ def check_music(path: Path) -> Path:
     if not has_extra("worker"):
         return path
     from stagefy_cli.imaging.errors import RenderError
-    from stagefy_cli.imaging.video_audio import MusicTrack
+    from stagefy_cli.imaging.video.audio import MusicTrack
 
     try:
         MusicTrack(path, 1.0)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 
-from stagefy_cli.errors import UsageError, require_extras
+from stagefy_cli.errors import FieldError, UsageError, require_extras
 
 
 def load_providers(names: list[str] | None, env=os.environ) -> dict:
@@ -55,7 +55,7 @@ def resolve_users(client, users: list[str]) -> list[str]:
             found[row["email"].lower()] = row["id"]
     missing = [value for value, key in keys.items() if key not in found]
     if missing:
-        raise UsageError(f"--user: no user has the email or id {', '.join(missing)}.")
+        raise FieldError(f"{{users}}: no user has the email or id {', '.join(missing)}.", "users")
     return list(dict.fromkeys(found[key] for key in keys.values()))
 
 
@@ -69,7 +69,7 @@ def _user_key(value: str) -> str:
     try:
         return str(uuid.UUID(value))
     except ValueError:
-        raise UsageError(f"--user takes an email or a user id, not {value!r}.") from None
+        raise FieldError(f"{{users}} takes an email or a user id, not {value!r}.", "users") from None
 
 
 def build_worker(
@@ -91,8 +91,9 @@ def build_worker(
     names = [p.strip() for p in providers.split(",") if p.strip()] if providers else None
     unknown = [name for name in names or () if name not in PROVIDERS]
     if unknown:
-        raise UsageError(
-            f"unknown provider(s) for --providers: {', '.join(unknown)}. Choose from: {', '.join(PROVIDERS)}."
+        raise FieldError(
+            f"unknown provider(s) for {{providers}}: {', '.join(unknown)}. Choose from: {', '.join(PROVIDERS)}.",
+            "providers",
         )
     loaded = load_providers(names)
     if not loaded:

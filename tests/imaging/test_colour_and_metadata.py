@@ -25,9 +25,9 @@ from PIL import ExifTags, Image, ImageCms
 from stagefy_cli.ai.base import EditRequest
 from stagefy_cli.ai.local import LocalProvider
 from stagefy_cli.imaging.photo_io import decode_photo
-from stagefy_cli.imaging.template_design import load_logo
-from stagefy_cli.imaging.templates import render_template
-from stagefy_cli.imaging.video import render_slideshow
+from stagefy_cli.imaging.templates.design import load_logo
+from stagefy_cli.imaging.templates.render import render_template
+from stagefy_cli.imaging.video.render import render_slideshow
 
 PROFILES = {"adobe_rgb": adobe_rgb_icc, "display_p3": display_p3_icc}
 

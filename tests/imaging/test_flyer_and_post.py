@@ -12,10 +12,10 @@ from PIL import Image
 from pypdf import PdfReader
 
 from stagefy_cli.imaging.content_crop import content_window
-from stagefy_cli.imaging.template_content import listing_text
-from stagefy_cli.imaging.template_design import design_from_settings
-from stagefy_cli.imaging.template_flyer import DPI, POINTS_PER_INCH, flyer_pdf, render_flyer
-from stagefy_cli.imaging.templates import render_template
+from stagefy_cli.imaging.templates.content import listing_text
+from stagefy_cli.imaging.templates.design import design_from_settings
+from stagefy_cli.imaging.templates.flyer import DPI, POINTS_PER_INCH, flyer_pdf, render_flyer
+from stagefy_cli.imaging.templates.render import render_template
 
 AGENT = {"full_name": "Thandi Nkosi", "brokerage": "Coastal Homes", "phone": "+27 82 555 0101"}
 WHEN = ("2026-12-05", "10:00 - 12:00")

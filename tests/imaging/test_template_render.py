@@ -10,20 +10,20 @@ import av
 import pytest
 from PIL import Image, ImageDraw, ImageFont
 
-from stagefy_cli.imaging.template_content import listing_text
-from stagefy_cli.imaging.template_design import design_from_settings
-from stagefy_cli.imaging.template_flyer import FLYER_LAYOUTS, render_flyer
-from stagefy_cli.imaging.template_fonts import FAMILIES, load_font
-from stagefy_cli.imaging.template_layout import safe_area
-from stagefy_cli.imaging.template_promo import PROMO_LAYOUTS, PROMO_SIZES, render_promo
-from stagefy_cli.imaging.template_text import ELLIPSIS, Box, fit_text, ink_width
-from stagefy_cli.imaging.templates import (
+from stagefy_cli.imaging.templates.content import listing_text
+from stagefy_cli.imaging.templates.design import design_from_settings
+from stagefy_cli.imaging.templates.flyer import FLYER_LAYOUTS, render_flyer
+from stagefy_cli.imaging.templates.layout import safe_area
+from stagefy_cli.imaging.templates.promo import PROMO_LAYOUTS, PROMO_SIZES, render_promo
+from stagefy_cli.imaging.templates.render import (
     MissingPlaceholder,
     RenderError,
     check_template_request,
     render_template,
 )
-from stagefy_cli.imaging.video import PhotoError, probe_video
+from stagefy_cli.imaging.text import ELLIPSIS, Box, fit_text, ink_width
+from stagefy_cli.imaging.typefaces import FAMILIES, load_font
+from stagefy_cli.imaging.video.render import PhotoError, probe_video
 
 LISTING = {
     "address": "14 Beach Road, Camps Bay",

@@ -8,11 +8,11 @@ import io
 import pytest
 from PIL import Image
 
-from stagefy_cli.imaging.template_content import listing_text
-from stagefy_cli.imaging.template_design import design_from_settings
-from stagefy_cli.imaging.template_flyer import FLYER_LAYOUTS, render_flyer
-from stagefy_cli.imaging.template_fonts import FAMILIES, has_glyph
-from stagefy_cli.imaging.template_promo import PROMO_LAYOUTS, render_promo
+from stagefy_cli.imaging.templates.content import listing_text
+from stagefy_cli.imaging.templates.design import design_from_settings
+from stagefy_cli.imaging.templates.flyer import FLYER_LAYOUTS, render_flyer
+from stagefy_cli.imaging.templates.promo import PROMO_LAYOUTS, render_promo
+from stagefy_cli.imaging.typefaces import FAMILIES, has_glyph
 
 LISTING = {"address": "Sea views 🏡 12 Beach Rd ✨", "city": "Cape Town", "price": 2_450_000, "bedrooms": 3}
 AGENT = {"full_name": "Thandi Nkosi 😊", "brokerage": "Coastal Homes", "phone": "+27 82 555 0101"}

@@ -7,8 +7,8 @@ from decimal import Decimal
 import pytest
 
 from stagefy_cli.errors import StagefyError, UsageError
-from stagefy_cli.imaging.template_flyer import display_date
-from stagefy_cli.imaging.templates import (
+from stagefy_cli.imaging.templates.flyer import display_date
+from stagefy_cli.imaging.templates.render import (
     MissingPlaceholder,
     fill_placeholders,
     listing_placeholders,

@@ -10,8 +10,14 @@ from av.video.reformatter import Colorspace
 from media_photos import jpeg, mean_delta_e, photo
 from PIL import Image
 
-from stagefy_cli.imaging.video import CARD_SECONDS, OpeningCard, TitleCard, probe_video, render_slideshow
-from stagefy_cli.imaging.video_photos import enlargement, is_fitted
+from stagefy_cli.imaging.video.photos import enlargement, is_fitted
+from stagefy_cli.imaging.video.render import (
+    CARD_SECONDS,
+    OpeningCard,
+    TitleCard,
+    probe_video,
+    render_slideshow,
+)
 
 # Slow: each test encodes a video and reads it back.
 pytestmark = pytest.mark.slow

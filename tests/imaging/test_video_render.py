@@ -16,7 +16,7 @@ import numpy as np
 import pytest
 from PIL import Image, ImageDraw
 
-from stagefy_cli.imaging.video import (
+from stagefy_cli.imaging.video.render import (
     ClosingCard,
     OpeningCard,
     PhotoError,
@@ -255,7 +255,7 @@ MEMORY_PROBE = """
 import io, resource, sys
 from pathlib import Path
 from PIL import Image, ImageDraw
-from stagefy_cli.imaging.video import render_slideshow
+from stagefy_cli.imaging.video.render import render_slideshow
 
 count, out = int(sys.argv[1]), Path(sys.argv[2])
 image = Image.new("RGB", (3000, 2000), (120, 80, 40))

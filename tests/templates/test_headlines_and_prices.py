@@ -10,8 +10,8 @@ from pypdf import PdfReader
 from stagefy_testing import run_cli
 from template_support import add_listing, builtin, cli_json, make_photo
 
-from stagefy_cli.imaging.template_content import headline, listing_text
-from stagefy_cli.imaging.template_design import design_from_settings
+from stagefy_cli.imaging.templates.content import headline, listing_text
+from stagefy_cli.imaging.templates.design import design_from_settings
 
 FLYER_HEADLINES = {
     "active": "OPEN HOUSE",

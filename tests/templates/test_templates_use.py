@@ -10,7 +10,7 @@ from PIL import Image
 from stagefy_testing import run_cli
 from template_support import add_listing, balance, builtin, cli_json, make_photo, price, sql
 
-from stagefy_cli.imaging.video import probe_video
+from stagefy_cli.imaging.video.render import probe_video
 
 LISTING = {
     "address": "12 Oak Street",
@@ -259,4 +259,8 @@ def test_edit_type_setting_is_checked(signed_in_agent):
         ["templates", "create", "--name", "X", "--type", "custom", "--prompt-template", "Stage {address}",
          "--set", "edit_type=teleport"]
     )  # fmt: skip
-    assert bad.exit_code == 2 and "edit_type is for custom templates" in bad.stderr
+    assert bad.exit_code == 2 and "unknown edit_type 'teleport'. Choose one of: " in bad.stderr
+    promo = run_cli(
+        ["templates", "create", "--name", "Y", "--type", "listing_promo", "--set", "edit_type=staging"]
+    )
+    assert promo.exit_code == 2 and "the edit_type setting is for custom templates only" in promo.stderr

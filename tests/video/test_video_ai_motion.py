@@ -17,7 +17,7 @@ from video_support import balance, ledger, make_clip, make_photo, price, sql
 
 from stagefy_cli.ai.local import LocalProvider
 from stagefy_cli.ai.replicate import ReplicateProvider
-from stagefy_cli.imaging.video import probe_video
+from stagefy_cli.imaging.video.render import probe_video
 
 TOKEN = "r8_test_video_token"
 

@@ -8,7 +8,7 @@ import pytest
 from stagefy_testing import run_cli
 from video_support import add_listing, balance, ledger, library_item, make_music, make_photo, price, sql
 
-from stagefy_cli.imaging.video import CARD_SECONDS, probe_video
+from stagefy_cli.imaging.video.render import CARD_SECONDS, probe_video
 
 FPS = 30
 

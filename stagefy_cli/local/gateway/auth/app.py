@@ -13,7 +13,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from stagefy_cli.local.gateway.auth import admin, sessions, users
+from stagefy_cli.local.gateway.auth import admin, mail_links, sessions, users
 from stagefy_cli.local.gateway.auth.errors import (
     AuthError,
     email_exists,
@@ -22,8 +22,7 @@ from stagefy_cli.local.gateway.auth.errors import (
 )
 from stagefy_cli.local.gateway.auth.guard import require_user
 from stagefy_cli.local.gateway.auth.http import endpoint
-from stagefy_cli.local.gateway.auth.limits import AuthLimiter
-from stagefy_cli.local.gateway.auth.mail_links import MailLinks
+from stagefy_cli.local.gateway.auth.limits import AuthLimiter, caller_address
 from stagefy_cli.local.gateway.auth.passwords import check_strength, hash_password, verify_password
 from stagefy_cli.local.gateway.auth.tokens import session_json
 from stagefy_cli.local.gateway.context import GatewayContext
@@ -48,17 +47,7 @@ def create_app(ctx: GatewayContext) -> Starlette:
     limiter = AuthLimiter(ctx.auth_limits)
 
     def limit(group: str, request: Request) -> None:
-        # The gateway is the edge: the connection's peer is the caller (never a forwarded header).
-        limiter.check(group, request.client.host if request.client else "")
-
-    links = MailLinks(ctx, limiter)
-
-    def limited(group: str, handler):
-        def run(request: Request, body: dict) -> Response:
-            limit(group, request)
-            return handler(request, body)
-
-        return run
+        limiter.check(group, caller_address(request))
 
     def signup(request: Request, body: dict) -> Response:
         limit("signup", request)
@@ -83,7 +72,9 @@ def create_app(ctx: GatewayContext) -> Starlette:
                     confirmed=not ctx.auth_settings.confirm_email,  # MAILER_AUTOCONFIRM
                 )
                 if ctx.auth_settings.confirm_email:  # GoTrue answers the user, without a session
-                    links.send(conn, user, "signup", request.query_params.get("redirect_to"))
+                    mail_links.send(
+                        ctx, limiter, conn, user, "signup", request.query_params.get("redirect_to")
+                    )
                     return JSONResponse(users.user_json(user))
                 grant = sessions.start_session(conn, user["id"])
                 user = users.update_user(conn, user["id"], last_sign_in_at=True)
@@ -189,10 +180,7 @@ def create_app(ctx: GatewayContext) -> Starlette:
             Route("/user", endpoint(get_user), methods=["GET"]),
             Route("/user", endpoint(update_user), methods=["PUT"]),
             Route("/logout", endpoint(logout), methods=["POST"]),
-            Route("/recover", endpoint(limited("recover", links.recover)), methods=["POST"]),
-            Route("/otp", endpoint(limited("otp", links.otp)), methods=["POST"]),
-            Route("/verify", endpoint(limited("verify", links.verify_link)), methods=["GET"]),
-            Route("/verify", endpoint(limited("verify", links.verify_code)), methods=["POST"]),
+            *mail_links.routes(ctx, limiter),
             *admin.routes(ctx),
             Route("/{path:path}", endpoint(not_found), methods=["GET", "POST", "PUT", "PATCH", "DELETE"]),
         ]

@@ -14,6 +14,12 @@ from stagefy_cli.local.gateway.rate_limits import (
 )
 
 
+def caller_address(request) -> str:
+    """Who a request counts against: the connection's peer (the gateway is the edge, so never a
+    forwarded header)."""
+    return request.client.host if request.client else ""
+
+
 class AuthLimiter:
     """The gateway's limiters, made from `AuthLimits`."""
 

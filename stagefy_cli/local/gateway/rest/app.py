@@ -106,185 +106,101 @@ class Result:
     inserted: int | None
 
 
-class RestHandler:
-    """Serves one request at a time on a worker thread (psycopg is synchronous)."""
+def _write_statement(
+    req: RestRequest, table: Table, query: ApiQuery, out: Output, prefer: Prefer, schema: SchemaCache
+) -> tuple[Table, Statement]:
+    if req.method == "DELETE":  # supabase-py sends `{}` as the body: ignored
+        return table, delete_statement(table, query, out, schema)
+    payload, text = _json_body(req)
+    if req.method == "PATCH":
+        if not isinstance(payload, dict):
+            raise ApiError(400, "PGRST102", "Empty or invalid json", "a PATCH body must be one object")
+        table = _with_columns(schema, table, list(payload))
+        return table, update_statement(table, query, out, schema, text, list(payload))
+    if isinstance(payload, dict):
+        rows_json = f"[{text}]"
+        columns = query.columns or list(payload)
+    elif isinstance(payload, list):
+        rows_json = text
+        columns = query.columns or _union_of_keys(payload)
+    else:
+        raise ApiError(400, "PGRST102", "Empty or invalid json", "expected an object or an array of objects")
+    table = _with_columns(schema, table, columns)
+    statement = insert_statement(
+        table, query, out, schema, rows_json, columns, prefer.missing_default, prefer.resolution
+    )
+    return table, statement
 
-    def __init__(self, ctx: GatewayContext):
-        self.ctx = ctx
-        self.schema = SchemaCache(ctx.db)
-        # Building an RPC's statement costs more than running a small one (a worker's completion
-        # takes 16 arguments), so a statement is built once per function, argument names, query
-        # string and output shape, for the schema snapshot it was built from.
-        self._json_rpc_shapes = functools.lru_cache(maxsize=256)(self._json_rpc_shape)
-        self._shapes_snapshot = None
 
-    def handle(self, req: RestRequest, kind: str, name: str) -> Response:
-        try:
-            self._check_profile(req)
-            try:
-                claims = self.ctx.bearer_claims(req.headers)
-            except InvalidToken as exc:
-                raise _jwt_error(str(exc)) from None
-            if kind == "rpc":
-                return self._rpc(req, name, claims)
-            return self._table(req, name, claims)
-        except ApiError as exc:
-            return exc.response(head=req.head)
-        except Exception:  # never an HTML 500: log it and answer in PostgREST's shape
-            log.exception("rest: unexpected error on %s %s", req.method, req.path)
-            return ApiError(500, "PGRST000", "internal gateway error").response(head=req.head)
-
-    # ------------------------------------------------------------------------------------------ tables
-    def _table(self, req: RestRequest, name: str, claims: dict) -> Response:
-        if req.method not in ("GET", "HEAD", "POST", "PATCH", "DELETE"):
-            raise ApiError(405, "PGRST117", f"Unsupported HTTP method: {req.method}")
-        table = self.schema.table(name)
-        if table is None:
+def _with_columns(schema: SchemaCache, table: Table, columns: list[str]) -> Table:
+    fresh = schema.table_with_columns(table.name, set(columns)) or table
+    for column in columns:
+        if column not in fresh.columns:
             raise ApiError(
-                404,
-                "PGRST205",
-                f"Could not find the table '{EXPOSED_SCHEMA}.{name}' in the schema cache",
+                400,
+                "PGRST204",
+                f"Could not find the '{column}' column of '{table.name}' in the schema cache",
             )
-        query = _parse(req.query_string)
-        prefer = Prefer.parse(req.headers.get("prefer", ""))
-        singular = _wants_object(req)
-        if req.reads:
-            out = Output(count=prefer.count, singular=singular, body=not req.head)
-            statement = read_statement(table, query, out, self.schema)
-        else:
-            out = Output(count=prefer.count, singular=singular, body=prefer.return_ == "representation")
-            table, statement = self._write_statement(req, table, query, out, prefer)
-        result = self._run(req, claims, statement, read_only=req.reads, singular=singular)
+    return fresh
 
-        headers = {"Content-Range": _content_range(req, query, result)}
-        if not req.reads:
-            headers["Preference-Applied"] = prefer.applied()
-        status = _table_status(req, query, prefer, result, out)
-        if req.reads or out.body:
-            return _json(result.body, status, headers, singular, req.head)
-        return Response(status_code=204 if req.method != "POST" else 201, headers=headers)
 
-    def _write_statement(
-        self, req: RestRequest, table: Table, query: ApiQuery, out: Output, prefer: Prefer
-    ) -> tuple[Table, Statement]:
-        if req.method == "DELETE":  # supabase-py sends `{}` as the body: ignored
-            return table, delete_statement(table, query, out, self.schema)
-        payload, text = _json_body(req)
-        if req.method == "PATCH":
-            if not isinstance(payload, dict):
-                raise ApiError(400, "PGRST102", "Empty or invalid json", "a PATCH body must be one object")
-            table = self._with_columns(table, list(payload))
-            return table, update_statement(table, query, out, self.schema, text, list(payload))
-        if isinstance(payload, dict):
-            rows_json = f"[{text}]"
-            columns = query.columns or list(payload)
-        elif isinstance(payload, list):
-            rows_json = text
-            columns = query.columns or _union_of_keys(payload)
-        else:
-            raise ApiError(
-                400, "PGRST102", "Empty or invalid json", "expected an object or an array of objects"
-            )
-        table = self._with_columns(table, columns)
-        statement = insert_statement(
-            table, query, out, self.schema, rows_json, columns, prefer.missing_default, prefer.resolution
+def _json_rpc_statements(schema: SchemaCache):
+    """`statement(function, args, query_string, out)` for an RPC called with a JSON body. Building
+    an RPC's statement costs more than running a small one (a worker's completion takes 16
+    arguments), so one is built once per function, argument names, query string and output shape,
+    for the schema snapshot it was built from."""
+    built_for = None
+
+    @functools.lru_cache(maxsize=256)
+    def shape(function: Function, names: frozenset, query_string: str, out: Output) -> Statement:
+        return rpc_statement(function, dict.fromkeys(names), True, _parse(query_string), out, schema)
+
+    def statement(function: Function, args: dict, query_string: str, out: Output) -> Statement:
+        nonlocal built_for
+        snapshot = schema.snapshot()
+        if snapshot is not built_for:  # the schema was reloaded: build afresh
+            shape.cache_clear()
+            built_for = snapshot
+        built = shape(function, frozenset(args), query_string, out)
+        return Statement(built.query, {**built.params, JSON_ARGS: json.dumps(args)})
+
+    return statement
+
+
+def _check_profile(req: RestRequest) -> None:
+    header = "accept-profile" if req.reads else "content-profile"
+    profile = req.headers.get(header)
+    if profile and profile != EXPOSED_SCHEMA:
+        raise ApiError(
+            406,
+            "PGRST106",
+            f"Invalid schema: {profile}",
+            hint=f"Only the following schemas are exposed: {EXPOSED_SCHEMA}",
         )
-        return table, statement
 
-    def _with_columns(self, table: Table, columns: list[str]) -> Table:
-        fresh = self.schema.table_with_columns(table.name, set(columns)) or table
-        for column in columns:
-            if column not in fresh.columns:
+
+def _run(
+    ctx: GatewayContext, req: RestRequest, claims: dict, statement: Statement, read_only: bool, singular: bool
+) -> Result:
+    role = str(claims.get("role") or "anon")
+    try:
+        with ctx.db.transaction(
+            claims, read_only=read_only, method=req.method, path=req.path, headers=req.headers
+        ) as conn:
+            row = conn.execute(statement.query, statement.params).fetchone()
+            result = Result(row["total"], row["page_count"], row["body"], row["inserted"])
+            if singular and result.page_count != 1:  # raised inside: a write is rolled back
                 raise ApiError(
-                    400,
-                    "PGRST204",
-                    f"Could not find the '{column}' column of '{table.name}' in the schema cache",
+                    406,
+                    "PGRST116",
+                    "Cannot coerce the result to a single JSON object",
+                    f"The result contains {result.page_count} rows",
                 )
-        return fresh
-
-    # --------------------------------------------------------------------------------------------- rpc
-    def _rpc(self, req: RestRequest, name: str, claims: dict) -> Response:
-        if req.method not in ("GET", "HEAD", "POST"):
-            raise ApiError(405, "PGRST101", "Only GET, HEAD and POST are allowed for functions")
-        overloads = self.schema.overloads(name)
-        if req.method == "POST":
-            query = _parse(req.query_string)
-            payload, _ = _json_body(req, empty={})
-            if not isinstance(payload, dict):
-                raise ApiError(
-                    400, "PGRST102", "Empty or invalid json", "expected an object of named arguments"
-                )
-            args, args_are_json = payload, True
-        else:
-            arg_names = frozenset(a.name for f in overloads for a in f.arguments)
-            query = _parse(req.query_string, arg_names)
-            args, args_are_json = query.args, False
-        function = self.schema.function(name, set(args))
-        if function is None:
-            raise _function_not_found(name, sorted(args))
-        singular = _wants_object(req) and function.returns_set
-        prefer = Prefer.parse(req.headers.get("prefer", ""))
-        out = Output(count=prefer.count, singular=singular, body=not req.head)
-        if args_are_json:
-            statement = self._json_rpc(function, args, req.query_string, out)
-        else:
-            statement = rpc_statement(function, args, False, query, out, self.schema)
-        read_only = req.reads or function.read_only
-        result = self._run(req, claims, statement, read_only=read_only, singular=singular)
-        if function.returns_void:
-            return Response(status_code=204)
-        headers = {"Content-Range": _content_range(req, query, result)} if function.returns_set else {}
-        status = _read_status(query, result) if function.returns_set else 200
-        return _json(result.body, status, headers, singular, req.head)
-
-    def _json_rpc(self, function: Function, args: dict, query_string: str, out: Output) -> Statement:
-        snapshot = self.schema.snapshot()
-        if snapshot is not self._shapes_snapshot:  # the schema was reloaded: build afresh
-            self._json_rpc_shapes.cache_clear()
-            self._shapes_snapshot = snapshot
-        shape = self._json_rpc_shapes(function, frozenset(args), query_string, out)
-        return Statement(shape.query, {**shape.params, JSON_ARGS: json.dumps(args)})
-
-    def _json_rpc_shape(
-        self, function: Function, names: frozenset, query_string: str, out: Output
-    ) -> Statement:
-        query = _parse(query_string)
-        return rpc_statement(function, dict.fromkeys(names), True, query, out, self.schema)
-
-    # ---------------------------------------------------------------------------------------- plumbing
-    def _check_profile(self, req: RestRequest) -> None:
-        header = "accept-profile" if req.reads else "content-profile"
-        profile = req.headers.get(header)
-        if profile and profile != EXPOSED_SCHEMA:
-            raise ApiError(
-                406,
-                "PGRST106",
-                f"Invalid schema: {profile}",
-                hint=f"Only the following schemas are exposed: {EXPOSED_SCHEMA}",
-            )
-
-    def _run(
-        self, req: RestRequest, claims: dict, statement: Statement, read_only: bool, singular: bool
-    ) -> Result:
-        role = str(claims.get("role") or "anon")
-        try:
-            with self.ctx.db.transaction(
-                claims, read_only=read_only, method=req.method, path=req.path, headers=req.headers
-            ) as conn:
-                row = conn.execute(statement.query, statement.params).fetchone()
-                result = Result(row["total"], row["page_count"], row["body"], row["inserted"])
-                if singular and result.page_count != 1:  # raised inside: a write is rolled back
-                    raise ApiError(
-                        406,
-                        "PGRST116",
-                        "Cannot coerce the result to a single JSON object",
-                        f"The result contains {result.page_count} rows",
-                    )
-                return result
-        except psycopg.Error as exc:
-            if exc.sqlstate is None:
-                raise
-            raise from_database(exc, role) from None
+            return result
+    except psycopg.Error as exc:
+        if exc.sqlstate is None:
+            raise
+        raise from_database(exc, role) from None
 
 
 def _jwt_error(message: str) -> ApiError:
@@ -408,10 +324,93 @@ def _header_dict(request: Request) -> dict[str, str]:
 
 
 def create_app(ctx: GatewayContext) -> Starlette:
-    """The `/rest/v1` ASGI app over `ctx`'s database, with its own schema cache."""
-    handler = RestHandler(ctx)
+    """The `/rest/v1` ASGI app over `ctx`'s database, with its own schema cache. As in the gateway's
+    other APIs, each route is a blocking function of the request (run on a worker thread: psycopg
+    is synchronous) closing over what the app holds."""
+    schema = SchemaCache(ctx.db)
+    json_rpc_statement = _json_rpc_statements(schema)
 
-    def endpoint(kind: str):
+    def table(req: RestRequest, name: str, claims: dict) -> Response:
+        if req.method not in ("GET", "HEAD", "POST", "PATCH", "DELETE"):
+            raise ApiError(405, "PGRST117", f"Unsupported HTTP method: {req.method}")
+        found = schema.table(name)
+        if found is None:
+            raise ApiError(
+                404,
+                "PGRST205",
+                f"Could not find the table '{EXPOSED_SCHEMA}.{name}' in the schema cache",
+            )
+        query = _parse(req.query_string)
+        prefer = Prefer.parse(req.headers.get("prefer", ""))
+        singular = _wants_object(req)
+        if req.reads:
+            out = Output(count=prefer.count, singular=singular, body=not req.head)
+            statement = read_statement(found, query, out, schema)
+        else:
+            out = Output(count=prefer.count, singular=singular, body=prefer.return_ == "representation")
+            found, statement = _write_statement(req, found, query, out, prefer, schema)
+        result = _run(ctx, req, claims, statement, read_only=req.reads, singular=singular)
+
+        headers = {"Content-Range": _content_range(req, query, result)}
+        if not req.reads:
+            headers["Preference-Applied"] = prefer.applied()
+        status = _table_status(req, query, prefer, result, out)
+        if req.reads or out.body:
+            return _json(result.body, status, headers, singular, req.head)
+        return Response(status_code=204 if req.method != "POST" else 201, headers=headers)
+
+    def rpc(req: RestRequest, name: str, claims: dict) -> Response:
+        if req.method not in ("GET", "HEAD", "POST"):
+            raise ApiError(405, "PGRST101", "Only GET, HEAD and POST are allowed for functions")
+        overloads = schema.overloads(name)
+        if req.method == "POST":
+            query = _parse(req.query_string)
+            payload, _ = _json_body(req, empty={})
+            if not isinstance(payload, dict):
+                raise ApiError(
+                    400, "PGRST102", "Empty or invalid json", "expected an object of named arguments"
+                )
+            args, args_are_json = payload, True
+        else:
+            arg_names = frozenset(a.name for f in overloads for a in f.arguments)
+            query = _parse(req.query_string, arg_names)
+            args, args_are_json = query.args, False
+        function = schema.function(name, set(args))
+        if function is None:
+            raise _function_not_found(name, sorted(args))
+        singular = _wants_object(req) and function.returns_set
+        prefer = Prefer.parse(req.headers.get("prefer", ""))
+        out = Output(count=prefer.count, singular=singular, body=not req.head)
+        if args_are_json:
+            statement = json_rpc_statement(function, args, req.query_string, out)
+        else:
+            statement = rpc_statement(function, args, False, query, out, schema)
+        read_only = req.reads or function.read_only
+        result = _run(ctx, req, claims, statement, read_only=read_only, singular=singular)
+        if function.returns_void:
+            return Response(status_code=204)
+        headers = {"Content-Range": _content_range(req, query, result)} if function.returns_set else {}
+        status = _read_status(query, result) if function.returns_set else 200
+        return _json(result.body, status, headers, singular, req.head)
+
+    def answer(route, req: RestRequest, name: str) -> Response:
+        """`route`'s answer, after the checks every request gets; errors in PostgREST's shape."""
+        try:
+            _check_profile(req)
+            try:
+                claims = ctx.bearer_claims(req.headers)
+            except InvalidToken as exc:
+                raise _jwt_error(str(exc)) from None
+            return route(req, name, claims)
+        except ApiError as exc:
+            return exc.response(head=req.head)
+        except Exception:  # never an HTML 500: log it and answer in PostgREST's shape
+            log.exception("rest: unexpected error on %s %s", req.method, req.path)
+            return ApiError(500, "PGRST000", "internal gateway error").response(head=req.head)
+
+    def endpoint(route, prefix: str):
+        """`route` as a Starlette endpoint: the request read on the event loop, answered on a thread."""
+
         async def serve(request: Request) -> Response:
             name = request.path_params["name"]
             try:
@@ -420,12 +419,12 @@ def create_app(ctx: GatewayContext) -> Starlette:
                 return ApiError(413, "PGRST413", exc.message).response(head=request.method == "HEAD")
             req = RestRequest(
                 method=request.method,
-                path=f"/rpc/{name}" if kind == "rpc" else f"/{name}",
+                path=prefix + name,
                 headers=_header_dict(request),
                 query_string=request.url.query,
                 body=body,
             )
-            return await run_blocking(handler.handle, req, kind, name)
+            return await run_blocking(answer, route, req, name)
 
         return serve
 
@@ -435,8 +434,8 @@ def create_app(ctx: GatewayContext) -> Starlette:
 
     return Starlette(
         routes=[
-            Route("/rpc/{name}", endpoint("rpc"), methods=ALL_METHODS),
-            Route("/{name}", endpoint("table"), methods=ALL_METHODS),
+            Route("/rpc/{name}", endpoint(rpc, "/rpc/"), methods=ALL_METHODS),
+            Route("/{name}", endpoint(table, "/"), methods=ALL_METHODS),
             Route("/{path:path}", unknown_path, methods=ALL_METHODS),
         ]
     )

@@ -14,8 +14,8 @@ from pathlib import Path
 
 import av
 
-from stagefy_cli.imaging.video_audio import SAMPLE_RATE, MusicTrack
-from stagefy_cli.imaging.video_filters import BT709, LIMITED_RANGE
+from stagefy_cli.imaging.video.audio import SAMPLE_RATE, MusicTrack
+from stagefy_cli.imaging.video.filters import BT709, LIMITED_RANGE
 
 X264_PRESET = "veryfast"
 X264_CRF = "20"

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from PIL import Image, ImageDraw
 
-from stagefy_cli.imaging.template_design import parse_hex_colour
-from stagefy_cli.imaging.template_fonts import resolve_family
-from stagefy_cli.imaging.template_text import Box, Canvas, TextItem
-from stagefy_cli.imaging.video_types import CardStyle, ClosingCard, OpeningCard, TitleCard
+from stagefy_cli.imaging.colour import parse_hex_colour
+from stagefy_cli.imaging.text import Box, Canvas, TextItem
+from stagefy_cli.imaging.typefaces import resolve_family
+from stagefy_cli.imaging.video.types import CardStyle, ClosingCard, OpeningCard, TitleCard
 from stagefy_cli.money import format_money, listing_facts
 
 SAFE_MARGIN = 0.07

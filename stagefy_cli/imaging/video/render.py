@@ -14,12 +14,12 @@ from pathlib import Path
 import av
 
 from stagefy_cli.imaging.errors import PhotoError, RenderError
-from stagefy_cli.imaging.video_audio import MusicTrack
-from stagefy_cli.imaging.video_cards import render_closing_card, render_opening_card, render_title_card
-from stagefy_cli.imaging.video_encoder import write_mp4
-from stagefy_cli.imaging.video_motion import motion_for
-from stagefy_cli.imaging.video_photos import FIT_STYLES, PhotoSource, check_photo
-from stagefy_cli.imaging.video_segments import (
+from stagefy_cli.imaging.video.audio import MusicTrack
+from stagefy_cli.imaging.video.cards import render_closing_card, render_opening_card, render_title_card
+from stagefy_cli.imaging.video.encoder import write_mp4
+from stagefy_cli.imaging.video.motion import motion_for
+from stagefy_cli.imaging.video.photos import FIT_STYLES, PhotoSource, check_photo
+from stagefy_cli.imaging.video.segments import (
     ClipSegment,
     PhotoSegment,
     Segment,
@@ -29,7 +29,7 @@ from stagefy_cli.imaging.video_segments import (
     timeline,
     total_frames,
 )
-from stagefy_cli.imaging.video_types import (
+from stagefy_cli.imaging.video.types import (
     CardStyle,
     ClosingCard,
     OpeningCard,

@@ -17,9 +17,9 @@ import av
 from PIL import Image, ImageOps
 
 from stagefy_cli.imaging.errors import PhotoError
-from stagefy_cli.imaging.video_filters import PIXEL_FORMAT, Still, crossfade, rgb_image, still_frame
-from stagefy_cli.imaging.video_motion import Motion, cover_size, motion_frames
-from stagefy_cli.imaging.video_photos import PhotoSource, describe, load_framed
+from stagefy_cli.imaging.video.filters import PIXEL_FORMAT, Still, crossfade, rgb_image, still_frame
+from stagefy_cli.imaging.video.motion import Motion, cover_size, motion_frames
+from stagefy_cli.imaging.video.photos import PhotoSource, describe, load_framed
 
 
 class Segment(Protocol):

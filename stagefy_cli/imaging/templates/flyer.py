@@ -14,10 +14,10 @@ from datetime import date
 from PIL import Image, ImageDraw
 
 from stagefy_cli.imaging.colour import SRGB_ICC
-from stagefy_cli.imaging.template_content import ListingText
-from stagefy_cli.imaging.template_design import Design, readable_on
-from stagefy_cli.imaging.template_layout import place_logo, place_photo, safe_area
-from stagefy_cli.imaging.template_text import Box, Canvas, TextItem
+from stagefy_cli.imaging.templates.content import ListingText
+from stagefy_cli.imaging.templates.design import Design, readable_on
+from stagefy_cli.imaging.templates.layout import place_logo, place_photo, safe_area
+from stagefy_cli.imaging.text import Box, Canvas, TextItem
 
 FLYER_LAYOUTS = ("classic",)
 DPI = 300

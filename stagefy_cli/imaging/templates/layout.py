@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from PIL import Image
 
-from stagefy_cli.imaging.template_text import Box
-from stagefy_cli.imaging.video_photos import load_fill
+from stagefy_cli.imaging.text import Box
+from stagefy_cli.imaging.video.photos import load_fill
 
 SAFE_MARGIN = 0.06  # of the shorter side; keeps text clear of crops, bleeds and rounded app corners
 

@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 
 from PIL import Image, ImageDraw, ImageFont
 
-from stagefy_cli.imaging.template_fonts import drawable, load_font
+from stagefy_cli.imaging.typefaces import drawable, load_font
 
 ELLIPSIS = "…"
 LINE_SPACING = 1.12

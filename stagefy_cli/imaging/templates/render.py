@@ -22,18 +22,19 @@ from PIL import Image
 
 from stagefy_cli.imaging.colour import SRGB_ICC
 from stagefy_cli.imaging.errors import RenderError
-from stagefy_cli.imaging.template_content import headline, listing_text
-from stagefy_cli.imaging.template_design import Design, design_from_settings
-from stagefy_cli.imaging.template_flyer import FLYER_LAYOUTS, flyer_pdf, flyer_preview, render_flyer
-from stagefy_cli.imaging.template_placeholders import (
+from stagefy_cli.imaging.templates.content import headline, listing_text
+from stagefy_cli.imaging.templates.design import Design, design_from_settings
+from stagefy_cli.imaging.templates.flyer import FLYER_LAYOUTS, flyer_pdf, flyer_preview, render_flyer
+from stagefy_cli.imaging.templates.placeholders import (
     MissingPlaceholder,
     fill_placeholders,
     listing_placeholders,
     placeholder_names,
 )
-from stagefy_cli.imaging.template_promo import PROMO_LAYOUTS, PROMO_SIZES, render_promo
-from stagefy_cli.imaging.video_photos import check_photo
-from stagefy_cli.imaging.video_types import CardStyle, ClosingCard, OpeningCard
+from stagefy_cli.imaging.templates.promo import PROMO_LAYOUTS, PROMO_SIZES, render_promo
+from stagefy_cli.imaging.video.photos import check_photo
+from stagefy_cli.imaging.video.render import render_slideshow
+from stagefy_cli.imaging.video.types import CardStyle, ClosingCard, OpeningCard
 
 __all__ = [
     "MissingPlaceholder",

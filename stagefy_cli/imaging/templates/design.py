@@ -13,12 +13,10 @@ from dataclasses import dataclass
 
 from PIL import Image, ImageOps, UnidentifiedImageError
 
-from stagefy_cli.imaging.colour import to_srgb
+from stagefy_cli.imaging.colour import RGB, parse_hex_colour, to_srgb
 from stagefy_cli.imaging.errors import RenderError
-from stagefy_cli.imaging.template_fonts import resolve_family
+from stagefy_cli.imaging.typefaces import resolve_family
 from stagefy_cli.money import DEFAULT_CURRENCY
-
-RGB = tuple[int, int, int]
 
 DEFAULT_COLOURS = {
     "primary": "#1F2A44",
@@ -27,19 +25,6 @@ DEFAULT_COLOURS = {
     "text": "#1B1B1B",
 }
 PAPERS = ("a4", "letter")
-
-
-def parse_hex_colour(value: str, key: str = "colour") -> RGB:
-    """ "#1F2A44", "1f2a44" or "#fa0" to an RGB triple."""
-    digits = str(value).strip().lstrip("#")
-    if len(digits) == 3:
-        digits = "".join(char * 2 for char in digits)
-    try:
-        if len(digits) != 6:
-            raise ValueError
-        return (int(digits[0:2], 16), int(digits[2:4], 16), int(digits[4:6], 16))
-    except ValueError:
-        raise RenderError(f"Setting {key!r} must be a hex colour like #1F2A44, not {value!r}.") from None
 
 
 def readable_on(background: RGB) -> RGB:

@@ -10,10 +10,10 @@ from collections.abc import Sequence
 
 from PIL import Image, ImageDraw
 
-from stagefy_cli.imaging.template_content import ListingText
-from stagefy_cli.imaging.template_design import Design
-from stagefy_cli.imaging.template_layout import place_logo, place_photo, safe_area, scrim
-from stagefy_cli.imaging.template_text import Box, Canvas, TextItem
+from stagefy_cli.imaging.templates.content import ListingText
+from stagefy_cli.imaging.templates.design import Design
+from stagefy_cli.imaging.templates.layout import place_logo, place_photo, safe_area, scrim
+from stagefy_cli.imaging.text import Box, Canvas, TextItem
 
 PROMO_LAYOUTS = ("classic", "overlay")
 PROMO_SIZES = ((1080, 1080), (1080, 1350))

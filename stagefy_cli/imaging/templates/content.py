@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from stagefy_cli.imaging.template_design import Design
+from stagefy_cli.imaging.templates.design import Design
 from stagefy_cli.money import format_money, listing_facts
 
 # A piece's headline says what the piece is for and where the listing stands, together: an
