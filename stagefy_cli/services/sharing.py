@@ -12,7 +12,7 @@ from datetime import UTC, datetime, timedelta
 
 from stagefy_cli.backend.client import UserContext
 from stagefy_cli.backend.storage import MEDIA_BUCKET
-from stagefy_cli.errors import FieldError, NotFound, UsageError
+from stagefy_cli.errors import FieldError, NotFound
 from stagefy_cli.services import ids, media
 
 MAX_SECONDS = 365 * 24 * 3600

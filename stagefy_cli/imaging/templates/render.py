@@ -33,7 +33,6 @@ from stagefy_cli.imaging.templates.placeholders import (
 )
 from stagefy_cli.imaging.templates.promo import PROMO_LAYOUTS, PROMO_SIZES, render_promo
 from stagefy_cli.imaging.video.photos import check_photo
-from stagefy_cli.imaging.video.render import render_slideshow
 from stagefy_cli.imaging.video.types import CardStyle, ClosingCard, OpeningCard
 
 __all__ = [
@@ -145,7 +144,7 @@ def _open_house(
 def _instagram_reel(
     design: Design, listing: dict, agent: dict, settings: dict, values: dict, photos: Sequence[bytes]
 ) -> list[RenderedFile]:
-    from stagefy_cli.imaging.video import render_slideshow  # PyAV: the CLI checks templates without it
+    from stagefy_cli.imaging.video.render import render_slideshow  # PyAV: the CLI checks templates without it
 
     style = CardStyle(
         background=_hex(design.primary),
