@@ -152,7 +152,7 @@ class LazyGroup(TyperGroup):
         except KeyboardInterrupt:
             ctx.exit(cancelled())
         except Exception as exc:  # every error reaches the user as one line
-            ctx.exit(report_error(exc, _options(self._leaf(ctx, args))))
+            ctx.exit(report_error(exc, option_flags(self._leaf(ctx, args))))
         from stagefy_cli.services.notifications import unread_notice
 
         render.quick_notice(unread_notice(args))
@@ -195,7 +195,7 @@ def _name_metavars(command) -> None:
         _name_metavars(sub)
 
 
-def _options(command) -> dict[str, list[str]]:
+def option_flags(command) -> dict[str, list[str]]:
     """{parameter name: its option flags} of a Click command, for naming a service's fields."""
     return {param.name: list(param.opts) for param in getattr(command, "params", []) if param.name}
 

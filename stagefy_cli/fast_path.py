@@ -179,6 +179,11 @@ def run(argv: list[str]) -> int | None:
     return _invoke(_function(entry["work"]), kwargs, profile, rest, entry["params"])
 
 
+def option_flags(params: list[dict]) -> dict[str, list[str]]:
+    """{parameter name: its flags} from a command's index entry: how the funnel names a field."""
+    return {param["name"]: [*param["on"], *param["off"]] for param in params}
+
+
 def _invoke(work, kwargs: dict, profile: str | None, args: list[str], params: list[dict]) -> int:
     from stagefy_cli import funnel, render
     from stagefy_cli.services.notifications import unread_notice
@@ -196,6 +201,6 @@ def _invoke(work, kwargs: dict, profile: str | None, args: list[str], params: li
             return exc.exit_code
         if typer is not None and isinstance(exc, typer.Abort):  # Ctrl-D at a prompt
             return funnel.cancelled()
-        return funnel.report_error(exc, {p["name"]: [*p["on"], *p["off"]] for p in params})
+        return funnel.report_error(exc, option_flags(params))
     render.quick_notice(unread_notice(args))
     return 0

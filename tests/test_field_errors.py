@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 import typer
 
-from stagefy_cli import cli
+from stagefy_cli import cli, funnel
 from stagefy_cli.commands.crm import app as crm_app
 from stagefy_cli.commands.edit import app as edit_app
 from stagefy_cli.errors import FieldError
@@ -33,22 +33,26 @@ def test_each_field_is_spelled_as_asked_and_other_braces_stay():
     )
 
 
-def _edit_function():
-    return next(info.callback for info in edit_app.registered_commands)
+def test_the_cli_spells_a_field_as_the_command_declares_it(capsys):
+    from stagefy_cli.fast_index import INDEX
+    from stagefy_cli.fast_path import option_flags
 
-
-def test_the_cli_spells_a_field_as_the_command_declares_it():
     listings = next(info.typer_instance for info in crm_app.registered_groups if info.name == "listings")
     add_listing = typer.main.get_command(listings).commands["add"]
-    assert cli.option_for(add_listing, "bedrooms") == "--beds"
-    for command in (_edit_function(), typer.main.get_command(edit_app)):  # the fast path's and Typer's
-        assert cli.option_for(command, "edit_type") == "--type"
-        assert cli.option_for(command, "variations") == "--variations"
-        assert cli.option_for(command, "not_an_option") == "not_an_option"
-    assert cli.option_for(None, "edit_type") == "edit_type"
-
-
-def test_the_error_funnel_prints_the_commands_flag(capsys):
-    error = FieldError("{variations} must be between 1 and 4.", "variations")
-    assert cli.report_error(error, _edit_function()) == 2
-    assert capsys.readouterr().err == "Error: --variations must be between 1 and 4.\n"
+    error = FieldError("{bedrooms} must be a whole number.", "bedrooms")
+    assert funnel.report_error(error, cli.option_flags(add_listing)) == 2  # Typer's path
+    assert funnel.report_error(error, None) == 2  # no command known: the field's own name
+    edit = FieldError(
+        "{edit_type} and {variations} do not go together; {not_an_option}.",
+        "edit_type",
+        "variations",
+        "not_an_option",
+    )
+    for flags in (cli.option_flags(typer.main.get_command(edit_app)), option_flags(INDEX["edit"]["params"])):
+        assert funnel.report_error(edit, flags) == 2  # Typer's path, then the fast path's
+    assert capsys.readouterr().err.splitlines() == [
+        "Error: --beds must be a whole number.",
+        "Error: bedrooms must be a whole number.",
+        "Error: --type and --variations do not go together; not_an_option.",
+        "Error: --type and --variations do not go together; not_an_option.",
+    ]
