@@ -3,12 +3,10 @@ is the listing's, printed by the one money formatter tables use."""
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 from pypdf import PdfReader
 from stagefy_testing import run_cli
-from template_support import add_listing, builtin, cli_json, make_photo
+from template_support import add_listing, cli_json, use_letter_flyer
 
 from stagefy_cli.imaging.templates.content import headline, listing_text
 from stagefy_cli.imaging.templates.design import design_from_settings
@@ -29,30 +27,7 @@ def test_an_open_house_flyer_says_open_house_and_the_listings_status(
     listing = add_listing(
         address="9 Ocean View", city="Miami", price="850000.50", currency="USD", status=status
     )
-    template = builtin("open_house", "Open house flyer (US Letter)")
-    result = run_cli(
-        [
-            "templates",
-            "use",
-            template["id"][:8],
-            "--listing",
-            listing["id"][:8],
-            "--photo",
-            str(make_photo(tmp_path / "front.jpg")),
-            "--set",
-            "date=2026-12-05",
-            "--set",
-            "time=10:00 - 12:00",
-            "--out",
-            str(tmp_path),
-            "--yes",
-            "--json",
-            "--timeout",
-            "180",
-        ]
-    )
-    assert result.exit_code == 0, result.stderr
-    flyer = next(Path(f) for f in result.json()["files"] if f.endswith(".pdf"))
+    flyer = use_letter_flyer(listing["id"], tmp_path)
     text = PdfReader(flyer).pages[0].extract_text()
     assert FLYER_HEADLINES[status] in text, text
     # The listing's price to the cent, as `crm listings list` shows it (never rounded to $850,001).
