@@ -51,10 +51,30 @@ def test_asked_of_the_local_provider_it_is_refused_before_anything_is_charged(
     ]
 
 
-def test_the_worker_refuses_it_plainly_and_refunds_it(signed_in_agent, cli_stack, local_worker, tmp_path):
-    """Without --provider the worker chooses (here: local), so only the worker can tell."""
+def test_with_only_local_workers_running_it_is_refused_before_anything_is_charged(
+    signed_in_agent, cli_stack, local_worker, tmp_path
+):
+    """Without --provider, but every running worker that can replace a sky would do it with local:
+    the CLI knows which provider will run it, so it checks the photo first."""
     photo = _photo(tmp_path, NO_SKY)
-    result = run_cli(["edit", str(photo), "--type", "sky_replacement", "--yes", "--timeout", "90"])
+    result = run_cli(["edit", str(photo), "--type", "sky_replacement", "--yes", "--no-wait"])
+    assert result.exit_code == 2, (result.exit_code, result.stderr)
+    assert "the local provider found no sky it can replace" in result.stderr
+    assert balance(cli_stack, signed_in_agent.id) == 50
+    assert sql(cli_stack, "select count(*) from public.projects where user_id = %s", signed_in_agent.id) == [
+        (0,)
+    ]
+
+
+def test_the_worker_refuses_it_plainly_and_refunds_it(signed_in_agent, cli_stack, job_worker, tmp_path):
+    """Queued while no worker is seen, then run by a local worker: only the worker can tell."""
+    photo = _photo(tmp_path, NO_SKY)
+    submitted = run_cli(["edit", str(photo), "--type", "sky_replacement", "--yes", "--no-wait"])
+    assert submitted.exit_code == 8, submitted.stderr
+    job_worker()
+    result = run_cli(
+        ["projects", "watch", submitted.stdout.strip()[:8], "--out", str(tmp_path), "--timeout", "90"]
+    )
     assert result.exit_code == 1, (result.exit_code, result.stderr)
     assert "the local provider found no sky it can replace" in result.stderr
     assert "refunded" in result.stderr and "internal error" not in result.stderr

@@ -70,8 +70,8 @@ def edit(
     before_after = BeforeAfter(preview, open_)
     before_after.check(as_json, no_wait)
     checked = check_photos(photos)
-    edits.refuse_unfit_photos(options, [p.path for p in checked])
     ctx = client.signed_in()
+    edits.refuse_unfit_photos(options, [p.path for p in checked], ctx)
     if listing:
         options = edits.EditOptions(
             edit_type,

@@ -64,12 +64,17 @@ def _check_prompt_fits(options: EditOptions) -> None:
 SKY_EDITS = ("sky_replacement", "day_to_dusk")
 
 
-def refuse_unfit_photos(options: EditOptions, photos: Sequence[Path]) -> None:
-    """Refuse, before anything is quoted or charged, a photo the chosen provider is known to refuse:
-    the local provider's sky edits need open sky along the top of the photo. (Without --provider
-    the worker chooses; if it chooses local and refuses, the job fails and is refunded.) The check
-    runs OpenCV: without the worker extras it is left to the worker, which refuses the same way."""
-    if options.provider != "local" or options.edit_type not in SKY_EDITS or not has_extra("worker"):
+def refuse_unfit_photos(options: EditOptions, photos: Sequence[Path], ctx: UserContext | None = None) -> None:
+    """Refuse, before anything is quoted or charged, a photo the provider that will run it is known
+    to refuse: the local provider's sky edits need open sky along the top of the photo. That provider
+    is known when the agent asks for it, or (with `ctx`) when every running worker that can do the
+    edit would do it with `local`; otherwise the worker refuses it and the job is refunded. The
+    check runs OpenCV: without the worker extras it is left to the worker, which refuses the same way."""
+    if options.edit_type not in SKY_EDITS or not has_extra("worker"):
+        return
+    if options.provider != "local" and not (
+        options.provider is None and ctx is not None and runs_only_locally(ctx, options.edit_type)
+    ):
         return
     from stagefy_cli.ai.local import no_sky_message
     from stagefy_cli.imaging.photo_io import decode_photo
@@ -81,6 +86,15 @@ def refuse_unfit_photos(options: EditOptions, photos: Sequence[Path]) -> None:
             check_sky(image)
         except NoSkyFound as exc:
             raise UsageError(f"{path}: {no_sky_message(str(exc), options.edit_type)}.") from None
+
+
+def runs_only_locally(ctx: UserContext, edit_type: str) -> bool:
+    """Whether the running workers that can do `edit_type` would all do it with the local provider
+    (`workers_seen`: what the workers seen recently registered they can run, `edit:<type>:<provider>`)."""
+    seen = ctx.rest.rpc("workers_seen").execute().data or {}
+    prefix = f"edit:{edit_type}:"
+    able = {cap[len(prefix) :] for cap in seen.get("capabilities") or [] if cap.startswith(prefix)}
+    return able == {"local"}
 
 
 def quote(
