@@ -203,9 +203,11 @@ def test_an_outage_longer_than_the_lease_leaves_the_running_job_to_its_worker(mo
                     lambda: stand_in.requests == 1, 60, "the worker to call the provider", workers=[worker]
                 )
                 postgres_down_for(tmp_path, 12)  # the lease lapses meanwhile
+                # up to a minute: the gateway's connection pool retries a lost database with a
+                # doubling delay, so its first good connection after 12 s down may come ~20 s later
                 wait_for(
                     lambda: job_row(stack, project_id)["attempts"] == 2,
-                    30,
+                    60,
                     "the worker to claim the job again",
                     workers=[worker],
                 )
