@@ -182,9 +182,10 @@ def lease_ends_at(stack, project_id: str):
 @pytest.mark.slow  # an outage longer than a lease (about 60 s)
 def test_an_outage_longer_than_the_lease_leaves_the_running_job_to_its_worker(monkeypatch, tmp_path):
     """Slow (about 30 s, a third of it the outage): the database must stay down longer than the
-    shortest lease the worker takes (10 s). The worker's own claim takes the job again when the
-    database is back; the attempt it was running goes on as the new one (the provider is asked
-    once), the heartbeat keeps its lease, and it completes with one result and one charge."""
+    shortest lease the worker takes (10 s). When it is back, the worker's heartbeat or its own claim
+    (which takes the job again: the attempt it was running goes on as the new one) holds the job;
+    the provider is asked once, the heartbeat keeps the lease, and it completes with one result and
+    one charge."""
     with outage_stack(monkeypatch, tmp_path, "long-outage@example.com") as stack:
         stand_in = GeminiStandIn([("hold", BLUE)])
         project_id = submit_declutter(tmp_path)
@@ -203,12 +204,13 @@ def test_an_outage_longer_than_the_lease_leaves_the_running_job_to_its_worker(mo
                     lambda: stand_in.requests == 1, 60, "the worker to call the provider", workers=[worker]
                 )
                 postgres_down_for(tmp_path, 12)  # the lease lapses meanwhile
-                # up to a minute: the gateway's connection pool retries a lost database with a
-                # doubling delay, so its first good connection after 12 s down may come ~20 s later
+                # When the database is back, the worker's heartbeat renews the lapsed lease of the
+                # attempt it runs, or its own claim takes the job again first (attempt 2, the case
+                # that used to strand the new attempt): either way it keeps running the job.
                 wait_for(
-                    lambda: job_row(stack, project_id)["attempts"] == 2,
+                    lambda: (row := job_row(stack, project_id))["attempts"] == 2 or not row["lease_expired"],
                     60,
-                    "the worker to claim the job again",
+                    "the worker to hold the job again",
                     workers=[worker],
                 )
                 claimed_until = lease_ends_at(stack, project_id)
@@ -231,8 +233,8 @@ def test_an_outage_longer_than_the_lease_leaves_the_running_job_to_its_worker(mo
                 worker.kill()
         assert stand_in.requests == 1, worker.log()
         job = job_row(stack, project_id)
-        assert (job["attempts"], job["completed_attempt"]) == (2, 2)
-        assert job["output_url"].endswith("/attempt-2.png")
+        assert job["attempts"] in (1, 2) and job["completed_attempt"] == job["attempts"]
+        assert job["output_url"].endswith(f"/attempt-{job['attempts']}.png")
         assert stored_files(stack, job["id"]) == [job["output_url"]]
         assert_one_result(stack, tmp_path, project_id, BLUE)
 
