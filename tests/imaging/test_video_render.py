@@ -144,7 +144,11 @@ def test_pans_glide_sub_pixel_without_wobble(tmp_path):
     luma = [frame[..., 1].astype(np.float32) for frame in decoded_frames(out)[70:110]]
     shifts = np.array([cv2.phaseCorrelate(a, b)[0][0] for a, b in zip(luma, luma[1:], strict=False)])
     assert np.abs(shifts).mean() > 0.1, shifts  # it moves
-    assert np.abs(np.diff(shifts)).max() < 0.3, shifts  # without steps
+    steps = np.abs(np.diff(shifts))
+    # without steps: a renderer that rounds to whole pixels changes by nearly a pixel from one frame
+    # to the next, over and over; the phase correlation of H.264 frames may misread one pair by half
+    # a pixel (seen once in many runs on a loaded machine), so one outlier below that is tolerated
+    assert np.percentile(steps, 95) < 0.3 and steps.max() < 0.7, shifts
 
 
 def test_progress_is_reported_up_to_the_total(tmp_path):
