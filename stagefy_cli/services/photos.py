@@ -45,17 +45,6 @@ def _register_heif() -> bool:
     return register_heif()
 
 
-def _decode_scaled_down(path: Path) -> None:
-    """Decode a JPEG at an eighth of its size (the decoder skips most of the work, about 10 ms for
-    12 MP): `verify` reads only its headers, so a file cut short would pass, be charged and fail in
-    the worker. Raises OSError ("image file is truncated") for such a file."""
-    from PIL import Image
-
-    with Image.open(path) as image:
-        image.draft("RGB", (max(1, image.width // 8), max(1, image.height // 8)))
-        image.load()
-
-
 def check_photo(path: Path) -> Photo:
     from PIL import Image, UnidentifiedImageError
 
@@ -82,13 +71,17 @@ def check_photo(path: Path) -> Photo:
             warnings.simplefilter("error", Image.DecompressionBombWarning)
             with Image.open(path) as image:
                 image.verify()  # only straight after opening (for PNG, reading the EXIF is too late)
-            if suffix in (".jpg", ".jpeg"):
-                _decode_scaled_down(path)
             with Image.open(path) as image:
                 image_format = image.format
                 width, height = image.size
                 if image.getexif().get(0x0112) in (5, 6, 7, 8):  # shown a quarter turn round
                     width, height = height, width
+                if suffix in (".jpg", ".jpeg"):
+                    # `verify` reads only a JPEG's headers: a file cut short would pass, be charged
+                    # and fail in the worker. Decoded at an eighth of its size (the decoder skips
+                    # most of the work, about 10 ms for 12 MP), it raises "image file is truncated".
+                    image.draft("RGB", (max(1, image.width // 8), max(1, image.height // 8)))
+                    image.load()
     except (UnidentifiedImageError, Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
         if isinstance(exc, UnidentifiedImageError):
             raise UsageError(f"{path}: not an image Stagefy can read (JPEG, PNG, WebP or HEIC).") from exc
