@@ -61,6 +61,13 @@ COMMANDS: dict[str, tuple[str, str]] = {
 EPILOG = "Exit codes: " + ", ".join(f"{code} {meaning}" for code, meaning in EXIT_CODES.items()) + "."
 
 
+# The command groups built so far in this process, by name. Typer builds a group by reading the
+# signature and type hints of each of its commands (tens of ms for the larger groups) and builds the
+# root anew for each run of the app, so a process that runs it more than once (the test suite's
+# in-process runs, the docs and completion generators) would build the same group each time.
+_BUILT: dict[str, TyperCommand | TyperGroup] = {}
+
+
 class _Placeholder(TyperCommand):
     """Stands in for a group in help listings and completion, so listing does not import it."""
 
@@ -78,10 +85,12 @@ class LazyGroup(TyperGroup):
         module_name, short_help = COMMANDS[cmd_name]
         if self._listing:
             return _Placeholder(cmd_name, help=short_help, short_help=short_help)
-        module = importlib.import_module(module_name)
-        command = typer.main.get_command(module.app)
-        command.name = cmd_name
-        _name_metavars(command)
+        command = _BUILT.get(cmd_name)
+        if command is None:
+            command = typer.main.get_command(importlib.import_module(module_name).app)
+            command.name = cmd_name
+            _name_metavars(command)
+            _BUILT[cmd_name] = command
         self.commands[cmd_name] = command
         return command
 

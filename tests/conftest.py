@@ -11,8 +11,8 @@ from __future__ import annotations
 import os
 import uuid
 
-import httpx
 import pytest
+import web
 from stagefy_testing import PASSWORD, PASSWORD_COST, Agent, Stack, run_cli
 
 # The suite signs up and signs in hundreds of users from 127.0.0.1: every stack it starts (in this
@@ -48,7 +48,7 @@ def stack(pg_dsn, tmp_path_factory) -> Stack:
     from stagefy_cli.local.ephemeral import gateway
 
     with gateway(pg_dsn, tmp_path_factory.mktemp("storage"), password_cost=PASSWORD_COST) as running:
-        httpx.get(f"{running.url}/health").raise_for_status()
+        web.get(f"{running.url}/health").raise_for_status()
         yield running
 
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import time
 
-import httpx
 import jwt
+import web
 from stagefy_testing import make_photo, sql
 
 from stagefy_cli.backend.client import UserContext
@@ -20,7 +20,7 @@ def test_a_token_naming_another_database_role_is_refused(stack):
     token = jwt.encode(
         {"role": "postgres", "iat": now, "exp": now + 600}, stack.ctx.keys.jwt_secret, algorithm="HS256"
     )
-    response = httpx.get(
+    response = web.get(
         f"{stack.url}/rest/v1/users?select=email",
         headers={"apikey": stack.anon_key, "Authorization": f"Bearer {token}"},
     )

@@ -7,8 +7,8 @@ import threading
 from concurrent.futures import ThreadPoolExecutor
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
-import httpx
 import pytest
+import web
 from stagefy_testing import make_photo, run_cli, sql
 
 from stagefy_cli.backend.client import UserContext
@@ -121,7 +121,7 @@ class _AnswerLosingProxy(BaseHTTPRequestHandler):
         body = self.rfile.read(int(self.headers.get("content-length") or 0))
         skip = ("host", "content-length", "connection", "accept-encoding")
         headers = {k: v for k, v in self.headers.items() if k.lower() not in skip}
-        answer = httpx.request(self.command, self.server.target + self.path, headers=headers, content=body)
+        answer = web.request(self.command, self.server.target + self.path, headers=headers, content=body)
         if self.path.startswith("/rest/v1/rpc/submit_edit") and self.server.answers_to_lose:
             self.server.answers_to_lose -= 1
             self.close_connection = True

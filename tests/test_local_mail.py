@@ -7,8 +7,8 @@ from __future__ import annotations
 import uuid
 from urllib.parse import parse_qs, urlsplit
 
-import httpx
 import pytest
+import web
 from stagefy_testing import PASSWORD, run_cli, sql
 
 from stagefy_cli.local.auth_settings import DEFAULT_SITE_URL, AuthSettings
@@ -44,7 +44,7 @@ def caught(email: str) -> list[dict]:
 
 def follow(link: str) -> dict:
     """Open a mailed link as a browser would; the fragment of the page it redirects to."""
-    answer = httpx.get(link)
+    answer = web.get(link)
     assert answer.status_code == 303
     target = urlsplit(answer.headers["location"])
     assert f"{target.scheme}://{target.netloc}" == DEFAULT_SITE_URL

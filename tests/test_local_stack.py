@@ -9,8 +9,8 @@ import subprocess
 import sys
 import time
 
-import httpx
 import pytest
+import web
 from stagefy_testing import free_port
 
 
@@ -65,9 +65,9 @@ def test_first_use_starts_the_stack_and_lifecycle(home_env, tmp_path):
     assert info["publishable_key"].startswith("sb_publishable_") and info["secret_key"].startswith(
         "sb_secret_"
     )
-    assert httpx.get(f"{info['api_url']}/health").json() == {"status": "ok"}
+    assert web.get(f"{info['api_url']}/health").json() == {"status": "ok"}
     # Both kinds work against the running stack: the secret key as the service role.
-    buckets = httpx.get(f"{info['api_url']}/storage/v1/bucket", headers={"apikey": info["secret_key"]})
+    buckets = web.get(f"{info['api_url']}/storage/v1/bucket", headers={"apikey": info["secret_key"]})
     assert "media" in [bucket["id"] for bucket in buckets.json()]
 
     keys = tmp_path / "home" / "data" / "local" / "secrets" / "keys.json"

@@ -10,8 +10,8 @@ import sys
 from datetime import UTC, datetime
 from urllib.parse import unquote
 
-import httpx
 import pytest
+import web
 from PIL import Image
 from stagefy_testing import balance, cli_json, make_photo, run_cli, sql
 
@@ -165,7 +165,7 @@ def test_shared_links_download_under_the_results_name(signed_in_agent, cli_stack
     assert edited.exit_code == 0, edited.stderr
     project_id = edited.json()["id"] if isinstance(edited.json(), dict) else edited.json()[0]["id"]
     [link] = cli_json(["projects", "share", project_id[:8]])
-    response = httpx.get(link["url"])
+    response = web.get(link["url"])
     assert response.status_code == 200 and response.content[:3] == b"\xff\xd8\xff"
     disposition = response.headers["content-disposition"]
     assert disposition.startswith("attachment;") and "enhance of kitchen.jpg" in unquote(disposition)

@@ -4,8 +4,8 @@ granted once, on e-mail confirmation."""
 
 from __future__ import annotations
 
-import httpx
 import pytest
+import web
 from postgrest.exceptions import APIError
 from stagefy_testing import PASSWORD, balance, make_photo, run_cli, sql
 from storage3.exceptions import StorageApiError
@@ -44,7 +44,7 @@ def test_an_upload_whose_bytes_are_not_its_declared_image_type_is_refused(make_a
     assert "(it is image/jpeg)" in mislabelled.value.message
     media.upload(f"{agent.id}/uploads/hall.jpg", photo, {"content-type": "image/jpeg"})
     url = media.create_signed_url(f"{agent.id}/uploads/hall.jpg", 60)["signedURL"]
-    downloaded = httpx.get(url)
+    downloaded = web.get(url)
     assert downloaded.content == photo
     assert downloaded.headers["content-type"] == "image/jpeg"
     assert downloaded.headers["x-content-type-options"] == "nosniff"
@@ -84,7 +84,7 @@ def test_an_overlong_prompt_is_refused_and_charges_nothing(signed_in_agent, cli_
 def test_auth_and_rest_refuse_oversized_json_bodies_in_their_own_shapes(stack, make_agent):
     headers = {"apikey": stack.anon_key, "Content-Type": "application/json"}
     padding = "x" * (100 * 1024)
-    signup = httpx.post(
+    signup = web.post(
         f"{stack.url}/auth/v1/signup",
         headers=headers,
         json={"email": "big-body@example.com", "password": PASSWORD, "data": {"full_name": padding}},
@@ -95,7 +95,7 @@ def test_auth_and_rest_refuse_oversized_json_bodies_in_their_own_shapes(stack, m
 
     agent = make_agent()
     token = agent.client.auth.get_session().access_token
-    rest = httpx.post(
+    rest = web.post(
         f"{stack.url}/rest/v1/crm_contacts",
         headers={**headers, "Authorization": f"Bearer {token}"},
         content=b'[{"name": "' + b"y" * (11 * 1024 * 1024) + b'"}]',

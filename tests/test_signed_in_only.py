@@ -3,8 +3,8 @@ which every API route accepts) gets one clear refusal and nothing is created or 
 
 from __future__ import annotations
 
-import httpx
 import pytest
+import web
 from stagefy_testing import sql
 
 CALLS = {
@@ -29,7 +29,7 @@ def test_a_caller_without_a_user_is_told_to_sign_in(stack, function):
         stack,
         "select (select count(*) from public.projects), (select count(*) from public.credit_transactions)",
     )
-    answer = httpx.post(
+    answer = web.post(
         f"{stack.url}/rest/v1/rpc/{function}",
         json=CALLS[function],
         headers={"apikey": key, "Authorization": f"Bearer {key}"},

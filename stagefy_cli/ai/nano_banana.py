@@ -15,6 +15,8 @@ from decimal import Decimal
 
 import httpx
 
+from stagefy_cli.backend import tls
+
 from .base import EditRequest, EditResult, InstructionEditProvider, ProviderError
 from .images import fit_for_upload, image_size, output_size_for
 from .prompts import build_prompt
@@ -138,7 +140,7 @@ class NanoBananaProvider(InstructionEditProvider):
         deadline = Deadline(timeout, self.name)
         url = f"{self.base_url}/{API_VERSION}/models/{self.model}:generateContent"
         body = self.request_body(request)
-        with httpx.Client() as client:
+        with tls.client() as client:
             response = send_with_retry(
                 lambda left: client.post(url, json=body, headers=self._headers(), timeout=left),
                 deadline=deadline,
@@ -183,7 +185,7 @@ class NanoBananaProvider(InstructionEditProvider):
     def probe(self, timeout: float = 15) -> str:
         """A free check that the key works and the model exists (models.get)."""
         url = f"{self.base_url}/{API_VERSION}/models/{self.model}"
-        with httpx.Client() as client:
+        with tls.client() as client:
             send_with_retry(
                 lambda left: client.get(url, headers=self._headers(), timeout=left),
                 deadline=Deadline(timeout, self.name),

@@ -15,6 +15,8 @@ from decimal import Decimal
 
 import httpx
 
+from stagefy_cli.backend import tls
+
 from .base import EditRequest, EditResult, InstructionEditProvider, ProviderError
 from .images import data_uri, fit_for_upload, image_size, sniff_mime
 from .prompts import PROMPT_LIMITS, PromptTooLong, build_prompt
@@ -103,7 +105,7 @@ class QwenProvider(InstructionEditProvider):
         deadline = Deadline(timeout, self.name)
         body = self.request_body(request)
         headers = {"Authorization": f"Bearer {self._api_key}", "Content-Type": "application/json"}
-        with httpx.Client() as client:
+        with tls.client() as client:
             response = send_with_retry(
                 lambda left: client.post(
                     self.base_url + GENERATION_PATH, json=body, headers=headers, timeout=left
@@ -167,7 +169,7 @@ def _result_url(payload: dict) -> str:
 
 def probe_models(base_url: str, api_key: str, model: str, timeout: float = 15) -> str:
     """A free check of the key: the model list of the OpenAI-compatible endpoint."""
-    with httpx.Client() as client:
+    with tls.client() as client:
         response = send_with_retry(
             lambda left: client.get(
                 base_url + MODELS_PATH, headers={"Authorization": f"Bearer {api_key}"}, timeout=left

@@ -24,6 +24,8 @@ from typing import Any
 
 import httpx
 
+from stagefy_cli.backend import tls
+
 from .base import EditRequest, EditResult, ProviderError
 from .catalog import EDIT_TYPES, label
 from .images import data_uri, image_size, output_size_for, sniff_mime
@@ -246,7 +248,7 @@ class ReplicateProvider:
             raise ProviderError("replicate: the prediction was canceled")
         url = first_output(prediction.output)
         # Outputs are public, short-lived URLs: fetched without our token, which must not leave for other hosts.
-        with httpx.Client() as plain:
+        with tls.client() as plain:
             data = download(plain, url, deadline=deadline, backoff=self.backoff)
         return EditResult(
             image=data,
@@ -266,11 +268,12 @@ class ReplicateProvider:
 
     def cancel(self, provider_job_id: str) -> None:
         try:
-            response = httpx.post(
-                f"{self.base_url}/v1/predictions/{provider_job_id}/cancel",
-                headers=self._headers(),
-                timeout=10,
-            )
+            with tls.client() as client:
+                response = client.post(
+                    f"{self.base_url}/v1/predictions/{provider_job_id}/cancel",
+                    headers=self._headers(),
+                    timeout=10,
+                )
             if response.is_error:
                 log.warning(
                     "replicate: cancelling prediction %s: HTTP %s", provider_job_id, response.status_code
@@ -289,7 +292,7 @@ class ReplicateProvider:
             url, body = f"{self.base_url}/v1/models/{owner_name}/predictions", {"input": input}
         hold = min(self.wait_hold, int(deadline.remaining()) - 5)
         headers = self._headers() | ({"Prefer": f"wait={hold}"} if hold >= 1 else {})
-        with httpx.Client() as client:
+        with tls.client() as client:
             response = send_with_retry(
                 lambda left: client.post(url, json=body, headers=headers, timeout=left),
                 deadline=deadline,
@@ -300,7 +303,7 @@ class ReplicateProvider:
     def wait_for(self, prediction: Prediction, deadline: Deadline) -> Prediction:
         """Poll until the prediction is terminal; cancel it when the deadline comes first."""
         url = f"{self.base_url}/v1/predictions/{prediction.id}"
-        with httpx.Client() as client:
+        with tls.client() as client:
             while prediction.status not in TERMINAL:
                 if deadline.seconds_left() <= self.poll_interval:
                     self.cancel(prediction.id)
@@ -320,7 +323,7 @@ class ReplicateProvider:
         """A free check that the token works and every configured model (and version) exists."""
         deadline = Deadline(timeout, self.name)
         checked = []
-        with httpx.Client() as client:
+        with tls.client() as client:
             for edit_type, model in self.models.items():
                 if model not in checked:
                     self._probe_model(client, model, edit_type, deadline)

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import NamedTuple
 
-from stagefy_cli.backend import notices
+from stagefy_cli.backend import notices, tls
 from stagefy_cli.backend.config import Profile, config_path, current_profile
 from stagefy_cli.backend.session_store import SessionStore
 from stagefy_cli.errors import AuthRequired, UsageError
@@ -52,7 +52,12 @@ def create(profile: Profile | None = None, key: str | None = None, store: Sessio
     store = store or SessionStore(profile.name)
     # SessionStore has the three methods of supabase-py's SyncSupportedStorage without subclassing it:
     # subclassing would import supabase-py into every command's start-up, most of which never need it.
-    options = ClientOptions(storage=store, auto_refresh_token=True, persist_session=True)  # type: ignore[arg-type]
+    options = ClientOptions(
+        storage=store,  # type: ignore[arg-type]
+        auto_refresh_token=True,
+        persist_session=True,
+        httpx_client=tls.supabase_http(),
+    )
     return create_client(endpoint.url, key or endpoint.anon_key, options=options)
 
 
@@ -154,9 +159,12 @@ def signed_in() -> UserContext:
 def service_client(url: str | None = None, service_key: str | None = None):
     """supabase-py as the service role, for operators' commands (first admin, local PayFast): the
     key comes from the environment."""
-    from supabase import create_client
+    from supabase import ClientOptions, create_client
 
-    return _as_service_role(create_client, url, service_key)
+    def build(url: str, key: str):
+        return create_client(url, key, options=ClientOptions(httpx_client=tls.supabase_http()))
+
+    return _as_service_role(build, url, service_key)
 
 
 def worker_client(url: str | None = None, service_key: str | None = None):

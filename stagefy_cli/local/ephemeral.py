@@ -68,9 +68,11 @@ class EphemeralStack:
         """A fresh supabase-py client (anon key unless told), with in-memory session storage and
         no auto-refresh: its timer thread would outlive a throw-away client (with its sockets) until
         the token's hour is up, and a test run signs in a thousand of them."""
+        from stagefy_cli.backend import tls
         from supabase import ClientOptions, create_client
 
-        return create_client(self.url, key or self.anon_key, options=ClientOptions(auto_refresh_token=False))
+        options = ClientOptions(auto_refresh_token=False, httpx_client=tls.supabase_http())
+        return create_client(self.url, key or self.anon_key, options=options)
 
     def service_client(self):
         return self.client(self.service_role_key)

@@ -7,8 +7,7 @@ stack's own, or SUPABASE_SECRET_KEY / SUPABASE_SERVICE_ROLE_KEY).
 
 from __future__ import annotations
 
-import httpx
-
+from stagefy_cli.backend import tls
 from stagefy_cli.errors import NotFound, StagefyError, UsageError
 
 TIMEOUT_S = 90.0
@@ -21,12 +20,13 @@ def notify(m_payment_id: str, *, fail: bool = False, renew: bool = False) -> dic
     client = service_client()
     url = str(client.supabase_url).rstrip("/")
     key = client.supabase_key
-    response = httpx.post(
-        f"{url}/payfast-sandbox/notify",
-        json={"m_payment_id": m_payment_id, "fail": fail, "renew": renew},
-        headers={"Authorization": f"Bearer {key}", "apikey": key},
-        timeout=TIMEOUT_S,
-    )
+    with tls.client() as http:
+        response = http.post(
+            f"{url}/payfast-sandbox/notify",
+            json={"m_payment_id": m_payment_id, "fail": fail, "renew": renew},
+            headers={"Authorization": f"Bearer {key}", "apikey": key},
+            timeout=TIMEOUT_S,
+        )
     try:
         body = response.json()
     except ValueError:

@@ -3,6 +3,7 @@ and small synthetic photos. No database: providers are independent of it."""
 
 from __future__ import annotations
 
+import functools
 import io
 import json
 from dataclasses import dataclass
@@ -41,6 +42,7 @@ class Recorder:
         return [f"{entry.method} {entry.path}" for entry in self.log]
 
 
+@functools.cache  # the same bytes for the same arguments: many tests take the default one
 def photo(width: int = 1600, height: int = 1067, fmt: str = "JPEG", seed: int = 1) -> bytes:
     """A small but real photo-like image: gradients, a few shapes and noise."""
     rng = np.random.default_rng(seed)

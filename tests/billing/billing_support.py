@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import httpx
+import web
 
 PASSPHRASE = "jt7NOE43FZPn"
 MERCHANT_ID = "10000100"
@@ -29,7 +30,7 @@ def itn_url(stack) -> str:
 
 
 def post_itn(stack, body: str, **headers) -> httpx.Response:
-    return httpx.post(
+    return web.post(
         itn_url(stack),
         content=body,
         headers={"Content-Type": "application/x-www-form-urlencoded", **headers},

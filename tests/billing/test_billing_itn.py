@@ -9,8 +9,8 @@ import uuid
 from concurrent.futures import ThreadPoolExecutor
 from urllib.parse import urlencode
 
-import httpx
 import pytest
+import web
 from billing_support import PASSPHRASE, itn_url, merchant_settings, post_itn
 from stagefy_testing import balance, sql
 
@@ -239,7 +239,7 @@ def test_the_bare_function_path_is_not_redirected(itn, pay_stack, make_agent):
     """PayFast posts to notify_url exactly; a redirect to the slash form would lose the payment."""
     agent = make_agent()
     bare = itn(itn_body(agent.id))
-    slash = httpx.post(
+    slash = web.post(
         itn_url(pay_stack) + "/",
         content=itn_body(agent.id),
         headers={"Content-Type": "application/x-www-form-urlencoded"},

@@ -4,7 +4,7 @@ appended to X-Forwarded-For (what it sent itself stays on the left, untrusted)."
 
 from __future__ import annotations
 
-import httpx
+import web
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse
@@ -42,10 +42,10 @@ def test_functions_are_proxied_like_supabase_does(stack):
         app = create_app(stack.ctx, function_upstreams={"hello": upstream.url}, function_jwt={"hello": True})
         with ServerThread(app) as gateway:
             url = f"{gateway.url}/functions/v1/hello/a/b?x=1"
-            assert httpx.post(url, content="hi").status_code == 401
-            forged = httpx.post(url, content="hi", headers={"Authorization": "Bearer not-a-jwt"})
+            assert web.post(url, content="hi").status_code == 401
+            forged = web.post(url, content="hi", headers={"Authorization": "Bearer not-a-jwt"})
             assert (forged.status_code, forged.json()["message"]) == (401, "Invalid JWT")
-            answer = httpx.post(
+            answer = web.post(
                 url,
                 content="hi",
                 headers={"Authorization": f"Bearer {stack.anon_key}", "X-Forwarded-For": "197.97.145.144"},
@@ -58,7 +58,7 @@ def test_functions_are_proxied_like_supabase_does(stack):
                 "body": "hi",
                 "forwarded": "197.97.145.144, 127.0.0.1",
             }
-            missing = httpx.post(
+            missing = web.post(
                 f"{gateway.url}/functions/v1/nope", headers={"Authorization": f"Bearer {stack.anon_key}"}
             )
             assert (missing.status_code, missing.json()["code"]) == (404, "NOT_FOUND")
@@ -80,7 +80,7 @@ def test_functions_get_the_connection_info_supabase_edge_runtime_gives(stack, tm
     with FunctionsRuntime({}, directory=tmp_path) as upstreams:
         app = create_app(stack.ctx, function_upstreams=upstreams, function_jwt={"echo": False})
         with ServerThread(app) as gateway:
-            answer = httpx.get(f"{gateway.url}/functions/v1/echo", headers={"X-Forwarded-For": "192.0.2.1"})
+            answer = web.get(f"{gateway.url}/functions/v1/echo", headers={"X-Forwarded-For": "192.0.2.1"})
     assert answer.json() == {
         "peer": {"hostname": "0.0.0.0", "port": 9999, "transport": "tcp"},
         "forwarded": "192.0.2.1, 127.0.0.1",

@@ -7,7 +7,7 @@ import hashlib
 import os
 from urllib.parse import urlencode
 
-import httpx
+import web
 from stagefy_testing import balance, cli_json, run_cli, sign_in, sql
 
 
@@ -138,7 +138,7 @@ def test_a_forged_notice_to_the_local_stack_credits_nothing(sandbox_cli, sandbox
         hashlib.md5(body.encode()).hexdigest(),
         hashlib.md5(f"{body}&passphrase=x".encode()).hexdigest(),
     ):
-        forged = httpx.post(
+        forged = web.post(
             f"{sandbox_stack.url}/functions/v1/payfast/itn",
             content=f"{body}&signature={signature}",
             headers={

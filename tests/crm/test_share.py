@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import time
 
-import httpx
 import pytest
+import web
 from crm_support import JPEG, make_media
 from stagefy_testing import cli_json, make_photo, run_cli, sign_in
 
@@ -23,23 +23,23 @@ def test_media_share_downloads_without_a_session_until_it_expires(signed_in_agen
         3 * 86400,
     )
     assert link["url"].startswith(f"{cli_stack.url}/storage/v1/object/sign/media/")
-    fetched = httpx.get(link["url"])  # no apikey, no bearer: the link alone
+    fetched = web.get(link["url"])  # no apikey, no bearer: the link alone
     assert fetched.status_code == 200
     assert fetched.content == content
     # The bucket stays private: the object's plain URL without a session is refused.
-    assert httpx.get(f"{cli_stack.url}/storage/v1/object/public/media/{item['url']}").status_code >= 400
+    assert web.get(f"{cli_stack.url}/storage/v1/object/public/media/{item['url']}").status_code >= 400
 
     short = cli_json(["media", "share", item["id"][:8], "--expires", "1s"])
     assert short["expires_in"] == 1
     time.sleep(2.5)
-    expired = httpx.get(short["url"])
+    expired = web.get(short["url"])
     assert expired.status_code in (400, 403)
     assert "expired" in expired.text
 
     piped = run_cli(["media", "share", item["id"][:8]])  # default 7 days; piped: the URL alone
     assert piped.exit_code == 0, piped.stderr
     [url] = piped.stdout.splitlines()
-    assert httpx.get(url).content == content
+    assert web.get(url).content == content
 
 
 @pytest.mark.parametrize(
@@ -88,7 +88,7 @@ def test_projects_share_links_every_result(signed_in_agent, cli_stack, job_worke
     assert sorted(link["title"] for link in links) == ["enhance of front.jpg", "enhance of garden.jpg"]
     assert {link["expires_in"] for link in links} == {7200}
     for link in links:
-        fetched = httpx.get(link["url"])
+        fetched = web.get(link["url"])
         assert fetched.status_code == 200
         assert fetched.content[:3] == b"\xff\xd8\xff"  # the edited JPEG
 

@@ -8,12 +8,13 @@ from __future__ import annotations
 
 import httpx
 import pytest
+import web
 
 BROWSER = "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0 Safari/537.36"
 
 
 def users_seen(stack, headers: dict) -> httpx.Response:
-    return httpx.get(f"{stack.url}/rest/v1/users?select=id", headers=headers)
+    return web.get(f"{stack.url}/rest/v1/users?select=id", headers=headers)
 
 
 def test_the_stack_issues_both_kinds_of_key(stack):
@@ -46,13 +47,13 @@ def test_a_secret_key_is_the_service_role_and_a_publishable_key_is_anon(stack, m
 
 def test_auth_admin_and_storage_take_the_secret_key(stack, make_agent):
     agent = make_agent()
-    admin = httpx.get(f"{stack.url}/auth/v1/admin/users/{agent.id}", headers={"apikey": stack.secret_key})
+    admin = web.get(f"{stack.url}/auth/v1/admin/users/{agent.id}", headers={"apikey": stack.secret_key})
     assert (admin.status_code, admin.json()["email"]) == (200, agent.email)
-    not_admin = httpx.get(
+    not_admin = web.get(
         f"{stack.url}/auth/v1/admin/users/{agent.id}", headers={"apikey": stack.publishable_key}
     )
     assert not_admin.status_code == 403
-    buckets = httpx.get(f"{stack.url}/storage/v1/bucket", headers={"apikey": stack.secret_key})
+    buckets = web.get(f"{stack.url}/storage/v1/bucket", headers={"apikey": stack.secret_key})
     assert "media" in [b["id"] for b in buckets.json()]
 
 

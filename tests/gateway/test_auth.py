@@ -6,10 +6,10 @@ import threading
 import time
 import uuid
 
-import httpx
 import jwt
 import psycopg
 import pytest
+import web
 
 from supabase import AuthApiError, AuthWeakPasswordError
 
@@ -138,7 +138,7 @@ def test_sign_in_with_bad_credentials(stack, make_agent, which):
 
 
 def test_errors_carry_the_api_version_and_error_code_headers(stack):
-    response = httpx.post(
+    response = web.post(
         f"{stack.url}/auth/v1/token",
         params={"grant_type": "magic"},
         json={},
@@ -256,7 +256,7 @@ def test_get_user_rejects_bad_tokens(stack, make_agent):
 
 
 def test_get_user_without_a_bearer_is_no_authorization(stack):
-    response = httpx.get(f"{stack.url}/auth/v1/user", headers={"apiKey": stack.anon_key})
+    response = web.get(f"{stack.url}/auth/v1/user", headers={"apiKey": stack.anon_key})
     assert response.status_code == 401 and response.json()["code"] == "no_authorization"
 
 

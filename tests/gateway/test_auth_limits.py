@@ -9,6 +9,7 @@ import uuid
 
 import httpx
 import psycopg
+import web
 from stagefy_testing import PASSWORD, run_cli
 
 from stagefy_cli.local.gateway.rate_limits import AuthLimits
@@ -23,7 +24,7 @@ def test_the_settings_are_gotrues_names_and_defaults():
 
 
 def post(stack, path: str, body: dict) -> httpx.Response:
-    return httpx.post(f"{stack.url}/auth/v1{path}", json=body, headers={"apikey": stack.anon_key})
+    return web.post(f"{stack.url}/auth/v1{path}", json=body, headers={"apikey": stack.anon_key})
 
 
 def allowed_until_refused(send, refill_per_second: float) -> int:

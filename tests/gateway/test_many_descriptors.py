@@ -6,8 +6,8 @@ from __future__ import annotations
 import os
 import resource
 
-import httpx
 import pytest
+import web
 
 from stagefy_cli.local.ephemeral import gateway
 
@@ -29,7 +29,7 @@ def past_1024_descriptors():
 def test_a_gateway_whose_connections_sit_past_descriptor_1024_answers(stack, tmp_path, past_1024_descriptors):
     with gateway(stack.dsn, tmp_path / "storage", keys=stack.ctx.keys) as late:
         for _ in range(3):  # a pooled connection is checked each time a request takes it
-            answer = httpx.get(
+            answer = web.get(
                 f"{late.url}/rest/v1/prices?select=code&limit=1", headers={"apikey": late.service_role_key}
             )
             assert answer.status_code == 200 and len(answer.json()) == 1

@@ -15,6 +15,7 @@ import httpx
 import jwt
 import psycopg
 import pytest
+import web
 from postgrest.exceptions import APIError
 
 SETUP_SQL = """
@@ -112,7 +113,7 @@ def raw(stack, method: str, path: str, key: str | None = None, **kwargs) -> http
     key = key or stack.service_role_key
     headers = {"apiKey": stack.anon_key, "Authorization": f"Bearer {key}", "Accept": "*/*"}
     headers.update(kwargs.pop("headers", {}))
-    return httpx.request(method, f"{stack.url}/rest/v1/{path}", headers=headers, **kwargs)
+    return web.request(method, f"{stack.url}/rest/v1/{path}", headers=headers, **kwargs)
 
 
 def token_of(agent) -> str:

@@ -15,6 +15,7 @@ import httpx
 import jwt
 import psycopg
 import pytest
+import web
 from storage3.exceptions import StorageApiError
 
 BUCKET = "probe"
@@ -112,13 +113,13 @@ def test_raw_body_upload(stack, agent):
         yield b"\x89PNG"
         yield b"rest-of-image"
 
-    response = httpx.post(
+    response = web.post(
         f"{stack.url}/storage/v1/object/{BUCKET}/{key}",
         content=body(),
         headers={"apiKey": stack.anon_key, "Authorization": f"Bearer {token}", "Content-Type": "image/png"},
     )
     assert response.status_code == 200 and response.json()["Key"] == f"{BUCKET}/{key}"
-    download = httpx.get(
+    download = web.get(
         f"{stack.url}/storage/v1/object/authenticated/{BUCKET}/{key}",
         headers={"Authorization": f"Bearer {token}"},
     )
@@ -185,14 +186,14 @@ def test_signed_urls(stack, agent):
 
     signed = files(agent).create_signed_url(key, 60)["signedURL"]
     assert signed.startswith(f"{stack.url}/storage/v1/object/sign/{BUCKET}/")
-    response = httpx.get(signed)
+    response = web.get(signed)
     assert response.status_code == 200 and response.content == b"signed bytes"
 
-    attachment = httpx.get(files(agent).create_signed_url(key, 60, {"download": True})["signedURL"])
+    attachment = web.get(files(agent).create_signed_url(key, 60, {"download": True})["signedURL"])
     assert attachment.headers["content-disposition"].startswith("attachment")
 
     token = signed.split("token=")[1]
-    other = httpx.get(
+    other = web.get(
         f"{stack.url}/storage/v1/object/sign/{BUCKET}/{agent.id}/other.txt", params={"token": token}
     )
     assert other.status_code == 400 and other.json()["error"] == "InvalidSignature"
@@ -202,7 +203,7 @@ def test_signed_urls(stack, agent):
         stack.ctx.keys.jwt_secret,
         algorithm="HS256",
     )
-    response = httpx.get(f"{stack.url}/storage/v1/object/sign/{BUCKET}/{key}", params={"token": expired})
+    response = web.get(f"{stack.url}/storage/v1/object/sign/{BUCKET}/{key}", params={"token": expired})
     assert response.status_code == 400
     assert response.json() == {
         "statusCode": "403",
@@ -212,7 +213,7 @@ def test_signed_urls(stack, agent):
     }
 
     many = files(agent).create_signed_urls([key, f"{agent.id}/missing.txt"], 60)
-    assert many[0]["error"] is None and httpx.get(many[0]["signedURL"]).content == b"signed bytes"
+    assert many[0]["error"] is None and web.get(many[0]["signedURL"]).content == b"signed bytes"
     assert many[1]["signedURL"] is None and "does not exist" in many[1]["error"]
 
 
@@ -276,10 +277,10 @@ def test_bucket_lifecycle_and_public_urls(stack, agent):
 
     admin.from_(bucket).upload("logo.txt", b"public bytes")
     public_url = admin.from_(bucket).get_public_url("logo.txt")
-    assert httpx.get(public_url).content == b"public bytes"
+    assert web.get(public_url).content == b"public bytes"
 
     admin.update_bucket(bucket, {"public": False})
-    response = httpx.get(public_url)
+    response = web.get(public_url)
     assert response.status_code == 400 and response.json()["error"] == "Bucket not found"
 
     with pytest.raises(StorageApiError) as caught:
@@ -324,7 +325,7 @@ def test_a_key_that_clashes_with_a_folder_is_refused_cleanly(stack, agent):
 
 def raw_upload(stack, token: str, bucket: str, key: str, data: bytes, content_type: str) -> httpx.Response:
     """A raw body with its Content-Length, as the CLI and the worker upload (held in memory when small)."""
-    return httpx.post(
+    return web.post(
         f"{stack.url}/storage/v1/object/{bucket}/{key}",
         content=data,
         headers={"apiKey": stack.anon_key, "Authorization": f"Bearer {token}", "Content-Type": content_type},
@@ -362,7 +363,7 @@ def test_small_and_large_downloads_carry_the_same_headers(stack, agent):
     for name, data in (("small.bin", small), ("large.bin", large)):
         key = f"{agent.id}/{name}"
         assert raw_upload(stack, token, BUCKET, key, data, "application/octet-stream").status_code == 200
-        answer = httpx.get(
+        answer = web.get(
             f"{stack.url}/storage/v1/object/authenticated/{BUCKET}/{key}?download=report.bin",
             headers={"Authorization": f"Bearer {token}"},
         )
