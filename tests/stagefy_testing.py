@@ -54,8 +54,9 @@ def run_cli(args: list[str], input: str | None = None, env: dict | None = None) 
     return CliResult(result.exit_code, result.stdout, result.stderr)
 
 
-def make_photo(path: Path, size=(800, 600), color=(170, 140, 110), fmt="JPEG") -> Path:
-    """A small synthetic photo with some structure, saved at `path`."""
+def make_photo(path: Path, size=(400, 300), color=(170, 140, 110), fmt="JPEG") -> Path:
+    """A small synthetic photo with some structure, saved at `path` (small: the local provider
+    enhances every photo an edit test submits, and its cost grows with the pixels)."""
     from PIL import Image
 
     image = Image.new("RGB", size, color)

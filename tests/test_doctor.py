@@ -128,6 +128,7 @@ def test_each_fault_is_named_with_its_fix(project_db, tmp_path):
     assert "stagefy worker run" in checks["worker"]["fix"]
 
 
+@pytest.mark.slow  # starts a project, its worker and payment function per fault (about 2.5 s)
 def test_the_payment_function_faults_are_named(project_db, tmp_path):
     missing = {k: v for k, v in SETTINGS.items() if k not in ("PAYFAST_PASSPHRASE", "PAYFAST_CANCEL_URL")}
     with project(project_db, tmp_path, functions=missing) as stack, running_worker(stack):

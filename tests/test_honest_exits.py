@@ -56,6 +56,7 @@ def answer_in_terminal(args: list[str], prompt: str, keys: bytes) -> tuple[int, 
     return os.waitstatus_to_exitcode(status), output.decode("utf-8", "replace")
 
 
+@pytest.mark.slow  # the CLI in a pseudo-terminal, a process each (about 2 s)
 @pytest.mark.parametrize("keys", [b"\x03", b"\x04"], ids=["ctrl-c", "ctrl-d"])
 def test_cancelling_a_confirmation_is_cancelled_exit_3(signed_in_agent, cli_stack, tmp_path, keys):
     """Each kind of prompt (a paid edit's quote, a deletion, a password) says "Cancelled." and exits

@@ -43,6 +43,7 @@ def _completed_at(stack, project_id: str) -> float:
     )[0][0]
 
 
+@pytest.mark.slow  # watches a job through several quiet seconds (about 3 s)
 def test_a_waiting_watch_reads_its_project_only_when_told(stack, queued_edit, job_worker, monkeypatch):
     project_id, out = queued_edit
     with CountingProxy(stack.url) as proxy:
@@ -79,6 +80,7 @@ def test_without_realtime_the_wait_polls_backing_off_and_says_so_once(
     assert result.stderr.count("debug: Realtime progress unavailable; polling") == 1
 
 
+@pytest.mark.slow  # waits out a socket reconnect (about 2 s)
 def test_a_change_made_while_the_socket_reconnects_is_seen_after_it(
     stack, queued_edit, job_worker, monkeypatch
 ):

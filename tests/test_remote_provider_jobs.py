@@ -56,7 +56,7 @@ def fake_gemini(received: list, fail: bool, size=(800, 600)):
 @pytest.mark.parametrize("fail", [False, True])
 def test_declutter_through_gemini_stand_in(signed_in_agent, cli_stack, stack, job_worker, tmp_path, fail):
     received: list = []
-    photo = make_photo(tmp_path / "messy-kitchen.jpg")
+    photo = make_photo(tmp_path / "messy-kitchen.jpg", size=(800, 600))  # the stand-in answers 800x600
     submitted = run_cli(["edit", str(photo), "--type", "declutter", "--no-wait", "--yes"])
     assert submitted.exit_code == 8, submitted.stderr
     project_id = submitted.stdout.strip()

@@ -16,6 +16,7 @@ import tomllib
 from importlib.metadata import PackageNotFoundError, requires
 from pathlib import Path
 
+import pytest
 from packaging.requirements import Requirement
 from packaging.utils import canonicalize_name
 from stagefy_testing import balance, make_photo, run_cli
@@ -115,6 +116,7 @@ def test_plain_dependencies_reach_no_heavy_distribution():
     assert reached.isdisjoint(HEAVY_DISTRIBUTIONS), reached & HEAVY_DISTRIBUTIONS
 
 
+@pytest.mark.slow  # runs the CLI as a plain install would, a process per command (about 6 s)
 def test_a_hosted_project_s_everyday_work_needs_no_extra(signed_in_agent, local_worker, tmp_path):
     balance = json.loads(plain("credits", "balance", "--json").stdout)["credits"]
     contact = plain("crm", "contacts", "add", "--name", "Thandi Mokoena", "--json")

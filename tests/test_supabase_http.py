@@ -39,7 +39,7 @@ def serve():
     def _serve(status: int, headers: dict | None = None) -> ThreadingHTTPServer:
         server = ThreadingHTTPServer(("127.0.0.1", 0), _Recorder)
         server.seen, server.answer = [], (status, headers or {})
-        threading.Thread(target=server.serve_forever, daemon=True).start()
+        threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True).start()  # quick to shut down
         servers.append(server)
         return server
 

@@ -99,6 +99,7 @@ def test_threads_take_turns_on_kept_alive_connections(server):
     assert len(set(server.ports)) == 3
 
 
+@pytest.mark.slow  # waits for kept-alive connections to go idle and stale (about 3 s)
 def test_a_kept_alive_connection_the_server_closed(server):
     wire = Wire(f"http://127.0.0.1:{server.server_port}")
 

@@ -21,7 +21,7 @@ def gemini_env(server) -> dict:
 
 
 def submit_declutter(tmp_path, name="hall.jpg") -> str:
-    photo = make_photo(tmp_path / name)
+    photo = make_photo(tmp_path / name, size=(800, 600))  # the stand-in's size: its colour comes back as sent
     submitted = run_cli(["edit", str(photo), "--type", "declutter", "--no-wait", "--yes"])
     assert submitted.exit_code == 8, submitted.stderr
     return submitted.stdout.strip()
@@ -239,6 +239,7 @@ def test_an_outage_longer_than_the_lease_leaves_the_running_job_to_its_worker(mo
         assert_one_result(stack, tmp_path, project_id, BLUE)
 
 
+@pytest.mark.slow  # two worker processes in turn (about 2-4 s)
 def test_sigterm_during_a_job_releases_it_and_another_worker_completes_it(
     signed_in_agent, cli_stack, tmp_path
 ):

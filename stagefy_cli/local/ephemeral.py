@@ -90,7 +90,7 @@ def embedded_database(root: Path) -> Iterator[str]:
     try:
         yield dsn
     finally:
-        stop_data_dir(data_dir)
+        stop_data_dir(data_dir, immediate=True)  # thrown away with its directory
 
 
 @contextmanager

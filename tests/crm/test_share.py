@@ -11,6 +11,7 @@ from crm_support import JPEG, make_media
 from stagefy_testing import cli_json, make_photo, run_cli, sign_in
 
 
+@pytest.mark.slow  # waits for a one-second share link to expire (about 3 s)
 def test_media_share_downloads_without_a_session_until_it_expires(signed_in_agent, cli_stack):
     content = JPEG + bytes(range(256)) * 64
     item = make_media(cli_stack, signed_in_agent.id, content=content, title="Lounge, staged")
