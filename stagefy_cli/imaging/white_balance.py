@@ -62,8 +62,12 @@ def estimate_cast(sample: np.ndarray) -> np.ndarray:
     smooth = cv2.blur(sample, (SMOOTHING, SMOOTHING)).reshape(-1, 3)
     luma = pixels @ LUMA
     # A white surface under a strong cast clips in one channel: still the best witness of the cast.
-    kept = (luma > 0.06) & ((pixels >= 0.985).sum(axis=1) <= 1) & (pixels.min(axis=1) > 0.01)
-    usable, luma, smooth = pixels[kept], luma[kept], smooth[kept]
+    # Tested channel by channel and gathered by index: numpy's reductions along rows of three and
+    # its boolean row selection are several times slower, and this runs on every local edit.
+    red, green, blue = pixels[:, 0], pixels[:, 1], pixels[:, 2]
+    clipped = (red >= 0.985).view(np.uint8) + (green >= 0.985).view(np.uint8) + (blue >= 0.985).view(np.uint8)
+    kept = np.flatnonzero((luma > 0.06) & (clipped <= 1) & (red > 0.01) & (green > 0.01) & (blue > 0.01))
+    usable, luma, smooth = pixels.take(kept, axis=0), luma.take(kept), smooth.take(kept, axis=0)
     if len(usable) < 200:
         return np.zeros(2, np.float32)
     chroma = np.log(usable[:, [0, 2]]) - np.log(usable[:, [1]])
@@ -106,14 +110,18 @@ def _nearest_mode(chroma: np.ndarray) -> np.ndarray | None:
     peaks = (histogram == cv2.dilate(histogram, np.ones((5, 5), np.uint8))) & (histogram > 0)
     rows, cols = np.nonzero(peaks)
     centres = np.stack([-SPAN + (rows + 0.5) * BIN, -SPAN + (cols + 0.5) * BIN], axis=1)
-    large = [
+    # The nearest peak to neutral that is large enough: peaks are tried nearest first (a stable
+    # sort: of two as near, the first found), each a pass over every pixel, so most are never tried.
+    nearest_first = sorted(centres, key=np.linalg.norm)
+    large = (
         c
-        for c in centres
+        for c in nearest_first
         if (np.square(chroma - c).sum(axis=1) < CLUSTER_RADIUS**2).mean() >= MIN_CLUSTER_SHARE
-    ]
-    if not large:
+    )
+    found = next(large, None)
+    if found is None:
         return None
-    centre = min(large, key=np.linalg.norm).astype(np.float32)
+    centre = found.astype(np.float32)
     for _ in range(MEAN_SHIFT_STEPS):
         weight = np.exp(np.square(chroma - centre).sum(axis=1) * (-0.5 / BANDWIDTH**2))
         moved = ((chroma * weight[:, None]).sum(axis=0) / max(float(weight.sum()), 1e-9)).astype(np.float32)
