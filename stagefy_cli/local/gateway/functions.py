@@ -12,6 +12,7 @@ import httpx
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
+from stagefy_cli.backend import tls
 from stagefy_cli.local.gateway.context import GatewayContext, InvalidToken
 
 HOP_BY_HOP = {
@@ -33,7 +34,7 @@ TIMEOUT_S = 150.0  # Supabase's own wall-clock limit for a request to a function
 def create_endpoint(ctx: GatewayContext, upstreams: dict[str, str], verify_jwt: dict[str, bool]):
     """A Starlette endpoint for the routes `/functions/v1/{name}` and `/functions/v1/{name}/{path}`.
     `verify_jwt` maps a name to whether a valid JWT (any API role) is required; true if absent."""
-    client = httpx.AsyncClient(timeout=TIMEOUT_S)
+    client = httpx.AsyncClient(timeout=TIMEOUT_S, verify=tls.context())
 
     async def proxy(request: Request) -> Response:
         name = request.path_params["name"]

@@ -28,6 +28,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, PlainTextResponse
 from starlette.routing import Route
 
+from stagefy_cli.backend import tls
 from stagefy_cli.local.gateway.context import GatewayContext, InvalidToken
 from stagefy_cli.local.gateway.threads import run_blocking
 
@@ -160,7 +161,7 @@ def itn_fields(checkout: dict, status: str, pf_payment_id: str, merchant_id: str
 
 
 def create_app(ctx: GatewayContext, sandbox: PayFastSandbox) -> Starlette:
-    http = httpx.AsyncClient(timeout=60)
+    http = httpx.AsyncClient(timeout=60, verify=tls.context())
 
     def require_service_role(request: Request) -> None:
         try:
