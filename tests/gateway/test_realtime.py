@@ -4,6 +4,7 @@ receives what the database broadcasts there, and is refused a channel that is no
 from __future__ import annotations
 
 import asyncio
+import uuid
 
 import psycopg
 import pytest
@@ -145,3 +146,45 @@ def test_a_publishable_key_opens_the_socket_and_the_users_token_joins(stack, mak
     received, states = asyncio.run(scenario())
     assert states[0][0] == RealtimeSubscribeStates.SUBSCRIBED
     assert [m["event"] for m in received] == ["hello"]
+
+
+def test_messages_older_than_three_days_are_deleted_as_hosted_realtime_drops_them(pg_dsn, tmp_path):
+    """Hosted Realtime drops its daily partitions after three days; the local stack's listener
+    deletes older messages when it starts (and hourly), and keeps the rest."""
+    from stagefy_testing import PASSWORD, PASSWORD_COST
+
+    from stagefy_cli.local.ephemeral import gateway
+
+    topic = f"retention:{uuid.uuid4()}"
+    with psycopg.connect(pg_dsn, autocommit=True) as conn:
+        for age in ("4 days", "2 days", "0 seconds"):
+            conn.execute(
+                "insert into realtime.messages (topic, extension, event, payload, private, inserted_at) "
+                "values (%s, 'broadcast', %s, '{}', true, now() - %s::interval)",
+                (topic, age, age),
+            )
+
+    def kept() -> list[str]:
+        with psycopg.connect(pg_dsn) as conn:
+            rows = conn.execute("select event from realtime.messages where topic = %s", (topic,))
+            return sorted(event for (event,) in rows)
+
+    with gateway(pg_dsn, tmp_path / "storage", password_cost=PASSWORD_COST) as fresh:
+        client = fresh.client()
+        email = f"retention-{uuid.uuid4().hex[:8]}@example.com"
+        user = client.auth.sign_up({"email": email, "password": PASSWORD}).user
+        token = client.auth.get_session().access_token
+
+        async def listen_briefly():  # the first subscriber starts the listener
+            received, states = [], []
+            joined = await _join(fresh, token, f"user:{user.id}", received, states)
+            assert states[0][0] == RealtimeSubscribeStates.SUBSCRIBED
+            for _ in range(100):
+                if len(kept()) < 3:
+                    break
+                await asyncio.sleep(0.05)
+            await joined.close()
+
+        asyncio.run(listen_briefly())
+
+    assert kept() == ["0 seconds", "2 days"]

@@ -12,6 +12,7 @@ import asyncio
 import json
 import logging
 import threading
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
@@ -19,6 +20,11 @@ import psycopg
 
 CHANNEL = "stagefy_realtime"
 RECONNECT_SECONDS = 1.0
+# Hosted Realtime keeps `realtime.messages` in daily partitions and drops those older than three
+# days; the embedded stack keeps one partition, so the listening thread deletes what is older, at its
+# start and hourly after.
+RETENTION = "3 days"
+PRUNE_EVERY_S = 3600.0
 log = logging.getLogger(__name__)
 
 
@@ -81,12 +87,16 @@ class Hub:
         listening.wait(timeout=5)
 
     def _listen(self, listening: threading.Event) -> None:
+        next_prune = 0.0
         while not self._stop.is_set():
             try:
                 with psycopg.connect(self.dsn, autocommit=True) as conn:
                     conn.execute(f"listen {CHANNEL}")
                     listening.set()
                     while not self._stop.is_set():
+                        if time.monotonic() >= next_prune:
+                            _prune(conn)
+                            next_prune = time.monotonic() + PRUNE_EVERY_S
                         for notice in conn.notifies(timeout=1.0):
                             message = self._message(conn, notice.payload)
                             if message is not None:
@@ -114,3 +124,12 @@ class Hub:
     def _dispatch(self, message: Delivered) -> None:
         for deliver in list(self._subscribers.get((message.topic, message.private), ())):
             deliver(message)
+
+
+def _prune(conn: psycopg.Connection) -> None:
+    """Delete the messages older than RETENTION (see there). A failure is logged, not raised: it
+    must not stop the deliveries, and the next round tries again."""
+    try:
+        conn.execute(f"delete from realtime.messages where inserted_at < now() - interval '{RETENTION}'")
+    except psycopg.Error as exc:
+        log.warning("old realtime messages not deleted (%s)", exc)
