@@ -44,11 +44,27 @@ def test_asked_of_the_local_provider_it_is_refused_before_anything_is_charged(
     assert result.exit_code == 2, (result.exit_code, result.stderr)
     [line] = result.stderr.strip().splitlines()
     assert line.startswith(f"Error: {photo}: the local provider found no sky it can replace")
-    assert "nano_banana" in line and "internal error" not in line
+    assert line.endswith(f"(no running worker offers another provider for {edit_type}).")
+    assert "internal error" not in line
     assert balance(cli_stack, signed_in_agent.id) == 50
     assert sql(cli_stack, "select count(*) from public.projects where user_id = %s", signed_in_agent.id) == [
         (0,)
     ]
+
+
+def test_the_refusal_suggests_the_providers_running_workers_offer(
+    signed_in_agent, cli_stack, job_worker, tmp_path
+):
+    from stagefy_cli.services.workers import load_providers
+
+    job_worker(load_providers(["local", "nano_banana"], {"GEMINI_API_KEY": "test-gemini-key"}))
+    photo = _photo(tmp_path, NO_SKY)
+    result = run_cli(["edit", str(photo), "--type", "sky_replacement", "--provider", "local", "--yes"])
+    assert result.exit_code == 2, (result.exit_code, result.stderr)
+    assert result.stderr.strip().endswith(
+        "Use a photo with open sky along the top, or --provider nano_banana."
+    )
+    assert balance(cli_stack, signed_in_agent.id) == 50
 
 
 def test_with_only_local_workers_running_it_is_refused_before_anything_is_charged(

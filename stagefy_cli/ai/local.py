@@ -6,7 +6,7 @@ UnsupportedEdit naming the providers that can.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from decimal import Decimal
 
 from PIL import Image
@@ -82,10 +82,13 @@ def _sky_edit(
     return run
 
 
-def no_sky_message(reason: str, edit_type: str) -> str:
-    """Why the local provider refuses a sky edit of this photo, and what to do instead."""
-    able = [name for name in providers_for(edit_type) if name != "local"]
-    return (
-        f"the local provider found no sky it can replace with confidence ({reason}). Use a photo with "
-        f"open sky along the top, or --provider {', '.join(able[:-1])} or {able[-1]}"
-    )
+def no_sky_message(reason: str, edit_type: str, running: Sequence[str] | None = None) -> str:
+    """Why the local provider refuses a sky edit of this photo, and what to do instead: another
+    provider, of those `running` (the providers running workers offer for the edit) when known,
+    else of every provider that can do it."""
+    able = [name for name in (providers_for(edit_type) if running is None else running) if name != "local"]
+    found = f"the local provider found no sky it can replace with confidence ({reason}). Use a photo with open sky along the top"
+    if not able:
+        return f"{found} (no running worker offers another provider for {edit_type})"
+    others = able[0] if len(able) == 1 else f"{', '.join(able[:-1])} or {able[-1]}"
+    return f"{found}, or --provider {others}"

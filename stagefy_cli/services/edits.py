@@ -72,9 +72,10 @@ def refuse_unfit_photos(options: EditOptions, photos: Sequence[Path], ctx: UserC
     check runs OpenCV: without the worker extras it is left to the worker, which refuses the same way."""
     if options.edit_type not in SKY_EDITS or not has_extra("worker"):
         return
-    if options.provider != "local" and not (
-        options.provider is None and ctx is not None and runs_only_locally(ctx, options.edit_type)
-    ):
+    if options.provider not in (None, "local"):
+        return
+    running = providers_running(ctx, options.edit_type) if ctx is not None else None
+    if options.provider is None and running != {"local"}:
         return
     from stagefy_cli.ai.local import no_sky_message
     from stagefy_cli.imaging.photo_io import decode_photo
@@ -85,16 +86,16 @@ def refuse_unfit_photos(options: EditOptions, photos: Sequence[Path], ctx: UserC
         try:
             check_sky(image)
         except NoSkyFound as exc:
-            raise UsageError(f"{path}: {no_sky_message(str(exc), options.edit_type)}.") from None
+            offered = None if running is None else sorted(running)
+            raise UsageError(f"{path}: {no_sky_message(str(exc), options.edit_type, offered)}.") from None
 
 
-def runs_only_locally(ctx: UserContext, edit_type: str) -> bool:
-    """Whether the running workers that can do `edit_type` would all do it with the local provider
-    (`workers_seen`: what the workers seen recently registered they can run, `edit:<type>:<provider>`)."""
+def providers_running(ctx: UserContext, edit_type: str) -> set[str]:
+    """The providers the running workers would do `edit_type` with (`workers_seen`: what the workers
+    seen recently registered they can run, `edit:<type>:<provider>`)."""
     seen = ctx.rest.rpc("workers_seen").execute().data or {}
     prefix = f"edit:{edit_type}:"
-    able = {cap[len(prefix) :] for cap in seen.get("capabilities") or [] if cap.startswith(prefix)}
-    return able == {"local"}
+    return {cap[len(prefix) :] for cap in seen.get("capabilities") or [] if cap.startswith(prefix)}
 
 
 def quote(
