@@ -89,6 +89,9 @@ def test_first_use_starts_the_stack_and_lifecycle(home_env, tmp_path):
     )
     assert signup.returncode == 0, signup.stderr
     assert json.loads(stagefy(home_env, "credits", "balance", "--json").stdout)["credits"] == 50
+    # The local profile speaks with the publishable key, as agents of a hosted project do.
+    checks = {check["check"]: check for check in json.loads(stagefy(home_env, "doctor", "--json").stdout)}
+    assert checks["keys"]["detail"].startswith("profile: publishable key"), checks["keys"]
     # PostgreSQL must still reach its own files after all those commands (a checkpoint rereads
     # global/pg_control; it used to fail once the CLI had locked the stack folder to 0700)
     import psycopg

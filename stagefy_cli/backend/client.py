@@ -24,7 +24,8 @@ class Endpoint(NamedTuple):  # NamedTuple, not a dataclass: dataclasses imports 
 
 
 def resolve_endpoint(profile: Profile) -> Endpoint:
-    """The profile's API URL and anon key; for `local`, the embedded stack (started if needed)."""
+    """The profile's API URL and public key; for `local`, the embedded stack (started if needed) and its
+    publishable key."""
     if not profile.is_local:
         if not (profile.url and profile.anon_key):  # a config file edited by hand
             raise UsageError(
@@ -40,7 +41,7 @@ def resolve_endpoint(profile: Profile) -> Endpoint:
         notices.announce("Starting the local Stagefy stack (first use)...")
         state = stack.start()
         notices.announce(f"Local stack running at {state.api_url}. Stop it with: stagefy local stop")
-    return Endpoint(state.api_url, stack.keys().anon_key)
+    return Endpoint(state.api_url, stack.keys().publishable_key)
 
 
 def create(profile: Profile | None = None, key: str | None = None, store: SessionStore | None = None):
