@@ -4,6 +4,9 @@ server, and what the service reads is compared: path and API version, auth heade
 fields and nesting, image encoding. The answers are built with the SDKs' own response types (or
 parsed by the SDK, where it has no public constructor), so the product reads what the SDKs read;
 the error shapes the provider tests use are checked to be what each SDK understands.
+
+The SDKs are imported by the functions that use them: at module level they would cost every pytest
+worker about a second of its start, only to collect these tests.
 """
 
 from __future__ import annotations
@@ -12,13 +15,7 @@ import base64
 import json
 import re
 
-import dashscope
 import pytest
-import replicate
-from google import genai
-from google.genai import errors as genai_errors
-from google.genai import types
-from replicate.exceptions import ReplicateError
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
@@ -71,6 +68,8 @@ class Capture:
 
 
 def gemini_answer(image: bytes) -> dict:
+    from google.genai import types
+
     parts = [types.Part(text="Done."), types.Part.from_bytes(data=image, mime_type="image/jpeg")]
     response = types.GenerateContentResponse(
         candidates=[
@@ -152,6 +151,9 @@ def wire(value):
 
 @pytest.mark.parametrize("edit_type", EDIT_TYPES)
 def test_gemini_edit_matches_google_genai(capture, make_photo, edit_type):
+    from google import genai
+    from google.genai import types
+
     photo = make_photo(1600, 1067)
     product = NanoBananaProvider(KEY, base_url=capture.url)
     result = product.run(request_for(edit_type, photo), timeout=30)
@@ -185,6 +187,8 @@ def test_gemini_edit_matches_google_genai(capture, make_photo, edit_type):
 @pytest.mark.parametrize("edit_type", EDIT_TYPES)
 @pytest.mark.parametrize("signed", [True, False])
 def test_qwen_edit_matches_dashscope(capture, make_photo, monkeypatch, edit_type, signed):
+    import dashscope
+
     photo = make_photo(1600, 1067)
     product = QwenProvider(KEY, base_url=capture.url)
     result = product.run(request_for(edit_type, photo, SIGNED_URL if signed else None), timeout=30)
@@ -219,6 +223,8 @@ def test_qwen_edit_matches_dashscope(capture, make_photo, monkeypatch, edit_type
 
 @pytest.mark.parametrize("edit_type", EDIT_TYPES)
 def test_replicate_edit_matches_the_replicate_client(capture, make_photo, tmp_path, edit_type):
+    import replicate
+
     photo = make_photo(1600, 1067)
     product = ReplicateProvider(KEY, base_url=capture.url, poll_interval=0.05)
     result = product.run(request_for(edit_type, photo), timeout=30)
@@ -253,6 +259,8 @@ def test_replicate_edit_matches_the_replicate_client(capture, make_photo, tmp_pa
 
 
 def test_a_pinned_community_model_goes_where_the_replicate_client_sends_a_version(capture, make_photo):
+    import replicate
+
     version = "76604baddc85b1b4616e1c6475eca080da339c8875bd4996705440484a6eac38"
     product = ReplicateProvider(
         KEY, base_url=capture.url, models={"enhance": f"nightmareai/real-esrgan:{version}"}, wait_hold=0
@@ -282,17 +290,20 @@ def test_a_pinned_community_model_goes_where_the_replicate_client_sends_a_versio
                 "status": "RESOURCE_EXHAUSTED",
                 "details": [{"@type": "type.googleapis.com/google.rpc.RetryInfo", "retryDelay": "17s"}],
             },
-            genai_errors.ClientError,
+            "ClientError",
         ),
         (
             404,
             {"code": 404, "message": "models/x is not found", "status": "NOT_FOUND"},
-            genai_errors.ClientError,
+            "ClientError",
         ),
-        (500, {"code": 500, "message": "Internal error", "status": "INTERNAL"}, genai_errors.ServerError),
+        (500, {"code": 500, "message": "Internal error", "status": "INTERNAL"}, "ServerError"),
     ],
 )
 def test_gemini_error_shapes_are_what_google_genai_reads(serve, status, error, sdk_error):
+    from google import genai
+    from google.genai import errors, types
+
     app = Starlette(
         routes=[Route("/{path:path}", lambda _: JSONResponse({"error": error}, status), methods=["POST"])]
     )
@@ -302,7 +313,7 @@ def test_gemini_error_shapes_are_what_google_genai_reads(serve, status, error, s
             base_url=serve(app).url, retry_options=types.HttpRetryOptions(attempts=1)
         ),
     )
-    with pytest.raises(sdk_error) as caught:
+    with pytest.raises(getattr(errors, sdk_error)) as caught:
         client.models.generate_content(model="gemini-3.1-flash-image", contents="x")
     assert caught.value.code == status and caught.value.status == error["status"]
     assert caught.value.message == error["message"] and caught.value.details["error"] == error
@@ -313,6 +324,8 @@ def test_gemini_error_shapes_are_what_google_genai_reads(serve, status, error, s
     [(400, "InvalidParameter"), (400, "DataInspectionFailed"), (429, "Throttling.RateQuota")],
 )
 def test_dashscope_error_shapes_are_what_dashscope_reads(serve, monkeypatch, status, code):
+    import dashscope
+
     body = {"code": code, "message": f"{code} happened", "request_id": "req-err"}
     app = Starlette(routes=[Route("/{path:path}", lambda _: JSONResponse(body, status), methods=["POST"])])
     monkeypatch.setattr(dashscope, "base_http_api_url", f"{serve(app).url}/api/v1")
@@ -338,6 +351,9 @@ def test_dashscope_error_shapes_are_what_dashscope_reads(serve, monkeypatch, sta
     ],
 )
 def test_replicate_error_shapes_are_what_the_replicate_client_reads(serve, status, body):
+    import replicate
+    from replicate.exceptions import ReplicateError
+
     app = Starlette(routes=[Route("/{path:path}", lambda _: JSONResponse(body, status), methods=["POST"])])
     client = replicate.Client(api_token=KEY, base_url=serve(app).url)
     with pytest.raises(ReplicateError) as caught:
