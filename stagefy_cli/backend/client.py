@@ -44,22 +44,24 @@ def resolve_endpoint(profile: Profile) -> Endpoint:
     return Endpoint(state.api_url, stack.keys().publishable_key)
 
 
-def create(profile: Profile | None = None, key: str | None = None, store: SessionStore | None = None):
-    """A supabase-py client for the profile whose auth state persists in the profile's session store."""
+def supabase_py(url: str, key: str, **options):
+    """supabase-py for `url` with `key`, on one HTTP client for all its services with the process's
+    TLS context (`tls.supabase_http()`); `options` are the other `ClientOptions`."""
     from supabase import ClientOptions, create_client
 
+    return create_client(url, key, options=ClientOptions(httpx_client=tls.supabase_http(), **options))
+
+
+def create(profile: Profile | None = None, key: str | None = None, store: SessionStore | None = None):
+    """A supabase-py client for the profile whose auth state persists in the profile's session store."""
     profile = profile or current_profile()
     endpoint = resolve_endpoint(profile)
-    store = store or SessionStore(profile.name)
     # SessionStore has the three methods of supabase-py's SyncSupportedStorage without subclassing it:
     # subclassing would import supabase-py into every command's start-up, most of which never need it.
-    options = ClientOptions(
-        storage=store,  # type: ignore[arg-type]
-        auto_refresh_token=True,
-        persist_session=True,
-        httpx_client=tls.supabase_http(),
+    store = store or SessionStore(profile.name)
+    return supabase_py(
+        endpoint.url, key or endpoint.anon_key, storage=store, auto_refresh_token=True, persist_session=True
     )
-    return create_client(endpoint.url, key or endpoint.anon_key, options=options)
 
 
 class Tokens:
@@ -160,12 +162,7 @@ def signed_in() -> UserContext:
 def service_client(url: str | None = None, service_key: str | None = None):
     """supabase-py as the service role, for operators' commands (first admin, local PayFast): the
     key comes from the environment."""
-    from supabase import ClientOptions, create_client
-
-    def build(url: str, key: str):
-        return create_client(url, key, options=ClientOptions(httpx_client=tls.supabase_http()))
-
-    return _as_service_role(build, url, service_key)
+    return _as_service_role(supabase_py, url, service_key)
 
 
 def worker_client(url: str | None = None, service_key: str | None = None):

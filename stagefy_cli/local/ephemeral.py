@@ -68,11 +68,9 @@ class EphemeralStack:
         """A fresh supabase-py client (anon key unless told), with in-memory session storage and
         no auto-refresh: its timer thread would outlive a throw-away client (with its sockets) until
         the token's hour is up, and a test run signs in a thousand of them."""
-        from stagefy_cli.backend import tls
-        from supabase import ClientOptions, create_client
+        from stagefy_cli.backend.client import supabase_py
 
-        options = ClientOptions(auto_refresh_token=False, httpx_client=tls.supabase_http())
-        return create_client(self.url, key or self.anon_key, options=options)
+        return supabase_py(self.url, key or self.anon_key, auto_refresh_token=False)
 
     def service_client(self):
         return self.client(self.service_role_key)
