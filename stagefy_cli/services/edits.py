@@ -74,9 +74,11 @@ def refuse_unfit_photos(options: EditOptions, photos: Sequence[Path], ctx: UserC
         return
     if options.provider not in (None, "local"):
         return
-    running = providers_running(ctx, options.edit_type) if ctx is not None else None
-    if options.provider is None and running != {"local"}:
-        return
+    running = None  # asked of the server only when needed: to decide, or to word a refusal
+    if options.provider is None:
+        running = providers_running(ctx, options.edit_type) if ctx is not None else None
+        if running != {"local"}:
+            return
     from stagefy_cli.ai.local import no_sky_message
     from stagefy_cli.imaging.photo_io import decode_photo
     from stagefy_cli.imaging.sky_mask import NoSkyFound, check_sky
@@ -86,6 +88,8 @@ def refuse_unfit_photos(options: EditOptions, photos: Sequence[Path], ctx: UserC
         try:
             check_sky(image)
         except NoSkyFound as exc:
+            if running is None and ctx is not None:
+                running = providers_running(ctx, options.edit_type)
             offered = None if running is None else sorted(running)
             raise UsageError(f"{path}: {no_sky_message(str(exc), options.edit_type, offered)}.") from None
 
