@@ -128,3 +128,12 @@ def new_database(pg_dsn: str, name: str) -> Iterator[str]:
         yield conninfo.make_conninfo(pg_dsn, dbname=name)
     finally:
         drop()
+
+
+def library_item(stack, user_id: str, content: bytes, name: str) -> dict:
+    """A media row and its file, as a finished edit leaves them in the agent's library."""
+    service = stack.service_client()
+    path = f"{user_id}/outputs/{name}"
+    service.storage.from_("media").upload(path, content, {"content-type": "image/jpeg"})
+    row = {"user_id": user_id, "type": "image", "title": name, "url": path, "file_size": len(content)}
+    return service.table("media_items").insert(row).execute().data[0]

@@ -13,18 +13,9 @@ from urllib.parse import unquote
 import pytest
 import web
 from PIL import Image
-from stagefy_testing import balance, cli_json, make_photo, run_cli, sql
+from stagefy_testing import balance, cli_json, library_item, make_photo, run_cli, sql
 
 WORKER = "test-worker:partial"
-
-
-def library_item(stack, user_id: str, content: bytes, name: str) -> dict:
-    """A media row and its file, as a finished edit leaves them in the agent's library."""
-    service = stack.service_client()
-    path = f"{user_id}/outputs/{name}"
-    service.storage.from_("media").upload(path, content, {"content-type": "image/jpeg"})
-    row = {"user_id": user_id, "type": "image", "title": name, "url": path, "file_size": len(content)}
-    return service.table("media_items").insert(row).execute().data[0]
 
 
 def _batch(tmp_path, count: int) -> str:

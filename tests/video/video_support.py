@@ -10,7 +10,7 @@ from pathlib import Path
 import av
 import numpy as np
 from PIL import Image, ImageDraw
-from stagefy_testing import add_listing, balance, price, run_cli, sql  # noqa: F401 - re-exported
+from stagefy_testing import add_listing, balance, library_item, price, run_cli, sql  # noqa: F401 - re-exported
 
 
 def make_photo(path: Path, size=(800, 600), seed: int = 0) -> Path:
@@ -63,12 +63,3 @@ def ledger(stack, user_id: str) -> list[tuple[str, int]]:
         "select type::text, amount from public.credit_transactions where user_id = %s order by created_at, amount",
         user_id,
     )
-
-
-def library_item(stack, user_id: str, content: bytes, name: str) -> dict:
-    """A media row and its file, as a finished edit leaves them in the agent's library."""
-    service = stack.service_client()
-    path = f"{user_id}/outputs/{name}"
-    service.storage.from_("media").upload(path, content, {"content-type": "image/jpeg"})
-    row = {"user_id": user_id, "type": "image", "title": name, "url": path, "file_size": len(content)}
-    return service.table("media_items").insert(row).execute().data[0]
