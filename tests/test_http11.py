@@ -34,7 +34,11 @@ class Scripted:
     def _serve(self) -> None:
         conn, _ = self.listener.accept()
         if self.tls is not None:
-            conn = self.tls.wrap_socket(conn, server_side=True)
+            try:
+                conn = self.tls.wrap_socket(conn, server_side=True)
+            except ssl.SSLError:  # a client refusing the certificate: the refusal some tests want
+                conn.close()
+                return
         reader = conn.makefile("rb")
         with conn, reader:
             for answer in self.answers:

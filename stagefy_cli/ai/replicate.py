@@ -301,22 +301,27 @@ class ReplicateProvider:
         return Prediction.parse(response.json())
 
     def wait_for(self, prediction: Prediction, deadline: Deadline) -> Prediction:
-        """Poll until the prediction is terminal; cancel it when the deadline comes first."""
+        """Poll until the prediction is terminal. A prediction given up on (the deadline came first,
+        during a poll or between two, or polling kept failing) is cancelled: it would go on running,
+        and costing, while the job's retry pays for a new one."""
         url = f"{self.base_url}/v1/predictions/{prediction.id}"
-        with tls.client() as client:
-            while prediction.status not in TERMINAL:
-                if deadline.seconds_left() <= self.poll_interval:
-                    self.cancel(prediction.id)
-                    raise deadline.expired()
-                time.sleep(self.poll_interval)
-                response = send_with_retry(
-                    lambda left: client.get(url, headers=self._headers(), timeout=min(left, 30)),
-                    deadline=deadline,
-                    error=lambda r: http_error(r, f"replicate: polling failed (HTTP {r.status_code})"),
-                    backoff=self.backoff,
-                    attempts=POLL_ATTEMPTS,
-                )
-                prediction = Prediction.parse(response.json())
+        try:
+            with tls.client() as client:
+                while prediction.status not in TERMINAL:
+                    if deadline.seconds_left() <= self.poll_interval:
+                        raise deadline.expired()
+                    time.sleep(self.poll_interval)
+                    response = send_with_retry(
+                        lambda left: client.get(url, headers=self._headers(), timeout=min(left, 30)),
+                        deadline=deadline,
+                        error=lambda r: http_error(r, f"replicate: polling failed (HTTP {r.status_code})"),
+                        backoff=self.backoff,
+                        attempts=POLL_ATTEMPTS,
+                    )
+                    prediction = Prediction.parse(response.json())
+        except ProviderError:
+            self.cancel(prediction.id)
+            raise
         return prediction
 
     def probe(self, timeout: float = 15) -> str:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import itertools
 from decimal import Decimal
@@ -35,7 +36,8 @@ def sdk_checked(prediction: dict) -> dict:
 class FakeReplicate:
     """Speaks the documented predictions API. `outcome`: succeeded | failed | never;
     `create_failures`: HTTP statuses answered to the first create requests (429s with Retry-After);
-    `poll_failures`: statuses answered to the first polls; `held`: a `Prefer: wait` create answers
+    `poll_failures`: statuses answered to the first polls; `poll_delay`: seconds each poll takes
+    to answer; `held`: a `Prefer: wait` create answers
     with the finished prediction."""
 
     def __init__(
@@ -46,6 +48,7 @@ class FakeReplicate:
         create_failures=(),
         polls_before_done=2,
         poll_failures=(),
+        poll_delay=0.0,
         held=False,
     ):
         self.recorder = recorder
@@ -54,6 +57,7 @@ class FakeReplicate:
         self.create_failures = list(create_failures)
         self.polls_before_done = polls_before_done
         self.poll_failures = list(poll_failures)
+        self.poll_delay = poll_delay
         self.held = held
         self.predictions: dict[str, dict] = {}
         self.polls: dict[str, int] = {}
@@ -123,6 +127,7 @@ class FakeReplicate:
     async def get(self, request: Request):
         entry = await self.recorder(request)
         assert self._authorized(entry)
+        await asyncio.sleep(self.poll_delay)
         prediction = self.predictions.get(request.path_params["id"])
         if prediction is None:
             return JSONResponse({"detail": "Not found."}, 404)
@@ -279,6 +284,22 @@ def test_a_prediction_that_never_finishes_is_cancelled_at_the_deadline(fake, rec
     with pytest.raises(ProviderError, match="did not finish within 0.6 s") as caught:
         provider(stand_in).run(EditRequest("day_to_dusk", make_photo(), "image/jpeg"), timeout=0.6)
     assert caught.value.retryable is True
+    assert recorder.paths()[-1] == "POST /v1/predictions/pred0001/cancel"
+    assert stand_in.predictions["pred0001"]["status"] == "canceled"
+
+
+def test_a_poll_still_unanswered_at_the_deadline_cancels_the_prediction(fake, recorder, make_photo):
+    stand_in = fake(outcome="never", poll_delay=1.2)
+    with pytest.raises(ProviderError, match="did not finish within 0.6 s"):
+        provider(stand_in).run(EditRequest("day_to_dusk", make_photo(), "image/jpeg"), timeout=0.6)
+    assert recorder.paths()[-2:] == ["GET /v1/predictions/pred0001", "POST /v1/predictions/pred0001/cancel"]
+    assert stand_in.predictions["pred0001"]["status"] == "canceled"
+
+
+def test_polls_failing_until_the_last_attempt_cancel_the_abandoned_prediction(fake, recorder, make_photo):
+    stand_in = fake(outcome="never", poll_failures=[503] * 10)
+    with pytest.raises(ProviderError, match="polling failed"):
+        provider(stand_in).run(EditRequest("day_to_dusk", make_photo(), "image/jpeg"), timeout=10)
     assert recorder.paths()[-1] == "POST /v1/predictions/pred0001/cancel"
     assert stand_in.predictions["pred0001"]["status"] == "canceled"
 
