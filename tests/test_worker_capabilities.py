@@ -8,6 +8,7 @@ import time
 
 import pytest
 from stagefy_testing import balance, make_photo, run_cli, sql
+from worker_support import wait_for
 
 from stagefy_cli.ai.catalog import TOKEN_ENV
 
@@ -102,19 +103,14 @@ def test_workers_are_recorded_with_a_heartbeat_and_expire(signed_in_agent, cli_s
     assert {"edit:enhance", "edit:enhance:local", "video", "video_join", "template"} <= set(capabilities)
     assert "edit:virtual_staging" not in capabilities and "video_clip" not in capabilities
     assert [str(u) for u in user_ids] == [signed_in_agent.id]
-    time.sleep(1.2)  # the watchdog beats every third of the lease
-    [(last_seen,)] = sql(
-        cli_stack, "select last_seen_at from public.workers where id = %s", worker.config.worker_id
-    )
-    assert last_seen > first_seen
+    seen_at = "select last_seen_at from public.workers where id = %s"
+    # the watchdog beats every third of the lease
+    wait_for(lambda: sql(cli_stack, seen_at, worker.config.worker_id)[0][0] > first_seen, 10, "a heartbeat")
     seen = run_cli(["edit", str(make_photo(tmp_path / "a.jpg")), "--type", "declutter", "--yes", "--no-wait"])
     assert seen.exit_code == 2
     worker.stop()  # stops beating and says goodbye
-    time.sleep(0.5)
-    [(stopped,)] = sql(
-        cli_stack, "select stopped_at from public.workers where id = %s", worker.config.worker_id
-    )
-    assert stopped is not None
+    stopped_at = "select stopped_at from public.workers where id = %s"
+    wait_for(lambda: sql(cli_stack, stopped_at, worker.config.worker_id)[0][0], 10, "the goodbye")
 
 
 def test_while_no_worker_is_seen_work_is_queued_and_a_later_worker_says_why_it_cannot(
@@ -250,12 +246,12 @@ def test_a_custom_template_no_running_worker_can_edit_is_refused(
 
 def test_a_worker_that_stops_beating_is_no_longer_seen(signed_in_agent, cli_stack, job_worker, tmp_path):
     """A worker that died (no goodbye) counts until its registration runs out, a lease's length."""
-    dead = job_worker(start=False, lease_seconds=1)
+    dead = job_worker(start=False, lease_seconds=2)
     dead.register()
     photo = make_photo(tmp_path / "room.jpg")
     declutter = ["edit", str(photo), "--type", "declutter", "--yes", "--no-wait"]
     assert run_cli(declutter).exit_code == 2  # seen: a local-only worker cannot declutter
-    time.sleep(1.1)
+    time.sleep(2.1)
     queued = run_cli(declutter)
     assert queued.exit_code == 8, queued.stderr  # none seen: queued for the next worker
 
