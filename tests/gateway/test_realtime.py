@@ -188,3 +188,36 @@ def test_messages_older_than_three_days_are_deleted_as_hosted_realtime_drops_the
         asyncio.run(listen_briefly())
 
     assert kept() == ["0 seconds", "2 days"]
+
+
+def test_another_app_over_the_stacks_context_shares_its_one_listener(stack, make_agent):
+    """The local stack's gateway and any other app made over the same context (the functions
+    tests make one) deliver through one listening connection, which closes with the context."""
+    from stagefy_cli.local.ephemeral import ServerThread
+    from stagefy_cli.local.gateway.app import create_app
+
+    agent = make_agent()
+    token = agent.client.auth.get_session().access_token
+    topic = f"user:{agent.id}"
+
+    def listeners() -> int:
+        with psycopg.connect(stack.dsn, autocommit=True) as conn:
+            query = "select count(*) from pg_stat_activity where application_name = 'stagefy-realtime'"
+            return conn.execute(query).fetchone()[0]
+
+    async def through_both():
+        received, states = [], []
+        first = await _join(stack, token, topic, received, states)  # the stack's listener is running
+        with ServerThread(create_app(stack.ctx)) as other:
+            via_other = type(stack)(other.url, stack.anon_key, stack.service_role_key, stack.dsn, stack.ctx)
+            second = await _join(via_other, token, topic, received, states)
+            assert [state for state, _ in states] == [RealtimeSubscribeStates.SUBSCRIBED] * 2
+            await asyncio.to_thread(_send, stack.dsn, topic, "hello", '{"n": 1}')
+            await _until(lambda: len(received) >= 2)
+            await second.close()
+        await first.close()
+        return received
+
+    received = asyncio.run(through_both())
+    assert [m["event"] for m in received] == ["hello", "hello"]
+    assert listeners() == 1

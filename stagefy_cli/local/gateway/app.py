@@ -62,5 +62,8 @@ def create_app(
         routes.append(Mount(payfast_sandbox.PREFIX, app=payfast_sandbox.create_app(ctx, sandbox)))
     app = Starlette(routes=routes)
     app.state.ctx = ctx
-    ctx.realtime = Hub(ctx.db.dsn)  # its listening thread starts with the first subscriber
+    # One hub per context, started with its first subscriber: another app over the same context
+    # shares it (a replaced hub would go on listening after the context closed).
+    if ctx.realtime is None:
+        ctx.realtime = Hub(ctx.db.dsn)
     return ApiKeyGateway(app, ctx.keys)

@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 import psycopg
 
 CHANNEL = "stagefy_realtime"
+APPLICATION = "stagefy-realtime"  # how its one listening connection shows in pg_stat_activity
 RECONNECT_SECONDS = 1.0
 # Hosted Realtime keeps `realtime.messages` in daily partitions and drops those older than three
 # days; the embedded stack keeps one partition, so the listening thread deletes what is older, at its
@@ -90,7 +91,7 @@ class Hub:
         next_prune = 0.0
         while not self._stop.is_set():
             try:
-                with psycopg.connect(self.dsn, autocommit=True) as conn:
+                with psycopg.connect(self.dsn, autocommit=True, application_name=APPLICATION) as conn:
                     conn.execute(f"listen {CHANNEL}")
                     listening.set()
                     while not self._stop.is_set():
