@@ -12,6 +12,7 @@ import pytest
 from stagefy_testing import run_cli
 
 from stagefy_cli.local.ephemeral import embedded_database, free_port, gateway
+from stagefy_cli.local.migrate import migrations_dir
 
 # Every setting the payment function needs, with PayFast's sandbox merchant (PayFast is not called).
 SETTINGS = {
@@ -126,6 +127,32 @@ def test_each_fault_is_named_with_its_fix(project_db, tmp_path):
     assert bad["storage"] == "the media bucket: it is public"
     assert "ERROR rls_disabled_in_public" in bad["linter"]
     assert "stagefy worker run" in checks["worker"]["fix"]
+
+
+def test_migrations_are_compared_with_the_shipped_sql_whoever_applied_them(project_db, tmp_path):
+    """The local stack records a migration's whole text; `supabase db push` each statement, its `;`
+    and white space trimmed: both are the shipped file. SQL changed after it was applied is named,
+    and a migration marked applied without its SQL (`supabase migration repair`) is taken as is."""
+    version = "20261125003000"
+    text = (migrations_dir() / f"{version}_billing.sql").read_text(encoding="utf-8")
+    # split where statements end, as the CLI records them (where exactly does not change the check)
+    pushed = [part.strip() for part in text.split(";\n") if part.strip()]
+    record = "update supabase_migrations.schema_migrations set statements = %s where version = %s"
+    try:
+        with project(project_db, tmp_path) as stack:
+            sql(project_db, record, pushed, version)
+            assert doctor(stack, project_db)[1]["migrations"]["ok"] is True
+            sql(project_db, record, [*pushed[:-1], "select 1"], version)
+            _, edited = doctor(stack, project_db)
+            sql(project_db, record, None, version)
+            assert doctor(stack, project_db)[1]["migrations"]["ok"] is True
+    finally:
+        sql(project_db, record, [text], version)
+    assert (
+        edited["migrations"]["detail"]
+        == f"the database ran other SQL than this stagefy ships under {version}_billing"
+    )
+    assert "never edited" in edited["migrations"]["fix"]
 
 
 @pytest.mark.slow  # starts a project, its worker and payment function per fault (about 2.5 s)

@@ -49,7 +49,10 @@ def doctor(
         stack = LocalStack()
         secret_key = secret_key or stack.keys().secret_key
         db_url = db_url or stack.state().db_url  # type: ignore[union-attr]
-    shipped = {migration.version: migration.name for migration in list_migrations()}
+    shipped = {
+        m.version: checks.ShippedMigration(m.name, m.path.read_text(encoding="utf-8"))
+        for m in list_migrations()
+    }
     project = checks.Project(endpoint.url, endpoint.anon_key, secret_key, db_url, shipped)
     results = checks.examine(project)
     failed = [check for check in results if not check.ok]

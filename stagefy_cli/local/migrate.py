@@ -24,6 +24,8 @@ from importlib import resources
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from stagefy_cli.backend.migration_history import same_sql
+
 if TYPE_CHECKING:  # psycopg comes with the local extras; `stagefy doctor` lists migrations without it
     import psycopg
 
@@ -114,9 +116,10 @@ def _check_history(done: dict[str, tuple[str, list[str] | None]], migrations: li
         if migration.version not in done:
             continue
         name, statements = done[migration.version]
-        # the local stack records a file as one text; the Supabase CLI splits it into statements
-        ours = statements is not None and len(statements) == 1
-        if name != migration.name or (ours and statements[0] != migration.path.read_text(encoding="utf-8")):
+        changed = statements is not None and not same_sql(
+            statements, migration.path.read_text(encoding="utf-8")
+        )
+        if name != migration.name or changed:
             raise MigrationHistoryMismatch(
                 f"the database was migrated with another {migration.version} migration ({name}) than "
                 f"{migration.path.name}; reset the local stack (stagefy local reset) to start from the current one"

@@ -16,6 +16,7 @@ from datetime import UTC, datetime, timedelta
 
 from stagefy_cli.backend.api_errors import ApiError
 from stagefy_cli.backend.api_keys import ANON, PUBLISHABLE, SERVICE_KINDS, key_kind
+from stagefy_cli.backend.migration_history import same_sql
 from stagefy_cli.backend.storage import MEDIA_BUCKET
 from stagefy_cli.backend.wire import Reply, Wire
 from stagefy_cli.errors import has_extra
@@ -28,16 +29,22 @@ DEPLOY = "supabase functions deploy payfast --no-verify-jwt"
 
 
 @dataclass(frozen=True)
+class ShippedMigration:
+    name: str
+    sql: str
+
+
+@dataclass(frozen=True)
 class Project:
     """What the doctor examines: the API (URL and the profile's public key), the operator's secret
     key (None when not given) and the database (None when not given), against the migrations this
-    stagefy ships (version -> name)."""
+    stagefy ships (by version)."""
 
     url: str
     public_key: str
     secret_key: str | None
     db_url: str | None
-    migrations: dict[str, str]
+    migrations: dict[str, ShippedMigration]
 
 
 @dataclass
@@ -160,7 +167,7 @@ def _keys(wire: Wire, project: Project) -> Check:
     return Check("keys", True, "; ".join(notes))
 
 
-def _database_checks(db_url: str | None, shipped: dict[str, str]) -> list[Check]:
+def _database_checks(db_url: str | None, shipped: dict[str, ShippedMigration]) -> list[Check]:
     if not db_url:
         fix = "pass --db-url or set SUPABASE_DB_URL (dashboard: Connect > Session pooler connection string)"
         return [Check(name, False, "not checked: no database URL", fix) for name in ("migrations", "linter")]
@@ -180,7 +187,7 @@ def _database_checks(db_url: str | None, shipped: dict[str, str]) -> list[Check]
         return [_migrations(conn, shipped), _linter(conn)]
 
 
-def _migrations(conn, shipped: dict[str, str]) -> Check:
+def _migrations(conn, shipped: dict[str, ShippedMigration]) -> Check:
     if conn.execute("select to_regclass('supabase_migrations.schema_migrations')").fetchone()[0] is None:
         return Check(
             "migrations",
@@ -188,9 +195,19 @@ def _migrations(conn, shipped: dict[str, str]) -> Check:
             "no migration was ever applied",
             "supabase link --project-ref REF && supabase db push",
         )
-    applied = dict(conn.execute("select version, name from supabase_migrations.schema_migrations").fetchall())
+    # statements: null where a migration was marked applied (`supabase migration repair`), and the
+    # column is missing from tables an old Supabase CLI made: read through to_jsonb for both
+    rows = conn.execute(
+        "select version, name, to_jsonb(m) -> 'statements' from supabase_migrations.schema_migrations m"
+    ).fetchall()
+    applied = {version: name for version, name, _ in rows}
     pending = sorted(v for v in shipped if v not in applied)
-    renamed = sorted(v for v in shipped if v in applied and applied[v] != shipped[v])
+    renamed = sorted(v for v in shipped if v in applied and applied[v] != shipped[v].name)
+    edited = sorted(
+        version
+        for version, name, statements in rows
+        if version in shipped and statements and not same_sql(statements, shipped[version].sql)
+    )
     unknown = sorted(v for v in applied if v not in shipped)
     if renamed:
         return Check(
@@ -199,11 +216,20 @@ def _migrations(conn, shipped: dict[str, str]) -> Check:
             "the database ran other migrations under the versions " + ", ".join(renamed),
             "the project's history was rewritten: restore it, or migrate a fresh project",
         )
+    if edited:
+        return Check(
+            "migrations",
+            False,
+            "the database ran other SQL than this stagefy ships under "
+            + ", ".join(f"{v}_{shipped[v].name}" for v in edited),
+            "an applied migration is never edited: use the stagefy release the project was migrated with, "
+            "or restore the file and put the change in a new migration",
+        )
     if pending:
         return Check(
             "migrations",
             False,
-            f"{len(pending)} not applied: " + ", ".join(f"{v}_{shipped[v]}" for v in pending),
+            f"{len(pending)} not applied: " + ", ".join(f"{v}_{shipped[v].name}" for v in pending),
             "supabase db push",
         )
     if unknown:
