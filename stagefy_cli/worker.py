@@ -39,7 +39,7 @@ import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 
-from stagefy_cli.backend.api_errors import ApiError
+from stagefy_cli.backend.api_errors import DATABASE_UNAVAILABLE_CODES, ApiError
 from stagefy_cli.backend.storage import MEDIA_BUCKET
 from stagefy_cli.jobs import HANDLERS, JobContext, JobOutput, JobStopped, handler_for
 
@@ -48,8 +48,6 @@ log = logging.getLogger("stagefy.worker")
 MAINTENANCE_INTERVAL_S = 300.0
 # SQLSTATE classes that mean "the database is unavailable, try again" rather than "refused".
 TRANSIENT_SQLSTATES = ("08", "53", "57P", "40001", "40P01")
-# PostgREST's own codes for "could not reach the database".
-CONNECTION_ERRORS = ("PGRST000", "PGRST001", "PGRST002")
 
 
 @dataclass
@@ -597,7 +595,7 @@ def _is_transient(exc: BaseException) -> bool:
         if code == str(exc.status):  # not PostgREST's JSON (a proxy's error page): its HTTP status
             return exc.status >= 500
         if code.startswith("PGRST"):
-            return code in CONNECTION_ERRORS
+            return code in DATABASE_UNAVAILABLE_CODES
         return code.startswith(TRANSIENT_SQLSTATES)
     if exc.service == "storage":
         return exc.status >= 500

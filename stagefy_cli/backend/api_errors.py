@@ -23,6 +23,9 @@ INSUFFICIENT_CREDITS_SQLSTATE = "P0402"
 NOT_FOUND_SQLSTATE = "P0404"
 FORBIDDEN_SQLSTATE = "P0403"
 INVALID_INPUT_SQLSTATE = "P0422"
+# PostgREST's codes for a database it could not use: no connection (000), one lost (001), the
+# schema cache not loaded (002), none free in time (003). Worth trying again.
+DATABASE_UNAVAILABLE_CODES = ("PGRST000", "PGRST001", "PGRST002", "PGRST003")
 
 _SIGN_IN = "Run: stagefy auth login"
 
@@ -49,6 +52,10 @@ def _sentence(text: str) -> str:
 def from_postgrest(exc) -> StagefyError:
     code = str(getattr(exc, "code", "") or "")
     message = str(getattr(exc, "message", "") or exc)
+    if code in DATABASE_UNAVAILABLE_CODES:
+        return StagefyError(
+            f"the project's database is not answering ({message.rstrip('.')}); try again in a moment."
+        )
     if code == INSUFFICIENT_CREDITS_SQLSTATE:
         return InsufficientCredits(_sentence(message) + " Buy more with: stagefy credits packs")
     if code == NOT_FOUND_SQLSTATE:

@@ -444,7 +444,7 @@ def test_rpc_scalar_setof_table_composite_and_void(probe):
     assert read_only.status_code == 405 and read_only.json()["code"] == "25006"
 
 
-def test_rpc_custom_sqlstate_is_400_with_that_code(probe):
+def test_rpc_custom_sqlstate_keeps_its_code_and_gets_postgrests_status(probe):
     with pytest.raises(APIError) as exc:
         probe.service_client().rpc("rest_probe_fail", {"state": "P0402"}).execute()
     assert (
@@ -452,8 +452,62 @@ def test_rpc_custom_sqlstate_is_400_with_that_code(probe):
         and exc.value.message == "not enough credits"
         and exc.value.hint == "buy a pack"
     )
+    # PostgREST answers a PL/pgSQL error class (P0) 500, but a plain RAISE (P0001) 400; clients
+    # read the code
     http = raw(probe, "POST", "rpc/rest_probe_fail", json={"state": "P0402"})
-    assert http.status_code == 400
+    assert (http.status_code, http.json()["code"]) == (500, "P0402")
+    plain = raw(probe, "POST", "rpc/rest_probe_fail", json={"state": "P0001"})
+    assert (plain.status_code, plain.json()["code"]) == (400, "P0001")
+    chosen = raw(probe, "POST", "rpc/rest_probe_fail", json={"state": "PT402"})
+    assert (chosen.status_code, chosen.json()["code"]) == (402, "PT402")
+
+
+@pytest.mark.parametrize(
+    ("sqlstate", "role", "message", "status"),
+    [  # rows of PostgREST's mapSQLtoHTTP (src/library/PostgREST/Error.hs)
+        ("08006", "authenticated", "", 503),
+        ("09000", "authenticated", "", 500),
+        ("0L000", "authenticated", "", 403),
+        ("0P000", "authenticated", "", 403),
+        ("23503", "authenticated", "", 409),
+        ("23505", "authenticated", "", 409),
+        ("25006", "authenticated", "", 405),
+        ("25001", "authenticated", "", 500),
+        ("21000", "authenticated", "more than one row returned by a subquery", 500),
+        ("21000", "authenticated", "DELETE requires a WHERE clause", 400),
+        ("22023", "authenticated", 'role "ghost" does not exist', 401),
+        ("22023", "authenticated", "invalid value", 400),
+        ("28000", "authenticated", "", 403),
+        ("2D000", "authenticated", "", 500),
+        ("38000", "authenticated", "", 500),
+        ("39000", "authenticated", "", 500),
+        ("3B000", "authenticated", "", 500),
+        ("40001", "authenticated", "", 500),
+        ("53400", "authenticated", "", 500),
+        ("53300", "authenticated", "", 503),
+        ("54000", "authenticated", "", 500),
+        ("55000", "authenticated", "", 500),
+        ("57P01", "authenticated", "", 503),
+        ("57014", "authenticated", "", 500),
+        ("58000", "authenticated", "", 500),
+        ("F0000", "authenticated", "", 500),
+        ("HV000", "authenticated", "", 500),
+        ("P0001", "authenticated", "", 400),
+        ("P0402", "authenticated", "", 500),
+        ("XX000", "authenticated", "", 500),
+        ("42883", "authenticated", "", 404),
+        ("42P01", "authenticated", "", 404),
+        ("42P17", "authenticated", "", 500),
+        ("42501", "authenticated", "", 403),
+        ("42501", "anon", "", 401),
+        ("PT418", "authenticated", "", 418),
+        ("22P02", "authenticated", "", 400),
+    ],
+)
+def test_sqlstates_get_postgrests_http_status(sqlstate, role, message, status):
+    from stagefy_cli.local.gateway.rest.errors import http_status_for_sqlstate
+
+    assert http_status_for_sqlstate(sqlstate, role, message) == status
 
 
 # -------------------------------------------------------------------------------------------- errors

@@ -15,13 +15,25 @@ from typing import Any
 
 import psycopg
 from psycopg.rows import dict_row
-from psycopg_pool import ConnectionPool
+from psycopg_pool import ConnectionPool, PoolTimeout
 
 SEARCH_PATH = '"public", "extensions"'
 
 # Supabase sets these as role settings (`alter role anon set statement_timeout = '3s'`); a role's
 # settings do not apply after SET ROLE, so -- like PostgREST -- apply them per transaction.
 STATEMENT_TIMEOUTS = {"anon": "3s", "authenticated": "8s"}
+
+# PostgREST's `db-pool-acquisition-timeout` (10 s by default): a request waits that long for a
+# pooled connection, then is answered 504. A wait past the first second first asks whether the
+# database takes connections at all: PostgREST connects as it acquires, so a database that is down
+# is an immediate 503 there, not a wait.
+ACQUISITION_TIMEOUT_S = 10.0
+FIRST_WAIT_S = 1.0
+PROBE_CONNECT_TIMEOUT_S = 2
+
+
+class Unreachable(psycopg.OperationalError):
+    """The database takes no connection: it is down, or not where the gateway looks for it."""
 
 
 def check_idle_connection(conn: psycopg.Connection) -> None:
@@ -66,8 +78,24 @@ class Database:
     @contextmanager
     def superuser(self) -> Iterator[psycopg.Connection]:
         """A plain transaction as the owner: for the gateway's own bookkeeping (auth tables, blobs)."""
-        with self.pool.connection() as conn, conn.transaction():
-            yield conn
+        conn = self._acquire()
+        try:
+            with conn.transaction():
+                yield conn
+        finally:
+            self.pool.putconn(conn)
+
+    def _acquire(self) -> psycopg.Connection:
+        """A pooled connection within ACQUISITION_TIMEOUT_S (PoolTimeout past it), or Unreachable at
+        once when the database takes none."""
+        try:
+            return self.pool.getconn(timeout=FIRST_WAIT_S)
+        except PoolTimeout:
+            try:
+                psycopg.connect(self.dsn, connect_timeout=PROBE_CONNECT_TIMEOUT_S).close()
+            except psycopg.OperationalError as exc:
+                raise Unreachable(str(exc).strip().splitlines()[0]) from None
+            return self.pool.getconn(timeout=ACQUISITION_TIMEOUT_S - FIRST_WAIT_S)
 
 
 # What a request's transaction runs with, set transaction-locally (`set_config(name, value, true)`).

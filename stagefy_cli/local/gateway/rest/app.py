@@ -22,7 +22,7 @@ from starlette.routing import Route
 
 from stagefy_cli.local.gateway.body_limit import REST_JSON_LIMIT, BodyTooLarge, read_body
 from stagefy_cli.local.gateway.context import GatewayContext, InvalidToken
-from stagefy_cli.local.gateway.rest.errors import JSON_MEDIA_TYPE, ApiError, from_database
+from stagefy_cli.local.gateway.rest.errors import JSON_MEDIA_TYPE, ApiError, from_connection, from_database
 from stagefy_cli.local.gateway.rest.query import ApiQuery, parse_query
 from stagefy_cli.local.gateway.rest.schema import EXPOSED_SCHEMA, Function, SchemaCache, Table
 from stagefy_cli.local.gateway.rest.sql import (
@@ -198,6 +198,8 @@ def _run(
                 )
             return result
     except psycopg.Error as exc:
+        if exc.sqlstate is None and isinstance(exc, psycopg.OperationalError):
+            raise from_connection(exc) from None
         if exc.sqlstate is None:
             raise
         raise from_database(exc, role) from None
@@ -404,6 +406,8 @@ def create_app(ctx: GatewayContext) -> Starlette:
             return route(req, name, claims)
         except ApiError as exc:
             return exc.response(head=req.head)
+        except psycopg.OperationalError as exc:  # the schema cache's or a route's own database access
+            return from_connection(exc).response(head=req.head)
         except Exception:  # never an HTML 500: log it and answer in PostgREST's shape
             log.exception("rest: unexpected error on %s %s", req.method, req.path)
             return ApiError(500, "PGRST000", "internal gateway error").response(head=req.head)

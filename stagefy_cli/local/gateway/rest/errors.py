@@ -1,8 +1,8 @@
 """PostgREST's error responses: the `{code, details, hint, message}` body and the SQLSTATE -> HTTP map.
 
-Mirrors PostgREST v14 (`src/PostgREST/Error.hs`, docs `references/errors.rst`), with one local rule:
-any custom `P0xxx` SQLSTATE raised by our SQL functions is a 400 carrying that SQLSTATE as `code`,
-so the CLI can tell e.g. `P0402` (insufficient credits) from other failures.
+Mirrors PostgREST v14 (`src/library/PostgREST/Error.hs`: `mapSQLtoHTTP` and the connection errors;
+docs `references/errors.rst`). Our SQL functions' own `P0xxx` SQLSTATEs are answered 500 with that
+code, as PostgREST answers them: clients read the `code`, never the status.
 """
 
 from __future__ import annotations
@@ -47,27 +47,71 @@ def query_error(message: str, details: str | None = None) -> ApiError:
     return ApiError(400, "PGRST100", message, details)
 
 
-def http_status_for_sqlstate(sqlstate: str, role: str) -> int:
+# PostgREST's exact codes, then its classes (the first two characters), each with its status.
+_EXACT_STATUS = {
+    "23503": 409,  # foreign_key_violation
+    "23505": 409,  # unique_violation
+    "25006": 405,  # read_only_sql_transaction
+    "21000": 500,  # cardinality_violation (400 only for pg-safeupdate's "requires a WHERE clause")
+    "53400": 500,  # configuration_limit_exceeded
+    "57P01": 503,  # admin_shutdown: terminating connection due to administrator command
+    "P0001": 400,  # a plain RAISE
+    "42883": 404,  # undefined_function
+    "42P01": 404,  # undefined_table
+    "42P17": 500,  # infinite recursion (of a policy)
+}
+_CLASS_STATUS = {
+    "08": 503,  # connection exception
+    "09": 500,  # triggered action exception
+    "0L": 403,  # invalid grantor
+    "0P": 403,  # invalid role specification
+    "25": 500,  # invalid transaction state
+    "28": 403,  # invalid authorization specification
+    "2D": 500,  # invalid transaction termination
+    "38": 500,  # external routine exception
+    "39": 500,  # external routine invocation exception
+    "3B": 500,  # savepoint exception
+    "40": 500,  # transaction rollback
+    "53": 503,  # insufficient resources
+    "54": 500,  # program limit exceeded
+    "55": 500,  # object not in prerequisite state
+    "57": 500,  # operator intervention
+    "58": 500,  # system error
+    "F0": 500,  # configuration file error
+    "HV": 500,  # foreign data wrapper error
+    "P0": 500,  # PL/pgSQL errors, our own P0xxx codes among them
+    "XX": 500,  # internal error
+}
+
+
+def http_status_for_sqlstate(sqlstate: str, role: str, message: str = "") -> int:
     """The HTTP status PostgREST gives a PostgreSQL error (`role` decides 401 vs 403 for 42501)."""
     if sqlstate == "42501":
         return 401 if role == "anon" else 403
-    if sqlstate in ("23505", "23503"):
-        return 409
-    if sqlstate in ("42883", "42P01"):
-        return 404
-    if sqlstate == "25006":
-        return 405
-    if sqlstate.startswith("P0"):
-        return 400  # P0001 (plain RAISE) and our own P0xxx codes
-    if sqlstate == "53400":
-        return 500
-    if sqlstate.startswith(("08", "53")):
-        return 503
-    if sqlstate.startswith(("40", "57", "XX")) or sqlstate == "42P17":
-        return 500
-    if sqlstate.startswith(("0P", "28")):
-        return 403
-    return 400
+    if sqlstate == "21000" and message.endswith("requires a WHERE clause"):
+        return 400
+    if sqlstate == "22023" and message.startswith("role") and message.endswith("does not exist"):
+        return 401
+    if sqlstate.startswith("PT") and sqlstate[2:].isdigit() and 100 <= int(sqlstate[2:]) <= 599:
+        return int(sqlstate[2:])  # RAISE ... USING ERRCODE = 'PT402': the status chosen by the SQL
+    if sqlstate in _EXACT_STATUS:
+        return _EXACT_STATUS[sqlstate]
+    return _CLASS_STATUS.get(sqlstate[:2], 400)
+
+
+def from_connection(exc: psycopg.OperationalError) -> ApiError:
+    """A request the database could not take, as PostgREST answers it: no connection to be had
+    (503 PGRST000), none free in time (504 PGRST003), or one lost while in use (503 PGRST001)."""
+    from psycopg_pool import PoolTimeout
+
+    from stagefy_cli.local.gateway.db import Unreachable
+
+    if isinstance(exc, Unreachable):
+        return ApiError(503, "PGRST000", "Database connection error.", str(exc))
+    if isinstance(exc, PoolTimeout):
+        return ApiError(504, "PGRST003", "Timed out acquiring connection from connection pool.")
+    details = str(exc).strip().splitlines()[0] if str(exc).strip() else None
+    return ApiError(503, "PGRST001", "Database client error. Retrying the connection.", details)
 
 
 def from_database(exc: psycopg.Error, role: str) -> ApiError:
@@ -76,7 +120,7 @@ def from_database(exc: psycopg.Error, role: str) -> ApiError:
     diag = exc.diag
     message = diag.message_primary or str(exc).strip()
     return ApiError(
-        http_status_for_sqlstate(sqlstate, role),
+        http_status_for_sqlstate(sqlstate, role, message),
         sqlstate,
         message,
         details=diag.message_detail,
