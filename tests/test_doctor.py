@@ -132,7 +132,7 @@ def test_each_fault_is_named_with_its_fix(project_db, tmp_path):
 def test_migrations_are_compared_with_the_shipped_sql_whoever_applied_them(project_db, tmp_path):
     """The local stack records a migration's whole text; `supabase db push` each statement, its `;`
     and white space trimmed: both are the shipped file. SQL changed after it was applied is named,
-    and a migration marked applied without its SQL (`supabase migration repair`) is taken as is."""
+    and a migration recorded without its SQL (old Supabase CLIs, a row written by hand) is taken as is."""
     version = "20261125003000"
     text = (migrations_dir() / f"{version}_billing.sql").read_text(encoding="utf-8")
     # split where statements end, as the CLI records them (where exactly does not change the check)

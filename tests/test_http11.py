@@ -36,7 +36,7 @@ class Scripted:
         if self.tls is not None:
             try:
                 conn = self.tls.wrap_socket(conn, server_side=True)
-            except ssl.SSLError:  # a client refusing the certificate: the refusal some tests want
+            except OSError:  # a client refusing the certificate (or resetting): the refusal some tests want
                 conn.close()
                 return
         reader = conn.makefile("rb")

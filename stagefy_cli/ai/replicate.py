@@ -101,14 +101,21 @@ class Prediction:
     metrics: dict = field(default_factory=dict)
 
     @classmethod
-    def parse(cls, body: dict) -> Prediction:
-        return cls(
-            id=body["id"],
-            status=body.get("status") or "starting",
-            output=body.get("output"),
-            error=body.get("error"),
-            metrics=body.get("metrics") or {},
-        )
+    def read(cls, response: httpx.Response) -> Prediction:
+        """The prediction an answer carries; an answer that is none is a retryable ProviderError."""
+        try:
+            body = response.json()
+            return cls(
+                id=body["id"],
+                status=body.get("status") or "starting",
+                output=body.get("output"),
+                error=body.get("error"),
+                metrics=body.get("metrics") or {},
+            )
+        except (ValueError, KeyError, TypeError, AttributeError) as exc:
+            raise ProviderError(
+                f"replicate: the answer is not a prediction ({type(exc).__name__}: {exc})", retryable=True
+            ) from None
 
 
 def model_input(model: str, request: EditRequest, image: str, resolution: str = "1K") -> dict[str, Any]:
@@ -298,7 +305,7 @@ class ReplicateProvider:
                 deadline=deadline,
                 error=lambda r: read_error(r, model, edit_type),
             )
-        return Prediction.parse(response.json())
+        return Prediction.read(response)
 
     def wait_for(self, prediction: Prediction, deadline: Deadline) -> Prediction:
         """Poll until the prediction is terminal. A prediction given up on (the deadline came first,
@@ -318,8 +325,8 @@ class ReplicateProvider:
                         backoff=self.backoff,
                         attempts=POLL_ATTEMPTS,
                     )
-                    prediction = Prediction.parse(response.json())
-        except ProviderError:
+                    prediction = Prediction.read(response)
+        except Exception:  # a ProviderError, or a failure it did not foresee: given up on either way
             self.cancel(prediction.id)
             raise
         return prediction

@@ -195,7 +195,7 @@ def _migrations(conn, shipped: dict[str, ShippedMigration]) -> Check:
             "no migration was ever applied",
             "supabase link --project-ref REF && supabase db push",
         )
-    # statements: null where a migration was marked applied (`supabase migration repair`), and the
+    # statements: null where a row was written without them (old Supabase CLIs, by hand), and the
     # column is missing from tables an old Supabase CLI made: read through to_jsonb for both
     rows = conn.execute(
         "select version, name, to_jsonb(m) -> 'statements' from supabase_migrations.schema_migrations m"

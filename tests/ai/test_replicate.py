@@ -289,9 +289,9 @@ def test_a_prediction_that_never_finishes_is_cancelled_at_the_deadline(fake, rec
 
 
 def test_a_poll_still_unanswered_at_the_deadline_cancels_the_prediction(fake, recorder, make_photo):
-    stand_in = fake(outcome="never", poll_delay=1.2)
-    with pytest.raises(ProviderError, match="did not finish within 0.6 s"):
-        provider(stand_in).run(EditRequest("day_to_dusk", make_photo(), "image/jpeg"), timeout=0.6)
+    stand_in = fake(outcome="never", poll_delay=3)  # the poll is sent well before the deadline
+    with pytest.raises(ProviderError, match="did not finish within 2 s"):
+        provider(stand_in).run(EditRequest("day_to_dusk", make_photo(), "image/jpeg"), timeout=2)
     assert recorder.paths()[-2:] == ["GET /v1/predictions/pred0001", "POST /v1/predictions/pred0001/cancel"]
     assert stand_in.predictions["pred0001"]["status"] == "canceled"
 
@@ -299,6 +299,14 @@ def test_a_poll_still_unanswered_at_the_deadline_cancels_the_prediction(fake, re
 def test_polls_failing_until_the_last_attempt_cancel_the_abandoned_prediction(fake, recorder, make_photo):
     stand_in = fake(outcome="never", poll_failures=[503] * 10)
     with pytest.raises(ProviderError, match="polling failed"):
+        provider(stand_in).run(EditRequest("day_to_dusk", make_photo(), "image/jpeg"), timeout=10)
+    assert recorder.paths()[-1] == "POST /v1/predictions/pred0001/cancel"
+    assert stand_in.predictions["pred0001"]["status"] == "canceled"
+
+
+def test_a_poll_answer_that_cannot_be_read_cancels_the_prediction(fake, recorder, make_photo):
+    stand_in = fake(outcome="never", poll_failures=[200])  # 200 with a body that is no prediction
+    with pytest.raises(ProviderError, match="replicate: the answer is not a prediction"):
         provider(stand_in).run(EditRequest("day_to_dusk", make_photo(), "image/jpeg"), timeout=10)
     assert recorder.paths()[-1] == "POST /v1/predictions/pred0001/cancel"
     assert stand_in.predictions["pred0001"]["status"] == "canceled"

@@ -192,7 +192,8 @@ def test_messages_older_than_three_days_are_deleted_as_hosted_realtime_drops_the
 
 def test_another_app_over_the_stacks_context_shares_its_one_listener(stack, make_agent):
     """The local stack's gateway and any other app made over the same context (the functions
-    tests make one) deliver through one listening connection, which closes with the context."""
+    tests make one, on a server of its own) deliver through the context's one listening
+    connection, each on its own event loop."""
     from stagefy_cli.local.ephemeral import ServerThread
     from stagefy_cli.local.gateway.app import create_app
 
@@ -208,16 +209,18 @@ def test_another_app_over_the_stacks_context_shares_its_one_listener(stack, make
     async def through_both():
         received, states = [], []
         first = await _join(stack, token, topic, received, states)  # the stack's listener is running
+        before = listeners()  # other gateways over this database (the payment tests') have their own
         with ServerThread(create_app(stack.ctx)) as other:
             via_other = type(stack)(other.url, stack.anon_key, stack.service_role_key, stack.dsn, stack.ctx)
             second = await _join(via_other, token, topic, received, states)
             assert [state for state, _ in states] == [RealtimeSubscribeStates.SUBSCRIBED] * 2
             await asyncio.to_thread(_send, stack.dsn, topic, "hello", '{"n": 1}')
             await _until(lambda: len(received) >= 2)
+            after = listeners()
             await second.close()
         await first.close()
-        return received
+        return received, before, after
 
-    received = asyncio.run(through_both())
+    received, before, after = asyncio.run(through_both())
     assert [m["event"] for m in received] == ["hello", "hello"]
-    assert listeners() == 1
+    assert after == before

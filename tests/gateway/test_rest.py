@@ -395,6 +395,7 @@ def test_with_check_violation_is_42501(probe, make_agent):
     assert as_user.status_code == 403
     as_anon = raw(probe, "POST", "rest_probe", key=probe.anon_key, json={"title": "x"})
     assert as_anon.status_code == 401 and as_anon.json()["code"] == "42501"
+    assert as_anon.headers["www-authenticate"] == "Bearer"  # as PostgREST adds to a 401
 
 
 def test_constraint_errors_map_to_http(probe):
@@ -501,6 +502,8 @@ def test_rpc_custom_sqlstate_keeps_its_code_and_gets_postgrests_status(probe):
         ("42501", "authenticated", "", 403),
         ("42501", "anon", "", 401),
         ("PT418", "authenticated", "", 418),
+        ("PTXYZ", "authenticated", "", 500),
+        ("42883", "authenticated", "function xmlagg(text) does not exist", 406),
         ("22P02", "authenticated", "", 400),
     ],
 )

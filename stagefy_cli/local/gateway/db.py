@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import json
 import select
+import threading
+import time
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from typing import Any
@@ -30,6 +32,7 @@ STATEMENT_TIMEOUTS = {"anon": "3s", "authenticated": "8s"}
 ACQUISITION_TIMEOUT_S = 10.0
 FIRST_WAIT_S = 1.0
 PROBE_CONNECT_TIMEOUT_S = 2
+PROBE_REUSE_S = 1.0
 
 
 class Unreachable(psycopg.OperationalError):
@@ -62,6 +65,9 @@ class Database:
             open=True,
             check=check_idle_connection,
         )
+        self._probe_lock = threading.Lock()
+        self._probed_at = -PROBE_REUSE_S
+        self._unreachable: str | None = None
 
     def close(self) -> None:
         self.pool.close()
@@ -86,16 +92,28 @@ class Database:
             self.pool.putconn(conn)
 
     def _acquire(self) -> psycopg.Connection:
-        """A pooled connection within ACQUISITION_TIMEOUT_S (PoolTimeout past it), or Unreachable at
-        once when the database takes none."""
+        """A pooled connection within ACQUISITION_TIMEOUT_S (PoolTimeout past it), or Unreachable
+        after the first second when the database takes no connection."""
+        start = time.monotonic()
         try:
             return self.pool.getconn(timeout=FIRST_WAIT_S)
         except PoolTimeout:
-            try:
-                psycopg.connect(self.dsn, connect_timeout=PROBE_CONNECT_TIMEOUT_S).close()
-            except psycopg.OperationalError as exc:
-                raise Unreachable(str(exc).strip().splitlines()[0]) from None
-            return self.pool.getconn(timeout=ACQUISITION_TIMEOUT_S - FIRST_WAIT_S)
+            self._check_reachable()
+            return self.pool.getconn(timeout=max(ACQUISITION_TIMEOUT_S - (time.monotonic() - start), 0.1))
+
+    def _check_reachable(self) -> None:
+        """Raise Unreachable when a connection cannot be opened (down, or refusing: too many clients,
+        starting up), as PostgREST answers a failed connect with 503. One probe answers every
+        request waiting within PROBE_REUSE_S of it."""
+        with self._probe_lock:
+            if time.monotonic() - self._probed_at > PROBE_REUSE_S:
+                self._probed_at, self._unreachable = time.monotonic(), None
+                try:
+                    psycopg.connect(self.dsn, connect_timeout=PROBE_CONNECT_TIMEOUT_S).close()
+                except psycopg.OperationalError as exc:
+                    self._unreachable = str(exc).strip().splitlines()[0]
+            if self._unreachable is not None:
+                raise Unreachable(self._unreachable)
 
 
 # What a request's transaction runs with, set transaction-locally (`set_config(name, value, true)`).

@@ -41,31 +41,40 @@ class Delivered:
     id: str
 
 
+@dataclass(frozen=True, eq=False)
+class _Subscriber:
+    deliver: Callable[[Delivered], None]
+    loop: asyncio.AbstractEventLoop  # the socket's: deliveries are its calls, made on its loop
+
+
 @dataclass
 class Hub:
     """Who listens to what, and the thread that feeds them. `subscribe` returns a function that
-    unsubscribes; each subscriber is called on the event loop with every message of its topic and
-    privacy."""
+    unsubscribes; each subscriber is called on its own event loop (apps served by several servers
+    may share a hub) with every message of its topic and privacy."""
 
     dsn: str
-    _subscribers: dict[tuple[str, bool], set[Callable[[Delivered], None]]] = field(default_factory=dict)
-    _loop: asyncio.AbstractEventLoop | None = None
+    _subscribers: dict[tuple[str, bool], set[_Subscriber]] = field(default_factory=dict)
+    _lock: threading.Lock = field(default_factory=threading.Lock)  # loops subscribe, the thread reads
     _stop: threading.Event = field(default_factory=threading.Event)
     _thread: threading.Thread | None = None
 
     def subscribe(
         self, topic: str, private: bool, deliver: Callable[[Delivered], None]
     ) -> Callable[[], None]:
-        self._start(asyncio.get_running_loop())
+        self._start()
         key = (topic, private)
-        self._subscribers.setdefault(key, set()).add(deliver)
+        subscriber = _Subscriber(deliver, asyncio.get_running_loop())
+        with self._lock:
+            self._subscribers.setdefault(key, set()).add(subscriber)
 
         def unsubscribe() -> None:
-            listeners = self._subscribers.get(key)
-            if listeners is not None:
-                listeners.discard(deliver)
-                if not listeners:
-                    del self._subscribers[key]
+            with self._lock:
+                listeners = self._subscribers.get(key)
+                if listeners is not None:
+                    listeners.discard(subscriber)
+                    if not listeners:
+                        del self._subscribers[key]
 
         return unsubscribe
 
@@ -74,17 +83,17 @@ class Hub:
         if self._thread is not None:
             self._thread.join(timeout=5)
 
-    def _start(self, loop: asyncio.AbstractEventLoop) -> None:
+    def _start(self) -> None:
         """The listening thread starts with the first subscriber (a stack nobody subscribes to holds
         no extra connection); it waits until it listens, so nothing committed after a join is lost."""
-        if self._thread is not None:
-            return
-        self._loop = loop
-        listening = threading.Event()
-        self._thread = threading.Thread(
-            target=self._listen, args=(listening,), name="stagefy-realtime", daemon=True
-        )
-        self._thread.start()
+        with self._lock:
+            if self._thread is not None:
+                return
+            listening = threading.Event()
+            self._thread = threading.Thread(
+                target=self._listen, args=(listening,), name="stagefy-realtime", daemon=True
+            )
+            self._thread.start()
         listening.wait(timeout=5)
 
     def _listen(self, listening: threading.Event) -> None:
@@ -101,7 +110,7 @@ class Hub:
                         for notice in conn.notifies(timeout=1.0):
                             message = self._message(conn, notice.payload)
                             if message is not None:
-                                self._loop.call_soon_threadsafe(self._dispatch, message)
+                                self._dispatch(message)
             except psycopg.Error as exc:
                 log.warning("realtime notices lost (%s); listening again", exc)
                 self._stop.wait(RECONNECT_SECONDS)
@@ -123,8 +132,13 @@ class Hub:
         )
 
     def _dispatch(self, message: Delivered) -> None:
-        for deliver in list(self._subscribers.get((message.topic, message.private), ())):
-            deliver(message)
+        with self._lock:
+            subscribers = list(self._subscribers.get((message.topic, message.private), ()))
+        for subscriber in subscribers:
+            try:
+                subscriber.loop.call_soon_threadsafe(subscriber.deliver, message)
+            except RuntimeError:  # its loop has closed: the socket went with it
+                continue
 
 
 def _prune(conn: psycopg.Connection) -> None:

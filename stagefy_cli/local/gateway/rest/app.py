@@ -197,9 +197,9 @@ def _run(
                     f"The result contains {result.page_count} rows",
                 )
             return result
+    except psycopg.OperationalError as exc:
+        raise from_connection(exc, role) from None
     except psycopg.Error as exc:
-        if exc.sqlstate is None and isinstance(exc, psycopg.OperationalError):
-            raise from_connection(exc) from None
         if exc.sqlstate is None:
             raise
         raise from_database(exc, role) from None
@@ -410,7 +410,8 @@ def create_app(ctx: GatewayContext) -> Starlette:
             return from_connection(exc).response(head=req.head)
         except Exception:  # never an HTML 500: log it and answer in PostgREST's shape
             log.exception("rest: unexpected error on %s %s", req.method, req.path)
-            return ApiError(500, "PGRST000", "internal gateway error").response(head=req.head)
+            # PostgREST's code for its own internal errors (PGRST000 would read as the database down)
+            return ApiError(500, "PGRSTX00", "internal gateway error").response(head=req.head)
 
     def endpoint(route, prefix: str):
         """`route` as a Starlette endpoint: the request read on the event loop, answered on a thread."""

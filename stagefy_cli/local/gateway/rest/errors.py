@@ -92,20 +92,26 @@ def http_status_for_sqlstate(sqlstate: str, role: str, message: str = "") -> int
         return 400
     if sqlstate == "22023" and message.startswith("role") and message.endswith("does not exist"):
         return 401
-    if sqlstate.startswith("PT") and sqlstate[2:].isdigit() and 100 <= int(sqlstate[2:]) <= 599:
-        return int(sqlstate[2:])  # RAISE ... USING ERRCODE = 'PT402': the status chosen by the SQL
+    if sqlstate.startswith("PT"):  # RAISE ... USING ERRCODE = 'PT402': the status chosen by the SQL
+        chosen = sqlstate[2:]
+        return int(chosen) if chosen.isdigit() and 100 <= int(chosen) <= 599 else 500
+    if sqlstate == "42883" and message.startswith("function xmlagg("):
+        return 406
     if sqlstate in _EXACT_STATUS:
         return _EXACT_STATUS[sqlstate]
     return _CLASS_STATUS.get(sqlstate[:2], 400)
 
 
-def from_connection(exc: psycopg.OperationalError) -> ApiError:
+def from_connection(exc: psycopg.OperationalError, role: str = "anon") -> ApiError:
     """A request the database could not take, as PostgREST answers it: no connection to be had
-    (503 PGRST000), none free in time (504 PGRST003), or one lost while in use (503 PGRST001)."""
+    (503 PGRST000), none free in time (504 PGRST003), or one lost while in use (503 PGRST001). An
+    error PostgreSQL sent (it has a SQLSTATE: a cancelled statement, a shutdown) is its own answer."""
     from psycopg_pool import PoolTimeout
 
     from stagefy_cli.local.gateway.db import Unreachable
 
+    if exc.sqlstate is not None:
+        return from_database(exc, role)
     if isinstance(exc, Unreachable):
         return ApiError(503, "PGRST000", "Database connection error.", str(exc))
     if isinstance(exc, PoolTimeout):
@@ -119,10 +125,12 @@ def from_database(exc: psycopg.Error, role: str) -> ApiError:
     sqlstate = exc.sqlstate or "XX000"
     diag = exc.diag
     message = diag.message_primary or str(exc).strip()
+    status = http_status_for_sqlstate(sqlstate, role, message)
     return ApiError(
-        http_status_for_sqlstate(sqlstate, role, message),
+        status,
         sqlstate,
         message,
         details=diag.message_detail,
         hint=diag.message_hint,
+        headers={"WWW-Authenticate": "Bearer"} if status == 401 else None,
     )
