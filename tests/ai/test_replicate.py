@@ -288,6 +288,7 @@ def test_a_prediction_that_never_finishes_is_cancelled_at_the_deadline(fake, rec
     assert stand_in.predictions["pred0001"]["status"] == "canceled"
 
 
+@pytest.mark.slow  # waits out its 2 s deadline, and its stand-in's 3 s poll, by design
 def test_a_poll_still_unanswered_at_the_deadline_cancels_the_prediction(fake, recorder, make_photo):
     stand_in = fake(outcome="never", poll_delay=3)  # the poll is sent well before the deadline
     with pytest.raises(ProviderError, match="did not finish within 2 s"):
