@@ -130,7 +130,7 @@ def test_edit_sends_the_signed_url_and_the_instruction_and_downloads_the_result(
 
 def test_without_a_url_the_photo_goes_inline_and_an_oversized_one_is_reduced(fake, recorder, make_photo):
     stand_in = fake()
-    small, large = make_photo(800, 600), make_photo(4000, 2500)
+    small, large = make_photo(800, 600), make_photo(3200, 2000)  # over the 3072 px limit, 16:10
     provider = qwen(stand_in, STAGEFY_QWEN_MODEL="qwen-image-edit", STAGEFY_QWEN_PRICE="0.05")
     provider.run(EditRequest("declutter", small, "image/jpeg"), timeout=10)
     result = provider.run(
