@@ -36,6 +36,13 @@ def client(**options) -> httpx.Client:
     return httpx.Client(verify=context(), **options)
 
 
+def async_client(**options) -> httpx.AsyncClient:
+    """An `httpx.AsyncClient` with the shared TLS context (the local gateway's outgoing calls)."""
+    import httpx
+
+    return httpx.AsyncClient(verify=context(), **options)
+
+
 def supabase_http() -> httpx.Client:
     """The HTTP client for one supabase-py client, shared by its services as `ClientOptions`
     allows. Built as the SDK builds its own (HTTP/2, its longest timeout), with two differences:

@@ -37,8 +37,7 @@ class FakeReplicate:
     """Speaks the documented predictions API. `outcome`: succeeded | failed | never;
     `create_failures`: HTTP statuses answered to the first create requests (429s with Retry-After);
     `poll_failures`: statuses answered to the first polls; `poll_delay`: seconds each poll takes
-    to answer; `held`: a `Prefer: wait` create answers
-    with the finished prediction."""
+    to answer; `held`: a `Prefer: wait` create answers with the finished prediction."""
 
     def __init__(
         self,

@@ -1,5 +1,5 @@
-"""A database the gateway cannot use is answered as PostgREST answers it (503 PGRST000, at once,
-where the gateway used to wait half a minute and answer 500), and the CLI says so in one line."""
+"""A database the gateway cannot use is answered as PostgREST answers it (503 PGRST000 within a
+second, where the gateway used to wait half a minute and answer 500), and the CLI says so in one line."""
 
 from __future__ import annotations
 
@@ -12,7 +12,9 @@ from stagefy_cli.local.postgres import stop_data_dir
 
 
 @pytest.mark.slow  # a database of its own, and each request waits its first second before asking
-def test_a_stopped_database_is_a_503_at_once_and_the_cli_says_to_try_again(signed_in_agent, stack, tmp_path):
+def test_a_stopped_database_is_a_503_within_a_second_and_the_cli_says_to_try_again(
+    signed_in_agent, stack, tmp_path
+):
     with (
         embedded_database(tmp_path / "pg") as dsn,
         gateway(dsn, tmp_path / "storage", keys=stack.ctx.keys) as alone,

@@ -34,9 +34,8 @@ class GatewayContext:
     access_token_ttl: int = 3600  # GOTRUE_JWT_EXP
     refresh_reuse_interval: int = 10  # seconds a rotated refresh token may still be replayed
     password_cost: int = BCRYPT_COST  # bcrypt cost of new password hashes (GoTrue's; tests use less)
-    realtime: Any = field(
-        default=None, init=False
-    )  # Realtime's hub (`realtime/hub.py`), set by the first create_app
+    # Realtime's hub (`realtime/hub.py`), set by the first create_app over this context
+    realtime: Any = field(default=None, init=False)
     auth_limits: AuthLimits = field(default_factory=AuthLimits.from_environment)  # GoTrue's rate limits
     auth_settings: AuthSettings = field(default_factory=AuthSettings)  # e-mail confirmation, site URL
     mailbox: Mailbox | None = None  # the mail catcher; next to the storage directory unless given

@@ -111,7 +111,7 @@ class Database:
                 try:
                     psycopg.connect(self.dsn, connect_timeout=PROBE_CONNECT_TIMEOUT_S).close()
                 except psycopg.OperationalError as exc:
-                    self._unreachable = str(exc).strip().splitlines()[0]
+                    self._unreachable = str(exc)
             if self._unreachable is not None:
                 raise Unreachable(self._unreachable)
 

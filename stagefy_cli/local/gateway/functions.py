@@ -34,7 +34,7 @@ TIMEOUT_S = 150.0  # Supabase's own wall-clock limit for a request to a function
 def create_endpoint(ctx: GatewayContext, upstreams: dict[str, str], verify_jwt: dict[str, bool]):
     """A Starlette endpoint for the routes `/functions/v1/{name}` and `/functions/v1/{name}/{path}`.
     `verify_jwt` maps a name to whether a valid JWT (any API role) is required; true if absent."""
-    client = httpx.AsyncClient(timeout=TIMEOUT_S, verify=tls.context())
+    client = tls.async_client(timeout=TIMEOUT_S)
 
     async def proxy(request: Request) -> Response:
         name = request.path_params["name"]

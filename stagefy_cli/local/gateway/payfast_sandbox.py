@@ -22,7 +22,6 @@ from datetime import date
 from decimal import Decimal
 from urllib.parse import urlencode
 
-import httpx
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse, PlainTextResponse
@@ -161,7 +160,7 @@ def itn_fields(checkout: dict, status: str, pf_payment_id: str, merchant_id: str
 
 
 def create_app(ctx: GatewayContext, sandbox: PayFastSandbox) -> Starlette:
-    http = httpx.AsyncClient(timeout=60, verify=tls.context())
+    http = tls.async_client(timeout=60)
 
     def require_service_role(request: Request) -> None:
         try:

@@ -112,11 +112,12 @@ def from_connection(exc: psycopg.OperationalError, role: str = "anon") -> ApiErr
 
     if exc.sqlstate is not None:
         return from_database(exc, role)
-    if isinstance(exc, Unreachable):
-        return ApiError(503, "PGRST000", "Database connection error.", str(exc))
     if isinstance(exc, PoolTimeout):
         return ApiError(504, "PGRST003", "Timed out acquiring connection from connection pool.")
-    details = str(exc).strip().splitlines()[0] if str(exc).strip() else None
+    text = str(exc).strip()
+    details = text.splitlines()[0] if text else None  # libpq's first line, as PostgREST's details
+    if isinstance(exc, Unreachable):
+        return ApiError(503, "PGRST000", "Database connection error.", details)
     return ApiError(503, "PGRST001", "Database client error. Retrying the connection.", details)
 
 
